@@ -1,0 +1,21 @@
+#pragma once
+// What every resource handler may use. Built once by the composition root (app/).
+#include <functional>
+#include <string>
+
+#include "freshlane/catalog/qr_code.hpp"
+#include "freshlane/core/time.hpp"
+#include "freshlane/http/metrics.hpp"
+#include "freshlane/storage/pool.hpp"
+
+namespace freshlane::api {
+
+struct Context {
+  storage::Pool& pool;
+  http::Metrics& metrics;
+  catalog::QrCodec qr;
+  std::string admin_token;
+  std::function<core::Timestamp()> now = core::system_now;
+};
+
+}  // namespace freshlane::api

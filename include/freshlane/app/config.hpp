@@ -1,0 +1,52 @@
+#pragma once
+// The one configuration struct. Every field says its default; every setting comes from one
+// environment variable, listed in settings() (which also feeds `--help` and the README table).
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace freshlane::app {
+
+struct Config {
+  std::string database_url;                   // FRESHLANE_DATABASE_URL, required
+  std::string listen_host = "127.0.0.1";      // FRESHLANE_LISTEN host
+  unsigned short listen_port = 8080;          // FRESHLANE_LISTEN port
+  int threads = 2;                            // FRESHLANE_THREADS: HTTP I/O threads
+  int db_pool_size = 8;                       // FRESHLANE_DB_POOL_SIZE
+  std::size_t db_max_queue = 1024;            // FRESHLANE_DB_MAX_QUEUE
+  int statement_timeout_ms = 5000;            // FRESHLANE_STATEMENT_TIMEOUT_MS
+  std::string log_level = "info";             // FRESHLANE_LOG_LEVEL
+  std::string admin_token;                    // FRESHLANE_ADMIN_TOKEN, required to serve
+  std::string qr_secret;                      // FRESHLANE_QR_SECRET, required to serve
+  std::string payment_webhook_secret;         // FRESHLANE_PAYMENT_WEBHOOK_SECRET, required to serve
+  std::size_t body_limit_bytes = 1024 * 1024;  // FRESHLANE_BODY_LIMIT_BYTES
+  int idle_timeout_ms = 30000;                // FRESHLANE_IDLE_TIMEOUT_MS
+  int io_timeout_ms = 10000;                  // FRESHLANE_IO_TIMEOUT_MS
+  int shutdown_grace_ms = 10000;              // FRESHLANE_SHUTDOWN_GRACE_MS
+  std::size_t max_connections = 10000;        // FRESHLANE_MAX_CONNECTIONS
+};
+
+// What a command needs: serving needs the secrets, migrating only the database.
+enum class Purpose { kServe, kDatabaseOnly };
+
+struct SettingInfo {
+  const char* name;
+  const char* default_text;  // "" for required
+  const char* description;
+};
+const std::vector<SettingInfo>& settings();
+
+// One clear line naming the setting: "FRESHLANE_THREADS: expected an integer from 1 to 64, got 'x'".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+Config load_config(const EnvLookup& env, Purpose purpose);
+EnvLookup process_environment();
+
+}  // namespace freshlane::app

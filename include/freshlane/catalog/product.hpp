@@ -1,0 +1,93 @@
+#pragma once
+// What the shop sells and where: stores, products, a store's listing of a product, and lots.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "freshlane/core/geo.hpp"
+#include "freshlane/core/time.hpp"
+
+namespace freshlane::catalog {
+
+using Money = std::int64_t;  // minor units (fen for CNY)
+
+struct Store {
+  std::string store_id;
+  std::string name;
+  core::LatLon location;
+  int delivery_radius_m = 3000;
+  int promise_minutes = 30;
+  std::string currency = "CNY";
+};
+
+enum class Unit { kEach, k500g, kKg };
+enum class Storage { kAmbient, kChilled, kFrozen, kLive };
+
+std::string_view to_string(Unit u);
+std::string_view to_string(Storage s);
+std::optional<Unit> parse_unit(std::string_view s);
+std::optional<Storage> parse_storage(std::string_view s);
+
+struct Product {
+  std::string sku;
+  std::string name;
+  std::string category;
+  Unit unit = Unit::kEach;
+  Storage storage = Storage::kAmbient;
+};
+
+// A markdown (e.g. the evening discount on today's fresh food) valid until `until`.
+struct Markdown {
+  Money price_minor = 0;
+  core::Timestamp until;
+};
+
+// A product as one store sells it.
+struct Listing {
+  std::string store_id;
+  std::string sku;
+  Money price_minor = 0;  // regular (list) price
+  std::optional<Markdown> markdown;
+  std::string zone;
+  std::string shelf;
+};
+
+struct TraceEvent {
+  core::Timestamp at;
+  std::string event;
+  std::string place;
+};
+
+struct Lot {
+  std::string lot_id;
+  std::string store_id;
+  std::string sku;
+  std::int64_t quantity_received = 0;
+  std::string origin;
+  core::Timestamp produced_at;
+  core::Timestamp received_at;
+  core::Timestamp expires_at;
+  std::vector<TraceEvent> trace;
+};
+
+// A listing joined with its product and the store's live stock of it.
+struct StoreProduct {
+  Product product;
+  Listing listing;
+  std::int64_t available = 0;  // unexpired lots' on-hand minus reserved
+};
+
+struct Rating {
+  double average = 0;  // 0 when there are no ratings
+  std::int64_t count = 0;
+};
+
+// Names used as keys: categories and zones are lower-case words ("live_seafood"), 1–32 chars.
+bool is_valid_key_word(std::string_view s);
+
+// A lot counts towards availability until the instant it expires.
+inline bool is_expired(const Lot& lot, core::Timestamp now) { return lot.expires_at <= now; }
+
+}  // namespace freshlane::catalog

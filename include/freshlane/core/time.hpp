@@ -1,0 +1,22 @@
+#pragma once
+// Time is whole seconds, UTC. Pure code never reads a clock: callers pass `now`.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace freshlane::core {
+
+using Timestamp = std::chrono::sys_seconds;
+
+// "2026-11-22T09:30:00Z"
+std::string format_rfc3339(Timestamp t);
+
+// Accepts RFC 3339 date-times with `Z` or a numeric offset and optional fractional seconds
+// (dropped). Returns nullopt for anything else, including impossible dates.
+std::optional<Timestamp> parse_rfc3339(std::string_view text);
+
+// Reads the system clock, truncated to seconds. Only the edges (API, commands) call this.
+Timestamp system_now();
+
+}  // namespace freshlane::core

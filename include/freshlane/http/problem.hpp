@@ -1,0 +1,17 @@
+#pragma once
+// RFC 9457 problem details, the one way every error leaves the server.
+#include <nlohmann/json.hpp>
+
+#include "freshlane/core/error.hpp"
+#include "freshlane/http/message.hpp"
+
+namespace freshlane::http {
+
+// `extensions` (an object or null) adds members such as "lines" or "distance_m".
+Response problem(core::ErrorKind kind, std::string_view detail,
+                 const nlohmann::json& extensions = nullptr);
+
+// Includes "errors": [{"field","message"}] for validation failures.
+Response problem(const core::Error& error);
+
+}  // namespace freshlane::http

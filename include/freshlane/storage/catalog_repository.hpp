@@ -1,0 +1,53 @@
+#pragma once
+// Products, store listings, lots and ratings. Every method is one transaction.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "freshlane/catalog/product.hpp"
+#include "freshlane/storage/pool.hpp"
+
+namespace freshlane::storage {
+
+struct ListingQuery {
+  std::string store_id;
+  std::string text;       // substring of the name, any script; empty = all
+  std::string category;   // exact; empty = all
+  std::string after_sku;  // keyset cursor; empty = from the start
+  int limit = 50;
+};
+
+enum class LotInsert { kCreated, kDuplicateId, kNotListed };
+
+class CatalogRepository {
+ public:
+  explicit CatalogRepository(Session& session) : session_(session) {}
+
+  bool insert_product(const catalog::Product& product);  // false: SKU taken
+  std::optional<catalog::Product> find_product(const std::string& sku);
+
+  // Creates or replaces a listing. Store and product must exist (callers check first).
+  void upsert_listing(const catalog::Listing& listing);
+  std::optional<catalog::StoreProduct> find_store_product(const std::string& store_id,
+                                                          const std::string& sku,
+                                                          core::Timestamp now);
+  std::vector<catalog::StoreProduct> list_store_products(const ListingQuery& query,
+                                                         core::Timestamp now);
+
+  LotInsert insert_lot(const catalog::Lot& lot);
+  std::optional<catalog::Lot> find_lot(const std::string& lot_id);
+
+  catalog::Rating rating(const std::string& sku);
+  void rate(const std::string& sku, const std::string& rater_id, int stars);
+
+ private:
+  Session& session_;
+};
+
+// For bulk loads (demo data): commits on this session stop waiting for the disk flush.
+void relax_durability_for_bulk_load(Session& session);
+
+// Escapes LIKE wildcards in user text and wraps it as a substring pattern.
+std::string like_substring_pattern(const std::string& text);
+
+}  // namespace freshlane::storage

@@ -1,0 +1,100 @@
+#pragma once
+// The database pool: N worker threads, each owning one libpqxx connection. Blocking database
+// work runs here, never on the HTTP I/O threads. A full queue or an unreachable server is
+// answered at once (the caller turns it into 503), never with a hang.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pqxx {
+class connection_base;
+}
+
+namespace freshlane::storage {
+
+struct PoolConfig {
+  std::string url;
+  int size = 4;                                        // connections = worker threads
+  std::size_t max_queue = 1024;                        // waiting jobs beyond → rejected
+  std::chrono::milliseconds statement_timeout{5000};   // per SQL statement
+  std::chrono::milliseconds queue_timeout{5000};       // a job older than this is rejected
+  std::chrono::milliseconds reconnect_backoff{500};    // after a failed connect
+};
+
+// A named SQL statement, prepared once per connection on first use.
+struct Query {
+  const char* name;
+  const char* sql;
+};
+
+class Pool;
+
+// One worker's connection, lent to one job at a time.
+class Session {
+ public:
+  ~Session();
+  // Connects on first use; throws core::Error(kUnavailable) when the server cannot be reached.
+  pqxx::connection_base& connection();
+  // Prepares `q` on this connection unless it already is.
+  void prepare(const Query& q);
+
+ private:
+  friend class Pool;
+  struct Connection;  // owns the pqxx::connection (an alias, so it cannot be forward-declared)
+  explicit Session(Pool& pool);
+  void drop_if_broken();
+  Pool& pool_;
+  std::unique_ptr<Connection> conn_;
+  std::set<std::string> prepared_;
+};
+
+class Pool {
+ public:
+  explicit Pool(PoolConfig config);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Queues `run` for a worker. When the job cannot run (queue full, waited too long, pool
+  // stopping) `reject` is called instead, on some thread. Returns false if rejected at once.
+  bool submit(std::function<void(Session&)> run, std::function<void()> reject);
+
+  // Runs `run` on the calling thread with a fresh session (commands, tests).
+  void run_here(const std::function<void(Session&)>& run);
+
+  // Rejects what is still queued, finishes running jobs, closes connections.
+  void stop();
+
+  std::size_t in_use() const { return busy_.load(); }
+  std::size_t waiting() const;
+  const PoolConfig& config() const { return config_; }
+
+ private:
+  friend class Session;
+  struct Job {
+    std::function<void(Session&)> run;
+    std::function<void()> reject;
+    std::chrono::steady_clock::time_point queued_at;
+  };
+  void worker();
+  std::unique_ptr<Session::Connection> connect();
+
+  PoolConfig config_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::atomic<std::size_t> busy_{0};
+  std::atomic<std::int64_t> down_until_ns_{0};  // steady clock; no connect attempts before it
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace freshlane::storage

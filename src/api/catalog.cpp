@@ -1,0 +1,157 @@
+// Products (admin) and store listings: price, zone, shelf, live availability, search.
+#include "auth.hpp"
+#include "freshlane/core/ids.hpp"
+#include "freshlane/storage/catalog_repository.hpp"
+#include "freshlane/storage/store_repository.hpp"
+#include "handlers.hpp"
+#include "json_body.hpp"
+#include "json_views.hpp"
+#include "pagination.hpp"
+
+namespace freshlane::api {
+
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+constexpr std::int64_t kMaxPriceMinor = 100'000'000;  // one million yuan
+
+catalog::Store require_store(storage::Session& session, const std::string& store_id) {
+  auto store = storage::StoreRepository(session).find(store_id);
+  if (!store) throw Error(ErrorKind::kNotFound, "no store " + store_id);
+  return *store;
+}
+
+http::Response create_product(const Context& ctx, const http::Request& req,
+                              storage::Session& session) {
+  require_admin(authenticate(req, ctx));
+  BodyReader body(req.body);
+  catalog::Product p;
+  p.sku = body.string("sku", Need::kRequired, 1, core::kMaxIdLength).value_or("");
+  if (!p.sku.empty() && !core::is_valid_id(p.sku)) {
+    body.error("sku", "may hold only A-Z a-z 0-9 _ -");
+  }
+  p.name = body.string("name", Need::kRequired).value_or("");
+  p.category = body.string("category", Need::kRequired, 1, 32).value_or("");
+  if (!p.category.empty() && !catalog::is_valid_key_word(p.category)) {
+    body.error("category", "must be a lower-case word such as seafood");
+  }
+  if (auto unit = body.string("unit", Need::kRequired, 1, 16)) {
+    if (auto u = catalog::parse_unit(*unit)) p.unit = *u;
+    else body.error("unit", "must be one of each, 500g, kg");
+  }
+  if (auto storage = body.string("storage", Need::kRequired, 1, 16)) {
+    if (auto s = catalog::parse_storage(*storage)) p.storage = *s;
+    else body.error("storage", "must be one of ambient, chilled, frozen, live");
+  }
+  body.finish();
+  if (!storage::CatalogRepository(session).insert_product(p)) {
+    throw Error(ErrorKind::kConflict, "product " + p.sku + " already exists");
+  }
+  return json_response(201, to_json(p));
+}
+
+http::Response get_product(const http::Request& req, storage::Session& session) {
+  const auto p = storage::CatalogRepository(session).find_product(req.param("sku"));
+  if (!p) throw Error(ErrorKind::kNotFound, "no product " + req.param("sku"));
+  return json_response(200, to_json(*p));
+}
+
+http::Response put_listing(const Context& ctx, const http::Request& req,
+                           storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  const std::string& sku = req.param("sku");
+  require_admin_or_manager(authenticate(req, ctx), store_id);
+  BodyReader body(req.body);
+  catalog::Listing l;
+  l.store_id = store_id;
+  l.sku = sku;
+  l.price_minor = body.integer("price_minor", Need::kRequired, 0, kMaxPriceMinor).value_or(0);
+  l.zone = body.string("zone", Need::kRequired, 1, 32).value_or("");
+  if (!l.zone.empty() && !catalog::is_valid_key_word(l.zone)) {
+    body.error("zone", "must be a lower-case word such as seafood");
+  }
+  l.shelf = body.string("shelf", Need::kRequired, 1, 32).value_or("");
+  if (auto md = body.object("markdown", Need::kOptional)) {
+    const auto price = md->integer("price_minor", Need::kRequired, 0, kMaxPriceMinor);
+    const auto until = md->timestamp("until", Need::kRequired);
+    md->reject_unknown();
+    if (price && until) {
+      if (*price >= l.price_minor) md->error("price_minor", "must be below price_minor");
+      l.markdown = catalog::Markdown{*price, *until};
+    }
+  }
+  body.finish();
+  const catalog::Store store = require_store(session, store_id);
+  storage::CatalogRepository repo(session);
+  if (!repo.find_product(sku)) {
+    throw Error(ErrorKind::kNotFound, "no product " + sku + "; create it with POST /v1/products");
+  }
+  repo.upsert_listing(l);
+  const auto now = ctx.now();
+  return json_response(200, to_json(*repo.find_store_product(store_id, sku, now), store.currency,
+                                    now, ctx.qr));
+}
+
+http::Response get_store_product(const Context& ctx, const http::Request& req,
+                                 storage::Session& session) {
+  const catalog::Store store = require_store(session, req.param("store_id"));
+  const auto now = ctx.now();
+  const auto sp = storage::CatalogRepository(session).find_store_product(
+      store.store_id, req.param("sku"), now);
+  if (!sp) {
+    throw Error(ErrorKind::kNotFound,
+                "store " + store.store_id + " does not sell " + req.param("sku"));
+  }
+  return json_response(200, to_json(*sp, store.currency, now, ctx.qr));
+}
+
+http::Response list_store_products(const Context& ctx, const http::Request& req,
+                                   storage::Session& session) {
+  storage::ListingQuery q;
+  q.limit = page_limit(req);
+  q.after_sku = cursor_position(req);
+  q.text = req.query("q").value_or("");
+  if (q.text.size() > 200) invalid_parameter("q", "must be at most 200 bytes");
+  q.category = req.query("category").value_or("");
+  if (!q.category.empty() && !catalog::is_valid_key_word(q.category)) {
+    invalid_parameter("category", "must be a lower-case word such as seafood");
+  }
+  const catalog::Store store = require_store(session, req.param("store_id"));
+  q.store_id = store.store_id;
+  q.limit += 1;  // one more tells whether there is a next page
+  const auto now = ctx.now();
+  auto rows = storage::CatalogRepository(session).list_store_products(q, now);
+  std::optional<std::string> next;
+  if (rows.size() == static_cast<size_t>(q.limit)) {
+    rows.pop_back();
+    next = rows.back().product.sku;
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& sp : rows) items.push_back(to_json(sp, store.currency, now, ctx.qr));
+  return json_response(200, page(std::move(items), next));
+}
+
+}  // namespace
+
+void add_catalog_routes(http::Router& router, Context& ctx) {
+  router.add("POST", "/v1/products", with_database(ctx, [&ctx](const auto& req, auto& s) {
+               return create_product(ctx, req, s);
+             }));
+  router.add("GET", "/v1/products/{sku}", with_database(ctx, get_product));
+  router.add("GET", "/v1/stores/{store_id}/products",
+             with_database(ctx, [&ctx](const auto& req, auto& s) {
+               return list_store_products(ctx, req, s);
+             }));
+  router.add("GET", "/v1/stores/{store_id}/products/{sku}",
+             with_database(ctx, [&ctx](const auto& req, auto& s) {
+               return get_store_product(ctx, req, s);
+             }));
+  router.add("PUT", "/v1/stores/{store_id}/products/{sku}",
+             with_database(ctx, [&ctx](const auto& req, auto& s) {
+               return put_listing(ctx, req, s);
+             }));
+}
+
+}  // namespace freshlane::api

@@ -1,0 +1,36 @@
+#pragma once
+// Private to api/: how a resource function becomes an HTTP handler, and the one place where
+// exceptions become problem+json responses.
+#include <exception>
+#include <functional>
+
+#include "freshlane/api/context.hpp"
+#include "freshlane/http/message.hpp"
+#include "freshlane/http/router.hpp"
+#include "freshlane/storage/pool.hpp"
+
+namespace freshlane::api {
+
+using DbFunction = std::function<http::Response(const http::Request&, storage::Session&)>;
+using PlainFunction = std::function<http::Response(const http::Request&)>;
+
+// The one error mapping: core::Error → its problem; database failures by SQLSTATE → 503 or
+// 500; anything else → 500 (logged with the request id).
+http::Response error_response(std::exception_ptr e, const http::Request& req);
+
+// Runs `f` on a database worker and answers through `done`; 503 when the pool cannot take it.
+void run_in_database(Context& ctx, http::Request&& req, http::Responder done, DbFunction f);
+
+// Handlers for routes that need the database, and for those that do not (answered on the I/O
+// thread).
+http::Handler with_database(Context& ctx, DbFunction f);
+http::Handler without_database(PlainFunction f);
+
+// Each resource file adds its routes.
+void add_store_routes(http::Router& router, Context& ctx);
+void add_catalog_routes(http::Router& router, Context& ctx);
+void add_lot_routes(http::Router& router, Context& ctx);
+void add_scan_routes(http::Router& router, Context& ctx);
+void add_operations_routes(http::Router& router, Context& ctx);
+
+}  // namespace freshlane::api

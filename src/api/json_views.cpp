@@ -1,0 +1,64 @@
+#include "json_views.hpp"
+
+#include "freshlane/catalog/pricing.hpp"
+
+namespace freshlane::api {
+
+nlohmann::json to_json(const catalog::Store& s) {
+  return {{"store_id", s.store_id},
+          {"name", s.name},
+          {"lat", s.location.lat},
+          {"lon", s.location.lon},
+          {"delivery_radius_m", s.delivery_radius_m},
+          {"promise_minutes", s.promise_minutes},
+          {"currency", s.currency}};
+}
+
+nlohmann::json to_json(const catalog::Product& p) {
+  return {{"sku", p.sku},
+          {"name", p.name},
+          {"category", p.category},
+          {"unit", catalog::to_string(p.unit)},
+          {"storage", catalog::to_string(p.storage)}};
+}
+
+nlohmann::json to_json(const catalog::StoreProduct& sp, const std::string& currency,
+                       core::Timestamp now, const catalog::QrCodec& qr) {
+  const auto price = catalog::price_now(sp.listing, now);
+  nlohmann::json j = to_json(sp.product);
+  j["price_minor"] = price.price_minor;
+  j["regular_price_minor"] = price.regular_price_minor;
+  j["markdown_until"] = price.marked_down ? nlohmann::json(core::format_rfc3339(
+                                                sp.listing.markdown->until))
+                                          : nlohmann::json();
+  j["currency"] = currency;
+  j["available"] = sp.available;
+  j["zone"] = sp.listing.zone;
+  j["shelf"] = sp.listing.shelf;
+  j["shelf_code"] = qr.shelf_code(sp.listing.store_id, sp.listing.sku);
+  return j;
+}
+
+nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr) {
+  nlohmann::json trace = nlohmann::json::array();
+  for (const auto& e : lot.trace) {
+    trace.push_back({{"at", core::format_rfc3339(e.at)}, {"event", e.event}, {"place", e.place}});
+  }
+  return {{"lot_id", lot.lot_id},
+          {"store_id", lot.store_id},
+          {"sku", lot.sku},
+          {"quantity_received", lot.quantity_received},
+          {"origin", lot.origin},
+          {"produced_at", core::format_rfc3339(lot.produced_at)},
+          {"received_at", core::format_rfc3339(lot.received_at)},
+          {"expires_at", core::format_rfc3339(lot.expires_at)},
+          {"trace", std::move(trace)},
+          {"qr_code", qr.lot_code(lot.lot_id)}};
+}
+
+http::Response json_response(int status, const nlohmann::json& body) {
+  return http::Response::json(status,
+                              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace freshlane::api

@@ -1,0 +1,20 @@
+#pragma once
+// Private to api/: how domain values look on the wire (API.md's shapes).
+#include <nlohmann/json.hpp>
+
+#include "freshlane/catalog/product.hpp"
+#include "freshlane/catalog/qr_code.hpp"
+#include "freshlane/http/message.hpp"
+
+namespace freshlane::api {
+
+nlohmann::json to_json(const catalog::Store& s);
+nlohmann::json to_json(const catalog::Product& p);
+// StoreProduct: price now (markdowns included), list price, live availability, shelf QR code.
+nlohmann::json to_json(const catalog::StoreProduct& sp, const std::string& currency,
+                       core::Timestamp now, const catalog::QrCodec& qr);
+nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr);
+
+http::Response json_response(int status, const nlohmann::json& body);
+
+}  // namespace freshlane::api

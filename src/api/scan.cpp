@@ -1,0 +1,67 @@
+// QR scan in the aisle: a lot label or a shelf label → product, price, origin, trace, rating.
+// The signature is checked on the I/O thread, so forged codes never reach the database.
+#include "freshlane/http/problem.hpp"
+#include "freshlane/storage/catalog_repository.hpp"
+#include "freshlane/storage/store_repository.hpp"
+#include "handlers.hpp"
+#include "json_views.hpp"
+
+namespace freshlane::api {
+
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+http::Response scan(const Context& ctx, const catalog::DecodedCode& code,
+                    storage::Session& session) {
+  storage::CatalogRepository repo(session);
+  std::optional<catalog::Lot> lot;
+  std::string store_id, sku;
+  if (const auto* l = std::get_if<catalog::LotCode>(&code)) {
+    lot = repo.find_lot(l->lot_id);
+    if (!lot) throw Error(ErrorKind::kUnknownCode, "no lot behind this code");
+    store_id = lot->store_id;
+    sku = lot->sku;
+  } else {
+    const auto& s = std::get<catalog::ShelfCode>(code);
+    store_id = s.store_id;
+    sku = s.sku;
+  }
+  const auto store = storage::StoreRepository(session).find(store_id);
+  const auto now = ctx.now();
+  const auto sp = store ? repo.find_store_product(store_id, sku, now) : std::nullopt;
+  if (!sp) throw Error(ErrorKind::kUnknownCode, "this code's product is not sold here");
+  const auto rating = repo.rating(sku);
+  nlohmann::json product = to_json(*sp, store->currency, now, ctx.qr);
+  return json_response(
+      200, {{"kind", lot ? "lot" : "shelf"},
+            {"store_id", store_id},
+            {"price_minor", product["price_minor"]},
+            {"regular_price_minor", product["regular_price_minor"]},
+            {"currency", store->currency},
+            {"available", sp->available},
+            {"lot", lot ? to_json(*lot, ctx.qr) : nlohmann::json()},
+            {"product", std::move(product)},
+            {"rating", {{"average", std::round(rating.average * 10) / 10}, {"count", rating.count}}}});
+}
+
+}  // namespace
+
+void add_scan_routes(http::Router& router, Context& ctx) {
+  router.add("GET", "/v1/scan/{code}", [&ctx](http::Request&& req, http::Responder done) {
+    const catalog::DecodedCode code = ctx.qr.decode(req.param("code"));
+    if (std::holds_alternative<catalog::NotACode>(code)) {
+      return done(http::problem(ErrorKind::kInvalidCode, "this is not a freshlane QR code"));
+    }
+    if (std::holds_alternative<catalog::ForgedCode>(code)) {
+      return done(http::problem(ErrorKind::kUnknownCode, "this code was not issued by freshlane"));
+    }
+    run_in_database(ctx, std::move(req), std::move(done),
+                    [&ctx, code](const http::Request&, storage::Session& session) {
+                      return scan(ctx, code, session);
+                    });
+  });
+}
+
+}  // namespace freshlane::api

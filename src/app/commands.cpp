@@ -1,0 +1,171 @@
+// The composition root: builds config, logging, pool, routes and server, and runs a command.
+#include "freshlane/app/commands.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "freshlane/api/routes.hpp"
+#include "freshlane/app/config.hpp"
+#include "freshlane/app/demo_seed.hpp"
+#include "freshlane/core/error.hpp"
+#include "freshlane/http/server.hpp"
+#include "freshlane/storage/migrations.hpp"
+#include "freshlane/storage/pool.hpp"
+#include "logging.hpp"
+
+namespace freshlane::app {
+
+namespace {
+
+void print_help() {
+  std::printf(
+      "freshlane %s — backend of a fresh-grocery store that is shop, warehouse and delivery "
+      "station at once\n\n"
+      "usage: freshlane <command>\n\n"
+      "commands:\n"
+      "  serve      run the HTTP server (SIGTERM/SIGINT stop it gracefully)\n"
+      "  migrate    apply pending database migrations\n"
+      "  seed-demo  load demo stores, products and stock (safe to run twice)\n"
+      "  --help     this text\n\n"
+      "configuration (environment variables):\n",
+      FRESHLANE_VERSION);
+  for (const auto& s : settings()) {
+    std::printf("  %-34s %-16s %s\n", s.name, *s.default_text ? s.default_text : "(required)",
+                s.description);
+  }
+}
+
+storage::PoolConfig pool_config(const Config& c, int size) {
+  storage::PoolConfig p;
+  p.url = c.database_url;
+  p.size = size;
+  p.max_queue = c.db_max_queue;
+  p.statement_timeout = std::chrono::milliseconds(c.statement_timeout_ms);
+  return p;
+}
+
+int migrate_command(const Config& config) {
+  storage::Pool pool(pool_config(config, 0));
+  std::vector<std::string> applied;
+  pool.run_here([&](storage::Session& s) { applied = storage::migrate(s); });
+  if (applied.empty()) std::printf("migrate: the database is up to date\n");
+  for (const auto& name : applied) std::printf("migrate: applied %s\n", name.c_str());
+  return 0;
+}
+
+int seed_command(const Config& config) {
+  storage::Pool pool(pool_config(config, 0));
+  SeedSummary summary;
+  pool.run_here([&](storage::Session& s) {
+    const auto status = storage::check_schema(s);
+    if (!status.pending.empty()) {
+      throw std::runtime_error("migrations are pending: run `freshlane migrate` first");
+    }
+    summary = seed_demo(s, core::system_now());
+  });
+  std::printf("seed-demo: %zu stores, %zu products, %zu listings, %zu lots, %zu ratings\n",
+              summary.stores, summary.products, summary.listings, summary.lots, summary.ratings);
+  std::printf("seed-demo: try  GET /v1/stores/%s/products/%s\n", summary.example_store.c_str(),
+              summary.example_sku.c_str());
+  if (!config.qr_secret.empty()) {
+    const catalog::QrCodec qr(config.qr_secret);
+    std::printf("seed-demo: lot QR code    %s\n", qr.lot_code(summary.example_lot).c_str());
+    std::printf("seed-demo: shelf QR code  %s\n",
+                qr.shelf_code(summary.example_store, summary.example_sku).c_str());
+  }
+  std::printf("seed-demo: admin token    %s\n",
+              config.admin_token.empty() ? "(set FRESHLANE_ADMIN_TOKEN)"
+                                         : config.admin_token.c_str());
+  return 0;
+}
+
+int serve_command(const Config& config) {
+  auto log = setup_logging(config.log_level);
+  storage::Pool pool(pool_config(config, config.db_pool_size));
+
+  // An edited migration must stop start-up; an unreachable database must not (/readyz says).
+  try {
+    pool.run_here([&](storage::Session& s) {
+      const auto status = storage::check_schema(s);
+      if (!status.pending.empty()) {
+        log->warn("{} migration(s) pending: /readyz answers 503 until `freshlane migrate` runs",
+                  status.pending.size());
+      }
+    });
+  } catch (const storage::MigrationMismatch&) {
+    throw;
+  } catch (const std::exception& e) {
+    log->warn("database not reachable at start-up ({}); serving 503 until it is", e.what());
+  }
+
+  http::Metrics metrics;
+  metrics.set_build_info(FRESHLANE_VERSION, FRESHLANE_COMMIT);
+  metrics.add_gauge("freshlane_db_pool_in_use", "Database connections running a job.",
+                    [&pool] { return static_cast<double>(pool.in_use()); });
+  metrics.add_gauge("freshlane_db_pool_waiting", "Jobs waiting for a database connection.",
+                    [&pool] { return static_cast<double>(pool.waiting()); });
+  metrics.add_gauge("freshlane_db_pool_size", "Database connections configured.",
+                    [&pool] { return static_cast<double>(pool.config().size); });
+
+  api::Context ctx{pool, metrics, catalog::QrCodec(config.qr_secret), config.admin_token};
+  http::Router router;
+  api::register_routes(router, ctx);
+
+  http::ServerConfig sc;
+  sc.host = config.listen_host;
+  sc.port = config.listen_port;
+  sc.threads = config.threads;
+  sc.body_limit = config.body_limit_bytes;
+  sc.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
+  sc.io_timeout = std::chrono::milliseconds(config.io_timeout_ms);
+  sc.shutdown_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
+  sc.max_connections = config.max_connections;
+  http::Server server(sc, router, metrics, log);
+  metrics.add_gauge("freshlane_http_open_connections", "Open client connections.",
+                    [&server] { return static_cast<double>(server.open_connections()); });
+  log->info("freshlane {} ({}) listening on {}:{}", FRESHLANE_VERSION, FRESHLANE_COMMIT,
+            config.listen_host, server.port());
+  log->flush();
+  server.run();
+  log->info("stopping: draining the database pool");
+  pool.stop();
+  log->info("stopped");
+  log->flush();
+  return 0;
+}
+
+}  // namespace
+
+int run_command_line(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "--help";
+  if (command == "--help" || command == "-h" || command == "help") {
+    print_help();
+    return 0;
+  }
+  if (command != "serve" && command != "migrate" && command != "seed-demo") {
+    std::fprintf(stderr, "freshlane: unknown command '%s' (see freshlane --help)\n",
+                 command.c_str());
+    return 2;
+  }
+  try {
+    const Config config = load_config(
+        process_environment(), command == "serve" ? Purpose::kServe : Purpose::kDatabaseOnly);
+    if (command == "serve") return serve_command(config);
+    if (command == "migrate") return migrate_command(config);
+    return seed_command(config);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "freshlane: configuration error: %s\n", e.what());
+    return 2;
+  } catch (const storage::MigrationMismatch& e) {
+    std::fprintf(stderr, "freshlane: migration error: %s\n", e.what());
+    return 1;
+  } catch (const core::Error& e) {
+    std::fprintf(stderr, "freshlane %s: %s\n", command.c_str(), e.detail().c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "freshlane %s: %s\n", command.c_str(), e.what());
+    return 1;
+  }
+}
+
+}  // namespace freshlane::app

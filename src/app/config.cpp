@@ -1,0 +1,132 @@
+#include "freshlane/app/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace freshlane::app {
+
+namespace {
+constexpr size_t kMinSecretLength = 16;
+
+template <typename T>
+T parse_integer(const std::string& name, const std::string& text, T min, T max) {
+  T v{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min ||
+      v > max) {
+    throw ConfigError(name + ": expected an integer from " + std::to_string(min) + " to " +
+                      std::to_string(max) + ", got '" + text + "'");
+  }
+  return v;
+}
+
+void parse_listen(const std::string& text, Config& c) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw ConfigError("FRESHLANE_LISTEN: expected host:port such as 127.0.0.1:8080, got '" +
+                      text + "'");
+  }
+  c.listen_host = text.substr(0, colon);
+  if (c.listen_host.size() > 2 && c.listen_host.front() == '[' && c.listen_host.back() == ']') {
+    c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+  }
+  c.listen_port = parse_integer<unsigned short>("FRESHLANE_LISTEN port", text.substr(colon + 1),
+                                                0, 65535);
+}
+}  // namespace
+
+const std::vector<SettingInfo>& settings() {
+  static const std::vector<SettingInfo> all{
+      {"FRESHLANE_DATABASE_URL", "", "PostgreSQL connection URL (libpq syntax)"},
+      {"FRESHLANE_LISTEN", "127.0.0.1:8080", "host:port to listen on (port 0 = any free port)"},
+      {"FRESHLANE_THREADS", "2", "HTTP I/O threads"},
+      {"FRESHLANE_DB_POOL_SIZE", "8", "PostgreSQL connections (one worker thread each)"},
+      {"FRESHLANE_DB_MAX_QUEUE", "1024", "requests waiting for a connection before 503"},
+      {"FRESHLANE_STATEMENT_TIMEOUT_MS", "5000", "limit for one SQL statement"},
+      {"FRESHLANE_LOG_LEVEL", "info", "trace, debug, info, warn, error, off"},
+      {"FRESHLANE_ADMIN_TOKEN", "", "bearer token of the admin role (16+ characters; serve)"},
+      {"FRESHLANE_QR_SECRET", "", "HMAC key signing QR codes (16+ characters; serve)"},
+      {"FRESHLANE_PAYMENT_WEBHOOK_SECRET", "",
+       "HMAC key of payment webhooks (16+ characters; serve)"},
+      {"FRESHLANE_BODY_LIMIT_BYTES", "1048576", "largest request body; larger → 413"},
+      {"FRESHLANE_IDLE_TIMEOUT_MS", "30000", "time to receive a whole request head"},
+      {"FRESHLANE_IO_TIMEOUT_MS", "10000", "time to receive a body or send a response"},
+      {"FRESHLANE_SHUTDOWN_GRACE_MS", "10000", "time in-flight requests get on SIGTERM"},
+      {"FRESHLANE_MAX_CONNECTIONS", "10000", "open connections; more → 503"},
+  };
+  return all;
+}
+
+Config load_config(const EnvLookup& env, Purpose purpose) {
+  Config c;
+  auto get = [&](const char* name) { return env(name); };
+  auto required = [&](const char* name) {
+    auto v = get(name);
+    if (!v || v->empty()) throw ConfigError(std::string(name) + ": required but not set");
+    return *v;
+  };
+  auto secret = [&](const char* name) {
+    std::string v = required(name);
+    if (v.size() < kMinSecretLength) {
+      throw ConfigError(std::string(name) + ": must be at least " +
+                        std::to_string(kMinSecretLength) + " characters");
+    }
+    return v;
+  };
+  c.database_url = required("FRESHLANE_DATABASE_URL");
+  if (auto v = get("FRESHLANE_LISTEN")) parse_listen(*v, c);
+  if (auto v = get("FRESHLANE_THREADS")) c.threads = parse_integer("FRESHLANE_THREADS", *v, 1, 64);
+  if (auto v = get("FRESHLANE_DB_POOL_SIZE")) {
+    c.db_pool_size = parse_integer("FRESHLANE_DB_POOL_SIZE", *v, 1, 256);
+  }
+  if (auto v = get("FRESHLANE_DB_MAX_QUEUE")) {
+    c.db_max_queue = parse_integer<size_t>("FRESHLANE_DB_MAX_QUEUE", *v, 1, 1'000'000);
+  }
+  if (auto v = get("FRESHLANE_STATEMENT_TIMEOUT_MS")) {
+    c.statement_timeout_ms = parse_integer("FRESHLANE_STATEMENT_TIMEOUT_MS", *v, 100, 600'000);
+  }
+  if (auto v = get("FRESHLANE_LOG_LEVEL")) {
+    static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+    bool ok = false;
+    for (const char* l : kLevels) ok = ok || *v == l;
+    if (!ok) {
+      throw ConfigError("FRESHLANE_LOG_LEVEL: expected trace, debug, info, warn, error or off, got '" +
+                        *v + "'");
+    }
+    c.log_level = *v;
+  }
+  if (auto v = get("FRESHLANE_BODY_LIMIT_BYTES")) {
+    c.body_limit_bytes = parse_integer<size_t>("FRESHLANE_BODY_LIMIT_BYTES", *v, 1024, 64u << 20);
+  }
+  if (auto v = get("FRESHLANE_IDLE_TIMEOUT_MS")) {
+    c.idle_timeout_ms = parse_integer("FRESHLANE_IDLE_TIMEOUT_MS", *v, 100, 3'600'000);
+  }
+  if (auto v = get("FRESHLANE_IO_TIMEOUT_MS")) {
+    c.io_timeout_ms = parse_integer("FRESHLANE_IO_TIMEOUT_MS", *v, 100, 3'600'000);
+  }
+  if (auto v = get("FRESHLANE_SHUTDOWN_GRACE_MS")) {
+    c.shutdown_grace_ms = parse_integer("FRESHLANE_SHUTDOWN_GRACE_MS", *v, 0, 600'000);
+  }
+  if (auto v = get("FRESHLANE_MAX_CONNECTIONS")) {
+    c.max_connections = parse_integer<size_t>("FRESHLANE_MAX_CONNECTIONS", *v, 1, 1'000'000);
+  }
+  if (purpose == Purpose::kServe) {
+    c.admin_token = secret("FRESHLANE_ADMIN_TOKEN");
+    c.qr_secret = secret("FRESHLANE_QR_SECRET");
+    c.payment_webhook_secret = secret("FRESHLANE_PAYMENT_WEBHOOK_SECRET");
+  } else {
+    c.admin_token = get("FRESHLANE_ADMIN_TOKEN").value_or("");
+    c.qr_secret = get("FRESHLANE_QR_SECRET").value_or("");
+  }
+  return c;
+}
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+}  // namespace freshlane::app

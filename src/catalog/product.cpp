@@ -1,0 +1,46 @@
+#include "freshlane/catalog/product.hpp"
+
+namespace freshlane::catalog {
+
+std::string_view to_string(Unit u) {
+  switch (u) {
+    case Unit::kEach: return "each";
+    case Unit::k500g: return "500g";
+    case Unit::kKg: return "kg";
+  }
+  return "each";
+}
+
+std::string_view to_string(Storage s) {
+  switch (s) {
+    case Storage::kAmbient: return "ambient";
+    case Storage::kChilled: return "chilled";
+    case Storage::kFrozen: return "frozen";
+    case Storage::kLive: return "live";
+  }
+  return "ambient";
+}
+
+std::optional<Unit> parse_unit(std::string_view s) {
+  for (Unit u : {Unit::kEach, Unit::k500g, Unit::kKg}) {
+    if (to_string(u) == s) return u;
+  }
+  return std::nullopt;
+}
+
+std::optional<Storage> parse_storage(std::string_view s) {
+  for (Storage st : {Storage::kAmbient, Storage::kChilled, Storage::kFrozen, Storage::kLive}) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+bool is_valid_key_word(std::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+}  // namespace freshlane::catalog

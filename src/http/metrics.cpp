@@ -1,0 +1,101 @@
+#include "freshlane/http/metrics.hpp"
+
+#include <cstdio>
+
+namespace freshlane::http {
+
+void Metrics::observe_request(const std::string& route, const std::string& method, int status,
+                              std::chrono::nanoseconds elapsed) {
+  Series* s;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = series_[{route, method, status}];
+    if (!slot) slot = std::make_unique<Series>();
+    s = slot.get();  // series are never removed, so the pointer stays valid
+  }
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  s->count.fetch_add(1, std::memory_order_relaxed);
+  s->sum_ns.fetch_add(static_cast<std::uint64_t>(elapsed.count()), std::memory_order_relaxed);
+  for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    if (seconds <= kLatencyBuckets[i]) {
+      s->buckets[i].fetch_add(1, std::memory_order_relaxed);
+      break;  // buckets are stored non-cumulative and summed at render time
+    }
+  }
+}
+
+void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mu_);
+  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+}
+
+void Metrics::set_build_info(std::string version, std::string commit) {
+  std::lock_guard lock(mu_);
+  version_ = std::move(version);
+  commit_ = std::move(commit);
+}
+
+namespace {
+std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+std::string number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+}  // namespace
+
+std::string Metrics::render() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  out += "# HELP freshlane_build_info Version and commit of the running binary.\n";
+  out += "# TYPE freshlane_build_info gauge\n";
+  out += "freshlane_build_info{version=\"" + escape_label(version_) + "\",commit=\"" +
+         escape_label(commit_) + "\"} 1\n";
+  out += "# HELP freshlane_http_requests_total HTTP requests answered.\n";
+  out += "# TYPE freshlane_http_requests_total counter\n";
+  for (const auto& [key, s] : series_) {
+    const auto& [route, method, status] = key;
+    out += "freshlane_http_requests_total{route=\"" + escape_label(route) + "\",method=\"" +
+           method + "\",status=\"" + std::to_string(status) + "\"} " +
+           std::to_string(s->count.load()) + "\n";
+  }
+  out += "# HELP freshlane_http_request_duration_seconds Time from request read to response "
+         "ready.\n";
+  out += "# TYPE freshlane_http_request_duration_seconds histogram\n";
+  for (const auto& [key, s] : series_) {
+    const auto& [route, method, status] = key;
+    const std::string labels = "route=\"" + escape_label(route) + "\",method=\"" + method +
+                               "\",status=\"" + std::to_string(status) + "\"";
+    std::uint64_t cumulative = 0;
+    for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+      cumulative += s->buckets[i].load();
+      out += "freshlane_http_request_duration_seconds_bucket{" + labels + ",le=\"" +
+             number(kLatencyBuckets[i]) + "\"} " + std::to_string(cumulative) + "\n";
+    }
+    const auto count = s->count.load();
+    out += "freshlane_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " +
+           std::to_string(count) + "\n";
+    out += "freshlane_http_request_duration_seconds_sum{" + labels + "} " +
+           number(static_cast<double>(s->sum_ns.load()) / 1e9) + "\n";
+    out += "freshlane_http_request_duration_seconds_count{" + labels + "} " +
+           std::to_string(count) + "\n";
+  }
+  for (const auto& g : gauges_) {
+    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n";
+    out += g.name + " " + number(g.read()) + "\n";
+  }
+  return out;
+}
+
+}  // namespace freshlane::http

@@ -1,0 +1,40 @@
+#include "freshlane/http/problem.hpp"
+
+namespace freshlane::http {
+
+Response problem(core::ErrorKind kind, std::string_view detail, const nlohmann::json& extensions) {
+  const core::ErrorInfo& info = core::error_info(kind);
+  nlohmann::json body = {
+      {"type", "https://freshlane.dev/problems/" + std::string(info.code)},
+      {"title", info.title},
+      {"status", info.status},
+      {"code", info.code},
+      {"detail", detail},
+  };
+  if (extensions.is_object()) {
+    for (const auto& [key, value] : extensions.items()) body[key] = value;
+  }
+  Response r{info.status, "application/problem+json",
+             body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+  if (kind == core::ErrorKind::kUnavailable || kind == core::ErrorKind::kRateLimited) {
+    r.headers.emplace_back("Retry-After", "1");
+  }
+  if (kind == core::ErrorKind::kUnauthorized) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  }
+  return r;
+}
+
+Response problem(const core::Error& error) {
+  nlohmann::json ext = nullptr;
+  if (!error.field_errors().empty()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& fe : error.field_errors()) {
+      errors.push_back({{"field", fe.field}, {"message", fe.message}});
+    }
+    ext = {{"errors", std::move(errors)}};
+  }
+  return problem(error.kind(), error.detail(), ext);
+}
+
+}  // namespace freshlane::http

@@ -1,0 +1,127 @@
+#include "freshlane/storage/migrations.hpp"
+
+#include <algorithm>
+#include <map>
+#include <pqxx/pqxx>
+
+#include "freshlane/core/crypto.hpp"
+#include "freshlane/storage/embedded_files.hpp"
+#include "freshlane/storage/pool.hpp"
+
+namespace freshlane::storage {
+
+namespace {
+constexpr long long kAdvisoryLockKey = 0x667265736821;  // "fresh!"
+
+const char* const kCreateHistory = R"sql(
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    checksum   text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  ))sql";
+
+std::map<int, std::pair<std::string, std::string>> applied_history(pqxx::transaction_base& tx) {
+  std::map<int, std::pair<std::string, std::string>> out;
+  const auto exists = tx.exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
+  if (!exists[0][0].as<bool>()) return out;
+  for (const auto& row : tx.exec("SELECT version, name, checksum FROM schema_migrations")) {
+    out[row[0].as<int>()] = {row[1].as<std::string>(), row[2].as<std::string>()};
+  }
+  return out;
+}
+
+SchemaStatus compare(const std::map<int, std::pair<std::string, std::string>>& applied) {
+  SchemaStatus status;
+  const auto& bundle = bundled_migrations();
+  for (const auto& [version, record] : applied) {
+    auto it = std::find_if(bundle.begin(), bundle.end(),
+                           [&](const Migration& m) { return m.version == version; });
+    if (it == bundle.end()) {
+      throw MigrationMismatch("the database has migration " + record.first +
+                              ", which this binary does not know: run a newer freshlane");
+    }
+    if (it->checksum != record.second) {
+      throw MigrationMismatch("migration " + it->name +
+                              " was changed after it was applied (checksum differs): restore "
+                              "the original file and add a new migration instead");
+    }
+  }
+  for (const auto& m : bundle) {
+    if (!applied.count(m.version)) status.pending.push_back(m.version);
+  }
+  return status;
+}
+}  // namespace
+
+const std::vector<Migration>& bundled_migrations() {
+  static const std::vector<Migration> migrations = [] {
+    std::vector<Migration> out;
+    for (const auto& f : embedded_files()) {
+      if (f.name.size() < 10 || f.name.substr(f.name.size() - 4) != ".sql") continue;
+      const std::string name(f.name);
+      if (name[4] != '_' || !std::all_of(name.begin(), name.begin() + 4, ::isdigit)) {
+        throw std::logic_error("migration file " + name + " is not named NNNN_name.sql");
+      }
+      out.push_back({std::stoi(name.substr(0, 4)), name, std::string(f.content),
+                     core::to_hex(core::sha256(f.content))});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Migration& a, const Migration& b) { return a.version < b.version; });
+    for (size_t i = 1; i < out.size(); ++i) {
+      if (out[i].version == out[i - 1].version) {
+        throw std::logic_error("two migrations share version " + std::to_string(out[i].version));
+      }
+    }
+    return out;
+  }();
+  return migrations;
+}
+
+std::vector<std::string> migrate(Session& session) {
+  pqxx::connection_base& conn = session.connection();
+  {
+    pqxx::nontransaction lock(conn);
+    lock.exec_params("SELECT pg_advisory_lock($1)", kAdvisoryLockKey);
+  }
+  std::vector<std::string> applied_now;
+  try {
+    {
+      pqxx::work tx(conn);
+      tx.exec(kCreateHistory);
+      tx.commit();
+    }
+    std::map<int, std::pair<std::string, std::string>> history;
+    {
+      pqxx::read_transaction tx(conn);
+      history = applied_history(tx);
+    }
+    const SchemaStatus status = compare(history);
+    for (const auto& m : bundled_migrations()) {
+      if (std::find(status.pending.begin(), status.pending.end(), m.version) ==
+          status.pending.end()) {
+        continue;
+      }
+      pqxx::work tx(conn);
+      tx.exec(m.sql);
+      tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                     m.version, m.name, m.checksum);
+      tx.commit();
+      applied_now.push_back(m.name);
+    }
+  } catch (...) {
+    pqxx::nontransaction unlock(conn);
+    unlock.exec_params("SELECT pg_advisory_unlock($1)", kAdvisoryLockKey);
+    throw;
+  }
+  pqxx::nontransaction unlock(conn);
+  unlock.exec_params("SELECT pg_advisory_unlock($1)", kAdvisoryLockKey);
+  return applied_now;
+}
+
+SchemaStatus check_schema(Session& session) {
+  pqxx::read_transaction tx(session.connection());
+  return compare(applied_history(tx));
+}
+
+}  // namespace freshlane::storage

@@ -1,0 +1,135 @@
+#include "freshlane/storage/pool.hpp"
+
+#include <pqxx/pqxx>
+
+#include "freshlane/core/error.hpp"
+
+namespace freshlane::storage {
+
+using Clock = std::chrono::steady_clock;
+
+struct Session::Connection {
+  explicit Connection(const std::string& url) : conn(url) {}
+  pqxx::connection conn;
+};
+
+Session::Session(Pool& pool) : pool_(pool) {}
+Session::~Session() = default;
+
+namespace {
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+Pool::Pool(PoolConfig config) : config_(std::move(config)) {
+  // libpq reads these when the URL does not say: never wait long for an unreachable server.
+  setenv("PGCONNECT_TIMEOUT", "3", 0);
+  setenv("PGAPPNAME", "freshlane", 0);
+  for (int i = 0; i < config_.size; ++i) workers_.emplace_back([this] { worker(); });
+}
+
+Pool::~Pool() { stop(); }
+
+std::size_t Pool::waiting() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+bool Pool::submit(std::function<void(Session&)> run, std::function<void()> reject) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_ && queue_.size() < config_.max_queue) {
+      queue_.push_back({std::move(run), std::move(reject), Clock::now()});
+      cv_.notify_one();
+      return true;
+    }
+  }
+  reject();
+  return false;
+}
+
+void Pool::run_here(const std::function<void(Session&)>& run) {
+  Session session(*this);
+  run(session);
+}
+
+void Pool::stop() {
+  std::deque<Job> rejected;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && workers_.empty()) return;
+    stopping_ = true;
+    rejected.swap(queue_);
+    cv_.notify_all();
+  }
+  for (auto& job : rejected) job.reject();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+void Pool::worker() {
+  Session session(*this);
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (Clock::now() - job.queued_at > config_.queue_timeout) {
+      job.reject();  // the client has likely given up; do not spend a connection on it
+      continue;
+    }
+    ++busy_;
+    job.run(session);
+    --busy_;
+    session.drop_if_broken();
+  }
+}
+
+std::unique_ptr<Session::Connection> Pool::connect() {
+  if (now_ns() < down_until_ns_.load()) {
+    throw core::Error(core::ErrorKind::kUnavailable, "the database is unreachable");
+  }
+  try {
+    auto conn = std::make_unique<Session::Connection>(config_.url);
+    pqxx::nontransaction setup(conn->conn);
+    setup.exec("SET statement_timeout = " + std::to_string(config_.statement_timeout.count()));
+    setup.exec("SET idle_in_transaction_session_timeout = " +
+               std::to_string(config_.statement_timeout.count() * 2));
+    setup.commit();
+    return conn;
+  } catch (const std::exception&) {
+    down_until_ns_.store(now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        config_.reconnect_backoff)
+                                        .count());
+    throw core::Error(core::ErrorKind::kUnavailable, "the database is unreachable");
+  }
+}
+
+pqxx::connection_base& Session::connection() {
+  if (conn_ && !conn_->conn.is_open()) {
+    conn_.reset();
+    prepared_.clear();
+  }
+  if (!conn_) conn_ = pool_.connect();
+  return conn_->conn;
+}
+
+void Session::prepare(const Query& q) {
+  auto& c = connection();
+  if (prepared_.insert(q.name).second) c.prepare(q.name, q.sql);
+}
+
+void Session::drop_if_broken() {
+  if (conn_ && !conn_->conn.is_open()) {
+    conn_.reset();
+    prepared_.clear();
+  }
+}
+
+}  // namespace freshlane::storage
