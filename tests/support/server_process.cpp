@@ -1,0 +1,142 @@
+#include "support/server_process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace freshlane::testing {
+
+unsigned short free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+namespace {
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            const std::string& log_path) {
+  std::vector<std::string> argv_s{FRESHLANE_BINARY};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string temp_log_path() {
+  static int n = 0;
+  return "/tmp/freshlane-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".log";
+}
+}  // namespace
+
+int run_freshlane(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                  std::string* output) {
+  const std::string log = temp_log_path();
+  const pid_t pid = spawn(args, env, log);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (output) *output = read_file(log);
+  ::unlink(log.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+ServerProcess::ServerProcess(const std::string& database_url, std::map<std::string, std::string> env) {
+  port_ = free_port();
+  std::map<std::string, std::string> full{
+      {"FRESHLANE_DATABASE_URL", database_url},
+      {"FRESHLANE_LISTEN", "127.0.0.1:" + std::to_string(port_)},
+      {"FRESHLANE_ADMIN_TOKEN", kAdminToken},
+      {"FRESHLANE_QR_SECRET", kQrSecret},
+      {"FRESHLANE_PAYMENT_WEBHOOK_SECRET", "test-payment-secret-0123456789"},
+      {"FRESHLANE_THREADS", "2"},
+      {"FRESHLANE_DB_POOL_SIZE", "4"},
+      {"FRESHLANE_SHUTDOWN_GRACE_MS", "3000"},
+  };
+  for (auto& [k, v] : env) full[k] = v;
+  log_path_ = temp_log_path();
+  pid_ = spawn({"serve"}, full, log_path_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!running()) throw std::runtime_error("freshlane serve exited at start:\n" + log());
+    try {
+      if (request(port_, "GET", "/healthz").status == 200) return;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop();
+  throw std::runtime_error("freshlane serve did not answer /healthz:\n" + log());
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  ::unlink(log_path_.c_str());
+}
+
+bool ServerProcess::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+int ServerProcess::stop() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -SIGKILL;
+}
+
+std::string ServerProcess::log() const { return read_file(log_path_); }
+
+}  // namespace freshlane::testing

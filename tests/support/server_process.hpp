@@ -1,0 +1,52 @@
+#pragma once
+// Runs `freshlane serve` (the real binary) on a free port against a test database.
+#include <map>
+#include <string>
+#include <sys/types.h>
+
+#include "support/http_client.hpp"
+
+namespace freshlane::testing {
+
+inline constexpr const char* kAdminToken = "test-admin-token-0123456789";
+inline constexpr const char* kQrSecret = "test-qr-secret-0123456789";
+
+unsigned short free_port();
+
+// Runs `freshlane <args>` to completion with the given extra environment; returns exit code and
+// captures stderr+stdout into `output`.
+int run_freshlane(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                  std::string* output = nullptr);
+
+class ServerProcess {
+ public:
+  // Starts the server and waits until /healthz answers. `env` adds to or overrides the defaults
+  // (database URL, secrets, port, small timeouts).
+  explicit ServerProcess(const std::string& database_url,
+                         std::map<std::string, std::string> env = {});
+  ~ServerProcess();
+
+  unsigned short port() const { return port_; }
+  // SIGTERM, then waits; returns the exit code (or -signal).
+  int stop();
+  bool running();
+  std::string log() const;
+
+  HttpResponse get(const std::string& target, const std::vector<Header>& headers = {}) const {
+    return request(port_, "GET", target, "", headers);
+  }
+  HttpResponse send(const std::string& method, const std::string& target, const std::string& body,
+                    const std::vector<Header>& headers = {}) const {
+    return request(port_, method, target, body, headers);
+  }
+  HttpResponse admin(const std::string& method, const std::string& target, const std::string& body) const {
+    return request(port_, method, target, body, {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  }
+
+ private:
+  pid_t pid_ = -1;
+  unsigned short port_ = 0;
+  std::string log_path_;
+};
+
+}  // namespace freshlane::testing

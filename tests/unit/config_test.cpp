@@ -1,0 +1,99 @@
+#include "freshlane/app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+using namespace freshlane::app;
+
+namespace {
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+std::map<std::string, std::string> serve_minimum() {
+  return {{"FRESHLANE_DATABASE_URL", "postgresql://x@127.0.0.1/db"},
+          {"FRESHLANE_ADMIN_TOKEN", "0123456789abcdef"},
+          {"FRESHLANE_QR_SECRET", "0123456789abcdef"},
+          {"FRESHLANE_PAYMENT_WEBHOOK_SECRET", "0123456789abcdef"}};
+}
+std::string error_of(std::map<std::string, std::string> vars, Purpose p = Purpose::kServe) {
+  try {
+    load_config(env_of(std::move(vars)), p);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Config, DefaultsAreSane) {
+  const Config c = load_config(env_of(serve_minimum()), Purpose::kServe);
+  EXPECT_EQ(c.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 8080);
+  EXPECT_EQ(c.body_limit_bytes, 1024u * 1024u);
+  EXPECT_GT(c.threads, 0);
+  EXPECT_GT(c.db_pool_size, 0);
+  EXPECT_EQ(c.log_level, "info");
+}
+
+TEST(Config, ReadsEverySetting) {
+  auto vars = serve_minimum();
+  vars["FRESHLANE_LISTEN"] = "0.0.0.0:9090";
+  vars["FRESHLANE_THREADS"] = "4";
+  vars["FRESHLANE_DB_POOL_SIZE"] = "16";
+  vars["FRESHLANE_LOG_LEVEL"] = "warn";
+  vars["FRESHLANE_BODY_LIMIT_BYTES"] = "2048";
+  const Config c = load_config(env_of(vars), Purpose::kServe);
+  EXPECT_EQ(c.listen_host, "0.0.0.0");
+  EXPECT_EQ(c.listen_port, 9090);
+  EXPECT_EQ(c.threads, 4);
+  EXPECT_EQ(c.db_pool_size, 16);
+  EXPECT_EQ(c.log_level, "warn");
+  EXPECT_EQ(c.body_limit_bytes, 2048u);
+}
+
+TEST(Config, MissingRequiredSettingIsNamed) {
+  auto vars = serve_minimum();
+  vars.erase("FRESHLANE_QR_SECRET");
+  EXPECT_EQ(error_of(vars), "FRESHLANE_QR_SECRET: required but not set");
+  vars = serve_minimum();
+  vars.erase("FRESHLANE_DATABASE_URL");
+  EXPECT_EQ(error_of(vars), "FRESHLANE_DATABASE_URL: required but not set");
+}
+
+TEST(Config, MalformedSettingIsNamedWithItsValue) {
+  auto vars = serve_minimum();
+  vars["FRESHLANE_THREADS"] = "many";
+  EXPECT_EQ(error_of(vars), "FRESHLANE_THREADS: expected an integer from 1 to 64, got 'many'");
+  vars["FRESHLANE_THREADS"] = "0";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_THREADS"), std::string::npos);
+  vars = serve_minimum();
+  vars["FRESHLANE_LISTEN"] = "8080";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_LISTEN"), std::string::npos);
+  vars["FRESHLANE_LISTEN"] = "127.0.0.1:99999";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_LISTEN"), std::string::npos);
+  vars = serve_minimum();
+  vars["FRESHLANE_LOG_LEVEL"] = "loud";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_LOG_LEVEL"), std::string::npos);
+}
+
+TEST(Config, ShortSecretsAreRefused) {
+  auto vars = serve_minimum();
+  vars["FRESHLANE_ADMIN_TOKEN"] = "short";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_ADMIN_TOKEN: must be at least 16"), std::string::npos);
+}
+
+TEST(Config, MigrateNeedsOnlyTheDatabase) {
+  EXPECT_EQ(error_of({{"FRESHLANE_DATABASE_URL", "postgresql://x@h/db"}}, Purpose::kDatabaseOnly), "");
+}
+
+TEST(Config, EverySettingIsDocumented) {
+  for (const auto& s : settings()) {
+    EXPECT_EQ(std::string(s.name).rfind("FRESHLANE_", 0), 0u);
+    EXPECT_GT(std::string(s.description).size(), 5u);
+  }
+}

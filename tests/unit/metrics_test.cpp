@@ -1,0 +1,36 @@
+#include "freshlane/http/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+using freshlane::http::Metrics;
+
+TEST(Metrics, CountsAndHistogramsByRouteMethodStatus) {
+  Metrics m;
+  m.observe_request("/v1/stores/{store_id}", "GET", 200, std::chrono::microseconds(700));
+  m.observe_request("/v1/stores/{store_id}", "GET", 200, std::chrono::milliseconds(30));
+  m.observe_request("/v1/stores/{store_id}", "GET", 404, std::chrono::microseconds(100));
+  const std::string text = m.render();
+  EXPECT_NE(text.find("freshlane_http_requests_total{route=\"/v1/stores/{store_id}\",method=\"GET\",status=\"200\"} 2"),
+            std::string::npos);
+  EXPECT_NE(text.find("status=\"404\"} 1"), std::string::npos);
+  // Cumulative buckets: 0.7 ms is within 1 ms; 30 ms only from 50 ms.
+  EXPECT_NE(text.find("status=\"200\",le=\"0.001\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("status=\"200\",le=\"0.05\"} 2"), std::string::npos);
+  EXPECT_NE(text.find("status=\"200\",le=\"+Inf\"} 2"), std::string::npos);
+}
+
+TEST(Metrics, GaugesAreReadAtScrapeTime) {
+  Metrics m;
+  int in_use = 3;
+  m.add_gauge("freshlane_db_pool_in_use", "help", [&] { return in_use; });
+  EXPECT_NE(m.render().find("freshlane_db_pool_in_use 3"), std::string::npos);
+  in_use = 5;
+  EXPECT_NE(m.render().find("freshlane_db_pool_in_use 5"), std::string::npos);
+}
+
+TEST(Metrics, BuildInfo) {
+  Metrics m;
+  m.set_build_info("1.2.3", "abc123");
+  EXPECT_NE(m.render().find("freshlane_build_info{version=\"1.2.3\",commit=\"abc123\"} 1"),
+            std::string::npos);
+}

@@ -1,0 +1,41 @@
+#include "freshlane/http/problem.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace freshlane;
+
+TEST(Problem, RendersRfc9457WithStableCode) {
+  const auto r = http::problem(core::ErrorKind::kNotFound, "no store x");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.content_type, "application/problem+json");
+  const auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["status"], 404);
+  EXPECT_EQ(j["code"], "not_found");
+  EXPECT_EQ(j["detail"], "no store x");
+  EXPECT_TRUE(j["type"].is_string());
+  EXPECT_TRUE(j["title"].is_string());
+}
+
+TEST(Problem, ValidationErrorsListEveryField) {
+  const core::Error e(core::ErrorKind::kValidationFailed, "bad",
+                      {{"lines[0].quantity", "must be between 1 and 999"}, {"name", "is required"}});
+  const auto j = nlohmann::json::parse(http::problem(e).body);
+  ASSERT_EQ(j["errors"].size(), 2u);
+  EXPECT_EQ(j["errors"][0]["field"], "lines[0].quantity");
+  EXPECT_EQ(j["errors"][1]["message"], "is required");
+}
+
+TEST(Problem, OverloadCarriesRetryAfter) {
+  for (auto kind : {core::ErrorKind::kUnavailable, core::ErrorKind::kRateLimited}) {
+    const auto r = http::problem(kind, "busy");
+    bool found = false;
+    for (const auto& [k, v] : r.headers) found = found || (k == "Retry-After" && v == "1");
+    EXPECT_TRUE(found);
+  }
+}
+
+TEST(Problem, ExtensionMembersAreAdded) {
+  const auto j = nlohmann::json::parse(
+      http::problem(core::ErrorKind::kConflict, "x", {{"distance_m", 3200}}).body);
+  EXPECT_EQ(j["distance_m"], 3200);
+}
