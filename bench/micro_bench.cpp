@@ -29,10 +29,10 @@ BENCHMARK(BM_QrRefuseForgedCode);
 static void BM_RouterMatchStoreProduct(benchmark::State& state) {
   http::Router router;
   const http::Handler h = [](http::Request&&, http::Responder) {};
-  for (const char* p : {"/healthz", "/readyz", "/metrics", "/openapi.yaml", "/v1/stores",
-                        "/v1/stores/{store_id}", "/v1/products", "/v1/products/{sku}",
-                        "/v1/stores/{store_id}/products", "/v1/stores/{store_id}/lots",
-                        "/v1/scan/{code}"}) {
+  for (const char* p :
+       {"/healthz", "/readyz", "/metrics", "/openapi.yaml", "/v1/stores", "/v1/stores/{store_id}",
+        "/v1/products", "/v1/products/{sku}", "/v1/stores/{store_id}/products",
+        "/v1/stores/{store_id}/lots", "/v1/scan/{code}"}) {
     router.add("GET", p, h);
   }
   router.add("GET", "/v1/stores/{store_id}/products/{sku}", h);
@@ -60,7 +60,8 @@ BENCHMARK(BM_Distance);
 
 static void BM_ProblemJson(benchmark::State& state) {
   for (auto _ : state) {
-    benchmark::DoNotOptimize(http::problem(core::ErrorKind::kUnknownCode, "this code was not issued by freshlane"));
+    benchmark::DoNotOptimize(
+        http::problem(core::ErrorKind::kUnknownCode, "this code was not issued by freshlane"));
   }
 }
 BENCHMARK(BM_ProblemJson);

@@ -38,12 +38,16 @@ http::Response create_product(const Context& ctx, const http::Request& req,
     body.error("category", "must be a lower-case word such as seafood");
   }
   if (auto unit = body.string("unit", Need::kRequired, 1, 16)) {
-    if (auto u = catalog::parse_unit(*unit)) p.unit = *u;
-    else body.error("unit", "must be one of each, 500g, kg");
+    if (auto u = catalog::parse_unit(*unit))
+      p.unit = *u;
+    else
+      body.error("unit", "must be one of each, 500g, kg");
   }
   if (auto storage = body.string("storage", Need::kRequired, 1, 16)) {
-    if (auto s = catalog::parse_storage(*storage)) p.storage = *s;
-    else body.error("storage", "must be one of ambient, chilled, frozen, live");
+    if (auto s = catalog::parse_storage(*storage))
+      p.storage = *s;
+    else
+      body.error("storage", "must be one of ambient, chilled, frozen, live");
   }
   body.finish();
   if (!storage::CatalogRepository(session).insert_product(p)) {
@@ -90,16 +94,16 @@ http::Response put_listing(const Context& ctx, const http::Request& req,
   }
   repo.upsert_listing(l);
   const auto now = ctx.now();
-  return json_response(200, to_json(*repo.find_store_product(store_id, sku, now), store.currency,
-                                    now, ctx.qr));
+  return json_response(
+      200, to_json(*repo.find_store_product(store_id, sku, now), store.currency, now, ctx.qr));
 }
 
 http::Response get_store_product(const Context& ctx, const http::Request& req,
                                  storage::Session& session) {
   const catalog::Store store = require_store(session, req.param("store_id"));
   const auto now = ctx.now();
-  const auto sp = storage::CatalogRepository(session).find_store_product(
-      store.store_id, req.param("sku"), now);
+  const auto sp =
+      storage::CatalogRepository(session).find_store_product(store.store_id, req.param("sku"), now);
   if (!sp) {
     throw Error(ErrorKind::kNotFound,
                 "store " + store.store_id + " does not sell " + req.param("sku"));
@@ -145,13 +149,11 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
                return list_store_products(ctx, req, s);
              }));
   router.add("GET", "/v1/stores/{store_id}/products/{sku}",
-             with_database(ctx, [&ctx](const auto& req, auto& s) {
-               return get_store_product(ctx, req, s);
-             }));
-  router.add("PUT", "/v1/stores/{store_id}/products/{sku}",
-             with_database(ctx, [&ctx](const auto& req, auto& s) {
-               return put_listing(ctx, req, s);
-             }));
+             with_database(
+                 ctx, [&ctx](const auto& req, auto& s) { return get_store_product(ctx, req, s); }));
+  router.add(
+      "PUT", "/v1/stores/{store_id}/products/{sku}",
+      with_database(ctx, [&ctx](const auto& req, auto& s) { return put_listing(ctx, req, s); }));
 }
 
 }  // namespace freshlane::api

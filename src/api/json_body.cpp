@@ -35,8 +35,8 @@ const nlohmann::json* ObjectReader::member(const std::string& key, Need need) {
   return &*it;
 }
 
-std::optional<std::string> ObjectReader::string(const std::string& key, Need need,
-                                                size_t min_chars, size_t max_chars) {
+std::optional<std::string> ObjectReader::string(const std::string& key, Need need, size_t min_chars,
+                                                size_t max_chars) {
   const nlohmann::json* v = member(key, need);
   if (!v) return std::nullopt;
   if (!v->is_string()) {
@@ -83,8 +83,8 @@ std::optional<double> ObjectReader::number(const std::string& key, Need need, do
   }
   const double d = v->get<double>();
   if (!(d >= min && d <= max)) {
-    error(key, "must be between " + nlohmann::json(min).dump() + " and " +
-                   nlohmann::json(max).dump());
+    error(key,
+          "must be between " + nlohmann::json(min).dump() + " and " + nlohmann::json(max).dump());
     return std::nullopt;
   }
   return d;
@@ -140,10 +140,10 @@ BodyReader::BodyReader(std::unique_ptr<Parsed> parsed)
 void BodyReader::finish() {
   reject_unknown();
   if (!parsed_->errors.empty()) {
-    throw core::Error(core::ErrorKind::kValidationFailed,
-                      "the body has " + std::to_string(parsed_->errors.size()) +
-                          " invalid member(s)",
-                      parsed_->errors);
+    throw core::Error(
+        core::ErrorKind::kValidationFailed,
+        "the body has " + std::to_string(parsed_->errors.size()) + " invalid member(s)",
+        parsed_->errors);
   }
 }
 

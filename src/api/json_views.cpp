@@ -28,9 +28,9 @@ nlohmann::json to_json(const catalog::StoreProduct& sp, const std::string& curre
   nlohmann::json j = to_json(sp.product);
   j["price_minor"] = price.price_minor;
   j["regular_price_minor"] = price.regular_price_minor;
-  j["markdown_until"] = price.marked_down ? nlohmann::json(core::format_rfc3339(
-                                                sp.listing.markdown->until))
-                                          : nlohmann::json();
+  j["markdown_until"] = price.marked_down
+                            ? nlohmann::json(core::format_rfc3339(sp.listing.markdown->until))
+                            : nlohmann::json();
   j["currency"] = currency;
   j["available"] = sp.available;
   j["zone"] = sp.listing.zone;

@@ -33,8 +33,10 @@ http::Response receive_lot(const Context& ctx, const http::Request& req,
   const auto produced = body.timestamp("produced_at", Need::kRequired);
   const auto expires = body.timestamp("expires_at", Need::kRequired);
   if (produced && expires) {
-    if (*expires <= *produced) body.error("expires_at", "must be after produced_at");
-    else if (*expires <= now) body.error("expires_at", "must be in the future");
+    if (*expires <= *produced)
+      body.error("expires_at", "must be after produced_at");
+    else if (*expires <= now)
+      body.error("expires_at", "must be in the future");
     if (*produced > now + std::chrono::hours(24)) {
       body.error("produced_at", "must not be in the future");
     }
@@ -54,7 +56,8 @@ http::Response receive_lot(const Context& ctx, const http::Request& req,
   }
   storage::CatalogRepository repo(session);
   switch (repo.insert_lot(lot)) {
-    case storage::LotInsert::kCreated: break;
+    case storage::LotInsert::kCreated:
+      break;
     case storage::LotInsert::kNotListed:
       throw Error(ErrorKind::kUnknownSku, "store " + store_id + " does not list " + lot.sku +
                                               "; list it with PUT /v1/stores/" + store_id +
@@ -68,10 +71,9 @@ http::Response receive_lot(const Context& ctx, const http::Request& req,
 }  // namespace
 
 void add_lot_routes(http::Router& router, Context& ctx) {
-  router.add("POST", "/v1/stores/{store_id}/lots",
-             with_database(ctx, [&ctx](const auto& req, auto& s) {
-               return receive_lot(ctx, req, s);
-             }));
+  router.add(
+      "POST", "/v1/stores/{store_id}/lots",
+      with_database(ctx, [&ctx](const auto& req, auto& s) { return receive_lot(ctx, req, s); }));
 }
 
 }  // namespace freshlane::api

@@ -13,9 +13,9 @@ http::Response ready(const http::Request&, storage::Session& session) {
   try {
     const auto status = storage::check_schema(session);
     if (!status.pending.empty()) {
-      return http::problem(core::ErrorKind::kUnavailable,
-                           std::to_string(status.pending.size()) +
-                               " migration(s) pending: run `freshlane migrate`");
+      return http::problem(
+          core::ErrorKind::kUnavailable,
+          std::to_string(status.pending.size()) + " migration(s) pending: run `freshlane migrate`");
     }
   } catch (const storage::MigrationMismatch& e) {
     return http::problem(core::ErrorKind::kUnavailable, e.what());
@@ -38,8 +38,8 @@ void add_operations_routes(http::Router& router, Context& ctx) {
              }));
   router.add("GET", "/readyz", with_database(ctx, ready));
   router.add("GET", "/metrics", without_database([&ctx](const http::Request&) {
-               return http::Response{200, "text/plain; version=0.0.4; charset=utf-8",
-                                     ctx.metrics.render(), {}};
+               return http::Response{
+                   200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.render(), {}};
              }));
   router.add("GET", "/openapi.yaml", without_database([](const http::Request&) {
                return http::Response{200, "application/yaml", std::string(openapi_text()), {}};

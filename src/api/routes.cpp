@@ -18,8 +18,8 @@ http::Response error_response(std::exception_ptr e, const http::Request& req) {
       what = ex.what();
     } catch (...) {
     }
-    const auto level = error.kind() == core::ErrorKind::kInternal ? spdlog::level::err
-                                                                  : spdlog::level::warn;
+    const auto level =
+        error.kind() == core::ErrorKind::kInternal ? spdlog::level::err : spdlog::level::warn;
     spdlog::log(level, "{} {} failed: {} id={}", req.method, req.path, what, req.request_id);
   }
   return http::problem(error);

@@ -31,12 +31,13 @@ http::Response create_store(const Context& ctx, const http::Request& req,
   store.name = body.string("name", Need::kRequired).value_or("");
   store.location.lat = body.number("lat", Need::kRequired, -90, 90).value_or(0);
   store.location.lon = body.number("lon", Need::kRequired, -180, 180).value_or(0);
-  store.delivery_radius_m =
-      static_cast<int>(body.integer("delivery_radius_m", Need::kOptional, 100, 50000).value_or(3000));
+  store.delivery_radius_m = static_cast<int>(
+      body.integer("delivery_radius_m", Need::kOptional, 100, 50000).value_or(3000));
   store.promise_minutes =
       static_cast<int>(body.integer("promise_minutes", Need::kOptional, 5, 24 * 60).value_or(30));
   if (auto currency = body.string("currency", Need::kOptional, 3, 3)) {
-    if (!std::all_of(currency->begin(), currency->end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    if (!std::all_of(currency->begin(), currency->end(),
+                     [](char c) { return c >= 'A' && c <= 'Z'; })) {
       body.error("currency", "must be an ISO 4217 code such as CNY");
     }
     store.currency = *currency;
@@ -71,13 +72,15 @@ http::Response list_stores(const http::Request& req, storage::Session& session) 
   const auto lat = coordinate(req, "lat", 90);
   const auto lon = coordinate(req, "lon", 180);
   if (lat.has_value() != lon.has_value()) {
-    invalid_parameter(lat ? "lon" : "lat", "is required together with " + std::string(lat ? "lat" : "lon"));
+    invalid_parameter(lat ? "lon" : "lat",
+                      "is required together with " + std::string(lat ? "lat" : "lon"));
   }
   const int limit = page_limit(req);
   const std::string position = cursor_position(req);
   size_t offset = 0;
   if (!position.empty()) {
-    const auto [end, ec] = std::from_chars(position.data(), position.data() + position.size(), offset);
+    const auto [end, ec] =
+        std::from_chars(position.data(), position.data() + position.size(), offset);
     if (ec != std::errc() || end != position.data() + position.size()) {
       invalid_parameter("cursor", "is not a valid cursor");
     }
@@ -108,9 +111,9 @@ http::Response list_stores(const http::Request& req, storage::Session& session) 
     items.push_back(std::move(item));
   }
   const size_t next = offset + items.size();
-  return json_response(200, page(std::move(items), next < stores.size()
-                                                       ? std::optional(std::to_string(next))
-                                                       : std::nullopt));
+  return json_response(
+      200, page(std::move(items),
+                next < stores.size() ? std::optional(std::to_string(next)) : std::nullopt));
 }
 
 }  // namespace

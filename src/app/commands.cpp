@@ -73,9 +73,9 @@ int seed_command(const Config& config) {
     std::printf("seed-demo: shelf QR code  %s\n",
                 qr.shelf_code(summary.example_store, summary.example_sku).c_str());
   }
-  std::printf("seed-demo: admin token    %s\n",
-              config.admin_token.empty() ? "(set FRESHLANE_ADMIN_TOKEN)"
-                                         : config.admin_token.c_str());
+  std::printf("seed-demo: admin token    %s\n", config.admin_token.empty()
+                                                    ? "(set FRESHLANE_ADMIN_TOKEN)"
+                                                    : config.admin_token.c_str());
   return 0;
 }
 

@@ -12,8 +12,7 @@ template <typename T>
 T parse_integer(const std::string& name, const std::string& text, T min, T max) {
   T v{};
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min ||
-      v > max) {
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
     throw ConfigError(name + ": expected an integer from " + std::to_string(min) + " to " +
                       std::to_string(max) + ", got '" + text + "'");
   }
@@ -23,15 +22,15 @@ T parse_integer(const std::string& name, const std::string& text, T min, T max) 
 void parse_listen(const std::string& text, Config& c) {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    throw ConfigError("FRESHLANE_LISTEN: expected host:port such as 127.0.0.1:8080, got '" +
-                      text + "'");
+    throw ConfigError("FRESHLANE_LISTEN: expected host:port such as 127.0.0.1:8080, got '" + text +
+                      "'");
   }
   c.listen_host = text.substr(0, colon);
   if (c.listen_host.size() > 2 && c.listen_host.front() == '[' && c.listen_host.back() == ']') {
     c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
   }
-  c.listen_port = parse_integer<unsigned short>("FRESHLANE_LISTEN port", text.substr(colon + 1),
-                                                0, 65535);
+  c.listen_port =
+      parse_integer<unsigned short>("FRESHLANE_LISTEN port", text.substr(colon + 1), 0, 65535);
 }
 }  // namespace
 
@@ -90,8 +89,8 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
     bool ok = false;
     for (const char* l : kLevels) ok = ok || *v == l;
     if (!ok) {
-      throw ConfigError("FRESHLANE_LOG_LEVEL: expected trace, debug, info, warn, error or off, got '" +
-                        *v + "'");
+      throw ConfigError(
+          "FRESHLANE_LOG_LEVEL: expected trace, debug, info, warn, error or off, got '" + *v + "'");
     }
     c.log_level = *v;
   }

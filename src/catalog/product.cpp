@@ -4,19 +4,26 @@ namespace freshlane::catalog {
 
 std::string_view to_string(Unit u) {
   switch (u) {
-    case Unit::kEach: return "each";
-    case Unit::k500g: return "500g";
-    case Unit::kKg: return "kg";
+    case Unit::kEach:
+      return "each";
+    case Unit::k500g:
+      return "500g";
+    case Unit::kKg:
+      return "kg";
   }
   return "each";
 }
 
 std::string_view to_string(Storage s) {
   switch (s) {
-    case Storage::kAmbient: return "ambient";
-    case Storage::kChilled: return "chilled";
-    case Storage::kFrozen: return "frozen";
-    case Storage::kLive: return "live";
+    case Storage::kAmbient:
+      return "ambient";
+    case Storage::kChilled:
+      return "chilled";
+    case Storage::kFrozen:
+      return "frozen";
+    case Storage::kLive:
+      return "live";
   }
   return "ambient";
 }

@@ -21,22 +21,38 @@ const ErrorInfo& error_info(ErrorKind kind) {
   static const ErrorInfo kUnavail{503, "unavailable", "The service is unavailable"};
   static const ErrorInfo kInternalInfo{500, "internal", "Internal server error"};
   switch (kind) {
-    case ErrorKind::kValidationFailed: return kValidation;
-    case ErrorKind::kMalformedJson: return kMalformed;
-    case ErrorKind::kUnauthorized: return kUnauth;
-    case ErrorKind::kForbidden: return kForbid;
-    case ErrorKind::kNotFound: return kNotFound;
-    case ErrorKind::kMethodNotAllowed: return kMethod;
-    case ErrorKind::kConflict: return kConflictInfo;
-    case ErrorKind::kPayloadTooLarge: return kTooLarge;
-    case ErrorKind::kHeadersTooLarge: return kHeaders;
-    case ErrorKind::kBadRequest: return kBad;
-    case ErrorKind::kInvalidCode: return kInvalidCodeInfo;
-    case ErrorKind::kUnknownCode: return kUnknownCodeInfo;
-    case ErrorKind::kUnknownSku: return kUnknownSkuInfo;
-    case ErrorKind::kRateLimited: return kRate;
-    case ErrorKind::kUnavailable: return kUnavail;
-    case ErrorKind::kInternal: return kInternalInfo;
+    case ErrorKind::kValidationFailed:
+      return kValidation;
+    case ErrorKind::kMalformedJson:
+      return kMalformed;
+    case ErrorKind::kUnauthorized:
+      return kUnauth;
+    case ErrorKind::kForbidden:
+      return kForbid;
+    case ErrorKind::kNotFound:
+      return kNotFound;
+    case ErrorKind::kMethodNotAllowed:
+      return kMethod;
+    case ErrorKind::kConflict:
+      return kConflictInfo;
+    case ErrorKind::kPayloadTooLarge:
+      return kTooLarge;
+    case ErrorKind::kHeadersTooLarge:
+      return kHeaders;
+    case ErrorKind::kBadRequest:
+      return kBad;
+    case ErrorKind::kInvalidCode:
+      return kInvalidCodeInfo;
+    case ErrorKind::kUnknownCode:
+      return kUnknownCodeInfo;
+    case ErrorKind::kUnknownSku:
+      return kUnknownSkuInfo;
+    case ErrorKind::kRateLimited:
+      return kRate;
+    case ErrorKind::kUnavailable:
+      return kUnavail;
+    case ErrorKind::kInternal:
+      return kInternalInfo;
   }
   return kInternalInfo;
 }

@@ -70,8 +70,9 @@ std::string Metrics::render() const {
            method + "\",status=\"" + std::to_string(status) + "\"} " +
            std::to_string(s->count.load()) + "\n";
   }
-  out += "# HELP freshlane_http_request_duration_seconds Time from request read to response "
-         "ready.\n";
+  out +=
+      "# HELP freshlane_http_request_duration_seconds Time from request read to response "
+      "ready.\n";
   out += "# TYPE freshlane_http_request_duration_seconds histogram\n";
   for (const auto& [key, s] : series_) {
     const auto& [route, method, status] = key;

@@ -14,8 +14,10 @@ Response problem(core::ErrorKind kind, std::string_view detail, const nlohmann::
   if (extensions.is_object()) {
     for (const auto& [key, value] : extensions.items()) body[key] = value;
   }
-  Response r{info.status, "application/problem+json",
-             body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+  Response r{info.status,
+             "application/problem+json",
+             body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+             {}};
   if (kind == core::ErrorKind::kUnavailable || kind == core::ErrorKind::kRateLimited) {
     r.headers.emplace_back("Retry-After", "1");
   }

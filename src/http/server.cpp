@@ -104,8 +104,8 @@ struct Server::Impl {
   awaitable<void> accept_loop() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(
-          asio::make_strand(ioc), asio::redirect_error(use_awaitable, ec));
+      tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc),
+                                                          asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open() || stopping) co_return;
         // Out of file descriptors and the like: back off instead of spinning.
@@ -118,8 +118,8 @@ struct Server::Impl {
     }
   }
 
-  static bhttp::response<bhttp::string_body> to_beast(Response r, unsigned version,
-                                                      bool keep_alive, const std::string& id) {
+  static bhttp::response<bhttp::string_body> to_beast(Response r, unsigned version, bool keep_alive,
+                                                      const std::string& id) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
     res.set(bhttp::field::server, "freshlane");
     res.set(bhttp::field::content_type, r.content_type);
@@ -155,11 +155,11 @@ struct Server::Impl {
 
   awaitable<void> reject_read(beast::tcp_stream& stream, boost::system::error_code ec) {
     if (ec == bhttp::error::header_limit) {
-      co_await write_and_close(stream,
-                               problem(core::ErrorKind::kHeadersTooLarge,
-                                       "request headers exceed " +
-                                           std::to_string(cfg.header_limit) + " bytes"),
-                               make_request_id(), true);
+      co_await write_and_close(
+          stream,
+          problem(core::ErrorKind::kHeadersTooLarge,
+                  "request headers exceed " + std::to_string(cfg.header_limit) + " bytes"),
+          make_request_id(), true);
     } else if (ec == bhttp::error::body_limit) {
       co_await write_and_close(
           stream,
@@ -224,8 +224,7 @@ struct Server::Impl {
     try {
       if (connections > cfg.max_connections) {
         co_await write_and_close(
-            stream, problem(core::ErrorKind::kUnavailable, "too many open connections"), "",
-            false);
+            stream, problem(core::ErrorKind::kUnavailable, "too many open connections"), "", false);
         co_return;
       }
       beast::flat_buffer buffer;
@@ -248,8 +247,7 @@ struct Server::Impl {
           if (ec) co_return;
         }
         stream.expires_after(cfg.io_timeout);
-        co_await bhttp::async_read(stream, buffer, parser,
-                                   asio::redirect_error(use_awaitable, ec));
+        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
         if (ec) {
           co_await reject_read(stream, ec);
           co_return;

@@ -118,9 +118,9 @@ std::string like_substring_pattern(const std::string& text) {
 
 bool CatalogRepository::insert_product(const catalog::Product& p) {
   pqxx::work tx(session_.connection());
-  const auto r = exec(session_, tx, kInsertProduct, p.sku, p.name, p.category,
-                      std::string(catalog::to_string(p.unit)),
-                      std::string(catalog::to_string(p.storage)));
+  const auto r =
+      exec(session_, tx, kInsertProduct, p.sku, p.name, p.category,
+           std::string(catalog::to_string(p.unit)), std::string(catalog::to_string(p.storage)));
   tx.commit();
   return r.affected_rows() == 1;
 }
@@ -158,8 +158,8 @@ std::vector<catalog::StoreProduct> CatalogRepository::list_store_products(const 
   const auto r = q.text.empty()
                      ? exec(session_, tx, kListStoreProducts, q.store_id, epoch(now), q.after_sku,
                             q.category, q.limit)
-                     : exec(session_, tx, kSearchStoreProducts, q.store_id, epoch(now),
-                            q.after_sku, q.category, q.limit, like_substring_pattern(q.text));
+                     : exec(session_, tx, kSearchStoreProducts, q.store_id, epoch(now), q.after_sku,
+                            q.category, q.limit, like_substring_pattern(q.text));
   std::vector<catalog::StoreProduct> out;
   out.reserve(r.size());
   for (const auto& row : r) out.push_back(read_store_product(row));
@@ -171,9 +171,9 @@ LotInsert CatalogRepository::insert_lot(const catalog::Lot& lot) {
   if (exec(session_, tx, kListingExists, lot.store_id, lot.sku).empty()) {
     return LotInsert::kNotListed;
   }
-  const auto r = exec(session_, tx, kInsertLot, lot.lot_id, lot.store_id, lot.sku,
-                      lot.quantity_received, lot.origin, epoch(lot.produced_at),
-                      epoch(lot.received_at), epoch(lot.expires_at));
+  const auto r =
+      exec(session_, tx, kInsertLot, lot.lot_id, lot.store_id, lot.sku, lot.quantity_received,
+           lot.origin, epoch(lot.produced_at), epoch(lot.received_at), epoch(lot.expires_at));
   if (r.affected_rows() == 0) return LotInsert::kDuplicateId;
   for (size_t i = 0; i < lot.trace.size(); ++i) {
     const auto& e = lot.trace[i];

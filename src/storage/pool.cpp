@@ -104,9 +104,9 @@ std::unique_ptr<Session::Connection> Pool::connect() {
     setup.commit();
     return conn;
   } catch (const std::exception&) {
-    down_until_ns_.store(now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        config_.reconnect_backoff)
-                                        .count());
+    down_until_ns_.store(
+        now_ns() +
+        std::chrono::duration_cast<std::chrono::nanoseconds>(config_.reconnect_backoff).count());
     throw core::Error(core::ErrorKind::kUnavailable, "the database is unreachable");
   }
 }

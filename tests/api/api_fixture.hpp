@@ -2,12 +2,12 @@
 // One migrated database and one running `freshlane serve` per test suite.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <set>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "support/server_process.hpp"
 #include "support/test_database.hpp"

@@ -16,19 +16,54 @@ class CatalogApi : public ApiTest {
  protected:
   static void SetUpTestSuite() {
     ApiTest::SetUpTestSuite();
-    ASSERT_EQ(admin("POST", "/v1/stores", {{"store_id", "jq"}, {"name", "金桥店 Jinqiao"}, {"lat", 31.2536}, {"lon", 121.5907}}).status, 201);
-    ASSERT_EQ(admin("POST", "/v1/stores", {{"store_id", "ja"}, {"name", "静安寺店 Jing'an"}, {"lat", 31.2235}, {"lon", 121.4457}, {"delivery_radius_m", 5000}}).status, 201);
-    ASSERT_EQ(admin("POST", "/v1/products", {{"sku", "CRAB"}, {"name", "智利帝王蟹 Chilean King Crab"}, {"category", "seafood"}, {"unit", "kg"}, {"storage", "live"}}).status, 201);
-    ASSERT_EQ(admin("POST", "/v1/products", {{"sku", "MILK"}, {"name", "鲜牛奶 Fresh Milk"}, {"category", "dairy"}, {"unit", "each"}, {"storage", "chilled"}}).status, 201);
-    ASSERT_EQ(admin("PUT", "/v1/stores/jq/products/CRAB", {{"price_minor", 39800}, {"zone", "seafood"}, {"shelf", "S1-2"}}).status, 200);
-    ASSERT_EQ(admin("PUT", "/v1/stores/jq/products/MILK", {{"price_minor", 1290}, {"zone", "chilled"}, {"shelf", "C3-1"}}).status, 200);
+    ASSERT_EQ(
+        admin("POST", "/v1/stores",
+              {{"store_id", "jq"}, {"name", "金桥店 Jinqiao"}, {"lat", 31.2536}, {"lon", 121.5907}})
+            .status,
+        201);
+    ASSERT_EQ(admin("POST", "/v1/stores",
+                    {{"store_id", "ja"},
+                     {"name", "静安寺店 Jing'an"},
+                     {"lat", 31.2235},
+                     {"lon", 121.4457},
+                     {"delivery_radius_m", 5000}})
+                  .status,
+              201);
+    ASSERT_EQ(admin("POST", "/v1/products",
+                    {{"sku", "CRAB"},
+                     {"name", "智利帝王蟹 Chilean King Crab"},
+                     {"category", "seafood"},
+                     {"unit", "kg"},
+                     {"storage", "live"}})
+                  .status,
+              201);
+    ASSERT_EQ(admin("POST", "/v1/products",
+                    {{"sku", "MILK"},
+                     {"name", "鲜牛奶 Fresh Milk"},
+                     {"category", "dairy"},
+                     {"unit", "each"},
+                     {"storage", "chilled"}})
+                  .status,
+              201);
+    ASSERT_EQ(admin("PUT", "/v1/stores/jq/products/CRAB",
+                    {{"price_minor", 39800}, {"zone", "seafood"}, {"shelf", "S1-2"}})
+                  .status,
+              200);
+    ASSERT_EQ(admin("PUT", "/v1/stores/jq/products/MILK",
+                    {{"price_minor", 1290}, {"zone", "chilled"}, {"shelf", "C3-1"}})
+                  .status,
+              200);
   }
   static json receive(const std::string& store, const std::string& sku, int qty, int expires_in_h) {
     const auto r = admin("POST", "/v1/stores/" + store + "/lots",
-                         {{"sku", sku}, {"quantity", qty}, {"origin", "Punta Arenas, Chile"},
-                          {"produced_at", in_hours(-48)}, {"expires_at", in_hours(expires_in_h)},
-                          {"trace", {{{"at", in_hours(-48)}, {"event", "caught"}, {"place", "Punta Arenas"}},
-                                     {{"at", in_hours(-2)}, {"event", "received"}, {"place", "Jinqiao"}}}}});
+                         {{"sku", sku},
+                          {"quantity", qty},
+                          {"origin", "Punta Arenas, Chile"},
+                          {"produced_at", in_hours(-48)},
+                          {"expires_at", in_hours(expires_in_h)},
+                          {"trace",
+                           {{{"at", in_hours(-48)}, {"event", "caught"}, {"place", "Punta Arenas"}},
+                            {{"at", in_hours(-2)}, {"event", "received"}, {"place", "Jinqiao"}}}}});
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json();
   }
@@ -39,9 +74,16 @@ class CatalogApi : public ApiTest {
 TEST_F(CatalogApi, StoreIsCreatedReadAndDuplicateRefused) {
   const auto r = server().get("/v1/stores/jq");
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.json(), json({{"store_id", "jq"}, {"name", "金桥店 Jinqiao"}, {"lat", 31.2536}, {"lon", 121.5907},
-                            {"delivery_radius_m", 3000}, {"promise_minutes", 30}, {"currency", "CNY"}}));
-  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores", {{"store_id", "jq"}, {"name", "again"}, {"lat", 31}, {"lon", 121}}), 409, "conflict"));
+  EXPECT_EQ(r.json(), json({{"store_id", "jq"},
+                            {"name", "金桥店 Jinqiao"},
+                            {"lat", 31.2536},
+                            {"lon", 121.5907},
+                            {"delivery_radius_m", 3000},
+                            {"promise_minutes", 30},
+                            {"currency", "CNY"}}));
+  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores",
+                               {{"store_id", "jq"}, {"name", "again"}, {"lat", 31}, {"lon", 121}}),
+                         409, "conflict"));
   EXPECT_TRUE(is_problem(server().get("/v1/stores/nowhere"), 404, "not_found"));
 }
 
@@ -89,7 +131,9 @@ TEST_F(CatalogApi, StoreListPagesWithACursor) {
 }
 
 TEST_F(CatalogApi, StoreBodyIsValidatedStrictly) {
-  const auto r = admin("POST", "/v1/stores", {{"name", ""}, {"lat", 91}, {"lon", "121"}, {"colour", "red"}, {"currency", "yuan"}});
+  const auto r =
+      admin("POST", "/v1/stores",
+            {{"name", ""}, {"lat", 91}, {"lon", "121"}, {"colour", "red"}, {"currency", "yuan"}});
   ASSERT_TRUE(is_problem(r, 400, "validation_failed")) << r.body;
   const json problem = r.json();
   std::set<std::string> fields;
@@ -100,29 +144,52 @@ TEST_F(CatalogApi, StoreBodyIsValidatedStrictly) {
 TEST_F(CatalogApi, OnlyTheAdminCreatesStoresAndProducts) {
   const std::string body = json({{"name", "x"}, {"lat", 31}, {"lon", 121}}).dump();
   EXPECT_TRUE(is_problem(server().send("POST", "/v1/stores", body), 401, "unauthorized"));
-  EXPECT_TRUE(is_problem(server().send("POST", "/v1/stores", body, {{"Authorization", "Bearer wrong-token"}}), 401, "unauthorized"));
-  EXPECT_TRUE(is_problem(server().send("POST", "/v1/stores", body, {{"Authorization", "Basic abc"}}), 401, "unauthorized"));
+  EXPECT_TRUE(is_problem(
+      server().send("POST", "/v1/stores", body, {{"Authorization", "Bearer wrong-token"}}), 401,
+      "unauthorized"));
+  EXPECT_TRUE(
+      is_problem(server().send("POST", "/v1/stores", body, {{"Authorization", "Basic abc"}}), 401,
+                 "unauthorized"));
   EXPECT_TRUE(is_problem(server().send("POST", "/v1/products", "{}"), 401, "unauthorized"));
-  EXPECT_TRUE(is_problem(server().send("PUT", "/v1/stores/jq/products/CRAB", "{}"), 401, "unauthorized"));
-  EXPECT_TRUE(is_problem(server().send("POST", "/v1/stores/jq/lots", "{}", {{"Authorization", "Bearer nope"}}), 401, "unauthorized"));
+  EXPECT_TRUE(
+      is_problem(server().send("PUT", "/v1/stores/jq/products/CRAB", "{}"), 401, "unauthorized"));
+  EXPECT_TRUE(is_problem(
+      server().send("POST", "/v1/stores/jq/lots", "{}", {{"Authorization", "Bearer nope"}}), 401,
+      "unauthorized"));
 }
 
 TEST_F(CatalogApi, ProductsAreCreatedOnceAndValidated) {
-  EXPECT_TRUE(is_problem(admin("POST", "/v1/products", {{"sku", "CRAB"}, {"name", "x"}, {"category", "seafood"}, {"unit", "kg"}, {"storage", "live"}}), 409, "conflict"));
-  const auto bad = admin("POST", "/v1/products", {{"sku", "bad sku"}, {"name", "x"}, {"category", "Sea Food"}, {"unit", "crate"}, {"storage", "warm"}});
+  EXPECT_TRUE(is_problem(admin("POST", "/v1/products",
+                               {{"sku", "CRAB"},
+                                {"name", "x"},
+                                {"category", "seafood"},
+                                {"unit", "kg"},
+                                {"storage", "live"}}),
+                         409, "conflict"));
+  const auto bad = admin("POST", "/v1/products",
+                         {{"sku", "bad sku"},
+                          {"name", "x"},
+                          {"category", "Sea Food"},
+                          {"unit", "crate"},
+                          {"storage", "warm"}});
   ASSERT_TRUE(is_problem(bad, 400, "validation_failed"));
   EXPECT_EQ(bad.json()["errors"].size(), 4u);
   const auto p = server().get("/v1/products/CRAB");
   ASSERT_EQ(p.status, 200);
-  EXPECT_EQ(p.json(), json({{"sku", "CRAB"}, {"name", "智利帝王蟹 Chilean King Crab"}, {"category", "seafood"}, {"unit", "kg"}, {"storage", "live"}}));
+  EXPECT_EQ(p.json(), json({{"sku", "CRAB"},
+                            {"name", "智利帝王蟹 Chilean King Crab"},
+                            {"category", "seafood"},
+                            {"unit", "kg"},
+                            {"storage", "live"}}));
 }
 
 TEST_F(CatalogApi, StoreProductHasTheContractShapeAndASignedShelfCode) {
   const auto r = server().get("/v1/stores/jq/products/CRAB");
   ASSERT_EQ(r.status, 200);
   const auto j = r.json();
-  for (const char* k : {"sku", "name", "category", "unit", "storage", "price_minor", "regular_price_minor",
-                        "currency", "available", "zone", "shelf", "shelf_code"}) {
+  for (const char* k :
+       {"sku", "name", "category", "unit", "storage", "price_minor", "regular_price_minor",
+        "currency", "available", "zone", "shelf", "shelf_code"}) {
     EXPECT_TRUE(j.contains(k)) << k;
   }
   EXPECT_EQ(j["price_minor"], 39800);
@@ -136,30 +203,53 @@ TEST_F(CatalogApi, StoreProductHasTheContractShapeAndASignedShelfCode) {
 }
 
 TEST_F(CatalogApi, ListingNeedsAKnownProductAndStore) {
-  EXPECT_TRUE(is_problem(admin("PUT", "/v1/stores/jq/products/GHOST", {{"price_minor", 1}, {"zone", "ambient"}, {"shelf", "A1"}}), 404, "not_found"));
-  EXPECT_TRUE(is_problem(admin("PUT", "/v1/stores/nowhere/products/CRAB", {{"price_minor", 1}, {"zone", "ambient"}, {"shelf", "A1"}}), 404, "not_found"));
-  EXPECT_TRUE(is_problem(admin("PUT", "/v1/stores/jq/products/CRAB", {{"price_minor", -1}, {"zone", "Sea Food"}, {"shelf", ""}}), 400, "validation_failed"));
+  EXPECT_TRUE(is_problem(admin("PUT", "/v1/stores/jq/products/GHOST",
+                               {{"price_minor", 1}, {"zone", "ambient"}, {"shelf", "A1"}}),
+                         404, "not_found"));
+  EXPECT_TRUE(is_problem(admin("PUT", "/v1/stores/nowhere/products/CRAB",
+                               {{"price_minor", 1}, {"zone", "ambient"}, {"shelf", "A1"}}),
+                         404, "not_found"));
+  EXPECT_TRUE(is_problem(admin("PUT", "/v1/stores/jq/products/CRAB",
+                               {{"price_minor", -1}, {"zone", "Sea Food"}, {"shelf", ""}}),
+                         400, "validation_failed"));
 }
 
 TEST_F(CatalogApi, MarkdownIsThePriceNowAndTheListPriceStays) {
-  ASSERT_EQ(admin("POST", "/v1/products", {{"sku", "TART"}, {"name", "葡式蛋挞 Egg Tart"}, {"category", "bakery"}, {"unit", "each"}, {"storage", "ambient"}}).status, 201);
+  ASSERT_EQ(admin("POST", "/v1/products",
+                  {{"sku", "TART"},
+                   {"name", "葡式蛋挞 Egg Tart"},
+                   {"category", "bakery"},
+                   {"unit", "each"},
+                   {"storage", "ambient"}})
+                .status,
+            201);
   const auto r = admin("PUT", "/v1/stores/jq/products/TART",
-                       {{"price_minor", 690}, {"zone", "bakery"}, {"shelf", "B1"}, {"markdown", {{"price_minor", 490}, {"until", in_hours(3)}}}});
+                       {{"price_minor", 690},
+                        {"zone", "bakery"},
+                        {"shelf", "B1"},
+                        {"markdown", {{"price_minor", 490}, {"until", in_hours(3)}}}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["price_minor"], 490);
   EXPECT_EQ(r.json()["regular_price_minor"], 690);
   const auto expired = admin("PUT", "/v1/stores/jq/products/TART",
-                             {{"price_minor", 690}, {"zone", "bakery"}, {"shelf", "B1"}, {"markdown", {{"price_minor", 490}, {"until", in_hours(-1)}}}});
+                             {{"price_minor", 690},
+                              {"zone", "bakery"},
+                              {"shelf", "B1"},
+                              {"markdown", {{"price_minor", 490}, {"until", in_hours(-1)}}}});
   EXPECT_EQ(expired.json()["price_minor"], 690);
   EXPECT_TRUE(is_problem(admin("PUT", "/v1/stores/jq/products/TART",
-                               {{"price_minor", 690}, {"zone", "bakery"}, {"shelf", "B1"}, {"markdown", {{"price_minor", 790}, {"until", in_hours(3)}}}}),
+                               {{"price_minor", 690},
+                                {"zone", "bakery"},
+                                {"shelf", "B1"},
+                                {"markdown", {{"price_minor", 790}, {"until", in_hours(3)}}}}),
                          400, "validation_failed"));
 }
 
 TEST_F(CatalogApi, LotsAddToAvailabilityAndCarryTheirTrace) {
   const int before = server().get("/v1/stores/jq/products/MILK").json()["available"];
   const auto lot = receive("jq", "MILK", 12, 72);
-  for (const char* k : {"lot_id", "store_id", "sku", "quantity_received", "origin", "produced_at", "received_at", "expires_at", "trace", "qr_code"}) {
+  for (const char* k : {"lot_id", "store_id", "sku", "quantity_received", "origin", "produced_at",
+                        "received_at", "expires_at", "trace", "qr_code"}) {
     EXPECT_TRUE(lot.contains(k)) << k;
   }
   EXPECT_EQ(lot["quantity_received"], 12);
@@ -168,9 +258,27 @@ TEST_F(CatalogApi, LotsAddToAvailabilityAndCarryTheirTrace) {
 }
 
 TEST_F(CatalogApi, LotBodyIsValidated) {
-  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores/jq/lots", {{"sku", "CRAB"}, {"quantity", 0}, {"origin", "x"}, {"produced_at", in_hours(-1)}, {"expires_at", in_hours(-2)}}), 400, "validation_failed"));
-  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores/jq/lots", {{"sku", "CRAB"}, {"quantity", -5}, {"origin", "x"}, {"produced_at", "yesterday"}, {"expires_at", in_hours(2)}}), 400, "validation_failed"));
-  const auto r = admin("POST", "/v1/stores/jq/lots", {{"sku", "CRAB"}, {"quantity", 1}, {"origin", "x"}, {"produced_at", in_hours(-1)}, {"expires_at", in_hours(2)}, {"trace", json::array({json{{"at", "x"}}})}});
+  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores/jq/lots",
+                               {{"sku", "CRAB"},
+                                {"quantity", 0},
+                                {"origin", "x"},
+                                {"produced_at", in_hours(-1)},
+                                {"expires_at", in_hours(-2)}}),
+                         400, "validation_failed"));
+  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores/jq/lots",
+                               {{"sku", "CRAB"},
+                                {"quantity", -5},
+                                {"origin", "x"},
+                                {"produced_at", "yesterday"},
+                                {"expires_at", in_hours(2)}}),
+                         400, "validation_failed"));
+  const auto r = admin("POST", "/v1/stores/jq/lots",
+                       {{"sku", "CRAB"},
+                        {"quantity", 1},
+                        {"origin", "x"},
+                        {"produced_at", in_hours(-1)},
+                        {"expires_at", in_hours(2)},
+                        {"trace", json::array({json{{"at", "x"}}})}});
   ASSERT_TRUE(is_problem(r, 400, "validation_failed"));
   const json problem = r.json();
   std::set<std::string> fields;
@@ -180,8 +288,20 @@ TEST_F(CatalogApi, LotBodyIsValidated) {
 }
 
 TEST_F(CatalogApi, LotOfAnUnlistedSkuIsUnknownSku) {
-  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores/ja/lots", {{"sku", "CRAB"}, {"quantity", 3}, {"origin", "x"}, {"produced_at", in_hours(-1)}, {"expires_at", in_hours(5)}}), 422, "unknown_sku"));
-  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores/nowhere/lots", {{"sku", "CRAB"}, {"quantity", 3}, {"origin", "x"}, {"produced_at", in_hours(-1)}, {"expires_at", in_hours(5)}}), 404, "not_found"));
+  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores/ja/lots",
+                               {{"sku", "CRAB"},
+                                {"quantity", 3},
+                                {"origin", "x"},
+                                {"produced_at", in_hours(-1)},
+                                {"expires_at", in_hours(5)}}),
+                         422, "unknown_sku"));
+  EXPECT_TRUE(is_problem(admin("POST", "/v1/stores/nowhere/lots",
+                               {{"sku", "CRAB"},
+                                {"quantity", 3},
+                                {"origin", "x"},
+                                {"produced_at", in_hours(-1)},
+                                {"expires_at", in_hours(5)}}),
+                         404, "not_found"));
 }
 
 TEST_F(CatalogApi, ScanningALotLabelShowsProductPriceOriginTraceAndRating) {
@@ -219,8 +339,10 @@ TEST_F(CatalogApi, ForgedAndForeignCodesAreRefused) {
   code.back() = code.back() == 'A' ? 'B' : 'A';
   EXPECT_TRUE(is_problem(server().get("/v1/scan/" + code), 404, "unknown_code"));
   const freshlane::catalog::QrCodec ours(kQrSecret);
-  EXPECT_TRUE(is_problem(server().get("/v1/scan/" + ours.lot_code("LNOSUCHLOT0000")), 404, "unknown_code"));
-  EXPECT_TRUE(is_problem(server().get("/v1/scan/" + ours.shelf_code("jq", "GHOST")), 404, "unknown_code"));
+  EXPECT_TRUE(
+      is_problem(server().get("/v1/scan/" + ours.lot_code("LNOSUCHLOT0000")), 404, "unknown_code"));
+  EXPECT_TRUE(
+      is_problem(server().get("/v1/scan/" + ours.shelf_code("jq", "GHOST")), 404, "unknown_code"));
   EXPECT_TRUE(is_problem(server().get("/v1/scan/not-a-code"), 400, "invalid_code"));
   EXPECT_TRUE(is_problem(server().get("/v1/scan/%F0%9F%A6%80"), 400, "invalid_code"));
 }
@@ -232,10 +354,12 @@ TEST_F(CatalogApi, SearchFindsChineseAndLatinNames) {
     for (const auto& p : page["items"]) out.insert(p["sku"]);
     return out;
   };
-  EXPECT_EQ(skus("/v1/stores/jq/products?q=%E5%B8%9D%E7%8E%8B%E8%9F%B9"), std::set<std::string>{"CRAB"});  // 帝王蟹
+  EXPECT_EQ(skus("/v1/stores/jq/products?q=%E5%B8%9D%E7%8E%8B%E8%9F%B9"),
+            std::set<std::string>{"CRAB"});  // 帝王蟹
   EXPECT_EQ(skus("/v1/stores/jq/products?q=king+crab"), std::set<std::string>{"CRAB"});
   EXPECT_EQ(skus("/v1/stores/jq/products?category=dairy"), std::set<std::string>{"MILK"});
-  EXPECT_TRUE(is_problem(server().get("/v1/stores/jq/products?category=Not%20A%20Word"), 400, "validation_failed"));
+  EXPECT_TRUE(is_problem(server().get("/v1/stores/jq/products?category=Not%20A%20Word"), 400,
+                         "validation_failed"));
   EXPECT_TRUE(is_problem(server().get("/v1/stores/nowhere/products"), 404, "not_found"));
 }
 

@@ -25,10 +25,13 @@ TEST_F(Operations, MetricsSpeakPrometheus) {
   for (const char* expected :
        {"# TYPE freshlane_http_requests_total counter",
         "freshlane_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"}",
-        "freshlane_http_requests_total{route=\"/v1/stores/{store_id}\",method=\"GET\",status=\"404\"}",
+        "freshlane_http_requests_total{route=\"/v1/stores/"
+        "{store_id}\",method=\"GET\",status=\"404\"}",
         "# TYPE freshlane_http_request_duration_seconds histogram",
-        "freshlane_http_request_duration_seconds_bucket{route=\"/healthz\",method=\"GET\",status=\"200\",le=\"+Inf\"}",
-        "freshlane_db_pool_in_use ", "freshlane_db_pool_waiting ", "freshlane_build_info{version=\""}) {
+        "freshlane_http_request_duration_seconds_bucket{route=\"/"
+        "healthz\",method=\"GET\",status=\"200\",le=\"+Inf\"}",
+        "freshlane_db_pool_in_use ", "freshlane_db_pool_waiting ",
+        "freshlane_build_info{version=\""}) {
     EXPECT_NE(r.body.find(expected), std::string::npos) << expected;
   }
 }
@@ -38,7 +41,8 @@ TEST_F(Operations, ServesTheApiDescriptionItWasBuiltWith) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.header("content-type"), "application/yaml");
   std::ifstream file(std::string(FRESHLANE_SOURCE_DIR) + "/openapi.yaml");
-  const std::string on_disk((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string on_disk((std::istreambuf_iterator<char>(file)),
+                            std::istreambuf_iterator<char>());
   EXPECT_EQ(r.body, on_disk);
 }
 
@@ -62,31 +66,41 @@ TEST(Startup, AnEditedMigrationStopsMigrateAndServe) {
   }
   std::string out;
   EXPECT_EQ(run_freshlane({"migrate"}, {{"FRESHLANE_DATABASE_URL", db.url()}}, &out), 1);
-  EXPECT_NE(out.find("0001_catalog.sql was changed after it was applied"), std::string::npos) << out;
-  EXPECT_EQ(run_freshlane({"serve"}, {{"FRESHLANE_DATABASE_URL", db.url()},
-                                      {"FRESHLANE_ADMIN_TOKEN", kAdminToken},
-                                      {"FRESHLANE_QR_SECRET", kQrSecret},
-                                      {"FRESHLANE_PAYMENT_WEBHOOK_SECRET", kQrSecret},
-                                      {"FRESHLANE_LISTEN", "127.0.0.1:0"}}, &out), 1);
+  EXPECT_NE(out.find("0001_catalog.sql was changed after it was applied"), std::string::npos)
+      << out;
+  EXPECT_EQ(run_freshlane({"serve"},
+                          {{"FRESHLANE_DATABASE_URL", db.url()},
+                           {"FRESHLANE_ADMIN_TOKEN", kAdminToken},
+                           {"FRESHLANE_QR_SECRET", kQrSecret},
+                           {"FRESHLANE_PAYMENT_WEBHOOK_SECRET", kQrSecret},
+                           {"FRESHLANE_LISTEN", "127.0.0.1:0"}},
+                          &out),
+            1);
   EXPECT_NE(out.find("was changed after it was applied"), std::string::npos) << out;
 }
 
 TEST(Startup, AMissingOrMalformedSettingStopsWithOneLineNamingIt) {
   std::string out;
-  EXPECT_EQ(run_freshlane({"serve"}, {{"FRESHLANE_DATABASE_URL", "postgresql://x@127.0.0.1:1/x"}}, &out), 2);
+  EXPECT_EQ(
+      run_freshlane({"serve"}, {{"FRESHLANE_DATABASE_URL", "postgresql://x@127.0.0.1:1/x"}}, &out),
+      2);
   EXPECT_NE(out.find("FRESHLANE_ADMIN_TOKEN: required but not set"), std::string::npos) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
-  EXPECT_EQ(run_freshlane({"migrate"}, {{"FRESHLANE_DATABASE_URL", "postgresql://x@127.0.0.1:1/x"},
-                                        {"FRESHLANE_DB_POOL_SIZE", "lots"}}, &out), 2);
+  EXPECT_EQ(run_freshlane({"migrate"},
+                          {{"FRESHLANE_DATABASE_URL", "postgresql://x@127.0.0.1:1/x"},
+                           {"FRESHLANE_DB_POOL_SIZE", "lots"}},
+                          &out),
+            2);
   EXPECT_NE(out.find("FRESHLANE_DB_POOL_SIZE"), std::string::npos) << out;
 }
 
 TEST(Startup, HelpListsCommandsAndSettings) {
   std::string out;
   EXPECT_EQ(run_freshlane({"--help"}, {}, &out), 0);
-  for (const char* s : {"serve", "migrate", "seed-demo", "FRESHLANE_DATABASE_URL", "FRESHLANE_LISTEN",
-                        "FRESHLANE_THREADS", "FRESHLANE_DB_POOL_SIZE", "FRESHLANE_LOG_LEVEL",
-                        "FRESHLANE_ADMIN_TOKEN", "FRESHLANE_QR_SECRET", "FRESHLANE_PAYMENT_WEBHOOK_SECRET"}) {
+  for (const char* s :
+       {"serve", "migrate", "seed-demo", "FRESHLANE_DATABASE_URL", "FRESHLANE_LISTEN",
+        "FRESHLANE_THREADS", "FRESHLANE_DB_POOL_SIZE", "FRESHLANE_LOG_LEVEL",
+        "FRESHLANE_ADMIN_TOKEN", "FRESHLANE_QR_SECRET", "FRESHLANE_PAYMENT_WEBHOOK_SECRET"}) {
     EXPECT_NE(out.find(s), std::string::npos) << s;
   }
   EXPECT_EQ(run_freshlane({"frobnicate"}, {}, &out), 2);

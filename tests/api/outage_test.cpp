@@ -43,7 +43,9 @@ class PrivatePostgres {
   const std::string& admin_url() const { return url_; }
 
  private:
-  static std::string script() { return std::string("bash ") + FRESHLANE_SOURCE_DIR + "/scripts/pg"; }
+  static std::string script() {
+    return std::string("bash ") + FRESHLANE_SOURCE_DIR + "/scripts/pg";
+  }
   std::string dir_, url_, port_;
 };
 
@@ -59,7 +61,11 @@ TEST(Outage, PostgresStoppedGives503ThenRecoversWithoutARestart) {
   const std::string url = pg.url("shop");
   migrate_database(url);
   ServerProcess server(url, {{"FRESHLANE_STATEMENT_TIMEOUT_MS", "2000"}});
-  ASSERT_EQ(server.admin("POST", "/v1/stores", R"({"store_id": "s1", "name": "S", "lat": 31.2, "lon": 121.5})").status, 201);
+  ASSERT_EQ(server
+                .admin("POST", "/v1/stores",
+                       R"({"store_id": "s1", "name": "S", "lat": 31.2, "lon": 121.5})")
+                .status,
+            201);
   ASSERT_EQ(server.get("/v1/stores/s1").status, 200);
 
   pg.stop();
@@ -73,7 +79,8 @@ TEST(Outage, PostgresStoppedGives503ThenRecoversWithoutARestart) {
   EXPECT_TRUE(is_problem(server.get("/readyz"), 503, "unavailable"));
   EXPECT_EQ(server.get("/healthz").status, 200);  // the process itself is fine
   // A forged QR code is refused without the database, so even now it is a 404, not a 503.
-  EXPECT_TRUE(is_problem(server.get("/v1/scan/FL1.L.LABCDEFGHJKMN.AAAAAAAAAAAAAAAA"), 404, "unknown_code"));
+  EXPECT_TRUE(
+      is_problem(server.get("/v1/scan/FL1.L.LABCDEFGHJKMN.AAAAAAAAAAAAAAAA"), 404, "unknown_code"));
 
   pg.start();
   bool recovered = false;

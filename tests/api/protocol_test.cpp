@@ -13,8 +13,8 @@ class Protocol : public ApiTest {
   static void SetUpTestSuite() {
     db_ = new TestDatabase();
     migrate_database(db_->url());
-    server_ = new ServerProcess(db_->url(), {{"FRESHLANE_IDLE_TIMEOUT_MS", "1000"},
-                                             {"FRESHLANE_IO_TIMEOUT_MS", "1000"}});
+    server_ = new ServerProcess(
+        db_->url(), {{"FRESHLANE_IDLE_TIMEOUT_MS", "1000"}, {"FRESHLANE_IO_TIMEOUT_MS", "1000"}});
   }
 };
 
@@ -26,13 +26,18 @@ TEST_F(Protocol, MalformedJsonIsAProblemNotACrash) {
   const auto r = server().admin("POST", "/v1/stores", "{\"name\": \"x\",");
   EXPECT_TRUE(is_problem(r, 400, "malformed_json")) << r.body;
   EXPECT_TRUE(is_problem(server().admin("POST", "/v1/stores", ""), 400, "malformed_json"));
-  EXPECT_TRUE(is_problem(server().admin("POST", "/v1/stores", "\"just a string\""), 400, "validation_failed"));
-  EXPECT_TRUE(is_problem(server().admin("POST", "/v1/stores", "{\"name\": \"\xff\xfe\", \"lat\": 1, \"lon\": 1}"), 400, "malformed_json"));
+  EXPECT_TRUE(is_problem(server().admin("POST", "/v1/stores", "\"just a string\""), 400,
+                         "validation_failed"));
+  EXPECT_TRUE(is_problem(
+      server().admin("POST", "/v1/stores", "{\"name\": \"\xff\xfe\", \"lat\": 1, \"lon\": 1}"), 400,
+      "malformed_json"));
   EXPECT_TRUE(server().running());
 }
 
 TEST_F(Protocol, UnknownMembersAndWrongTypesAreListed) {
-  const auto r = server().admin("POST", "/v1/products", R"({"sku": 7, "name": ["x"], "category": "seafood", "unit": "kg", "storage": "live", "price": 5})");
+  const auto r = server().admin(
+      "POST", "/v1/products",
+      R"({"sku": 7, "name": ["x"], "category": "seafood", "unit": "kg", "storage": "live", "price": 5})");
   ASSERT_TRUE(is_problem(r, 400, "validation_failed"));
   const auto errors = r.json()["errors"];
   ASSERT_EQ(errors.size(), 3u);
@@ -44,7 +49,8 @@ TEST_F(Protocol, UnknownMembersAndWrongTypesAreListed) {
 TEST_F(Protocol, TwoMebibyteBodyIs413) {
   const std::string big(2 * 1024 * 1024, 'x');
   Connection c(server().port());
-  c.send(build_request("POST", "/v1/stores", big, {{"Authorization", std::string("Bearer ") + kAdminToken}}, true));
+  c.send(build_request("POST", "/v1/stores", big,
+                       {{"Authorization", std::string("Bearer ") + kAdminToken}}, true));
   const auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_TRUE(is_problem(*r, 413, "payload_too_large")) << r->body;
@@ -53,7 +59,8 @@ TEST_F(Protocol, TwoMebibyteBodyIs413) {
 
 TEST_F(Protocol, ChunkedBodyOverTheLimitIs413) {
   Connection c(server().port());
-  std::string req = "POST /v1/stores HTTP/1.1\r\nHost: x\r\n" + admin_header() + "Transfer-Encoding: chunked\r\n\r\n";
+  std::string req = "POST /v1/stores HTTP/1.1\r\nHost: x\r\n" + admin_header() +
+                    "Transfer-Encoding: chunked\r\n\r\n";
   c.send(req);
   const std::string chunk(64 * 1024, 'y');
   char size_line[32];
@@ -89,13 +96,18 @@ TEST_F(Protocol, GarbageRequestLineIs400) {
 }
 
 TEST_F(Protocol, RequestIdIsEchoedOrGenerated) {
-  EXPECT_EQ(server().get("/healthz", {{"X-Request-Id", "trace-abc-123"}}).header("x-request-id"), "trace-abc-123");
+  EXPECT_EQ(server().get("/healthz", {{"X-Request-Id", "trace-abc-123"}}).header("x-request-id"),
+            "trace-abc-123");
   const auto generated = server().get("/healthz").header("x-request-id");
   ASSERT_TRUE(generated);
   EXPECT_GE(generated->size(), 8u);
   EXPECT_NE(server().get("/healthz").header("x-request-id"), generated);
   // An id with control characters or absurd length is replaced, not echoed.
-  EXPECT_NE(server().get("/healthz", {{"X-Request-Id", std::string(300, 'a')}}).header("x-request-id")->size(), 300u);
+  EXPECT_NE(server()
+                .get("/healthz", {{"X-Request-Id", std::string(300, 'a')}})
+                .header("x-request-id")
+                ->size(),
+            300u);
 }
 
 TEST_F(Protocol, RequestsAreLoggedWithStatusTimeAndId) {
@@ -134,8 +146,10 @@ TEST_F(Protocol, AClientTricklingItsHeadIsCutOff) {
   const std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
   bool cut = false;
   for (size_t i = 0; i < 40 && !cut; ++i) {  // one byte every 250 ms: 10 s if never cut
-    if (!c.send(std::string(1, i < head.size() ? head[i] : 'a'))) cut = true;
-    else cut = c.closed_within(250ms);
+    if (!c.send(std::string(1, i < head.size() ? head[i] : 'a')))
+      cut = true;
+    else
+      cut = c.closed_within(250ms);
   }
   EXPECT_TRUE(cut);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);  // idle timeout is 1 s here
@@ -143,7 +157,8 @@ TEST_F(Protocol, AClientTricklingItsHeadIsCutOff) {
 
 TEST_F(Protocol, AClientTricklingItsBodyIsCutOff) {
   Connection c(server().port());
-  c.send("POST /v1/stores HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n" + admin_header() + "\r\n{");
+  c.send("POST /v1/stores HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n" + admin_header() +
+         "\r\n{");
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(c.closed_within(4s));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);

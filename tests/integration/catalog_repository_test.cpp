@@ -24,9 +24,12 @@ class CatalogRepositoryTest : public ::testing::Test {
     with([](storage::Session& s) {
       storage::StoreRepository(s).insert({"s1", "Store 1", {31.25, 121.59}, 3000, 30, "CNY"});
       storage::CatalogRepository repo(s);
-      repo.insert_product({"CRAB", "智利帝王蟹 Chilean King Crab", "seafood", catalog::Unit::kKg, catalog::Storage::kLive});
-      repo.insert_product({"MILK", "鲜牛奶 Fresh Milk", "dairy", catalog::Unit::kEach, catalog::Storage::kChilled});
-      repo.insert_product({"TOFU", "嫩豆腐 Silken Tofu 100%", "dairy", catalog::Unit::kEach, catalog::Storage::kChilled});
+      repo.insert_product({"CRAB", "智利帝王蟹 Chilean King Crab", "seafood", catalog::Unit::kKg,
+                           catalog::Storage::kLive});
+      repo.insert_product(
+          {"MILK", "鲜牛奶 Fresh Milk", "dairy", catalog::Unit::kEach, catalog::Storage::kChilled});
+      repo.insert_product({"TOFU", "嫩豆腐 Silken Tofu 100%", "dairy", catalog::Unit::kEach,
+                           catalog::Storage::kChilled});
       for (const char* sku : {"CRAB", "MILK", "TOFU"}) {
         repo.upsert_listing({"s1", sku, 1000, std::nullopt, "chilled", "A1-1"});
       }
@@ -36,7 +39,8 @@ class CatalogRepositoryTest : public ::testing::Test {
   void with(F&& f) {
     pool_->run_here(f);
   }
-  catalog::Lot lot(const std::string& id, const std::string& sku, int qty, core::Timestamp expires) {
+  catalog::Lot lot(const std::string& id, const std::string& sku, int qty,
+                   core::Timestamp expires) {
     catalog::Lot l;
     l.lot_id = id;
     l.store_id = "s1";
@@ -75,7 +79,8 @@ TEST_F(CatalogRepositoryTest, AvailableCountsUnexpiredLotsOnly) {
 TEST_F(CatalogRepositoryTest, LotsNeedAListingAndKeepTheirTrace) {
   with([&](storage::Session& s) {
     storage::CatalogRepository repo(s);
-    storage::CatalogRepository(s).insert_product({"EEL", "Eel", "seafood", catalog::Unit::kEach, catalog::Storage::kLive});
+    storage::CatalogRepository(s).insert_product(
+        {"EEL", "Eel", "seafood", catalog::Unit::kEach, catalog::Storage::kLive});
     EXPECT_EQ(repo.insert_lot(lot("L9", "EEL", 3, kNow + 5h)), storage::LotInsert::kNotListed);
     ASSERT_EQ(repo.insert_lot(lot("L1", "CRAB", 3, kNow + 5h)), storage::LotInsert::kCreated);
     EXPECT_EQ(repo.insert_lot(lot("L1", "CRAB", 3, kNow + 5h)), storage::LotInsert::kDuplicateId);
@@ -95,7 +100,8 @@ TEST_F(CatalogRepositoryTest, SearchFindsNamesInAnyScript) {
     storage::CatalogRepository repo(s);
     auto skus = [&](const std::string& text) {
       std::vector<std::string> out;
-      for (const auto& sp : repo.list_store_products({"s1", text, "", "", 50}, kNow)) out.push_back(sp.product.sku);
+      for (const auto& sp : repo.list_store_products({"s1", text, "", "", 50}, kNow))
+        out.push_back(sp.product.sku);
       return out;
     };
     EXPECT_EQ(skus("帝王蟹"), std::vector<std::string>{"CRAB"});
@@ -173,7 +179,8 @@ TEST_F(CatalogRepositoryTest, SearchIsIndexBackedAt100kProducts) {
     // The statement is now prepared on this connection: ask PostgreSQL how it runs it.
     pqxx::read_transaction tx(s.connection());
     std::string plan;
-    for (const auto& row : tx.exec("EXPLAIN EXECUTE store_product_search('s1', 1800000000, '', '', 51, '%帝王蟹%')")) {
+    for (const auto& row : tx.exec(
+             "EXPLAIN EXECUTE store_product_search('s1', 1800000000, '', '', 51, '%帝王蟹%')")) {
       plan += row[0].as<std::string>() + "\n";
     }
     EXPECT_NE(plan.find("products_name_trgm"), std::string::npos) << plan;

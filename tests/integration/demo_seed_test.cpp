@@ -29,11 +29,17 @@ TEST(DemoSeed, LoadsAShanghaiChainAndIsSafeToRunTwice) {
   EXPECT_GE(tx.exec("SELECT count(*) FROM products")[0][0].as<int>(), 200);
   EXPECT_EQ(tx.exec("SELECT count(*) FROM lots")[0][0].as<size_t>(), first.lots);
   // Chinese and English names, every zone of the floor, ratings, trace events.
-  EXPECT_GT(tx.exec("SELECT count(*) FROM products WHERE name ~ '[一-龥]' AND name ~ '[A-Za-z]'")[0][0].as<int>(), 200);
+  EXPECT_GT(
+      tx.exec("SELECT count(*) FROM products WHERE name ~ '[一-龥]' AND name ~ '[A-Za-z]'")[0][0]
+          .as<int>(),
+      200);
   EXPECT_EQ(tx.exec("SELECT count(DISTINCT zone) FROM store_products")[0][0].as<int>(), 6);
   EXPECT_EQ(tx.exec("SELECT count(DISTINCT category) FROM products")[0][0].as<int>(), 7);
   EXPECT_GT(tx.exec("SELECT count(*) FROM product_ratings")[0][0].as<int>(), 100);
   EXPECT_GT(tx.exec("SELECT count(*) FROM lot_trace_events")[0][0].as<int>(), 1000);
   // Every store lies in Shanghai.
-  EXPECT_EQ(tx.exec("SELECT count(*) FROM stores WHERE lat BETWEEN 30.9 AND 31.5 AND lon BETWEEN 121.1 AND 121.9")[0][0].as<int>(), 3);
+  EXPECT_EQ(tx.exec("SELECT count(*) FROM stores WHERE lat BETWEEN 30.9 AND 31.5 AND lon BETWEEN "
+                    "121.1 AND 121.9")[0][0]
+                .as<int>(),
+            3);
 }

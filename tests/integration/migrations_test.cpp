@@ -76,7 +76,8 @@ TEST(Migrations, PendingMigrationsAreReported) {
     EXPECT_EQ(storage::check_schema(s).pending.size(), storage::bundled_migrations().size());
   });
   migrate_once(db.url());
-  pool.run_here([&](storage::Session& s) { EXPECT_TRUE(storage::check_schema(s).pending.empty()); });
+  pool.run_here(
+      [&](storage::Session& s) { EXPECT_TRUE(storage::check_schema(s).pending.empty()); });
 }
 
 TEST(Migrations, AnEditedMigrationStopsMigrateAndCheck) {
@@ -97,7 +98,9 @@ TEST(Migrations, AnEditedMigrationStopsMigrateAndCheck) {
 TEST(Migrations, AMigrationThisBinaryDoesNotKnowStopsIt) {
   TestDatabase db;
   migrate_once(db.url());
-  exec(db.url(), "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, '9999_future.sql', 'x')");
+  exec(db.url(),
+       "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, '9999_future.sql', "
+       "'x')");
   EXPECT_THROW(migrate_once(db.url()), storage::MigrationMismatch);
 }
 

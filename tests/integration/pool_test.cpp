@@ -87,7 +87,12 @@ TEST(Pool, StopRejectsWhatIsStillQueued) {
   std::promise<void> release;
   auto released = release.get_future().share();
   std::atomic<int> ran{0}, rejected{0};
-  pool.submit([released, &ran](storage::Session&) { released.wait(); ++ran; }, [&] { ++rejected; });
+  pool.submit(
+      [released, &ran](storage::Session&) {
+        released.wait();
+        ++ran;
+      },
+      [&] { ++rejected; });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   for (int i = 0; i < 3; ++i) pool.submit([&](storage::Session&) { ++ran; }, [&] { ++rejected; });
   std::thread stopper([&] { pool.stop(); });

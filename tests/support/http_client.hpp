@@ -30,7 +30,8 @@ class Connection {
   // Writes everything; false if the peer closed or reset.
   bool send(const std::string& bytes);
   // Reads one response; nullopt when the connection closed first or `timeout` passed.
-  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<HttpResponse> read_response(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True when the server closed the connection within `timeout` (reads and discards data).
   bool closed_within(std::chrono::milliseconds timeout);
 

@@ -62,8 +62,8 @@ std::string temp_log_path() {
 }
 }  // namespace
 
-int run_freshlane(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                  std::string* output) {
+int run_freshlane(const std::vector<std::string>& args,
+                  const std::map<std::string, std::string>& env, std::string* output) {
   const std::string log = temp_log_path();
   const pid_t pid = spawn(args, env, log);
   int status = 0;
@@ -73,7 +73,8 @@ int run_freshlane(const std::vector<std::string>& args, const std::map<std::stri
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
-ServerProcess::ServerProcess(const std::string& database_url, std::map<std::string, std::string> env) {
+ServerProcess::ServerProcess(const std::string& database_url,
+                             std::map<std::string, std::string> env) {
   port_ = free_port();
   std::map<std::string, std::string> full{
       {"FRESHLANE_DATABASE_URL", database_url},

@@ -1,8 +1,8 @@
 #pragma once
 // Runs `freshlane serve` (the real binary) on a free port against a test database.
+#include <sys/types.h>
 #include <map>
 #include <string>
-#include <sys/types.h>
 
 #include "support/http_client.hpp"
 
@@ -15,8 +15,8 @@ unsigned short free_port();
 
 // Runs `freshlane <args>` to completion with the given extra environment; returns exit code and
 // captures stderr+stdout into `output`.
-int run_freshlane(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                  std::string* output = nullptr);
+int run_freshlane(const std::vector<std::string>& args,
+                  const std::map<std::string, std::string>& env, std::string* output = nullptr);
 
 class ServerProcess {
  public:
@@ -39,8 +39,10 @@ class ServerProcess {
                     const std::vector<Header>& headers = {}) const {
     return request(port_, method, target, body, headers);
   }
-  HttpResponse admin(const std::string& method, const std::string& target, const std::string& body) const {
-    return request(port_, method, target, body, {{"Authorization", std::string("Bearer ") + kAdminToken}});
+  HttpResponse admin(const std::string& method, const std::string& target,
+                     const std::string& body) const {
+    return request(port_, method, target, body,
+                   {{"Authorization", std::string("Bearer ") + kAdminToken}});
   }
 
  private:

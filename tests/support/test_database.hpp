@@ -3,11 +3,11 @@
 // FRESHLANE_TEST_DATABASE_URL points at that server's `postgres` database.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdlib>
 #include <pqxx/pqxx>
 #include <string>
-#include <unistd.h>
 
 namespace freshlane::testing {
 

@@ -88,7 +88,8 @@ TEST(Config, ShortSecretsAreRefused) {
 }
 
 TEST(Config, MigrateNeedsOnlyTheDatabase) {
-  EXPECT_EQ(error_of({{"FRESHLANE_DATABASE_URL", "postgresql://x@h/db"}}, Purpose::kDatabaseOnly), "");
+  EXPECT_EQ(error_of({{"FRESHLANE_DATABASE_URL", "postgresql://x@h/db"}}, Purpose::kDatabaseOnly),
+            "");
 }
 
 TEST(Config, EverySettingIsDocumented) {

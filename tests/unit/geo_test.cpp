@@ -7,7 +7,9 @@
 using freshlane::core::distance_m;
 using freshlane::core::LatLon;
 
-TEST(Distance, ZeroForTheSamePoint) { EXPECT_DOUBLE_EQ(distance_m({31.2, 121.5}, {31.2, 121.5}), 0); }
+TEST(Distance, ZeroForTheSamePoint) {
+  EXPECT_DOUBLE_EQ(distance_m({31.2, 121.5}, {31.2, 121.5}), 0);
+}
 
 TEST(Distance, KnownCityPairsWithinHalfAPercent) {
   // Reference great-circle distances (ellipsoidal, Vincenty).

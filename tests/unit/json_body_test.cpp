@@ -38,11 +38,12 @@ TEST(BodyReader, NonObjectBodyIsAValidationError) {
 }
 
 TEST(BodyReader, ReportsEveryProblemWithItsPath) {
-  const auto errors = errors_of(R"({"name": 5, "quantity": 1.5, "extra": true})", [](BodyReader& r) {
-    r.string("name", Need::kRequired);
-    r.integer("quantity", Need::kRequired, 1, 999);
-    r.number("lat", Need::kRequired, -90, 90);
-  });
+  const auto errors =
+      errors_of(R"({"name": 5, "quantity": 1.5, "extra": true})", [](BodyReader& r) {
+        r.string("name", Need::kRequired);
+        r.integer("quantity", Need::kRequired, 1, 999);
+        r.number("lat", Need::kRequired, -90, 90);
+      });
   ASSERT_EQ(errors.size(), 4u);
   EXPECT_EQ(errors[0], (core::FieldError{"name", "must be a string"}));
   EXPECT_EQ(errors[1], (core::FieldError{"quantity", "must be an integer"}));
@@ -51,21 +52,26 @@ TEST(BodyReader, ReportsEveryProblemWithItsPath) {
 }
 
 TEST(BodyReader, NestedArraysNameTheirElements) {
-  const auto errors = errors_of(R"({"lines": [{"sku": "A", "quantity": 1}, {"sku": "B", "quantity": 0, "price": 1}]})",
-                                [](BodyReader& r) {
-                                  r.objects("lines", Need::kRequired, 100, [](ObjectReader& line) {
-                                    line.string("sku", Need::kRequired);
-                                    line.integer("quantity", Need::kRequired, 1, 999);
-                                  });
-                                });
+  const auto errors = errors_of(
+      R"({"lines": [{"sku": "A", "quantity": 1}, {"sku": "B", "quantity": 0, "price": 1}]})",
+      [](BodyReader& r) {
+        r.objects("lines", Need::kRequired, 100, [](ObjectReader& line) {
+          line.string("sku", Need::kRequired);
+          line.integer("quantity", Need::kRequired, 1, 999);
+        });
+      });
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].field, "lines[1].quantity");
   EXPECT_EQ(errors[1].field, "lines[1].price");
 }
 
 TEST(BodyReader, LengthsCountCharactersNotBytes) {
-  EXPECT_TRUE(errors_of(R"({"name": "帝王蟹"})", [](BodyReader& r) { r.string("name", Need::kRequired, 1, 3); }).empty());
-  EXPECT_FALSE(errors_of(R"({"name": "帝王蟹蟹"})", [](BodyReader& r) { r.string("name", Need::kRequired, 1, 3); }).empty());
+  EXPECT_TRUE(errors_of(R"({"name": "帝王蟹"})", [](BodyReader& r) {
+                r.string("name", Need::kRequired, 1, 3);
+              }).empty());
+  EXPECT_FALSE(errors_of(R"({"name": "帝王蟹蟹"})", [](BodyReader& r) {
+                 r.string("name", Need::kRequired, 1, 3);
+               }).empty());
 }
 
 TEST(BodyReader, HugeIntegersAreOutOfRangeNotWrapped) {
@@ -78,6 +84,6 @@ TEST(BodyReader, HugeIntegersAreOutOfRangeNotWrapped) {
 
 TEST(BodyReader, OptionalNullIsAbsent) {
   EXPECT_TRUE(errors_of(R"({"store_id": null})", [](BodyReader& r) {
-    EXPECT_FALSE(r.string("store_id", Need::kOptional));
-  }).empty());
+                EXPECT_FALSE(r.string("store_id", Need::kOptional));
+              }).empty());
 }

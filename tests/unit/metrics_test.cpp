@@ -10,7 +10,8 @@ TEST(Metrics, CountsAndHistogramsByRouteMethodStatus) {
   m.observe_request("/v1/stores/{store_id}", "GET", 200, std::chrono::milliseconds(30));
   m.observe_request("/v1/stores/{store_id}", "GET", 404, std::chrono::microseconds(100));
   const std::string text = m.render();
-  EXPECT_NE(text.find("freshlane_http_requests_total{route=\"/v1/stores/{store_id}\",method=\"GET\",status=\"200\"} 2"),
+  EXPECT_NE(text.find("freshlane_http_requests_total{route=\"/v1/stores/"
+                      "{store_id}\",method=\"GET\",status=\"200\"} 2"),
             std::string::npos);
   EXPECT_NE(text.find("status=\"404\"} 1"), std::string::npos);
   // Cumulative buckets: 0.7 ms is within 1 ms; 30 ms only from 50 ms.

@@ -30,6 +30,7 @@ TEST(Pricing, MarkdownAppliesUntilItsEnd) {
 }
 
 TEST(Pricing, AMarkdownAboveTheListPriceIsIgnored) {
-  EXPECT_EQ(price_now(listing(1000, Markdown{1200, kNow + std::chrono::hours(1)}), kNow).price_minor,
-            1000);
+  EXPECT_EQ(
+      price_now(listing(1000, Markdown{1200, kNow + std::chrono::hours(1)}), kNow).price_minor,
+      1000);
 }

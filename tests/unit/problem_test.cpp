@@ -17,8 +17,9 @@ TEST(Problem, RendersRfc9457WithStableCode) {
 }
 
 TEST(Problem, ValidationErrorsListEveryField) {
-  const core::Error e(core::ErrorKind::kValidationFailed, "bad",
-                      {{"lines[0].quantity", "must be between 1 and 999"}, {"name", "is required"}});
+  const core::Error e(
+      core::ErrorKind::kValidationFailed, "bad",
+      {{"lines[0].quantity", "must be between 1 and 999"}, {"name", "is required"}});
   const auto j = nlohmann::json::parse(http::problem(e).body);
   ASSERT_EQ(j["errors"].size(), 2u);
   EXPECT_EQ(j["errors"][0]["field"], "lines[0].quantity");

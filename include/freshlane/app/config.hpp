@@ -11,22 +11,22 @@
 namespace freshlane::app {
 
 struct Config {
-  std::string database_url;                   // FRESHLANE_DATABASE_URL, required
-  std::string listen_host = "127.0.0.1";      // FRESHLANE_LISTEN host
-  unsigned short listen_port = 8080;          // FRESHLANE_LISTEN port
-  int threads = 2;                            // FRESHLANE_THREADS: HTTP I/O threads
-  int db_pool_size = 8;                       // FRESHLANE_DB_POOL_SIZE
-  std::size_t db_max_queue = 1024;            // FRESHLANE_DB_MAX_QUEUE
-  int statement_timeout_ms = 5000;            // FRESHLANE_STATEMENT_TIMEOUT_MS
-  std::string log_level = "info";             // FRESHLANE_LOG_LEVEL
-  std::string admin_token;                    // FRESHLANE_ADMIN_TOKEN, required to serve
-  std::string qr_secret;                      // FRESHLANE_QR_SECRET, required to serve
-  std::string payment_webhook_secret;         // FRESHLANE_PAYMENT_WEBHOOK_SECRET, required to serve
+  std::string database_url;               // FRESHLANE_DATABASE_URL, required
+  std::string listen_host = "127.0.0.1";  // FRESHLANE_LISTEN host
+  unsigned short listen_port = 8080;      // FRESHLANE_LISTEN port
+  int threads = 2;                        // FRESHLANE_THREADS: HTTP I/O threads
+  int db_pool_size = 8;                   // FRESHLANE_DB_POOL_SIZE
+  std::size_t db_max_queue = 1024;        // FRESHLANE_DB_MAX_QUEUE
+  int statement_timeout_ms = 5000;        // FRESHLANE_STATEMENT_TIMEOUT_MS
+  std::string log_level = "info";         // FRESHLANE_LOG_LEVEL
+  std::string admin_token;                // FRESHLANE_ADMIN_TOKEN, required to serve
+  std::string qr_secret;                  // FRESHLANE_QR_SECRET, required to serve
+  std::string payment_webhook_secret;     // FRESHLANE_PAYMENT_WEBHOOK_SECRET, required to serve
   std::size_t body_limit_bytes = 1024 * 1024;  // FRESHLANE_BODY_LIMIT_BYTES
-  int idle_timeout_ms = 30000;                // FRESHLANE_IDLE_TIMEOUT_MS
-  int io_timeout_ms = 10000;                  // FRESHLANE_IO_TIMEOUT_MS
-  int shutdown_grace_ms = 10000;              // FRESHLANE_SHUTDOWN_GRACE_MS
-  std::size_t max_connections = 10000;        // FRESHLANE_MAX_CONNECTIONS
+  int idle_timeout_ms = 30000;                 // FRESHLANE_IDLE_TIMEOUT_MS
+  int io_timeout_ms = 10000;                   // FRESHLANE_IO_TIMEOUT_MS
+  int shutdown_grace_ms = 10000;               // FRESHLANE_SHUTDOWN_GRACE_MS
+  std::size_t max_connections = 10000;         // FRESHLANE_MAX_CONNECTIONS
 };
 
 // What a command needs: serving needs the secrets, migrating only the database.
@@ -39,7 +39,8 @@ struct SettingInfo {
 };
 const std::vector<SettingInfo>& settings();
 
-// One clear line naming the setting: "FRESHLANE_THREADS: expected an integer from 1 to 64, got 'x'".
+// One clear line naming the setting: "FRESHLANE_THREADS: expected an integer from 1 to 64, got
+// 'x'".
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

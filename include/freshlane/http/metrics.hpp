@@ -16,8 +16,8 @@ namespace freshlane::http {
 
 class Metrics {
  public:
-  static constexpr std::array<double, 12> kLatencyBuckets{
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
+  static constexpr std::array<double, 12> kLatencyBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                          0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 
   // `route` is the matched pattern (bounded cardinality), never the raw path.
   void observe_request(const std::string& route, const std::string& method, int status,

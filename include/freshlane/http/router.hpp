@@ -16,9 +16,9 @@ class Router {
   struct Match {
     enum class Outcome { kFound, kNotFound, kMethodNotAllowed } outcome = Outcome::kNotFound;
     const Handler* handler = nullptr;
-    std::string route;   // the matched pattern
-    Fields params;       // decoded path parameters
-    std::string allow;   // for kMethodNotAllowed: "GET, PUT"
+    std::string route;  // the matched pattern
+    Fields params;      // decoded path parameters
+    std::string allow;  // for kMethodNotAllowed: "GET, PUT"
   };
 
   // `path` is the raw request path (percent-encoded, no query).

@@ -19,8 +19,8 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;  // 0 = any free port; see Server::port()
   int threads = 2;
-  std::size_t header_limit = 8 * 1024;    // larger → 431
-  std::size_t body_limit = 1024 * 1024;   // larger → 413
+  std::size_t header_limit = 8 * 1024;              // larger → 431
+  std::size_t body_limit = 1024 * 1024;             // larger → 413
   std::chrono::milliseconds idle_timeout{30000};    // to receive a whole request head
   std::chrono::milliseconds io_timeout{10000};      // to receive a body / send a response
   std::chrono::milliseconds shutdown_grace{10000};  // for in-flight requests on stop

@@ -6,7 +6,7 @@
 namespace freshlane {
 
 struct EmbeddedFile {
-  std::string_view name;     // base name, e.g. "0001_catalog.sql"
+  std::string_view name;  // base name, e.g. "0001_catalog.sql"
   std::string_view content;
 };
 

@@ -22,11 +22,11 @@ namespace freshlane::storage {
 
 struct PoolConfig {
   std::string url;
-  int size = 4;                                        // connections = worker threads
-  std::size_t max_queue = 1024;                        // waiting jobs beyond → rejected
-  std::chrono::milliseconds statement_timeout{5000};   // per SQL statement
-  std::chrono::milliseconds queue_timeout{5000};       // a job older than this is rejected
-  std::chrono::milliseconds reconnect_backoff{500};    // after a failed connect
+  int size = 4;                                       // connections = worker threads
+  std::size_t max_queue = 1024;                       // waiting jobs beyond → rejected
+  std::chrono::milliseconds statement_timeout{5000};  // per SQL statement
+  std::chrono::milliseconds queue_timeout{5000};      // a job older than this is rejected
+  std::chrono::milliseconds reconnect_backoff{500};   // after a failed connect
 };
 
 // A named SQL statement, prepared once per connection on first use.
