@@ -107,7 +107,9 @@ TEST_F(CatalogApi, StoresNearAPointAreSortedByDistanceAndSayIfTheyDeliver) {
     EXPECT_LE(items[i - 1]["distance_m"].get<int>(), items[i]["distance_m"].get<int>());
   }
   for (const auto& s : items) {
-    if (s["store_id"] == "ja") EXPECT_FALSE(s["delivers"].get<bool>());  // ~14 km away
+    if (s["store_id"] == "ja") {
+      EXPECT_FALSE(s["delivers"].get<bool>());  // ~14 km away
+    }
   }
   EXPECT_TRUE(is_problem(server().get("/v1/stores?lat=31.2"), 400, "validation_failed"));
   EXPECT_TRUE(is_problem(server().get("/v1/stores?lat=95&lon=121"), 400, "validation_failed"));
