@@ -2,13 +2,22 @@
 
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/error.hpp"
+#include "freshlane/storage/account_repository.hpp"
 
 namespace freshlane::api {
 
 using core::Error;
 using core::ErrorKind;
 
-Principal authenticate(const http::Request& req, const Context& ctx) {
+std::string token_hash(std::string_view token) { return core::to_hex(core::sha256(token)); }
+
+IssuedToken issue_token(std::string_view prefix) {
+  std::string token = std::string(prefix) + core::base64url_encode(core::random_bytes(32));
+  std::string hash = token_hash(token);
+  return {std::move(token), std::move(hash)};
+}
+
+Principal authenticate(const http::Request& req, const Context& ctx, storage::Session& session) {
   const auto header = req.header("authorization");
   if (!header) return {};
   constexpr std::string_view kScheme = "Bearer ";
@@ -19,7 +28,18 @@ Principal authenticate(const http::Request& req, const Context& ctx) {
   if (!ctx.admin_token.empty() && core::constant_time_equal(token, ctx.admin_token)) {
     return {Role::kAdmin, "admin", "", ""};
   }
-  throw Error(ErrorKind::kUnauthorized, "the token is not valid");
+  if (token.size() > 200) throw Error(ErrorKind::kUnauthorized, "the token is not valid");
+  const auto owner = storage::AccountRepository(session).find_token(token_hash(token));
+  if (!owner) throw Error(ErrorKind::kUnauthorized, "the token is not valid");
+  const Role role = owner->role == "customer" ? Role::kCustomer
+                    : owner->role == "staff"  ? Role::kStaff
+                                              : Role::kCourier;
+  return {role, owner->subject_id, owner->store_id, owner->job};
+}
+
+void require_role(const Principal& p, Role role) {
+  if (p.role == Role::kAnonymous) throw Error(ErrorKind::kUnauthorized, "a token is required");
+  if (p.role != role) throw Error(ErrorKind::kForbidden, "this role may not do this");
 }
 
 void require_admin(const Principal& p) {

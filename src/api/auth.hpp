@@ -4,6 +4,7 @@
 
 #include "freshlane/api/context.hpp"
 #include "freshlane/http/message.hpp"
+#include "freshlane/storage/pool.hpp"
 
 namespace freshlane::api {
 
@@ -16,8 +17,21 @@ struct Principal {
   std::string job;       // staff: picker, packer, manager
 };
 
-// Anonymous without an Authorization header; throws 401 for a malformed or unknown token.
-Principal authenticate(const http::Request& req, const Context& ctx);
+// Anonymous without an Authorization header; throws 401 for a malformed or unknown token. The
+// admin token is compared in constant time without the database; other tokens are looked up by
+// their SHA-256, so timing can reveal nothing about the token itself.
+Principal authenticate(const http::Request& req, const Context& ctx, storage::Session& session);
+
+// A new opaque token (256 bits from the CSPRNG) and the hash to store for it.
+struct IssuedToken {
+  std::string token;
+  std::string hash;
+};
+IssuedToken issue_token(std::string_view prefix);
+std::string token_hash(std::string_view token);
+
+// 401 for anonymous callers, 403 for other roles.
+void require_role(const Principal& p, Role role);
 
 // 401 for anonymous callers, 403 for any other role.
 void require_admin(const Principal& p);

@@ -25,7 +25,7 @@ catalog::Store require_store(storage::Session& session, const std::string& store
 
 http::Response create_product(const Context& ctx, const http::Request& req,
                               storage::Session& session) {
-  require_admin(authenticate(req, ctx));
+  require_admin(authenticate(req, ctx, session));
   BodyReader body(req.body);
   catalog::Product p;
   p.sku = body.string("sku", Need::kRequired, 1, core::kMaxIdLength).value_or("");
@@ -66,7 +66,7 @@ http::Response put_listing(const Context& ctx, const http::Request& req,
                            storage::Session& session) {
   const std::string& store_id = req.param("store_id");
   const std::string& sku = req.param("sku");
-  require_admin_or_manager(authenticate(req, ctx), store_id);
+  require_admin_or_manager(authenticate(req, ctx, session), store_id);
   BodyReader body(req.body);
   catalog::Listing l;
   l.store_id = store_id;

@@ -32,5 +32,8 @@ void add_catalog_routes(http::Router& router, Context& ctx);
 void add_lot_routes(http::Router& router, Context& ctx);
 void add_scan_routes(http::Router& router, Context& ctx);
 void add_operations_routes(http::Router& router, Context& ctx);
+void add_account_routes(http::Router& router, Context& ctx);
+void add_order_routes(http::Router& router, Context& ctx);
+void add_payment_routes(http::Router& router, Context& ctx);
 
 }  // namespace freshlane::api

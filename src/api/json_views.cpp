@@ -56,6 +56,43 @@ nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr) {
           {"qr_code", qr.lot_code(lot.lot_id)}};
 }
 
+nlohmann::json to_json(const orders::Order& o) {
+  nlohmann::json lines = nlohmann::json::array();
+  for (const auto& l : o.lines) {
+    nlohmann::json lots = nlohmann::json::array();
+    for (const auto& t : l.lots) lots.push_back({{"lot_id", t.lot_id}, {"quantity", t.quantity}});
+    lines.push_back({{"sku", l.sku},
+                     {"name", l.name},
+                     {"quantity", l.quantity},
+                     {"unit_price_minor", l.unit_price_minor},
+                     {"line_total_minor", l.total()},
+                     {"lots", std::move(lots)}});
+  }
+  nlohmann::json delivery = nullptr;
+  if (o.delivery) {
+    delivery = {{"lat", o.delivery->location.lat},
+                {"lon", o.delivery->location.lon},
+                {"address", o.delivery->address},
+                {"distance_m", o.delivery->distance_m}};
+  }
+  return {{"order_id", o.order_id},
+          {"customer_id", o.customer_id},
+          {"store_id", o.store_id},
+          {"fulfillment", orders::to_string(o.fulfillment)},
+          {"status", orders::to_string(o.status)},
+          {"lines", std::move(lines)},
+          {"total_minor", o.total_minor()},
+          {"currency", o.currency},
+          {"created_at", core::format_rfc3339(o.created_at)},
+          {"promised_at",
+           o.promised_at ? nlohmann::json(core::format_rfc3339(*o.promised_at)) : nlohmann::json()},
+          {"payment",
+           {{"status", orders::to_string(o.payment_status)},
+            {"amount_minor", o.total_minor()},
+            {"expires_at", core::format_rfc3339(o.payment_expires_at)}}},
+          {"delivery", std::move(delivery)}};
+}
+
 http::Response json_response(int status, const nlohmann::json& body) {
   return http::Response::json(status,
                               body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -5,6 +5,7 @@
 #include "freshlane/catalog/product.hpp"
 #include "freshlane/catalog/qr_code.hpp"
 #include "freshlane/http/message.hpp"
+#include "freshlane/orders/order.hpp"
 
 namespace freshlane::api {
 
@@ -14,6 +15,8 @@ nlohmann::json to_json(const catalog::Product& p);
 nlohmann::json to_json(const catalog::StoreProduct& sp, const std::string& currency,
                        core::Timestamp now, const catalog::QrCodec& qr);
 nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr);
+
+nlohmann::json to_json(const orders::Order& o);
 
 http::Response json_response(int status, const nlohmann::json& body);
 

@@ -20,7 +20,7 @@ constexpr size_t kMaxTraceEvents = 50;
 http::Response receive_lot(const Context& ctx, const http::Request& req,
                            storage::Session& session) {
   const std::string& store_id = req.param("store_id");
-  require_admin_or_manager(authenticate(req, ctx), store_id);
+  require_admin_or_manager(authenticate(req, ctx, session), store_id);
   const auto now = ctx.now();
   BodyReader body(req.body);
   catalog::Lot lot;

@@ -63,6 +63,9 @@ void register_routes(http::Router& router, Context& ctx) {
   add_catalog_routes(router, ctx);
   add_lot_routes(router, ctx);
   add_scan_routes(router, ctx);
+  add_account_routes(router, ctx);
+  add_order_routes(router, ctx);
+  add_payment_routes(router, ctx);
 }
 
 }  // namespace freshlane::api

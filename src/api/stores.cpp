@@ -19,7 +19,7 @@ namespace {
 
 http::Response create_store(const Context& ctx, const http::Request& req,
                             storage::Session& session) {
-  require_admin(authenticate(req, ctx));
+  require_admin(authenticate(req, ctx, session));
   BodyReader body(req.body);
   catalog::Store store;
   if (auto id = body.string("store_id", Need::kOptional, 1, core::kMaxIdLength)) {

@@ -7,6 +7,7 @@
 #include "freshlane/api/routes.hpp"
 #include "freshlane/app/config.hpp"
 #include "freshlane/app/demo_seed.hpp"
+#include "freshlane/app/sweeper.hpp"
 #include "freshlane/core/error.hpp"
 #include "freshlane/http/server.hpp"
 #include "freshlane/storage/migrations.hpp"
@@ -107,7 +108,13 @@ int serve_command(const Config& config) {
   metrics.add_gauge("freshlane_db_pool_size", "Database connections configured.",
                     [&pool] { return static_cast<double>(pool.config().size); });
 
-  api::Context ctx{pool, metrics, catalog::QrCodec(config.qr_secret), config.admin_token};
+  api::Context ctx{pool,
+                   metrics,
+                   catalog::QrCodec(config.qr_secret),
+                   config.admin_token,
+                   config.payment_webhook_secret,
+                   std::chrono::seconds(config.payment_window_seconds),
+                   config.max_pending_orders};
   http::Router router;
   api::register_routes(router, ctx);
 
@@ -126,8 +133,10 @@ int serve_command(const Config& config) {
   log->info("freshlane {} ({}) listening on {}:{}", FRESHLANE_VERSION, FRESHLANE_COMMIT,
             config.listen_host, server.port());
   log->flush();
+  Sweeper sweeper(pool, std::chrono::milliseconds(config.sweep_interval_ms));
   server.run();
   log->info("stopping: draining the database pool");
+  sweeper.stop();
   pool.stop();
   log->info("stopped");
   log->flush();

@@ -52,6 +52,9 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_IO_TIMEOUT_MS", "10000", "time to receive a body or send a response"},
       {"FRESHLANE_SHUTDOWN_GRACE_MS", "10000", "time in-flight requests get on SIGTERM"},
       {"FRESHLANE_MAX_CONNECTIONS", "10000", "open connections; more → 503"},
+      {"FRESHLANE_PAYMENT_WINDOW_SECONDS", "900", "an unpaid order expires after this"},
+      {"FRESHLANE_MAX_PENDING_ORDERS", "3", "unpaid orders one customer may hold; more → 429"},
+      {"FRESHLANE_SWEEP_INTERVAL_MS", "5000", "how often unpaid orders are expired"},
   };
   return all;
 }
@@ -108,6 +111,15 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   }
   if (auto v = get("FRESHLANE_MAX_CONNECTIONS")) {
     c.max_connections = parse_integer<size_t>("FRESHLANE_MAX_CONNECTIONS", *v, 1, 1'000'000);
+  }
+  if (auto v = get("FRESHLANE_PAYMENT_WINDOW_SECONDS")) {
+    c.payment_window_seconds = parse_integer("FRESHLANE_PAYMENT_WINDOW_SECONDS", *v, 1, 86400);
+  }
+  if (auto v = get("FRESHLANE_MAX_PENDING_ORDERS")) {
+    c.max_pending_orders = parse_integer("FRESHLANE_MAX_PENDING_ORDERS", *v, 1, 1000);
+  }
+  if (auto v = get("FRESHLANE_SWEEP_INTERVAL_MS")) {
+    c.sweep_interval_ms = parse_integer("FRESHLANE_SWEEP_INTERVAL_MS", *v, 50, 3'600'000);
   }
   if (purpose == Purpose::kServe) {
     c.admin_token = secret("FRESHLANE_ADMIN_TOKEN");

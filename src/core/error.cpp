@@ -1,60 +1,61 @@
 #include "freshlane/core/error.hpp"
 
+#include <array>
+
 namespace freshlane::core {
 
-const ErrorInfo& error_info(ErrorKind kind) {
-  static const ErrorInfo kValidation{400, "validation_failed", "The request is not valid"};
-  static const ErrorInfo kMalformed{400, "malformed_json", "The body is not valid JSON"};
-  static const ErrorInfo kUnauth{401, "unauthorized", "Authentication is required"};
-  static const ErrorInfo kForbid{403, "forbidden", "This role may not do this"};
-  static const ErrorInfo kNotFound{404, "not_found", "No such resource"};
-  static const ErrorInfo kMethod{405, "method_not_allowed", "Method not allowed on this path"};
-  static const ErrorInfo kConflictInfo{409, "conflict", "The resource already exists"};
-  static const ErrorInfo kTooLarge{413, "payload_too_large", "The body is too large"};
-  static const ErrorInfo kHeaders{431, "request_header_fields_too_large",
-                                  "The request headers are too large"};
-  static const ErrorInfo kBad{400, "bad_request", "The request could not be read"};
-  static const ErrorInfo kInvalidCodeInfo{400, "invalid_code", "This is not a freshlane code"};
-  static const ErrorInfo kUnknownCodeInfo{404, "unknown_code", "This code is not one of ours"};
-  static const ErrorInfo kUnknownSkuInfo{422, "unknown_sku", "The SKU is not sold in this store"};
-  static const ErrorInfo kRate{429, "rate_limited", "Too many requests"};
-  static const ErrorInfo kUnavail{503, "unavailable", "The service is unavailable"};
-  static const ErrorInfo kInternalInfo{500, "internal", "Internal server error"};
-  switch (kind) {
-    case ErrorKind::kValidationFailed:
-      return kValidation;
-    case ErrorKind::kMalformedJson:
-      return kMalformed;
-    case ErrorKind::kUnauthorized:
-      return kUnauth;
-    case ErrorKind::kForbidden:
-      return kForbid;
-    case ErrorKind::kNotFound:
-      return kNotFound;
-    case ErrorKind::kMethodNotAllowed:
-      return kMethod;
-    case ErrorKind::kConflict:
-      return kConflictInfo;
-    case ErrorKind::kPayloadTooLarge:
-      return kTooLarge;
-    case ErrorKind::kHeadersTooLarge:
-      return kHeaders;
-    case ErrorKind::kBadRequest:
-      return kBad;
-    case ErrorKind::kInvalidCode:
-      return kInvalidCodeInfo;
-    case ErrorKind::kUnknownCode:
-      return kUnknownCodeInfo;
-    case ErrorKind::kUnknownSku:
-      return kUnknownSkuInfo;
-    case ErrorKind::kRateLimited:
-      return kRate;
-    case ErrorKind::kUnavailable:
-      return kUnavail;
-    case ErrorKind::kInternal:
-      return kInternalInfo;
+namespace {
+struct Entry {
+  ErrorKind kind;
+  ErrorInfo info;
+};
+
+// The one mapping of error kinds to HTTP status, stable code and title, in enum order.
+constexpr std::array kTable{
+    Entry{ErrorKind::kValidationFailed, {400, "validation_failed", "The request is not valid"}},
+    Entry{ErrorKind::kMalformedJson, {400, "malformed_json", "The body is not valid JSON"}},
+    Entry{ErrorKind::kUnauthorized, {401, "unauthorized", "Authentication is required"}},
+    Entry{ErrorKind::kForbidden, {403, "forbidden", "This role may not do this"}},
+    Entry{ErrorKind::kNotFound, {404, "not_found", "No such resource"}},
+    Entry{ErrorKind::kMethodNotAllowed,
+          {405, "method_not_allowed", "Method not allowed on this path"}},
+    Entry{ErrorKind::kConflict, {409, "conflict", "The resource already exists"}},
+    Entry{ErrorKind::kPayloadTooLarge, {413, "payload_too_large", "The body is too large"}},
+    Entry{ErrorKind::kHeadersTooLarge,
+          {431, "request_header_fields_too_large", "The request headers are too large"}},
+    Entry{ErrorKind::kBadRequest, {400, "bad_request", "The request could not be read"}},
+    Entry{ErrorKind::kInvalidCode, {400, "invalid_code", "This is not a freshlane code"}},
+    Entry{ErrorKind::kUnknownCode, {404, "unknown_code", "This code is not one of ours"}},
+    Entry{ErrorKind::kUnknownSku, {422, "unknown_sku", "The SKU is not sold in this store"}},
+    Entry{ErrorKind::kIdempotencyKeyRequired,
+          {400, "idempotency_key_required", "An Idempotency-Key header is required"}},
+    Entry{ErrorKind::kIdempotencyKeyReused,
+          {422, "idempotency_key_reused", "This Idempotency-Key was used with another body"}},
+    Entry{ErrorKind::kRequestInProgress,
+          {409, "request_in_progress", "A request with this Idempotency-Key is still running"}},
+    Entry{ErrorKind::kOutOfStock, {409, "out_of_stock", "Not enough stock"}},
+    Entry{ErrorKind::kOutOfDeliveryRange,
+          {422, "out_of_delivery_range", "Outside the delivery range"}},
+    Entry{ErrorKind::kTooManyPendingOrders,
+          {429, "too_many_pending_orders", "Too many unpaid orders"}},
+    Entry{ErrorKind::kInvalidTransition, {409, "invalid_transition", "Not allowed in this status"}},
+    Entry{ErrorKind::kInvalidSignature, {400, "invalid_signature", "The signature is not valid"}},
+    Entry{ErrorKind::kAmountMismatch,
+          {422, "amount_mismatch", "The amount differs from the order's"}},
+    Entry{ErrorKind::kRateLimited, {429, "rate_limited", "Too many requests"}},
+    Entry{ErrorKind::kUnavailable, {503, "unavailable", "The service is unavailable"}},
+    Entry{ErrorKind::kInternal, {500, "internal", "Internal server error"}},
+};
+
+constexpr bool table_in_enum_order() {
+  for (size_t i = 0; i < kTable.size(); ++i) {
+    if (static_cast<size_t>(kTable[i].kind) != i) return false;
   }
-  return kInternalInfo;
+  return kTable.size() == static_cast<size_t>(ErrorKind::kInternal) + 1;
 }
+static_assert(table_in_enum_order(), "kTable must list every ErrorKind in enum order");
+}  // namespace
+
+const ErrorInfo& error_info(ErrorKind kind) { return kTable[static_cast<size_t>(kind)].info; }
 
 }  // namespace freshlane::core

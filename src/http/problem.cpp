@@ -18,7 +18,8 @@ Response problem(core::ErrorKind kind, std::string_view detail, const nlohmann::
              "application/problem+json",
              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
              {}};
-  if (kind == core::ErrorKind::kUnavailable || kind == core::ErrorKind::kRateLimited) {
+  if (kind == core::ErrorKind::kUnavailable || kind == core::ErrorKind::kRateLimited ||
+      kind == core::ErrorKind::kTooManyPendingOrders) {
     r.headers.emplace_back("Retry-After", "1");
   }
   if (kind == core::ErrorKind::kUnauthorized) {

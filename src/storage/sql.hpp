@@ -1,6 +1,8 @@
 #pragma once
 // Private to storage/: running named statements with $n parameters.
 #include <pqxx/pqxx>
+#include <string>
+#include <vector>
 
 #include "freshlane/core/time.hpp"
 #include "freshlane/storage/pool.hpp"
@@ -20,5 +22,37 @@ inline core::Timestamp from_epoch(const pqxx::field& f) {
 }
 
 inline bool is_unique_violation(const pqxx::sql_error& e) { return e.sqlstate() == "23505"; }
+
+}  // namespace freshlane::storage
+
+namespace freshlane::storage {
+
+// A text[] literal for `$n::text[]` parameters (values are quoted and escaped).
+inline std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// Runs `f` (one whole transaction) again when PostgreSQL aborted it for a serialization
+// failure or a deadlock, so such errors never reach a client unless they persist.
+template <typename F>
+auto with_retry(F&& f) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return f();
+    } catch (const pqxx::transaction_rollback&) {
+      if (attempt >= 5) throw;
+    }
+  }
+}
 
 }  // namespace freshlane::storage

@@ -15,6 +15,9 @@ struct Context {
   http::Metrics& metrics;
   catalog::QrCodec qr;
   std::string admin_token;
+  std::string payment_webhook_secret;
+  std::chrono::seconds payment_window{900};
+  int max_pending_orders = 3;
   std::function<core::Timestamp()> now = core::system_now;
 };
 

@@ -27,6 +27,9 @@ struct Config {
   int io_timeout_ms = 10000;                   // FRESHLANE_IO_TIMEOUT_MS
   int shutdown_grace_ms = 10000;               // FRESHLANE_SHUTDOWN_GRACE_MS
   std::size_t max_connections = 10000;         // FRESHLANE_MAX_CONNECTIONS
+  int payment_window_seconds = 900;            // FRESHLANE_PAYMENT_WINDOW_SECONDS
+  int max_pending_orders = 3;                  // FRESHLANE_MAX_PENDING_ORDERS per customer
+  int sweep_interval_ms = 5000;                // FRESHLANE_SWEEP_INTERVAL_MS: expiry sweeper
 };
 
 // What a command needs: serving needs the secrets, migrating only the database.

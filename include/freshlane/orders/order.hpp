@@ -1,0 +1,91 @@
+#pragma once
+// The order and its lifecycle. The allowed transitions are one table (order.cpp), tested pair
+// by pair; everything that moves an order asks can_transition() first.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "freshlane/catalog/product.hpp"
+#include "freshlane/core/geo.hpp"
+#include "freshlane/core/time.hpp"
+
+namespace freshlane::orders {
+
+enum class Fulfillment { kDelivery, kPickup, kInStore };
+enum class Status {
+  kPendingPayment,
+  kPaid,
+  kPicking,
+  kPacked,
+  kOutForDelivery,
+  kDelivered,
+  kReadyForPickup,
+  kCollected,
+  kCompleted,
+  kCancelled,
+  kExpired,
+};
+enum class PaymentStatus { kPending, kPaid, kFailed, kRefunded };
+
+inline constexpr Status kAllStatuses[] = {
+    Status::kPendingPayment, Status::kPaid,      Status::kPicking,        Status::kPacked,
+    Status::kOutForDelivery, Status::kDelivered, Status::kReadyForPickup, Status::kCollected,
+    Status::kCompleted,      Status::kCancelled, Status::kExpired};
+
+std::string_view to_string(Fulfillment f);
+std::string_view to_string(Status s);
+std::string_view to_string(PaymentStatus s);
+std::optional<Fulfillment> parse_fulfillment(std::string_view s);
+std::optional<Status> parse_status(std::string_view s);
+std::optional<PaymentStatus> parse_payment_status(std::string_view s);
+
+// Whether an order of this fulfillment may move from `from` to `to`.
+bool can_transition(Fulfillment f, Status from, Status to);
+
+// Cancelling is possible until picking starts.
+inline bool can_cancel(Fulfillment f, Status s) { return can_transition(f, s, Status::kCancelled); }
+
+struct LotTake {
+  std::string lot_id;
+  std::int64_t quantity = 0;
+};
+
+struct Line {
+  std::string sku;
+  std::string name;
+  std::int64_t quantity = 0;
+  catalog::Money unit_price_minor = 0;
+  std::vector<LotTake> lots;
+  catalog::Money total() const { return unit_price_minor * quantity; }
+};
+
+struct Delivery {
+  core::LatLon location;
+  std::string address;
+  int distance_m = 0;
+};
+
+struct Order {
+  std::string order_id;
+  std::string customer_id;
+  std::string store_id;
+  Fulfillment fulfillment = Fulfillment::kDelivery;
+  Status status = Status::kPendingPayment;
+  std::vector<Line> lines;
+  std::string currency;
+  core::Timestamp created_at;
+  std::optional<core::Timestamp> promised_at;
+  PaymentStatus payment_status = PaymentStatus::kPending;
+  core::Timestamp payment_expires_at;
+  std::optional<Delivery> delivery;
+
+  catalog::Money total_minor() const;
+};
+
+// Limits on one order.
+inline constexpr size_t kMaxLines = 100;
+inline constexpr std::int64_t kMaxQuantity = 999;
+
+}  // namespace freshlane::orders

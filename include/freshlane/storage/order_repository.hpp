@@ -1,0 +1,82 @@
+#pragma once
+// Orders: creation with atomic FEFO reservation, reads, cancel, expiry and payments.
+//
+// Lock order (so concurrent transactions never deadlock): customer row, then order rows, then
+// lots sorted by (sku, expires_at, lot_id). Transactions that still abort for a serialization
+// failure or deadlock are retried.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "freshlane/orders/order.hpp"
+#include "freshlane/orders/reservation.hpp"
+#include "freshlane/storage/pool.hpp"
+
+namespace freshlane::storage {
+
+struct OrderRequest {
+  std::string customer_id;
+  catalog::Store store;
+  orders::Fulfillment fulfillment = orders::Fulfillment::kDelivery;
+  std::vector<std::pair<std::string, std::int64_t>> lines;  // one per SKU, in request order
+  std::optional<orders::Delivery> delivery;
+  core::Timestamp now;
+  std::chrono::seconds payment_window{900};
+  int max_pending_orders = 3;
+};
+
+struct UnknownSkus {
+  std::vector<std::string> skus;
+};
+struct TooManyPendingOrders {
+  int pending = 0;
+};
+using CreateOrderOutcome =
+    std::variant<orders::Order, std::vector<orders::Shortage>, UnknownSkus, TooManyPendingOrders>;
+
+struct OrderNotFound {};
+struct InvalidTransition {
+  orders::Status from;
+};
+using CancelOutcome = std::variant<orders::Order, OrderNotFound, InvalidTransition>;
+
+struct PaymentEvent {
+  std::string event_id;
+  std::string order_id;
+  bool succeeded = false;
+  std::int64_t amount_minor = 0;
+};
+enum class PaymentOutcome {
+  kApplied,    // the order moved (paid / completed) or the failure was recorded
+  kDuplicate,  // this event_id was processed before: nothing changes
+  kUnknownOrder,
+  kAmountMismatch,     // nothing changes
+  kRecordedForRefund,  // money for an order that can no longer use it (expired, cancelled, paid)
+};
+
+struct OrderPage {
+  std::vector<orders::Order> orders;
+  std::optional<std::string> next;  // cursor position
+};
+
+class OrderRepository {
+ public:
+  explicit OrderRepository(Session& session) : session_(session) {}
+
+  CreateOrderOutcome create(const OrderRequest& request);
+  std::optional<orders::Order> find(const std::string& order_id);
+  // Newest first. `after` is a position returned as OrderPage::next.
+  OrderPage list_for_customer(const std::string& customer_id, const std::string& after, int limit);
+  // Only `customer_id`'s own order; releases its stock.
+  CancelOutcome cancel(const std::string& order_id, const std::string& customer_id);
+  // Expires unpaid orders whose payment window closed at `now`, releasing their stock.
+  int expire_due(core::Timestamp now, int limit = 200);
+  PaymentOutcome apply_payment(const PaymentEvent& event, core::Timestamp now);
+
+ private:
+  Session& session_;
+};
+
+}  // namespace freshlane::storage

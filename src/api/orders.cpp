@@ -1,0 +1,250 @@
+// Orders: create (idempotent, reserves stock at once), read, list, cancel.
+#include "auth.hpp"
+#include "freshlane/core/crypto.hpp"
+#include "freshlane/core/ids.hpp"
+#include "freshlane/http/problem.hpp"
+#include "freshlane/storage/idempotency_repository.hpp"
+#include "freshlane/storage/order_repository.hpp"
+#include "freshlane/storage/store_repository.hpp"
+#include "handlers.hpp"
+#include "json_body.hpp"
+#include "json_views.hpp"
+#include "pagination.hpp"
+
+namespace freshlane::api {
+
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+struct ParsedOrder {
+  std::string store_id;
+  orders::Fulfillment fulfillment = orders::Fulfillment::kDelivery;
+  std::vector<std::pair<std::string, std::int64_t>> lines;  // summed per SKU, first-seen order
+  std::optional<orders::Delivery> delivery;
+  std::string canonical_body;  // for the idempotency comparison
+};
+
+ParsedOrder parse_order(const std::string& raw) {
+  BodyReader body(raw);
+  ParsedOrder p;
+  p.store_id = body.string("store_id", Need::kRequired, 1, core::kMaxIdLength).value_or("");
+  if (auto f = body.string("fulfillment", Need::kRequired, 1, 16)) {
+    if (auto parsed = orders::parse_fulfillment(*f))
+      p.fulfillment = *parsed;
+    else
+      body.error("fulfillment", "must be one of delivery, pickup, in_store");
+  }
+  std::map<std::string, size_t> position;
+  size_t count = 0;
+  body.objects("lines", Need::kRequired, orders::kMaxLines, [&](ObjectReader& line) {
+    ++count;
+    const auto sku = line.string("sku", Need::kRequired, 1, core::kMaxIdLength);
+    const auto qty = line.integer("quantity", Need::kRequired, 1, orders::kMaxQuantity);
+    if (sku && !core::is_valid_id(*sku)) line.error("sku", "may hold only A-Z a-z 0-9 _ -");
+    if (!sku || !qty) return;
+    auto [it, inserted] = position.emplace(*sku, p.lines.size());
+    if (inserted) p.lines.emplace_back(*sku, 0);
+    p.lines[it->second].second += *qty;  // lines naming one SKU reserve together
+  });
+  if (count == 0) body.error("lines", "must hold at least one line");
+  if (auto d = body.object("delivery", Need::kOptional)) {
+    orders::Delivery delivery;
+    delivery.location.lat = d->number("lat", Need::kRequired, -90, 90).value_or(0);
+    delivery.location.lon = d->number("lon", Need::kRequired, -180, 180).value_or(0);
+    delivery.address = d->string("address", Need::kRequired, 1, 300).value_or("");
+    d->reject_unknown();
+    p.delivery = delivery;
+  }
+  if (p.fulfillment == orders::Fulfillment::kDelivery && !p.delivery) {
+    body.error("delivery", "is required for delivery orders");
+  }
+  if (p.fulfillment != orders::Fulfillment::kDelivery && p.delivery) {
+    body.error("delivery", "is only for delivery orders");
+  }
+  body.finish();
+  p.canonical_body = nlohmann::json::parse(raw).dump();  // keys sorted, spacing gone
+  return p;
+}
+
+std::string idempotency_key(const http::Request& req) {
+  const auto key = req.header("idempotency-key");
+  if (!key) throw Error(ErrorKind::kIdempotencyKeyRequired, "send an Idempotency-Key header");
+  const bool visible =
+      std::all_of(key->begin(), key->end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  if (key->empty() || key->size() > 255 || !visible) {
+    throw Error(ErrorKind::kValidationFailed,
+                "Idempotency-Key must be 1-255 visible ASCII characters",
+                {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}});
+  }
+  return std::string(*key);
+}
+
+// Places the order; every answer here is final for this key (stored and replayed).
+http::Response place_order(const Context& ctx, const std::string& customer_id, const ParsedOrder& p,
+                           storage::Session& session) {
+  const auto store = storage::StoreRepository(session).find(p.store_id);
+  if (!store) return http::problem(ErrorKind::kNotFound, "no store " + p.store_id);
+  std::optional<orders::Delivery> delivery = p.delivery;
+  if (delivery) {
+    const double d = core::distance_m(store->location, delivery->location);
+    delivery->distance_m = static_cast<int>(d + 0.5);
+    if (d > store->delivery_radius_m) {
+      return http::problem(
+          ErrorKind::kOutOfDeliveryRange,
+          "the address is " + std::to_string(delivery->distance_m) +
+              " m from the store, which delivers within " +
+              std::to_string(store->delivery_radius_m) + " m",
+          {{"distance_m", delivery->distance_m}, {"delivery_radius_m", store->delivery_radius_m}});
+    }
+  }
+  storage::OrderRequest request{customer_id, *store,    p.fulfillment,      p.lines,
+                                delivery,    ctx.now(), ctx.payment_window, ctx.max_pending_orders};
+  auto outcome = storage::OrderRepository(session).create(request);
+  if (auto* order = std::get_if<orders::Order>(&outcome))
+    return json_response(201, to_json(*order));
+  if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&outcome)) {
+    nlohmann::json lines = nlohmann::json::array();
+    for (const auto& s : *shortages) {
+      lines.push_back({{"sku", s.sku}, {"requested", s.requested}, {"available", s.available}});
+    }
+    return http::problem(
+        ErrorKind::kOutOfStock,
+        std::to_string(shortages->size()) + " line(s) cannot be filled; nothing was reserved",
+        {{"lines", std::move(lines)}});
+  }
+  if (auto* unknown = std::get_if<storage::UnknownSkus>(&outcome)) {
+    std::string list;
+    for (const auto& s : unknown->skus) list += (list.empty() ? "" : ", ") + s;
+    return http::problem(ErrorKind::kUnknownSku, "not sold in store " + p.store_id + ": " + list,
+                         {{"skus", unknown->skus}});
+  }
+  const auto& pending = std::get<storage::TooManyPendingOrders>(outcome);
+  throw Error(ErrorKind::kTooManyPendingOrders, "you have " + std::to_string(pending.pending) +
+                                                    " unpaid orders; pay or cancel one first");
+}
+
+http::Response create_order(const Context& ctx, const http::Request& req,
+                            storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  require_role(who, Role::kCustomer);
+  const std::string key = idempotency_key(req);
+  const ParsedOrder parsed = parse_order(req.body);
+
+  storage::IdempotencyRepository keys(session);
+  const auto claim = keys.claim(who.id, key, core::to_hex(core::sha256(parsed.canonical_body)));
+  using Outcome = storage::IdempotencyClaim::Outcome;
+  switch (claim.outcome) {
+    case Outcome::kReusedWithOtherBody:
+      throw Error(ErrorKind::kIdempotencyKeyReused,
+                  "this Idempotency-Key was first used with another body");
+    case Outcome::kInProgress:
+      throw Error(ErrorKind::kRequestInProgress,
+                  "the first request with this Idempotency-Key is still running");
+    case Outcome::kReplay: {
+      http::Response r{claim.status,
+                       claim.status < 300 ? "application/json" : "application/problem+json",
+                       claim.body,
+                       {{"Idempotent-Replayed", "true"}}};
+      return r;
+    }
+    case Outcome::kClaimed:
+      break;
+  }
+  try {
+    http::Response r = place_order(ctx, who.id, parsed, session);
+    keys.complete(who.id, key, r.status, r.body);
+    return r;
+  } catch (...) {
+    // Not a final answer (busy, too many unpaid orders, database trouble): a retry runs again.
+    try {
+      keys.release(who.id, key);
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+// Who may read an order: its customer (others: 404), staff of its store, admin.
+void authorize_read(const Principal& who, const orders::Order& o) {
+  switch (who.role) {
+    case Role::kAdmin:
+      return;
+    case Role::kCustomer:
+      if (who.id == o.customer_id) return;
+      throw Error(ErrorKind::kNotFound, "no order " + o.order_id);
+    case Role::kStaff:
+      if (who.store_id == o.store_id) return;
+      throw Error(ErrorKind::kForbidden, "this order belongs to another store");
+    case Role::kCourier:
+      throw Error(ErrorKind::kForbidden, "couriers see orders through trips");
+    case Role::kAnonymous:
+      throw Error(ErrorKind::kUnauthorized, "a token is required");
+  }
+}
+
+http::Response get_order(const Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  if (who.role == Role::kAnonymous) throw Error(ErrorKind::kUnauthorized, "a token is required");
+  const auto order = storage::OrderRepository(session).find(req.param("order_id"));
+  if (!order) throw Error(ErrorKind::kNotFound, "no order " + req.param("order_id"));
+  authorize_read(who, *order);
+  return json_response(200, to_json(*order));
+}
+
+http::Response list_orders(const Context& ctx, const http::Request& req,
+                           storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  require_role(who, Role::kCustomer);
+  const int limit = page_limit(req);
+  const std::string after = cursor_position(req);
+  if (!after.empty()) {
+    const auto colon = after.find(':');
+    const bool ok =
+        colon != std::string::npos && colon > 0 &&
+        std::all_of(after.begin(), after.begin() + static_cast<long>(colon), ::isdigit) &&
+        colon < 18;
+    if (!ok) invalid_parameter("cursor", "is not a valid cursor");
+  }
+  const auto page = storage::OrderRepository(session).list_for_customer(who.id, after, limit);
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& o : page.orders) items.push_back(to_json(o));
+  return json_response(200, api::page(std::move(items), page.next));
+}
+
+http::Response cancel_order(const Context& ctx, const http::Request& req,
+                            storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  require_role(who, Role::kCustomer);
+  const auto outcome = storage::OrderRepository(session).cancel(req.param("order_id"), who.id);
+  if (auto* order = std::get_if<orders::Order>(&outcome))
+    return json_response(200, to_json(*order));
+  if (std::holds_alternative<storage::OrderNotFound>(outcome)) {
+    throw Error(ErrorKind::kNotFound, "no order " + req.param("order_id"));
+  }
+  const auto from = std::get<storage::InvalidTransition>(outcome).from;
+  return http::problem(
+      ErrorKind::kInvalidTransition,
+      "an order that is " + std::string(orders::to_string(from)) + " can no longer be cancelled",
+      {{"status", orders::to_string(from)}});
+}
+
+}  // namespace
+
+void add_order_routes(http::Router& router, Context& ctx) {
+  router.add("POST", "/v1/orders", with_database(ctx, [&ctx](const auto& req, auto& s) {
+               return create_order(ctx, req, s);
+             }));
+  router.add("GET", "/v1/orders", with_database(ctx, [&ctx](const auto& req, auto& s) {
+               return list_orders(ctx, req, s);
+             }));
+  router.add("GET", "/v1/orders/{order_id}", with_database(ctx, [&ctx](const auto& req, auto& s) {
+               return get_order(ctx, req, s);
+             }));
+  router.add(
+      "POST", "/v1/orders/{order_id}/cancel",
+      with_database(ctx, [&ctx](const auto& req, auto& s) { return cancel_order(ctx, req, s); }));
+}
+
+}  // namespace freshlane::api

@@ -1,0 +1,87 @@
+// The payment provider's webhook. The signature is checked over the raw body, in constant
+// time, before anything is parsed or stored.
+#include <charconv>
+
+#include "freshlane/core/crypto.hpp"
+#include "freshlane/core/ids.hpp"
+#include "freshlane/storage/order_repository.hpp"
+#include "handlers.hpp"
+#include "json_body.hpp"
+#include "json_views.hpp"
+
+namespace freshlane::api {
+
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+constexpr long long kToleranceSeconds = 300;
+
+// `X-Freshlane-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`
+void verify_signature(const Context& ctx, const http::Request& req) {
+  const auto header = req.header("x-freshlane-signature");
+  if (!header) throw Error(ErrorKind::kInvalidSignature, "X-Freshlane-Signature is missing");
+  std::string_view t;
+  std::vector<std::string_view> signatures;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view part = rest.substr(0, comma);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.substr(0, 2) == "t=") t = part.substr(2);
+    if (part.substr(0, 3) == "v1=") signatures.push_back(part.substr(3));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  long long timestamp = 0;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), timestamp);
+  if (t.empty() || ec != std::errc() || end != t.data() + t.size() || signatures.empty()) {
+    throw Error(ErrorKind::kInvalidSignature, "X-Freshlane-Signature must be t=<seconds>,v1=<hex>");
+  }
+  const long long now = ctx.now().time_since_epoch().count();
+  if (timestamp < now - kToleranceSeconds || timestamp > now + kToleranceSeconds) {
+    throw Error(ErrorKind::kInvalidSignature, "the signature's timestamp is more than 300 s away");
+  }
+  const std::string expected =
+      core::to_hex(core::hmac_sha256(ctx.payment_webhook_secret, std::string(t) + "." + req.body));
+  bool ok = false;
+  for (auto sig : signatures) ok = core::constant_time_equal(sig, expected) || ok;
+  if (!ok) throw Error(ErrorKind::kInvalidSignature, "the signature does not match the body");
+}
+
+http::Response webhook(const Context& ctx, const http::Request& req, storage::Session& session) {
+  verify_signature(ctx, req);
+  BodyReader body(req.body);
+  storage::PaymentEvent e;
+  e.event_id = body.string("event_id", Need::kRequired, 1, 255).value_or("");
+  e.order_id = body.string("order_id", Need::kRequired, 1, core::kMaxIdLength).value_or("");
+  if (auto status = body.string("status", Need::kRequired, 1, 16)) {
+    if (*status != "succeeded" && *status != "failed") {
+      body.error("status", "must be succeeded or failed");
+    }
+    e.succeeded = *status == "succeeded";
+  }
+  e.amount_minor = body.integer("amount_minor", Need::kRequired, 0, 1'000'000'000'000).value_or(0);
+  body.finish();
+  switch (storage::OrderRepository(session).apply_payment(e, ctx.now())) {
+    case storage::PaymentOutcome::kUnknownOrder:
+      throw Error(ErrorKind::kNotFound, "no order " + e.order_id);
+    case storage::PaymentOutcome::kAmountMismatch:
+      throw Error(ErrorKind::kAmountMismatch,
+                  "amount_minor differs from the order's total; the order is unchanged");
+    case storage::PaymentOutcome::kApplied:
+    case storage::PaymentOutcome::kDuplicate:
+    case storage::PaymentOutcome::kRecordedForRefund:
+      break;
+  }
+  return json_response(200, {{"received", true}});
+}
+
+}  // namespace
+
+void add_payment_routes(http::Router& router, Context& ctx) {
+  router.add("POST", "/v1/payments/webhook",
+             with_database(ctx, [&ctx](const auto& req, auto& s) { return webhook(ctx, req, s); }));
+}
+
+}  // namespace freshlane::api

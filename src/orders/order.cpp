@@ -1,0 +1,124 @@
+#include "freshlane/orders/order.hpp"
+
+namespace freshlane::orders {
+
+std::string_view to_string(Fulfillment f) {
+  switch (f) {
+    case Fulfillment::kDelivery:
+      return "delivery";
+    case Fulfillment::kPickup:
+      return "pickup";
+    case Fulfillment::kInStore:
+      return "in_store";
+  }
+  return "delivery";
+}
+
+std::string_view to_string(Status s) {
+  switch (s) {
+    case Status::kPendingPayment:
+      return "pending_payment";
+    case Status::kPaid:
+      return "paid";
+    case Status::kPicking:
+      return "picking";
+    case Status::kPacked:
+      return "packed";
+    case Status::kOutForDelivery:
+      return "out_for_delivery";
+    case Status::kDelivered:
+      return "delivered";
+    case Status::kReadyForPickup:
+      return "ready_for_pickup";
+    case Status::kCollected:
+      return "collected";
+    case Status::kCompleted:
+      return "completed";
+    case Status::kCancelled:
+      return "cancelled";
+    case Status::kExpired:
+      return "expired";
+  }
+  return "pending_payment";
+}
+
+std::string_view to_string(PaymentStatus s) {
+  switch (s) {
+    case PaymentStatus::kPending:
+      return "pending";
+    case PaymentStatus::kPaid:
+      return "paid";
+    case PaymentStatus::kFailed:
+      return "failed";
+    case PaymentStatus::kRefunded:
+      return "refunded";
+  }
+  return "pending";
+}
+
+std::optional<Fulfillment> parse_fulfillment(std::string_view s) {
+  for (auto f : {Fulfillment::kDelivery, Fulfillment::kPickup, Fulfillment::kInStore}) {
+    if (to_string(f) == s) return f;
+  }
+  return std::nullopt;
+}
+
+std::optional<Status> parse_status(std::string_view s) {
+  for (auto st : kAllStatuses) {
+    if (to_string(st) == s) return st;
+  }
+  return std::nullopt;
+}
+
+std::optional<PaymentStatus> parse_payment_status(std::string_view s) {
+  for (auto p : {PaymentStatus::kPending, PaymentStatus::kPaid, PaymentStatus::kFailed,
+                 PaymentStatus::kRefunded}) {
+    if (to_string(p) == s) return p;
+  }
+  return std::nullopt;
+}
+
+namespace {
+struct Transition {
+  Status from, to;
+  bool delivery, pickup, in_store;
+};
+
+// The whole lifecycle (API.md, Orders). `cancelled` and `expired` end an order never picked.
+constexpr Transition kTransitions[] = {
+    {Status::kPendingPayment, Status::kPaid, true, true, false},
+    {Status::kPendingPayment, Status::kCompleted, false, false, true},  // paid in the aisle
+    {Status::kPendingPayment, Status::kCancelled, true, true, true},
+    {Status::kPendingPayment, Status::kExpired, true, true, true},
+    {Status::kPaid, Status::kCancelled, true, true, false},
+    {Status::kPaid, Status::kPicking, true, true, false},
+    {Status::kPicking, Status::kPacked, true, true, false},
+    {Status::kPacked, Status::kOutForDelivery, true, false, false},
+    {Status::kOutForDelivery, Status::kDelivered, true, false, false},
+    {Status::kPacked, Status::kReadyForPickup, false, true, false},
+    {Status::kReadyForPickup, Status::kCollected, false, true, false},
+};
+}  // namespace
+
+bool can_transition(Fulfillment f, Status from, Status to) {
+  for (const auto& t : kTransitions) {
+    if (t.from != from || t.to != to) continue;
+    switch (f) {
+      case Fulfillment::kDelivery:
+        return t.delivery;
+      case Fulfillment::kPickup:
+        return t.pickup;
+      case Fulfillment::kInStore:
+        return t.in_store;
+    }
+  }
+  return false;
+}
+
+catalog::Money Order::total_minor() const {
+  catalog::Money sum = 0;
+  for (const auto& l : lines) sum += l.total();
+  return sum;
+}
+
+}  // namespace freshlane::orders

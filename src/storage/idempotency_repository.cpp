@@ -1,0 +1,60 @@
+#include "freshlane/storage/idempotency_repository.hpp"
+
+#include "sql.hpp"
+
+namespace freshlane::storage {
+
+namespace {
+const Query kClaim{"idempotency_claim", R"sql(
+  INSERT INTO idempotency_keys (customer_id, key, request_hash) VALUES ($1, $2, $3)
+  ON CONFLICT (customer_id, key) DO NOTHING)sql"};
+const Query kFind{"idempotency_find", R"sql(
+  SELECT request_hash, status, COALESCE(response_body, '') FROM idempotency_keys
+  WHERE customer_id = $1 AND key = $2)sql"};
+const Query kComplete{"idempotency_complete", R"sql(
+  UPDATE idempotency_keys SET status = $3, response_body = $4
+  WHERE customer_id = $1 AND key = $2)sql"};
+const Query kRelease{"idempotency_release", R"sql(
+  DELETE FROM idempotency_keys WHERE customer_id = $1 AND key = $2 AND status IS NULL)sql"};
+const Query kPrune{"idempotency_prune", R"sql(
+  DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1))sql"};
+}  // namespace
+
+IdempotencyClaim IdempotencyRepository::claim(const std::string& customer_id,
+                                              const std::string& key,
+                                              const std::string& request_hash) {
+  using Outcome = IdempotencyClaim::Outcome;
+  pqxx::work tx(session_.connection());
+  if (exec(session_, tx, kClaim, customer_id, key, request_hash).affected_rows() == 1) {
+    tx.commit();
+    return {Outcome::kClaimed};
+  }
+  const auto r = exec(session_, tx, kFind, customer_id, key);
+  tx.commit();
+  if (r.empty()) return {Outcome::kInProgress};  // released in between: let the client retry
+  if (r[0][0].as<std::string>() != request_hash) return {Outcome::kReusedWithOtherBody};
+  if (r[0][1].is_null()) return {Outcome::kInProgress};
+  return {Outcome::kReplay, r[0][1].as<int>(), r[0][2].as<std::string>()};
+}
+
+void IdempotencyRepository::complete(const std::string& customer_id, const std::string& key,
+                                     int status, const std::string& body) {
+  pqxx::work tx(session_.connection());
+  exec(session_, tx, kComplete, customer_id, key, status, body);
+  tx.commit();
+}
+
+void IdempotencyRepository::release(const std::string& customer_id, const std::string& key) {
+  pqxx::work tx(session_.connection());
+  exec(session_, tx, kRelease, customer_id, key);
+  tx.commit();
+}
+
+long long IdempotencyRepository::prune(std::chrono::seconds age) {
+  pqxx::work tx(session_.connection());
+  const auto r = exec(session_, tx, kPrune, static_cast<double>(age.count()));
+  tx.commit();
+  return static_cast<long long>(r.affected_rows());
+}
+
+}  // namespace freshlane::storage

@@ -1,0 +1,356 @@
+#include "freshlane/storage/order_repository.hpp"
+
+#include <map>
+
+#include "freshlane/catalog/pricing.hpp"
+#include "freshlane/core/ids.hpp"
+#include "sql.hpp"
+
+namespace freshlane::storage {
+
+using orders::Order;
+using orders::Status;
+
+namespace {
+
+const Query kLockCustomer{"order_lock_customer", R"sql(
+  SELECT 1 FROM customers WHERE customer_id = $1 FOR UPDATE)sql"};
+const Query kCountPending{"order_count_pending", R"sql(
+  SELECT count(*) FROM orders
+  WHERE customer_id = $1 AND status = 'pending_payment' AND payment_expires_at > to_timestamp($2))sql"};
+const Query kListingsForOrder{"order_listings", R"sql(
+  SELECT sp.sku, p.name, sp.price_minor, sp.markdown_price_minor,
+         extract(epoch FROM sp.markdown_until)::bigint
+  FROM store_products sp JOIN products p ON p.sku = sp.sku
+  WHERE sp.store_id = $1 AND sp.sku = ANY($2::text[]))sql"};
+// Locks, in the one global order, every lot the order could take from.
+const Query kLockLotsForReservation{"order_lock_lots", R"sql(
+  SELECT lot_id, sku, extract(epoch FROM expires_at)::bigint, quantity_on_hand - quantity_reserved
+  FROM lots
+  WHERE store_id = $1 AND sku = ANY($2::text[]) AND expires_at > to_timestamp($3)
+    AND quantity_on_hand > quantity_reserved
+  ORDER BY sku, expires_at, lot_id
+  FOR UPDATE)sql"};
+const Query kReserveLot{"order_reserve_lot", R"sql(
+  UPDATE lots SET quantity_reserved = quantity_reserved + $2 WHERE lot_id = $1)sql"};
+const Query kInsertOrder{"order_insert", R"sql(
+  INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency, total_minor,
+                      created_at, payment_status, payment_expires_at, delivery_lat, delivery_lon,
+                      delivery_address, delivery_distance_m)
+  VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, to_timestamp($7), 'pending',
+          to_timestamp($8), $9, $10, $11, $12))sql"};
+const Query kInsertLine{"order_line_insert", R"sql(
+  INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
+  VALUES ($1, $2, $3, $4, $5, $6))sql"};
+const Query kInsertLineLot{"order_line_lot_insert", R"sql(
+  INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity) VALUES ($1, $2, $3, $4))sql"};
+
+#define FRESHLANE_ORDER_COLUMNS                                                                  \
+  "order_id, customer_id, store_id, fulfillment, status, currency, "                             \
+  "extract(epoch FROM created_at)::bigint, extract(epoch FROM promised_at)::bigint, "            \
+  "payment_status, extract(epoch FROM payment_expires_at)::bigint, delivery_lat, delivery_lon, " \
+  "delivery_address, delivery_distance_m "
+const Query kFindOrder{"order_find",
+                       "SELECT " FRESHLANE_ORDER_COLUMNS "FROM orders WHERE order_id = $1"};
+const Query kListOrders{"order_list_customer", "SELECT " FRESHLANE_ORDER_COLUMNS
+                                               "FROM orders WHERE customer_id = $1 AND ($2 = '' OR "
+                                               "(created_at, order_id) < (to_timestamp($3), $4)) "
+                                               "ORDER BY created_at DESC, order_id DESC LIMIT $5"};
+#undef FRESHLANE_ORDER_COLUMNS
+const Query kLinesOf{"order_lines_of", R"sql(
+  SELECT order_id, line_no, sku, name, quantity, unit_price_minor FROM order_lines
+  WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no)sql"};
+const Query kLotsOf{"order_line_lots_of", R"sql(
+  SELECT order_id, line_no, lot_id, quantity FROM order_line_lots
+  WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no, lot_id)sql"};
+
+const Query kLockOrder{"order_lock", R"sql(
+  SELECT o.status, o.fulfillment, o.customer_id, o.total_minor, s.promise_minutes
+  FROM orders o JOIN stores s ON s.store_id = o.store_id
+  WHERE o.order_id = $1 FOR UPDATE OF o)sql"};
+const Query kOrderExists{"order_exists", "SELECT 1 FROM orders WHERE order_id = $1"};
+const Query kSetCancelled{"order_set_cancelled", R"sql(
+  UPDATE orders SET status = 'cancelled', updated_at = now(),
+    payment_status = CASE WHEN payment_status = 'paid' THEN 'refunded' ELSE payment_status END
+  WHERE order_id = $1)sql"};
+const Query kExpireDue{"order_expire_due", R"sql(
+  WITH due AS (
+    SELECT order_id FROM orders
+    WHERE status = 'pending_payment' AND payment_expires_at <= to_timestamp($1)
+    ORDER BY payment_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+  UPDATE orders o SET status = 'expired', updated_at = now() FROM due
+  WHERE o.order_id = due.order_id RETURNING o.order_id)sql"};
+
+// Lots held by orders, locked in the same global order the reservation uses.
+const Query kLockLotsOfOrders{"order_lock_held_lots", R"sql(
+  SELECT l.lot_id FROM lots l
+  WHERE l.lot_id IN (SELECT lot_id FROM order_line_lots WHERE order_id = ANY($1::text[]))
+  ORDER BY l.sku, l.expires_at, l.lot_id FOR UPDATE)sql"};
+const Query kReleaseLots{"order_release_lots", R"sql(
+  UPDATE lots l SET quantity_reserved = l.quantity_reserved - x.q
+  FROM (SELECT lot_id, sum(quantity)::integer AS q FROM order_line_lots
+        WHERE order_id = ANY($1::text[]) GROUP BY lot_id) x
+  WHERE l.lot_id = x.lot_id)sql"};
+// The customer takes the goods: reserved units leave the shelf for good.
+const Query kConsumeLots{"order_consume_lots", R"sql(
+  UPDATE lots l SET quantity_reserved = l.quantity_reserved - x.q,
+                    quantity_on_hand = l.quantity_on_hand - x.q
+  FROM (SELECT lot_id, sum(quantity)::integer AS q FROM order_line_lots
+        WHERE order_id = ANY($1::text[]) GROUP BY lot_id) x
+  WHERE l.lot_id = x.lot_id)sql"};
+
+const Query kInsertPaymentEvent{"payment_event_insert", R"sql(
+  INSERT INTO payment_events (event_id, order_id, status, amount_minor) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (event_id) DO NOTHING)sql"};
+const Query kMarkRefundDue{"payment_event_refund_due", R"sql(
+  UPDATE payment_events SET refund_due = true WHERE event_id = $1)sql"};
+const Query kSetPaid{"order_set_paid", R"sql(
+  UPDATE orders SET status = $2, payment_status = 'paid', paid_at = to_timestamp($3),
+    promised_at = CASE WHEN fulfillment = 'delivery' THEN to_timestamp($3) + make_interval(mins => $4)
+                       ELSE NULL END,
+    updated_at = now()
+  WHERE order_id = $1)sql"};
+const Query kSetPaymentFailed{"order_set_payment_failed", R"sql(
+  UPDATE orders SET payment_status = 'failed', updated_at = now() WHERE order_id = $1)sql"};
+
+std::optional<core::Timestamp> optional_time(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return from_epoch(f);
+}
+
+Order read_order(const pqxx::row& r) {
+  Order o;
+  o.order_id = r[0].as<std::string>();
+  o.customer_id = r[1].as<std::string>();
+  o.store_id = r[2].as<std::string>();
+  o.fulfillment = *orders::parse_fulfillment(r[3].as<std::string>());
+  o.status = *orders::parse_status(r[4].as<std::string>());
+  o.currency = r[5].as<std::string>();
+  o.created_at = from_epoch(r[6]);
+  o.promised_at = optional_time(r[7]);
+  o.payment_status = *orders::parse_payment_status(r[8].as<std::string>());
+  o.payment_expires_at = from_epoch(r[9]);
+  if (!r[10].is_null()) {
+    o.delivery = orders::Delivery{
+        {r[10].as<double>(), r[11].as<double>()}, r[12].as<std::string>(), r[13].as<int>()};
+  }
+  return o;
+}
+
+// Fills lines and their lots for `orders` (two queries for any number of orders).
+void load_lines(Session& s, pqxx::transaction_base& tx, std::vector<Order>& orders) {
+  if (orders.empty()) return;
+  std::vector<std::string> ids;
+  std::map<std::string, Order*> by_id;
+  for (auto& o : orders) {
+    ids.push_back(o.order_id);
+    by_id[o.order_id] = &o;
+  }
+  const std::string array = text_array(ids);
+  for (const auto& r : exec(s, tx, kLinesOf, array)) {
+    orders::Line line;
+    line.sku = r[2].as<std::string>();
+    line.name = r[3].as<std::string>();
+    line.quantity = r[4].as<long long>();
+    line.unit_price_minor = r[5].as<long long>();
+    by_id[r[0].as<std::string>()]->lines.push_back(std::move(line));
+  }
+  for (const auto& r : exec(s, tx, kLotsOf, array)) {
+    auto& lines = by_id[r[0].as<std::string>()]->lines;
+    const auto line_no = r[1].as<size_t>();
+    if (line_no < lines.size()) {
+      lines[line_no].lots.push_back({r[2].as<std::string>(), r[3].as<long long>()});
+    }
+  }
+}
+
+std::optional<Order> find_in(Session& s, pqxx::transaction_base& tx, const std::string& id) {
+  const auto r = exec(s, tx, kFindOrder, id);
+  if (r.empty()) return std::nullopt;
+  std::vector<Order> one{read_order(r[0])};
+  load_lines(s, tx, one);
+  return std::move(one[0]);
+}
+
+void release_or_consume(Session& s, pqxx::transaction_base& tx, const std::vector<std::string>& ids,
+                        bool consume) {
+  const std::string array = text_array(ids);
+  exec(s, tx, kLockLotsOfOrders, array);
+  exec(s, tx, consume ? kConsumeLots : kReleaseLots, array);
+}
+
+}  // namespace
+
+CreateOrderOutcome OrderRepository::create(const OrderRequest& req) {
+  return with_retry([&]() -> CreateOrderOutcome {
+    pqxx::work tx(session_.connection());
+    const long long now = epoch(req.now);
+    exec(session_, tx, kLockCustomer, req.customer_id);  // one order at a time per customer
+    const int pending = exec(session_, tx, kCountPending, req.customer_id, now)[0][0].as<int>();
+    if (pending >= req.max_pending_orders) return TooManyPendingOrders{pending};
+
+    std::vector<std::string> skus;
+    std::map<std::string, std::int64_t> requested;
+    for (const auto& [sku, qty] : req.lines) {
+      skus.push_back(sku);
+      requested[sku] += qty;
+    }
+    const std::string sku_array = text_array(skus);
+    std::map<std::string, std::pair<std::string, catalog::Money>> priced;  // sku → name, price
+    for (const auto& r : exec(session_, tx, kListingsForOrder, req.store.store_id, sku_array)) {
+      catalog::Listing l;
+      l.price_minor = r[2].as<long long>();
+      if (!r[3].is_null()) l.markdown = catalog::Markdown{r[3].as<long long>(), from_epoch(r[4])};
+      priced[r[0].as<std::string>()] = {r[1].as<std::string>(),
+                                        catalog::price_now(l, req.now).price_minor};
+    }
+    UnknownSkus unknown;
+    for (const auto& sku : skus) {
+      if (!priced.count(sku)) unknown.skus.push_back(sku);
+    }
+    if (!unknown.skus.empty()) return unknown;
+
+    std::vector<orders::LotStock> stock;
+    for (const auto& r :
+         exec(session_, tx, kLockLotsForReservation, req.store.store_id, sku_array, now)) {
+      stock.push_back(
+          {r[0].as<std::string>(), r[1].as<std::string>(), from_epoch(r[2]), r[3].as<long long>()});
+    }
+    auto plan = orders::plan_reservation(requested, std::move(stock), req.now);
+    if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) return *shortages;
+    auto& allocation = std::get<orders::Allocation>(plan);
+
+    Order o;
+    o.order_id = core::new_id("ord_", 14);
+    o.customer_id = req.customer_id;
+    o.store_id = req.store.store_id;
+    o.fulfillment = req.fulfillment;
+    o.currency = req.store.currency;
+    o.created_at = req.now;
+    o.payment_expires_at = req.now + req.payment_window;
+    o.delivery = req.delivery;
+    for (const auto& [sku, qty] : req.lines) {
+      orders::Line line{sku, priced[sku].first, qty, priced[sku].second, allocation[sku]};
+      o.lines.push_back(std::move(line));
+    }
+    std::optional<double> lat, lon;
+    std::optional<std::string> address;
+    std::optional<int> distance;
+    if (o.delivery) {
+      lat = o.delivery->location.lat;
+      lon = o.delivery->location.lon;
+      address = o.delivery->address;
+      distance = o.delivery->distance_m;
+    }
+    exec(session_, tx, kInsertOrder, o.order_id, o.customer_id, o.store_id,
+         std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(), now,
+         epoch(o.payment_expires_at), lat, lon, address, distance);
+    for (size_t i = 0; i < o.lines.size(); ++i) {
+      const auto& line = o.lines[i];
+      exec(session_, tx, kInsertLine, o.order_id, static_cast<int>(i), line.sku, line.name,
+           line.quantity, line.unit_price_minor);
+      for (const auto& take : line.lots) {
+        exec(session_, tx, kReserveLot, take.lot_id, take.quantity);
+        exec(session_, tx, kInsertLineLot, o.order_id, static_cast<int>(i), take.lot_id,
+             take.quantity);
+      }
+    }
+    tx.commit();
+    return o;
+  });
+}
+
+std::optional<Order> OrderRepository::find(const std::string& order_id) {
+  pqxx::read_transaction tx(session_.connection());
+  return find_in(session_, tx, order_id);
+}
+
+OrderPage OrderRepository::list_for_customer(const std::string& customer_id,
+                                             const std::string& after, int limit) {
+  long long after_epoch = 0;
+  std::string after_id;
+  if (!after.empty()) {
+    const auto colon = after.find(':');
+    after_epoch = std::stoll(after.substr(0, colon));
+    after_id = after.substr(colon + 1);
+  }
+  pqxx::read_transaction tx(session_.connection());
+  OrderPage page;
+  for (const auto& r :
+       exec(session_, tx, kListOrders, customer_id, after, after_epoch, after_id, limit + 1)) {
+    page.orders.push_back(read_order(r));
+  }
+  if (page.orders.size() > static_cast<size_t>(limit)) {
+    page.orders.pop_back();
+    const auto& last = page.orders.back();
+    page.next = std::to_string(epoch(last.created_at)) + ":" + last.order_id;
+  }
+  load_lines(session_, tx, page.orders);
+  return page;
+}
+
+CancelOutcome OrderRepository::cancel(const std::string& order_id, const std::string& customer_id) {
+  return with_retry([&]() -> CancelOutcome {
+    pqxx::work tx(session_.connection());
+    const auto r = exec(session_, tx, kLockOrder, order_id);
+    if (r.empty() || r[0][2].as<std::string>() != customer_id) return OrderNotFound{};
+    const Status status = *orders::parse_status(r[0][0].as<std::string>());
+    const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
+    if (!orders::can_cancel(fulfillment, status)) return InvalidTransition{status};
+    release_or_consume(session_, tx, {order_id}, false);
+    exec(session_, tx, kSetCancelled, order_id);
+    auto order = find_in(session_, tx, order_id);
+    tx.commit();
+    return std::move(*order);
+  });
+}
+
+int OrderRepository::expire_due(core::Timestamp now, int limit) {
+  return with_retry([&] {
+    pqxx::work tx(session_.connection());
+    std::vector<std::string> ids;
+    for (const auto& r : exec(session_, tx, kExpireDue, epoch(now), limit)) {
+      ids.push_back(r[0].as<std::string>());
+    }
+    if (!ids.empty()) release_or_consume(session_, tx, ids, false);
+    tx.commit();
+    return static_cast<int>(ids.size());
+  });
+}
+
+PaymentOutcome OrderRepository::apply_payment(const PaymentEvent& e, core::Timestamp now) {
+  return with_retry([&] {
+    pqxx::work tx(session_.connection());
+    if (exec(session_, tx, kOrderExists, e.order_id).empty()) return PaymentOutcome::kUnknownOrder;
+    // A concurrent twin of this event waits here on the key, then finds it taken.
+    if (exec(session_, tx, kInsertPaymentEvent, e.event_id, e.order_id,
+             e.succeeded ? "succeeded" : "failed", e.amount_minor)
+            .affected_rows() == 0) {
+      return PaymentOutcome::kDuplicate;
+    }
+    const auto r = exec(session_, tx, kLockOrder, e.order_id);
+    const Status status = *orders::parse_status(r[0][0].as<std::string>());
+    const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
+    if (r[0][3].as<long long>() != e.amount_minor)
+      return PaymentOutcome::kAmountMismatch;  // rolls back
+    if (!e.succeeded) {
+      if (status == Status::kPendingPayment) exec(session_, tx, kSetPaymentFailed, e.order_id);
+      tx.commit();
+      return PaymentOutcome::kApplied;
+    }
+    const Status next =
+        fulfillment == orders::Fulfillment::kInStore ? Status::kCompleted : Status::kPaid;
+    if (!orders::can_transition(fulfillment, status, next)) {
+      exec(session_, tx, kMarkRefundDue, e.event_id);
+      tx.commit();
+      return PaymentOutcome::kRecordedForRefund;
+    }
+    exec(session_, tx, kSetPaid, e.order_id, std::string(orders::to_string(next)), epoch(now),
+         r[0][4].as<int>());
+    if (next == Status::kCompleted) release_or_consume(session_, tx, {e.order_id}, true);
+    tx.commit();
+    return PaymentOutcome::kApplied;
+  });
+}
+
+}  // namespace freshlane::storage
