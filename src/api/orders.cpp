@@ -227,7 +227,7 @@ http::Response cancel_order(const Context& ctx, const http::Request& req,
   return http::problem(
       ErrorKind::kInvalidTransition,
       "an order that is " + std::string(orders::to_string(from)) + " can no longer be cancelled",
-      {{"status", orders::to_string(from)}});
+      {{"order_status", orders::to_string(from)}});
 }
 
 }  // namespace

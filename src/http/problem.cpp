@@ -12,7 +12,9 @@ Response problem(core::ErrorKind kind, std::string_view detail, const nlohmann::
       {"detail", detail},
   };
   if (extensions.is_object()) {
-    for (const auto& [key, value] : extensions.items()) body[key] = value;
+    for (const auto& [key, value] : extensions.items()) {
+      if (!body.contains(key)) body[key] = value;  // never replace type/title/status/code/detail
+    }
   }
   Response r{info.status,
              "application/problem+json",

@@ -40,3 +40,9 @@ TEST(Problem, ExtensionMembersAreAdded) {
       http::problem(core::ErrorKind::kConflict, "x", {{"distance_m", 3200}}).body);
   EXPECT_EQ(j["distance_m"], 3200);
 }
+
+TEST(Problem, ExtensionsCannotReplaceStandardMembers) {
+  const auto j = nlohmann::json::parse(
+      http::problem(core::ErrorKind::kInvalidTransition, "x", {{"status", "cancelled"}}).body);
+  EXPECT_EQ(j["status"], 409);
+}
