@@ -24,6 +24,9 @@ class Router {
   // `path` is the raw request path (percent-encoded, no query).
   Match match(std::string_view method, std::string_view path) const;
 
+  // Every (method, pattern) registered, in order: for documentation checks.
+  std::vector<std::pair<std::string, std::string>> routes() const;
+
  private:
   struct Route {
     std::string method;
