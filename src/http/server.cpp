@@ -263,12 +263,13 @@ struct Server::Impl {
         const bool keep_alive = breq.keep_alive() && !stopping;
         auto bres = to_beast(std::move(res), breq.version(), keep_alive, id);
         const auto elapsed = Clock::now() - started;
-        stream.expires_after(cfg.io_timeout);
-        co_await bhttp::async_write(stream, bres, asio::redirect_error(use_awaitable, ec));
-        --in_flight;
+        // Recorded before the write, so a client never sees an answer its metrics lack.
         metrics.observe_request(route, method, status, elapsed);
         log->info("{} {} {} {}us id={}", method, path, status,
                   std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(), id);
+        stream.expires_after(cfg.io_timeout);
+        co_await bhttp::async_write(stream, bres, asio::redirect_error(use_awaitable, ec));
+        --in_flight;
         if (ec || !keep_alive) break;
       }
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -35,17 +35,22 @@ std::string path_block(const std::string& doc, const std::string& pattern) {
   }
   return doc.substr(start, end - start);
 }
+// Every (method, pattern) the real server registers.
+std::vector<std::pair<std::string, std::string>> served_routes() {
+  storage::Pool pool({"postgresql://unused@127.0.0.1:1/unused", 0});
+  http::Metrics metrics;
+  api::Context ctx{pool, metrics, catalog::QrCodec("0123456789abcdef"), "0123456789abcdef",
+                   "0123456789abcdef"};
+  http::Router router;
+  api::register_routes(router, ctx);
+  return router.routes();
+}
 }  // namespace
 
 TEST(OpenApi, DescribesEveryRouteAndMethod) {
-  storage::Pool pool({"postgresql://unused@127.0.0.1:1/unused", 0});
-  http::Metrics metrics;
-  api::Context ctx{pool, metrics, catalog::QrCodec("0123456789abcdef"), "0123456789abcdef"};
-  http::Router router;
-  api::register_routes(router, ctx);
   const std::string doc = openapi();
   ASSERT_FALSE(doc.empty());
-  const auto routes = router.routes();
+  const auto routes = served_routes();
   EXPECT_GE(routes.size(), 20u);
   for (const auto& [method, pattern] : routes) {
     const std::string block = path_block(doc, pattern);
@@ -58,18 +63,13 @@ TEST(OpenApi, DescribesEveryRouteAndMethod) {
 }
 
 TEST(OpenApi, DescribesNoRouteTheServerLacks) {
-  storage::Pool pool({"postgresql://unused@127.0.0.1:1/unused", 0});
-  http::Metrics metrics;
-  api::Context ctx{pool, metrics, catalog::QrCodec("0123456789abcdef"), "0123456789abcdef"};
-  http::Router router;
-  api::register_routes(router, ctx);
+  const auto routes = served_routes();
   const std::string doc = openapi();
   std::istringstream lines(doc);
   std::string line;
   while (std::getline(lines, line)) {
     if (line.rfind("  /", 0) != 0 || line.back() != ':') continue;
     const std::string pattern = line.substr(2, line.size() - 3);
-    const auto routes = router.routes();
     EXPECT_TRUE(std::any_of(routes.begin(), routes.end(),
                             [&](const auto& r) { return r.second == pattern; }))
         << pattern << " is described but not served";
