@@ -8,6 +8,12 @@ namespace {
 const Query kClaim{"idempotency_claim", R"sql(
   INSERT INTO idempotency_keys (customer_id, key, request_hash) VALUES ($1, $2, $3)
   ON CONFLICT (customer_id, key) DO NOTHING)sql"};
+// A claim still unanswered after a minute belongs to a request that died (order creation is
+// bounded by the statement timeout): the next request with the same key and body takes it over.
+const Query kTakeOver{"idempotency_take_over", R"sql(
+  UPDATE idempotency_keys SET created_at = now()
+  WHERE customer_id = $1 AND key = $2 AND request_hash = $3 AND status IS NULL
+    AND created_at < now() - interval '60 seconds')sql"};
 const Query kFind{"idempotency_find", R"sql(
   SELECT request_hash, status, COALESCE(response_body, '') FROM idempotency_keys
   WHERE customer_id = $1 AND key = $2)sql"};
@@ -27,13 +33,17 @@ IdempotencyClaim IdempotencyRepository::claim(const std::string& customer_id,
   pqxx::work tx(session_.connection());
   if (exec(session_, tx, kClaim, customer_id, key, request_hash).affected_rows() == 1) {
     tx.commit();
-    return {Outcome::kClaimed};
+    return {Outcome::kClaimed, 0, {}};
+  }
+  if (exec(session_, tx, kTakeOver, customer_id, key, request_hash).affected_rows() == 1) {
+    tx.commit();
+    return {Outcome::kClaimed, 0, {}};
   }
   const auto r = exec(session_, tx, kFind, customer_id, key);
   tx.commit();
-  if (r.empty()) return {Outcome::kInProgress};  // released in between: let the client retry
-  if (r[0][0].as<std::string>() != request_hash) return {Outcome::kReusedWithOtherBody};
-  if (r[0][1].is_null()) return {Outcome::kInProgress};
+  if (r.empty()) return {Outcome::kInProgress, 0, {}};  // released in between: let the client retry
+  if (r[0][0].as<std::string>() != request_hash) return {Outcome::kReusedWithOtherBody, 0, {}};
+  if (r[0][1].is_null()) return {Outcome::kInProgress, 0, {}};
   return {Outcome::kReplay, r[0][1].as<int>(), r[0][2].as<std::string>()};
 }
 
