@@ -55,15 +55,16 @@ http::Response get_store(const http::Request& req, storage::Session& session) {
   return json_response(200, to_json(*store));
 }
 
-std::optional<double> coordinate(const http::Request& req, const std::string& name, double limit) {
+std::optional<double> coordinate(const http::Request& req, const std::string& name, int limit) {
   const auto text = req.query(name);
   if (!text) return std::nullopt;
   double v = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (text->empty() || ec != std::errc() || end != text->data() + text->size() || v < -limit ||
-      v > limit) {
-    invalid_parameter(name, "must be a number from " + std::to_string(-limit).substr(0, 4) +
-                                " to " + std::to_string(limit).substr(0, 3));
+  // Written so that NaN (from_chars accepts "nan") fails too.
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size() ||
+      !(v >= -limit && v <= limit)) {
+    invalid_parameter(
+        name, "must be a number from " + std::to_string(-limit) + " to " + std::to_string(limit));
   }
   return v;
 }

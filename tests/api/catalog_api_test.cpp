@@ -114,6 +114,9 @@ TEST_F(CatalogApi, StoresNearAPointAreSortedByDistanceAndSayIfTheyDeliver) {
   EXPECT_TRUE(is_problem(server().get("/v1/stores?lat=31.2"), 400, "validation_failed"));
   EXPECT_TRUE(is_problem(server().get("/v1/stores?lat=95&lon=121"), 400, "validation_failed"));
   EXPECT_TRUE(is_problem(server().get("/v1/stores?lat=abc&lon=121"), 400, "validation_failed"));
+  EXPECT_TRUE(is_problem(server().get("/v1/stores?lat=nan&lon=nan"), 400, "validation_failed"));
+  const json problem = server().get("/v1/stores?lat=95&lon=121").json();
+  EXPECT_EQ(problem["errors"][0]["message"], "must be a number from -90 to 90");
 }
 
 TEST_F(CatalogApi, StoreListPagesWithACursor) {
