@@ -9,9 +9,12 @@ void Metrics::observe_request(const std::string& route, const std::string& metho
   Series* s;
   {
     std::lock_guard lock(mu_);
-    auto& slot = series_[{route, method, status}];
-    if (!slot) slot = std::make_unique<Series>();
-    s = slot.get();  // series are never removed, so the pointer stays valid
+    auto it =
+        series_.find(std::tuple<std::string_view, std::string_view, int>(route, method, status));
+    if (it == series_.end()) {
+      it = series_.emplace(std::tuple(route, method, status), std::make_unique<Series>()).first;
+    }
+    s = it->second.get();  // series are never removed, so the pointer stays valid
   }
   const double seconds = std::chrono::duration<double>(elapsed).count();
   s->count.fetch_add(1, std::memory_order_relaxed);
