@@ -198,15 +198,9 @@ http::Response list_orders(const Context& ctx, const http::Request& req,
   const Principal who = authenticate(req, ctx, session);
   require_role(who, Role::kCustomer);
   const int limit = page_limit(req);
-  const std::string after = cursor_position(req);
-  if (!after.empty()) {
-    const auto colon = after.find(':');
-    const bool ok =
-        colon != std::string::npos && colon > 0 &&
-        std::all_of(after.begin(), after.begin() + static_cast<long>(colon), ::isdigit) &&
-        colon < 18;
-    if (!ok) invalid_parameter("cursor", "is not a valid cursor");
-  }
+  const std::string text = cursor_position(req);
+  const auto after = storage::parse_order_position(text);
+  if (!text.empty() && !after) invalid_parameter("cursor", "is not a valid cursor");
   const auto page = storage::OrderRepository(session).list_for_customer(who.id, after, limit);
   nlohmann::json items = nlohmann::json::array();
   for (const auto& o : page.orders) items.push_back(to_json(o));

@@ -1,5 +1,7 @@
 #include "freshlane/catalog/product.hpp"
 
+#include "freshlane/core/names.hpp"
+
 namespace freshlane::catalog {
 
 std::string_view to_string(Unit u) {
@@ -28,18 +30,10 @@ std::string_view to_string(Storage s) {
   return "ambient";
 }
 
-std::optional<Unit> parse_unit(std::string_view s) {
-  for (Unit u : {Unit::kEach, Unit::k500g, Unit::kKg}) {
-    if (to_string(u) == s) return u;
-  }
-  return std::nullopt;
-}
+std::optional<Unit> parse_unit(std::string_view s) { return core::parse_name(s, kAllUnits); }
 
 std::optional<Storage> parse_storage(std::string_view s) {
-  for (Storage st : {Storage::kAmbient, Storage::kChilled, Storage::kFrozen, Storage::kLive}) {
-    if (to_string(st) == s) return st;
-  }
-  return std::nullopt;
+  return core::parse_name(s, kAllStorages);
 }
 
 bool is_valid_key_word(std::string_view s) {

@@ -37,13 +37,13 @@ constexpr std::array kTable{
     Entry{ErrorKind::kOutOfDeliveryRange,
           {422, "out_of_delivery_range", "Outside the delivery range"}},
     Entry{ErrorKind::kTooManyPendingOrders,
-          {429, "too_many_pending_orders", "Too many unpaid orders"}},
+          {429, "too_many_pending_orders", "Too many unpaid orders", 1}},
     Entry{ErrorKind::kInvalidTransition, {409, "invalid_transition", "Not allowed in this status"}},
     Entry{ErrorKind::kInvalidSignature, {400, "invalid_signature", "The signature is not valid"}},
     Entry{ErrorKind::kAmountMismatch,
           {422, "amount_mismatch", "The amount differs from the order's"}},
-    Entry{ErrorKind::kRateLimited, {429, "rate_limited", "Too many requests"}},
-    Entry{ErrorKind::kUnavailable, {503, "unavailable", "The service is unavailable"}},
+    Entry{ErrorKind::kRateLimited, {429, "rate_limited", "Too many requests", 1}},
+    Entry{ErrorKind::kUnavailable, {503, "unavailable", "The service is unavailable", 1}},
     Entry{ErrorKind::kInternal, {500, "internal", "Internal server error"}},
 };
 

@@ -15,9 +15,4 @@ double distance_m(LatLon a, LatLon b) {
   return 2 * kEarthRadiusM * std::asin(std::sqrt(std::min(1.0, h)));
 }
 
-bool valid_coordinates(LatLon p) {
-  return std::isfinite(p.lat) && std::isfinite(p.lon) && p.lat >= -90 && p.lat <= 90 &&
-         p.lon >= -180 && p.lon <= 180;
-}
-
 }  // namespace freshlane::core

@@ -20,9 +20,8 @@ Response problem(core::ErrorKind kind, std::string_view detail, const nlohmann::
              "application/problem+json",
              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
              {}};
-  if (kind == core::ErrorKind::kUnavailable || kind == core::ErrorKind::kRateLimited ||
-      kind == core::ErrorKind::kTooManyPendingOrders) {
-    r.headers.emplace_back("Retry-After", "1");
+  if (info.retry_after_seconds > 0) {
+    r.headers.emplace_back("Retry-After", std::to_string(info.retry_after_seconds));
   }
   if (kind == core::ErrorKind::kUnauthorized) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");

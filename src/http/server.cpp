@@ -181,8 +181,7 @@ struct Server::Impl {
     const std::string_view target = breq.target();
     const std::size_t q = target.find('?');
     req.path = std::string(target.substr(0, q));
-    if (q != std::string_view::npos) req.query_string = std::string(target.substr(q + 1));
-    req.query_params = parse_query(req.query_string);
+    if (q != std::string_view::npos) req.query_params = parse_query(target.substr(q + 1));
     req.headers.reserve(16);
     for (const auto& f : breq) {
       std::string name(f.name_string());
@@ -210,7 +209,6 @@ struct Server::Impl {
       r.headers.emplace_back("Allow", match.allow);
       co_return r;
     }
-    req.route = std::move(match.route);
     req.path_params = std::move(match.params);
     co_return co_await async_handle(*match.handler, std::move(req), use_awaitable);
   }
@@ -319,10 +317,6 @@ void Server::run() {
   for (int i = 1; i < s.cfg.threads; ++i) threads.emplace_back([&s] { s.ioc.run(); });
   s.ioc.run();
   for (auto& t : threads) t.join();
-}
-
-void Server::stop() {
-  asio::post(impl_->ioc, [this] { impl_->begin_shutdown(); });
 }
 
 }  // namespace freshlane::http

@@ -1,5 +1,7 @@
 #include "freshlane/orders/order.hpp"
 
+#include "freshlane/core/names.hpp"
+
 namespace freshlane::orders {
 
 std::string_view to_string(Fulfillment f) {
@@ -57,25 +59,13 @@ std::string_view to_string(PaymentStatus s) {
 }
 
 std::optional<Fulfillment> parse_fulfillment(std::string_view s) {
-  for (auto f : {Fulfillment::kDelivery, Fulfillment::kPickup, Fulfillment::kInStore}) {
-    if (to_string(f) == s) return f;
-  }
-  return std::nullopt;
+  return core::parse_name(s, kAllFulfillments);
 }
 
-std::optional<Status> parse_status(std::string_view s) {
-  for (auto st : kAllStatuses) {
-    if (to_string(st) == s) return st;
-  }
-  return std::nullopt;
-}
+std::optional<Status> parse_status(std::string_view s) { return core::parse_name(s, kAllStatuses); }
 
 std::optional<PaymentStatus> parse_payment_status(std::string_view s) {
-  for (auto p : {PaymentStatus::kPending, PaymentStatus::kPaid, PaymentStatus::kFailed,
-                 PaymentStatus::kRefunded}) {
-    if (to_string(p) == s) return p;
-  }
-  return std::nullopt;
+  return core::parse_name(s, kAllPaymentStatuses);
 }
 
 namespace {

@@ -35,14 +35,4 @@ core::Error to_error(std::exception_ptr e) {
   }
 }
 
-bool is_retryable(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const pqxx::sql_error& err) {
-    return err.sqlstate() == "40001" || err.sqlstate() == "40P01";
-  } catch (...) {
-    return false;
-  }
-}
-
 }  // namespace freshlane::storage

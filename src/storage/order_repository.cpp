@@ -1,5 +1,6 @@
 #include "freshlane/storage/order_repository.hpp"
 
+#include <charconv>
 #include <map>
 
 #include "freshlane/catalog/pricing.hpp"
@@ -53,7 +54,7 @@ const Query kInsertLineLot{"order_line_lot_insert", R"sql(
 const Query kFindOrder{"order_find",
                        "SELECT " FRESHLANE_ORDER_COLUMNS "FROM orders WHERE order_id = $1"};
 const Query kListOrders{"order_list_customer", "SELECT " FRESHLANE_ORDER_COLUMNS
-                                               "FROM orders WHERE customer_id = $1 AND ($2 = '' OR "
+                                               "FROM orders WHERE customer_id = $1 AND (NOT $2 OR "
                                                "(created_at, order_id) < (to_timestamp($3), $4)) "
                                                "ORDER BY created_at DESC, order_id DESC LIMIT $5"};
 #undef FRESHLANE_ORDER_COLUMNS
@@ -265,19 +266,25 @@ std::optional<Order> OrderRepository::find(const std::string& order_id) {
   return find_in(session_, tx, order_id);
 }
 
-OrderPage OrderRepository::list_for_customer(const std::string& customer_id,
-                                             const std::string& after, int limit) {
-  long long after_epoch = 0;
-  std::string after_id;
-  if (!after.empty()) {
-    const auto colon = after.find(':');
-    after_epoch = std::stoll(after.substr(0, colon));
-    after_id = after.substr(colon + 1);
+std::optional<OrderPosition> parse_order_position(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 18 || colon + 1 == text.size()) {
+    return std::nullopt;
   }
+  OrderPosition p;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + colon, p.created_epoch);
+  if (ec != std::errc() || end != text.data() + colon) return std::nullopt;
+  p.order_id = text.substr(colon + 1);
+  return p;
+}
+
+OrderPage OrderRepository::list_for_customer(const std::string& customer_id,
+                                             const std::optional<OrderPosition>& after, int limit) {
   pqxx::read_transaction tx(session_.connection());
   OrderPage page;
-  for (const auto& r :
-       exec(session_, tx, kListOrders, customer_id, after, after_epoch, after_id, limit + 1)) {
+  for (const auto& r : exec(session_, tx, kListOrders, customer_id, after.has_value(),
+                            after ? after->created_epoch : 0LL,
+                            after ? after->order_id : std::string(), limit + 1)) {
     page.orders.push_back(read_order(r));
   }
   if (page.orders.size() > static_cast<size_t>(limit)) {

@@ -112,10 +112,7 @@ std::unique_ptr<Session::Connection> Pool::connect() {
 }
 
 pqxx::connection_base& Session::connection() {
-  if (conn_ && !conn_->conn.is_open()) {
-    conn_.reset();
-    prepared_.clear();
-  }
+  drop_if_broken();
   if (!conn_) conn_ = pool_.connect();
   return conn_->conn;
 }

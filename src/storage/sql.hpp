@@ -21,8 +21,6 @@ inline core::Timestamp from_epoch(const pqxx::field& f) {
   return core::Timestamp{std::chrono::seconds{f.as<long long>()}};
 }
 
-inline bool is_unique_violation(const pqxx::sql_error& e) { return e.sqlstate() == "23505"; }
-
 }  // namespace freshlane::storage
 
 namespace freshlane::storage {

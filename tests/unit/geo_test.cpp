@@ -30,10 +30,3 @@ TEST(Distance, IsSymmetric) {
   const LatLon a{31.19, 121.43}, b{31.25, 121.59};
   EXPECT_DOUBLE_EQ(distance_m(a, b), distance_m(b, a));
 }
-
-TEST(Coordinates, RejectsOutOfRangeAndNaN) {
-  EXPECT_TRUE(freshlane::core::valid_coordinates({31.2, 121.5}));
-  EXPECT_FALSE(freshlane::core::valid_coordinates({91, 0}));
-  EXPECT_FALSE(freshlane::core::valid_coordinates({0, 181}));
-  EXPECT_FALSE(freshlane::core::valid_coordinates({std::nan(""), 0}));
-}

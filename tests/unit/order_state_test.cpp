@@ -37,7 +37,7 @@ const std::set<std::string> kAllowed{
 
 TEST(OrderStateMachine, EveryPairForEveryFulfillment) {
   int checked = 0;
-  for (auto f : {Fulfillment::kDelivery, Fulfillment::kPickup, Fulfillment::kInStore}) {
+  for (auto f : kAllFulfillments) {
     for (auto from : kAllStatuses) {
       for (auto to : kAllStatuses) {
         EXPECT_EQ(can_transition(f, from, to), kAllowed.count(key(f, from, to)) == 1)
@@ -50,7 +50,7 @@ TEST(OrderStateMachine, EveryPairForEveryFulfillment) {
 }
 
 TEST(OrderStateMachine, TerminalStatusesGoNowhere) {
-  for (auto f : {Fulfillment::kDelivery, Fulfillment::kPickup, Fulfillment::kInStore}) {
+  for (auto f : kAllFulfillments) {
     for (auto end : {Status::kDelivered, Status::kCollected, Status::kCompleted, Status::kCancelled,
                      Status::kExpired}) {
       for (auto to : kAllStatuses) EXPECT_FALSE(can_transition(f, end, to));

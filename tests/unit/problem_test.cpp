@@ -27,7 +27,8 @@ TEST(Problem, ValidationErrorsListEveryField) {
 }
 
 TEST(Problem, OverloadCarriesRetryAfter) {
-  for (auto kind : {core::ErrorKind::kUnavailable, core::ErrorKind::kRateLimited}) {
+  for (auto kind : {core::ErrorKind::kUnavailable, core::ErrorKind::kRateLimited,
+                    core::ErrorKind::kTooManyPendingOrders}) {
     const auto r = http::problem(kind, "busy");
     bool found = false;
     for (const auto& [k, v] : r.headers) found = found || (k == "Retry-After" && v == "1");

@@ -24,6 +24,9 @@ struct Store {
 
 enum class Unit { kEach, k500g, kKg };
 enum class Storage { kAmbient, kChilled, kFrozen, kLive };
+inline constexpr Unit kAllUnits[] = {Unit::kEach, Unit::k500g, Unit::kKg};
+inline constexpr Storage kAllStorages[] = {Storage::kAmbient, Storage::kChilled, Storage::kFrozen,
+                                           Storage::kLive};
 
 std::string_view to_string(Unit u);
 std::string_view to_string(Storage s);
@@ -86,8 +89,5 @@ struct Rating {
 
 // Names used as keys: categories and zones are lower-case words ("live_seafood"), 1–32 chars.
 bool is_valid_key_word(std::string_view s);
-
-// A lot counts towards availability until the instant it expires.
-inline bool is_expired(const Lot& lot, core::Timestamp now) { return lot.expires_at <= now; }
 
 }  // namespace freshlane::catalog

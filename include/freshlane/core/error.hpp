@@ -41,6 +41,7 @@ struct ErrorInfo {
   int status;
   std::string_view code;
   std::string_view title;
+  int retry_after_seconds = 0;  // > 0: the answer carries Retry-After (overload, try later)
 };
 
 // The single mapping of error kinds to HTTP status, code and title.

@@ -13,6 +13,4 @@ inline constexpr double kEarthRadiusM = 6371008.8;  // IUGG mean radius
 // Haversine distance in metres; accurate to ~0.5% against the ellipsoid, plenty for 3 km.
 double distance_m(LatLon a, LatLon b);
 
-bool valid_coordinates(LatLon p);
-
 }  // namespace freshlane::core

@@ -14,14 +14,12 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
   std::string method;
-  std::string path;          // raw, without the query
-  std::string query_string;  // raw, without '?'
-  Fields headers;            // names in lower case
+  std::string path;  // raw, without the query
+  Fields headers;    // names in lower case
   std::string body;
   std::string request_id;
   Fields path_params;   // decoded, filled by the router
   Fields query_params;  // decoded, filled by the server
-  std::string route;    // matched pattern, e.g. "/v1/stores/{store_id}"
 
   std::optional<std::string_view> header(std::string_view lower_name) const;
   const std::string& param(std::string_view name) const;  // a path parameter the route declares

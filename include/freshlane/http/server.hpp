@@ -38,10 +38,9 @@ class Server {
 
   unsigned short port() const;
 
-  // Serves until SIGINT/SIGTERM or stop(); then stops accepting, lets in-flight requests finish
-  // within shutdown_grace, and returns. Handlers still running after that answer into the void.
+  // Serves until SIGINT/SIGTERM; then stops accepting, lets in-flight requests finish within
+  // shutdown_grace, and returns. Handlers still running after that answer into the void.
   void run();
-  void stop();  // any thread
 
   std::size_t open_connections() const;
 

@@ -28,6 +28,11 @@ enum class Status {
   kExpired,
 };
 enum class PaymentStatus { kPending, kPaid, kFailed, kRefunded };
+inline constexpr Fulfillment kAllFulfillments[] = {Fulfillment::kDelivery, Fulfillment::kPickup,
+                                                   Fulfillment::kInStore};
+inline constexpr PaymentStatus kAllPaymentStatuses[] = {
+    PaymentStatus::kPending, PaymentStatus::kPaid, PaymentStatus::kFailed,
+    PaymentStatus::kRefunded};
 
 inline constexpr Status kAllStatuses[] = {
     Status::kPendingPayment, Status::kPaid,      Status::kPicking,        Status::kPacked,

@@ -10,7 +10,4 @@ namespace freshlane::storage {
 // anything unexpected becomes kInternal. core::Error passes through unchanged.
 core::Error to_error(std::exception_ptr e);
 
-// True for SQLSTATEs worth retrying the whole transaction for (serialization, deadlock).
-bool is_retryable(std::exception_ptr e);
-
 }  // namespace freshlane::storage

@@ -56,9 +56,17 @@ enum class PaymentOutcome {
   kRecordedForRefund,  // money for an order that can no longer use it (expired, cancelled, paid)
 };
 
+// Where a page of a customer's orders ends: (created_at, order_id), newest first. Its text form
+// travels inside the API's opaque cursor; only this repository reads or writes it.
+struct OrderPosition {
+  long long created_epoch = 0;
+  std::string order_id;
+};
+std::optional<OrderPosition> parse_order_position(const std::string& text);
+
 struct OrderPage {
   std::vector<orders::Order> orders;
-  std::optional<std::string> next;  // cursor position
+  std::optional<std::string> next;  // text form of the next OrderPosition
 };
 
 class OrderRepository {
@@ -67,8 +75,9 @@ class OrderRepository {
 
   CreateOrderOutcome create(const OrderRequest& request);
   std::optional<orders::Order> find(const std::string& order_id);
-  // Newest first. `after` is a position returned as OrderPage::next.
-  OrderPage list_for_customer(const std::string& customer_id, const std::string& after, int limit);
+  // Newest first, after `after` when given.
+  OrderPage list_for_customer(const std::string& customer_id,
+                              const std::optional<OrderPosition>& after, int limit);
   // Only `customer_id`'s own order; releases its stock.
   CancelOutcome cancel(const std::string& order_id, const std::string& customer_id);
   // Expires unpaid orders whose payment window closed at `now`, releasing their stock.
