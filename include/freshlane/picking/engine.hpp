@@ -1,0 +1,262 @@
+#pragma once
+// The picking engine of one store: paid orders split into pick tasks (one bag per zone), tasks
+// handed to the pickers of each zone earliest deadline first (small ones batched when no task
+// gets late), finished bags routed onto conveyor lanes without ever overfilling one, and orders
+// ready to pack once all their bags have arrived.
+//
+// Pure and deterministic: no I/O, no clock. Every call takes `now`; everything the engine
+// decides is also appended to an event list (take_events) that the storage layer records, so
+// the database can rebuild the same state after a restart (restore_task / restore_picker).
+// Not thread-safe: one owner at a time (the API holds a lock per store).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "freshlane/core/time.hpp"
+#include "freshlane/picking/layout.hpp"
+
+namespace freshlane::picking {
+
+using core::Timestamp;
+
+enum class TaskState {
+  kOpen,       // waiting for a picker
+  kAssigned,   // a picker holds it
+  kWaiting,    // bag finished, every lane it could take is full
+  kOnLane,     // bag riding a lane to packing
+  kArrived,    // bag at packing
+  kPacked,     // the order was packed (the task left the engine)
+  kCancelled,  // the order was cancelled before picking started
+};
+inline constexpr TaskState kAllTaskStates[] = {
+    TaskState::kOpen,    TaskState::kAssigned, TaskState::kWaiting,  TaskState::kOnLane,
+    TaskState::kArrived, TaskState::kPacked,   TaskState::kCancelled};
+std::string_view to_string(TaskState s);
+std::optional<TaskState> parse_task_state(std::string_view s);
+
+struct PickLine {
+  int line_no = 0;  // the order line this comes from
+  std::string sku;
+  int quantity = 0;  // ordered
+  int picked = 0;
+  int missing = 0;  // reported short
+  int remaining() const { return quantity - picked - missing; }
+  bool operator==(const PickLine&) const = default;
+};
+
+struct PickTask {
+  std::string task_id;
+  std::string order_id;
+  std::string zone;
+  Timestamp paid_at;
+  Timestamp deadline;  // every bag of the order on a lane by then
+  std::vector<PickLine> lines;
+  TaskState state = TaskState::kOpen;
+  std::string picker_id;  // while assigned
+  std::optional<Timestamp> assigned_at, finished_at, loaded_at, arrives_at;
+  std::string lane_id;  // once loaded
+
+  int units() const;
+  bool complete() const;  // nothing left to pick or report
+  bool operator==(const PickTask&) const = default;
+};
+
+struct Picker {
+  std::string picker_id;
+  std::string zone;
+  Timestamp clocked_in_at;
+  Timestamp last_seen;
+  std::vector<std::string> tasks;  // held, in the order they were handed out
+};
+
+// Why the engine refused a request. kOk means it was done.
+enum class Refusal {
+  kOk,
+  kUnknownZone,
+  kNotClockedIn,
+  kPickerBusy,  // holds tasks, cannot switch zone
+  kUnknownTask,
+  kNotYourTask,
+  kTaskClosed,  // finished, packed or cancelled
+  kWrongItem,   // SKU not in the task
+  kTooMany,     // more than the line still needs
+  kIncomplete,  // lines left to pick or report
+  kUnknownOrder,
+  kNotReadyToPack,  // bags still on their way
+  kPickingStarted,  // cannot cancel
+  kLaneInUse,       // layout change would drop a lane carrying bags
+  kZoneInUse,       // layout change would drop a zone with tasks or pickers
+};
+
+enum class EventKind {
+  kTaskAssigned,
+  kTaskReleased,  // back to open: picker clocked out or timed out
+  kItemPicked,
+  kShortReported,
+  kBagWaiting,
+  kBagLoaded,
+  kBagArrived,
+  kOrderPickingStarted,  // first task of the order handed out
+  kOrderOnConveyor,      // last bag of the order loaded (quantity = seconds since payment)
+  kOrderReadyToPack,
+  kOrderPacked,
+  kTaskCancelled,
+  kPickerClockedIn,
+  kPickerClockedOut,
+  kPickerTimedOut,
+};
+std::string_view to_string(EventKind k);
+
+struct Event {
+  EventKind kind;
+  Timestamp at;
+  std::string order_id;
+  std::string task_id;
+  std::string picker_id;
+  std::string lane_id;
+  std::string sku;   // kItemPicked, kShortReported
+  std::string zone;  // picker events
+  int quantity = 0;
+  std::optional<Timestamp> until;  // kBagLoaded: arrives_at
+};
+
+// An order whose bags are all at packing, or still coming.
+struct PackingEntry {
+  std::string order_id;
+  Timestamp deadline;
+  int bags = 0;
+  int arrived = 0;
+  std::string lane_id;  // where its bags meet (first lane used)
+  std::optional<Timestamp> ready_at;
+};
+
+struct LaneView {
+  const ConveyorLane* lane;
+  int in_transit = 0;
+  Timestamp next_free_at;
+  std::vector<const PickTask*> bags;  // in arrival order
+};
+
+// One line of a paid order with the zone its SKU is shelved in.
+struct ZonedLine {
+  int line_no = 0;
+  std::string sku;
+  int quantity = 0;
+  std::string zone;
+};
+// A paid order as pick tasks: one per zone it touches (zones in name order), each due
+// `pick_deadline` after payment. Task ids are `<order_id>-<zone>`, so a task can exist once.
+std::vector<PickTask> split_order(const std::string& order_id, const std::vector<ZonedLine>& lines,
+                                  Timestamp paid_at, std::chrono::seconds pick_deadline);
+
+// Arithmetic of a short pick: how a line changes when `missing` more units cannot be found.
+// Returns kTooMany when that is more than the line still needs, or missing < 1.
+Refusal apply_short(PickLine& line, int missing);
+
+class Engine {
+ public:
+  explicit Engine(Layout layout = default_layout());
+
+  const Layout& layout() const { return layout_; }
+  // Refuses (changing nothing) to drop a lane carrying bags or a zone with tasks or pickers.
+  // Deadlines already set do not change.
+  Refusal set_layout(Layout layout);
+
+  // A paid order's tasks enter the engine as open tasks (ids unique; known ids are skipped).
+  void add_tasks(std::vector<PickTask> tasks);
+  // Removes an order whose picking has not started. kPickingStarted otherwise.
+  Refusal cancel_order(const std::string& order_id, Timestamp now);
+
+  Refusal clock_in(const std::string& picker_id, const std::string& zone, Timestamp now);
+  // Hands the picker's tasks back (they keep their deadlines, lose their picked counts).
+  Refusal clock_out(const std::string& picker_id, Timestamp now);
+
+  // The picker's current trip: the tasks already held, else the most urgent open task of the
+  // zone plus, when it and they stay on time, more small ones (at most max_bags_per_trip).
+  // Empty when the zone has nothing open.
+  Refusal next_tasks(const std::string& picker_id, Timestamp now,
+                     std::vector<const PickTask*>& trip);
+
+  Refusal pick(const std::string& picker_id, const std::string& task_id, const std::string& sku,
+               int quantity, Timestamp now);
+  Refusal report_short(const std::string& picker_id, const std::string& task_id,
+                       const std::string& sku, int missing, Timestamp now);
+  // The bag goes onto a lane (task_state kOnLane, lane_id set) or waits for one (kWaiting).
+  Refusal finish(const std::string& picker_id, const std::string& task_id, Timestamp now);
+
+  Refusal pack(const std::string& order_id, Timestamp now);
+
+  // Moves the floor to `now`: bags arrive, waiting bags take freed slots (earliest deadline
+  // first, at the moment the slot frees), silent pickers time out.
+  void advance(Timestamp now);
+
+  // Rebuilding after a restart, without events. Tasks of one order may come in any order.
+  void restore_task(PickTask task);
+  void restore_picker(Picker picker);
+  // After restoring: a task held by no restored picker goes back to open.
+  void release_orphans(Timestamp now);
+
+  std::vector<Event> take_events();
+
+  // Reading.
+  const PickTask* task(const std::string& task_id) const;
+  const Picker* picker(const std::string& picker_id) const;
+  std::vector<const PickTask*> open_tasks(const std::string& zone) const;  // EDF order
+  std::vector<const PickTask*> tasks_of(const std::string& order_id) const;
+  std::vector<const Picker*> pickers() const;         // by id
+  std::vector<const PickTask*> waiting_bags() const;  // in the order they will go out
+  std::vector<LaneView> lanes(Timestamp now) const;
+  std::vector<PackingEntry> packing_queue() const;  // ready first (by ready time), then coming
+  size_t task_count() const { return tasks_.size(); }
+  int overdue_tasks(Timestamp now) const;  // not yet on a lane, past their deadline
+
+  // The engine's pick-time estimate for one task.
+  std::chrono::seconds estimate(const PickTask& t) const;
+
+ private:
+  struct ByDeadline {  // (deadline, task_id): earliest deadline first, ties by id
+    bool operator()(const PickTask* a, const PickTask* b) const;
+  };
+  struct ByArrival {  // (arrives_at, task_id)
+    bool operator()(const PickTask* a, const PickTask* b) const;
+  };
+  struct OrderState {
+    std::vector<PickTask*> tasks;
+    Timestamp paid_at, deadline;
+    std::string lane_id;
+    int loaded = 0;  // bags on a lane or arrived
+    int arrived = 0;
+    bool started = false;
+  };
+  struct LaneState {
+    int in_transit = 0;
+  };
+
+  PickTask* find(const std::string& task_id);
+  Refusal held_task(const std::string& picker_id, const std::string& task_id, Timestamp now,
+                    PickTask*& out);
+  void index_task(PickTask& t);
+  void release(Picker& p, Timestamp now);
+  void drop_picker_task(Picker& p, const std::string& task_id);
+  void finish_bag(PickTask& t, Timestamp at);
+  bool try_load(PickTask& t, Timestamp at);
+  void arrive(PickTask& t);
+  void load_waiting(Timestamp at);
+  void emit(EventKind kind, Timestamp at, const PickTask* t, std::string picker_id = {});
+
+  Layout layout_;
+  std::unordered_map<std::string, PickTask> tasks_;
+  std::unordered_map<std::string, OrderState> orders_;
+  std::map<std::string, Picker> pickers_;
+  std::map<std::string, std::set<PickTask*, ByDeadline>> open_;  // by zone
+  std::set<PickTask*, ByDeadline> waiting_;
+  std::set<PickTask*, ByArrival> on_lanes_;
+  std::map<std::string, LaneState> lane_state_;
+  std::vector<Event> events_;
+};
+
+}  // namespace freshlane::picking

@@ -1,0 +1,612 @@
+#include "freshlane/picking/engine.hpp"
+
+#include <algorithm>
+
+#include "freshlane/core/names.hpp"
+
+namespace freshlane::picking {
+
+std::string_view to_string(TaskState s) {
+  switch (s) {
+    case TaskState::kOpen:
+      return "open";
+    case TaskState::kAssigned:
+      return "assigned";
+    case TaskState::kWaiting:
+      return "waiting";
+    case TaskState::kOnLane:
+      return "on_lane";
+    case TaskState::kArrived:
+      return "arrived";
+    case TaskState::kPacked:
+      return "packed";
+    case TaskState::kCancelled:
+      return "cancelled";
+  }
+  return "open";
+}
+
+std::optional<TaskState> parse_task_state(std::string_view s) {
+  return core::parse_name(s, kAllTaskStates);
+}
+
+std::string_view to_string(EventKind k) {
+  switch (k) {
+    case EventKind::kTaskAssigned:
+      return "task_assigned";
+    case EventKind::kTaskReleased:
+      return "task_released";
+    case EventKind::kItemPicked:
+      return "item_picked";
+    case EventKind::kShortReported:
+      return "short_reported";
+    case EventKind::kBagWaiting:
+      return "bag_waiting";
+    case EventKind::kBagLoaded:
+      return "bag_loaded";
+    case EventKind::kBagArrived:
+      return "bag_arrived";
+    case EventKind::kOrderPickingStarted:
+      return "order_picking_started";
+    case EventKind::kOrderOnConveyor:
+      return "order_on_conveyor";
+    case EventKind::kOrderReadyToPack:
+      return "order_ready_to_pack";
+    case EventKind::kOrderPacked:
+      return "order_packed";
+    case EventKind::kTaskCancelled:
+      return "task_cancelled";
+    case EventKind::kPickerClockedIn:
+      return "picker_clocked_in";
+    case EventKind::kPickerClockedOut:
+      return "picker_clocked_out";
+    case EventKind::kPickerTimedOut:
+      return "picker_timed_out";
+  }
+  return "unknown";
+}
+
+int PickTask::units() const {
+  int n = 0;
+  for (const auto& l : lines) n += l.quantity;
+  return n;
+}
+
+bool PickTask::complete() const {
+  return std::all_of(lines.begin(), lines.end(), [](const auto& l) { return l.remaining() == 0; });
+}
+
+std::vector<PickTask> split_order(const std::string& order_id, const std::vector<ZonedLine>& lines,
+                                  Timestamp paid_at, std::chrono::seconds pick_deadline) {
+  std::map<std::string, PickTask> by_zone;
+  for (const auto& l : lines) {
+    PickTask& t = by_zone[l.zone];
+    if (t.task_id.empty()) {
+      t.task_id = order_id + "-" + l.zone;
+      t.order_id = order_id;
+      t.zone = l.zone;
+      t.paid_at = paid_at;
+      t.deadline = paid_at + pick_deadline;
+    }
+    t.lines.push_back(PickLine{l.line_no, l.sku, l.quantity, 0, 0});
+  }
+  std::vector<PickTask> out;
+  for (auto& [zone, t] : by_zone) out.push_back(std::move(t));
+  return out;
+}
+
+Refusal apply_short(PickLine& line, int missing) {
+  if (missing < 1 || missing > line.remaining()) return Refusal::kTooMany;
+  line.missing += missing;
+  return Refusal::kOk;
+}
+
+bool Engine::ByDeadline::operator()(const PickTask* a, const PickTask* b) const {
+  if (a->deadline != b->deadline) return a->deadline < b->deadline;
+  return a->task_id < b->task_id;
+}
+
+bool Engine::ByArrival::operator()(const PickTask* a, const PickTask* b) const {
+  if (*a->arrives_at != *b->arrives_at) return *a->arrives_at < *b->arrives_at;
+  return a->task_id < b->task_id;
+}
+
+Engine::Engine(Layout layout) : layout_(std::move(layout)) {
+  for (const auto& lane : layout_.lanes) lane_state_[lane.lane_id];
+}
+
+std::chrono::seconds Engine::estimate(const PickTask& t) const {
+  return layout_.seconds_per_task + layout_.seconds_per_unit * t.units();
+}
+
+Refusal Engine::set_layout(Layout layout) {
+  for (const auto& lane : layout_.lanes) {
+    if (!layout.lane(lane.lane_id) && lane_state_[lane.lane_id].in_transit > 0) {
+      return Refusal::kLaneInUse;
+    }
+  }
+  for (const auto& [id, t] : tasks_) {
+    const bool live = t.state == TaskState::kOpen || t.state == TaskState::kAssigned ||
+                      t.state == TaskState::kWaiting;
+    if (live && !layout.has_zone(t.zone)) return Refusal::kZoneInUse;
+  }
+  for (const auto& [id, p] : pickers_) {
+    if (!layout.has_zone(p.zone)) return Refusal::kZoneInUse;
+  }
+  layout_ = std::move(layout);
+  std::map<std::string, LaneState> kept;
+  for (const auto& lane : layout_.lanes) kept[lane.lane_id] = lane_state_[lane.lane_id];
+  lane_state_ = std::move(kept);
+  return Refusal::kOk;
+}
+
+void Engine::add_tasks(std::vector<PickTask> tasks) {
+  for (auto& t : tasks) {
+    if (tasks_.count(t.task_id)) continue;
+    t.state = TaskState::kOpen;
+    const std::string id = t.task_id;
+    index_task(tasks_.emplace(id, std::move(t)).first->second);
+  }
+}
+
+void Engine::restore_task(PickTask task) {
+  if (tasks_.count(task.task_id)) return;
+  const std::string id = task.task_id;
+  index_task(tasks_.emplace(id, std::move(task)).first->second);
+}
+
+void Engine::index_task(PickTask& t) {
+  OrderState& os = orders_[t.order_id];
+  os.tasks.push_back(&t);
+  os.paid_at = t.paid_at;
+  os.deadline = t.deadline;
+  if (t.state != TaskState::kOpen) os.started = true;
+  switch (t.state) {
+    case TaskState::kOpen:
+      open_[t.zone].insert(&t);
+      break;
+    case TaskState::kWaiting:
+      waiting_.insert(&t);
+      break;
+    case TaskState::kOnLane:
+      ++lane_state_[t.lane_id].in_transit;
+      on_lanes_.insert(&t);
+      ++os.loaded;
+      if (os.lane_id.empty()) os.lane_id = t.lane_id;
+      break;
+    case TaskState::kArrived:
+      ++os.loaded;
+      ++os.arrived;
+      if (os.lane_id.empty()) os.lane_id = t.lane_id;
+      break;
+    case TaskState::kAssigned:  // its picker is restored with it
+    case TaskState::kPacked:
+    case TaskState::kCancelled:
+      break;
+  }
+}
+
+void Engine::restore_picker(Picker picker) {
+  const std::string id = picker.picker_id;
+  pickers_[id] = std::move(picker);
+}
+
+void Engine::release_orphans(Timestamp now) {
+  for (auto& [id, t] : tasks_) {
+    if (t.state != TaskState::kAssigned) continue;
+    const auto p = pickers_.find(t.picker_id);
+    if (p != pickers_.end() &&
+        std::find(p->second.tasks.begin(), p->second.tasks.end(), id) != p->second.tasks.end()) {
+      continue;
+    }
+    const std::string picker_id = t.picker_id;
+    t.state = TaskState::kOpen;
+    t.picker_id.clear();
+    t.assigned_at.reset();
+    for (auto& l : t.lines) l.picked = 0;
+    open_[t.zone].insert(&t);
+    emit(EventKind::kTaskReleased, now, &t, picker_id);
+  }
+}
+
+Refusal Engine::cancel_order(const std::string& order_id, Timestamp now) {
+  const auto it = orders_.find(order_id);
+  if (it == orders_.end()) return Refusal::kUnknownOrder;
+  for (const PickTask* t : it->second.tasks) {
+    if (t->state != TaskState::kOpen) return Refusal::kPickingStarted;
+  }
+  for (PickTask* t : it->second.tasks) {
+    open_[t->zone].erase(t);
+    emit(EventKind::kTaskCancelled, now, t);
+    const std::string id = t->task_id;
+    tasks_.erase(id);
+  }
+  orders_.erase(it);
+  return Refusal::kOk;
+}
+
+Refusal Engine::clock_in(const std::string& picker_id, const std::string& zone, Timestamp now) {
+  if (!layout_.has_zone(zone)) return Refusal::kUnknownZone;
+  const auto it = pickers_.find(picker_id);
+  if (it != pickers_.end()) {
+    Picker& p = it->second;
+    p.last_seen = now;
+    if (p.zone == zone) return Refusal::kOk;
+    if (!p.tasks.empty()) return Refusal::kPickerBusy;
+    emit(EventKind::kPickerClockedOut, now, nullptr, picker_id);
+    events_.back().zone = p.zone;
+    pickers_.erase(it);
+  }
+  pickers_[picker_id] = Picker{picker_id, zone, now, now, {}};
+  emit(EventKind::kPickerClockedIn, now, nullptr, picker_id);
+  events_.back().zone = zone;
+  return Refusal::kOk;
+}
+
+Refusal Engine::clock_out(const std::string& picker_id, Timestamp now) {
+  const auto it = pickers_.find(picker_id);
+  if (it == pickers_.end()) return Refusal::kNotClockedIn;
+  release(it->second, now);
+  emit(EventKind::kPickerClockedOut, now, nullptr, picker_id);
+  events_.back().zone = it->second.zone;
+  pickers_.erase(it);
+  return Refusal::kOk;
+}
+
+void Engine::release(Picker& p, Timestamp now) {
+  for (const auto& id : p.tasks) {
+    PickTask* t = find(id);
+    if (!t || t->state != TaskState::kAssigned) continue;
+    t->state = TaskState::kOpen;
+    t->picker_id.clear();
+    t->assigned_at.reset();
+    for (auto& l : t->lines) l.picked = 0;  // the next picker starts the bag afresh
+    open_[t->zone].insert(t);
+    emit(EventKind::kTaskReleased, now, t, p.picker_id);
+  }
+  p.tasks.clear();
+}
+
+Refusal Engine::next_tasks(const std::string& picker_id, Timestamp now,
+                           std::vector<const PickTask*>& trip) {
+  trip.clear();
+  const auto it = pickers_.find(picker_id);
+  if (it == pickers_.end()) return Refusal::kNotClockedIn;
+  Picker& p = it->second;
+  p.last_seen = now;
+  if (!p.tasks.empty()) {  // the current trip, again: asking twice never piles up more bags
+    for (const auto& id : p.tasks) trip.push_back(find(id));
+    return Refusal::kOk;
+  }
+  auto& queue = open_[p.zone];
+  if (queue.empty()) return Refusal::kOk;
+
+  std::vector<PickTask*> batch{*queue.begin()};
+  const PickTask& first = *batch.front();
+  Timestamp done = now + estimate(first);
+  // EDF: every later task's deadline is at or after the first's, so a trip that ends by the
+  // first's deadline keeps every task in it on time. A task already late goes alone.
+  if (first.units() <= layout_.small_task_units && done <= first.deadline) {
+    int looked = 0;
+    for (auto c = std::next(queue.begin());
+         c != queue.end() && static_cast<int>(batch.size()) < layout_.max_bags_per_trip &&
+         looked < 64;
+         ++c, ++looked) {
+      if ((*c)->units() > layout_.small_task_units) continue;
+      const Timestamp with = done + estimate(**c);
+      if (with > first.deadline) continue;
+      batch.push_back(*c);
+      done = with;
+    }
+  }
+  for (PickTask* t : batch) {
+    queue.erase(t);
+    t->state = TaskState::kAssigned;
+    t->picker_id = picker_id;
+    t->assigned_at = now;
+    p.tasks.push_back(t->task_id);
+    emit(EventKind::kTaskAssigned, now, t, picker_id);
+    OrderState& os = orders_[t->order_id];
+    if (!os.started) {
+      os.started = true;
+      emit(EventKind::kOrderPickingStarted, now, t, picker_id);
+    }
+    trip.push_back(t);
+  }
+  return Refusal::kOk;
+}
+
+PickTask* Engine::find(const std::string& task_id) {
+  const auto it = tasks_.find(task_id);
+  return it == tasks_.end() ? nullptr : &it->second;
+}
+
+const PickTask* Engine::task(const std::string& task_id) const {
+  const auto it = tasks_.find(task_id);
+  return it == tasks_.end() ? nullptr : &it->second;
+}
+
+const Picker* Engine::picker(const std::string& picker_id) const {
+  const auto it = pickers_.find(picker_id);
+  return it == pickers_.end() ? nullptr : &it->second;
+}
+
+Refusal Engine::held_task(const std::string& picker_id, const std::string& task_id, Timestamp now,
+                          PickTask*& out) {
+  out = find(task_id);
+  if (!out) return Refusal::kUnknownTask;
+  if (out->state != TaskState::kOpen && out->state != TaskState::kAssigned) {
+    return Refusal::kTaskClosed;
+  }
+  if (out->state != TaskState::kAssigned || out->picker_id != picker_id) {
+    return Refusal::kNotYourTask;
+  }
+  const auto p = pickers_.find(picker_id);
+  if (p == pickers_.end()) return Refusal::kNotClockedIn;
+  p->second.last_seen = now;
+  return Refusal::kOk;
+}
+
+namespace {
+PickLine* line_of(PickTask& t, const std::string& sku) {
+  for (auto& l : t.lines) {
+    if (l.sku == sku) return &l;
+  }
+  return nullptr;
+}
+}  // namespace
+
+Refusal Engine::pick(const std::string& picker_id, const std::string& task_id,
+                     const std::string& sku, int quantity, Timestamp now) {
+  PickTask* t = nullptr;
+  if (const Refusal r = held_task(picker_id, task_id, now, t); r != Refusal::kOk) return r;
+  PickLine* line = line_of(*t, sku);
+  if (!line) return Refusal::kWrongItem;
+  if (quantity < 1 || quantity > line->remaining()) return Refusal::kTooMany;
+  line->picked += quantity;
+  emit(EventKind::kItemPicked, now, t, picker_id);
+  events_.back().sku = sku;
+  events_.back().quantity = quantity;
+  return Refusal::kOk;
+}
+
+Refusal Engine::report_short(const std::string& picker_id, const std::string& task_id,
+                             const std::string& sku, int missing, Timestamp now) {
+  PickTask* t = nullptr;
+  if (const Refusal r = held_task(picker_id, task_id, now, t); r != Refusal::kOk) return r;
+  PickLine* line = line_of(*t, sku);
+  if (!line) return Refusal::kWrongItem;
+  if (const Refusal r = apply_short(*line, missing); r != Refusal::kOk) return r;
+  emit(EventKind::kShortReported, now, t, picker_id);
+  events_.back().sku = sku;
+  events_.back().quantity = missing;
+  return Refusal::kOk;
+}
+
+void Engine::drop_picker_task(Picker& p, const std::string& task_id) {
+  p.tasks.erase(std::remove(p.tasks.begin(), p.tasks.end(), task_id), p.tasks.end());
+}
+
+Refusal Engine::finish(const std::string& picker_id, const std::string& task_id, Timestamp now) {
+  PickTask* t = nullptr;
+  if (const Refusal r = held_task(picker_id, task_id, now, t); r != Refusal::kOk) return r;
+  if (!t->complete()) return Refusal::kIncomplete;
+  drop_picker_task(pickers_.at(picker_id), task_id);
+  t->picker_id.clear();
+  t->finished_at = now;
+  finish_bag(*t, now);
+  return Refusal::kOk;
+}
+
+void Engine::finish_bag(PickTask& t, Timestamp at) {
+  int picked = 0;
+  for (const auto& l : t.lines) picked += l.picked;
+  if (picked == 0) {  // everything was short: there is no bag to carry
+    t.loaded_at = at;
+    t.arrives_at = at;
+    OrderState& os = orders_[t.order_id];
+    ++os.loaded;
+    if (os.loaded == static_cast<int>(os.tasks.size())) {
+      emit(EventKind::kOrderOnConveyor, at, &t);
+      events_.back().quantity = static_cast<int>((at - os.paid_at).count());
+    }
+    arrive(t);
+    return;
+  }
+  if (try_load(t, at)) return;
+  t.state = TaskState::kWaiting;
+  waiting_.insert(&t);
+  emit(EventKind::kBagWaiting, at, &t);
+}
+
+bool Engine::try_load(PickTask& t, Timestamp at) {
+  OrderState& os = orders_[t.order_id];
+  const ConveyorLane* choice = nullptr;
+  auto has_room = [&](const ConveyorLane& lane) {
+    return lane.serves(t.zone) && lane_state_[lane.lane_id].in_transit < lane.capacity;
+  };
+  // The lane that already carries the order's bags, so they meet at one packing point.
+  if (!os.lane_id.empty()) {
+    const ConveyorLane* lane = layout_.lane(os.lane_id);
+    if (lane && has_room(*lane)) choice = lane;
+  }
+  // Else a lane free now (every lane with room frees "now"); the least loaded first.
+  if (!choice) {
+    for (const auto& lane : layout_.lanes) {
+      if (!has_room(lane)) continue;
+      if (!choice ||
+          static_cast<long>(lane_state_[lane.lane_id].in_transit) * choice->capacity <
+              static_cast<long>(lane_state_[choice->lane_id].in_transit) * lane.capacity) {
+        choice = &lane;
+      }
+    }
+  }
+  if (!choice) return false;
+  t.state = TaskState::kOnLane;
+  t.lane_id = choice->lane_id;
+  t.loaded_at = at;
+  t.arrives_at = at + choice->transit;
+  ++lane_state_[choice->lane_id].in_transit;
+  on_lanes_.insert(&t);
+  ++os.loaded;
+  if (os.lane_id.empty()) os.lane_id = choice->lane_id;
+  emit(EventKind::kBagLoaded, at, &t);
+  events_.back().until = t.arrives_at;
+  if (os.loaded == static_cast<int>(os.tasks.size())) {
+    emit(EventKind::kOrderOnConveyor, at, &t);
+    events_.back().quantity = static_cast<int>((at - os.paid_at).count());
+  }
+  return true;
+}
+
+void Engine::arrive(PickTask& t) {
+  if (!t.lane_id.empty()) --lane_state_[t.lane_id].in_transit;
+  t.state = TaskState::kArrived;
+  OrderState& os = orders_[t.order_id];
+  ++os.arrived;
+  emit(EventKind::kBagArrived, *t.arrives_at, &t);
+  if (os.arrived == static_cast<int>(os.tasks.size())) {
+    emit(EventKind::kOrderReadyToPack, *t.arrives_at, &t);
+  }
+}
+
+void Engine::load_waiting(Timestamp at) {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (try_load(**it, at)) {
+      it = waiting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Engine::advance(Timestamp now) {
+  for (auto it = pickers_.begin(); it != pickers_.end();) {
+    Picker& p = it->second;
+    if (p.last_seen + layout_.picker_timeout > now) {
+      ++it;
+      continue;
+    }
+    release(p, now);
+    emit(EventKind::kPickerTimedOut, now, nullptr, p.picker_id);
+    events_.back().zone = p.zone;
+    it = pickers_.erase(it);
+  }
+  // Bags arrive in time order; each freed slot goes to the waiting bags at that very moment.
+  while (!on_lanes_.empty() && *(*on_lanes_.begin())->arrives_at <= now) {
+    const Timestamp at = *(*on_lanes_.begin())->arrives_at;
+    while (!on_lanes_.empty() && *(*on_lanes_.begin())->arrives_at == at) {
+      PickTask* t = *on_lanes_.begin();
+      on_lanes_.erase(on_lanes_.begin());
+      arrive(*t);
+    }
+    if (!waiting_.empty()) load_waiting(at);
+  }
+  if (!waiting_.empty()) load_waiting(now);
+}
+
+Refusal Engine::pack(const std::string& order_id, Timestamp now) {
+  const auto it = orders_.find(order_id);
+  if (it == orders_.end()) return Refusal::kUnknownOrder;
+  if (it->second.arrived < static_cast<int>(it->second.tasks.size())) {
+    return Refusal::kNotReadyToPack;
+  }
+  emit(EventKind::kOrderPacked, now, it->second.tasks.front());
+  events_.back().task_id.clear();
+  for (PickTask* t : it->second.tasks) {
+    const std::string id = t->task_id;
+    tasks_.erase(id);
+  }
+  orders_.erase(it);
+  return Refusal::kOk;
+}
+
+std::vector<Event> Engine::take_events() {
+  std::vector<Event> out;
+  out.swap(events_);
+  return out;
+}
+
+void Engine::emit(EventKind kind, Timestamp at, const PickTask* t, std::string picker_id) {
+  Event e{kind, at, {}, {}, std::move(picker_id), {}, {}, {}, 0, std::nullopt};
+  if (t) {
+    e.order_id = t->order_id;
+    e.task_id = t->task_id;
+    e.lane_id = t->lane_id;
+  }
+  events_.push_back(std::move(e));
+}
+
+std::vector<const PickTask*> Engine::open_tasks(const std::string& zone) const {
+  const auto it = open_.find(zone);
+  if (it == open_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+std::vector<const PickTask*> Engine::tasks_of(const std::string& order_id) const {
+  const auto it = orders_.find(order_id);
+  if (it == orders_.end()) return {};
+  std::vector<const PickTask*> out(it->second.tasks.begin(), it->second.tasks.end());
+  std::sort(out.begin(), out.end(), [](auto a, auto b) { return a->zone < b->zone; });
+  return out;
+}
+
+std::vector<const Picker*> Engine::pickers() const {
+  std::vector<const Picker*> out;
+  for (const auto& [id, p] : pickers_) out.push_back(&p);
+  return out;
+}
+
+std::vector<const PickTask*> Engine::waiting_bags() const {
+  return {waiting_.begin(), waiting_.end()};
+}
+
+std::vector<LaneView> Engine::lanes(Timestamp now) const {
+  std::vector<LaneView> out;
+  for (const auto& lane : layout_.lanes) {
+    LaneView v{&lane, 0, now, {}};
+    const auto st = lane_state_.find(lane.lane_id);
+    v.in_transit = st == lane_state_.end() ? 0 : st->second.in_transit;
+    for (const PickTask* t : on_lanes_) {
+      if (t->lane_id == lane.lane_id) v.bags.push_back(t);
+    }
+    if (v.in_transit >= lane.capacity && !v.bags.empty())
+      v.next_free_at = *v.bags.front()->arrives_at;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<PackingEntry> Engine::packing_queue() const {
+  std::vector<PackingEntry> out;
+  for (const auto& [id, os] : orders_) {
+    if (os.loaded == 0) continue;
+    PackingEntry e{id,         os.deadline, static_cast<int>(os.tasks.size()),
+                   os.arrived, os.lane_id,  std::nullopt};
+    if (os.arrived == e.bags) {
+      Timestamp last = os.tasks.front()->arrives_at.value_or(os.paid_at);
+      for (const PickTask* t : os.tasks) last = std::max(last, t->arrives_at.value_or(last));
+      e.ready_at = last;
+    }
+    out.push_back(std::move(e));
+  }
+  std::sort(out.begin(), out.end(), [](const PackingEntry& a, const PackingEntry& b) {
+    if (a.ready_at.has_value() != b.ready_at.has_value()) return a.ready_at.has_value();
+    if (a.ready_at && *a.ready_at != *b.ready_at) return *a.ready_at < *b.ready_at;
+    if (a.deadline != b.deadline) return a.deadline < b.deadline;
+    return a.order_id < b.order_id;
+  });
+  return out;
+}
+
+int Engine::overdue_tasks(Timestamp now) const {
+  int n = 0;
+  for (const auto& [id, t] : tasks_) {
+    const bool before_lane = t.state == TaskState::kOpen || t.state == TaskState::kAssigned ||
+                             t.state == TaskState::kWaiting;
+    if (before_lane && t.deadline < now) ++n;
+  }
+  return n;
+}
+
+}  // namespace freshlane::picking
