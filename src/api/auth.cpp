@@ -54,4 +54,23 @@ void require_admin_or_manager(const Principal& p, const std::string& store_id) {
   throw Error(ErrorKind::kForbidden, "only an admin or this store's manager may do this");
 }
 
+void require_staff(const Principal& p, const std::string& store_id,
+                   std::initializer_list<std::string_view> jobs) {
+  if (p.role == Role::kAnonymous) throw Error(ErrorKind::kUnauthorized, "a token is required");
+  if (p.role != Role::kStaff) throw Error(ErrorKind::kForbidden, "only store staff may do this");
+  if (p.store_id != store_id) throw Error(ErrorKind::kForbidden, "this belongs to another store");
+  if (p.job == "manager") return;
+  for (auto job : jobs) {
+    if (p.job == job) return;
+  }
+  throw Error(ErrorKind::kForbidden, "a " + p.job + " may not do this");
+}
+
+void require_admin_or_staff(const Principal& p, const std::string& store_id) {
+  if (p.role == Role::kAnonymous) throw Error(ErrorKind::kUnauthorized, "a token is required");
+  if (p.role == Role::kAdmin) return;
+  if (p.role == Role::kStaff && p.store_id == store_id) return;
+  throw Error(ErrorKind::kForbidden, "only an admin or this store's staff may see this");
+}
+
 }  // namespace freshlane::api

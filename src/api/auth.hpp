@@ -1,6 +1,8 @@
 #pragma once
 // Private to api/: who is calling. `Authorization: Bearer <token>`.
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include "freshlane/api/context.hpp"
 #include "freshlane/http/message.hpp"
@@ -37,5 +39,10 @@ void require_role(const Principal& p, Role role);
 void require_admin(const Principal& p);
 // Admin, or a manager of `store_id`.
 void require_admin_or_manager(const Principal& p, const std::string& store_id);
+// Staff of `store_id` whose job is one of `jobs` (a manager may do every job).
+void require_staff(const Principal& p, const std::string& store_id,
+                   std::initializer_list<std::string_view> jobs);
+// Admin, or any staff of `store_id` (boards).
+void require_admin_or_staff(const Principal& p, const std::string& store_id);
 
 }  // namespace freshlane::api

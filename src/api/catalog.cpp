@@ -2,6 +2,7 @@
 #include "auth.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
+#include "freshlane/storage/picking_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
 #include "handlers.hpp"
 #include "json_body.hpp"
@@ -91,6 +92,14 @@ http::Response put_listing(const Context& ctx, const http::Request& req,
   storage::CatalogRepository repo(session);
   if (!repo.find_product(sku)) {
     throw Error(ErrorKind::kNotFound, "no product " + sku + "; create it with POST /v1/products");
+  }
+  // A listing in a zone the floor does not have could never be picked.
+  const auto layout = storage::PickingRepository(session).layout_or_default(store_id);
+  if (!layout.has_zone(l.zone)) {
+    std::string zones;
+    for (const auto& z : layout.zones) zones += (zones.empty() ? "" : ", ") + z;
+    throw Error(ErrorKind::kUnknownZone,
+                "zone " + l.zone + " is not in this store's layout (" + zones + ")");
   }
   repo.upsert_listing(l);
   const auto now = ctx.now();

@@ -35,5 +35,7 @@ void add_operations_routes(http::Router& router, Context& ctx);
 void add_account_routes(http::Router& router, Context& ctx);
 void add_order_routes(http::Router& router, Context& ctx);
 void add_payment_routes(http::Router& router, Context& ctx);
+void add_picking_routes(http::Router& router, Context& ctx);
+void add_packing_routes(http::Router& router, Context& ctx);
 
 }  // namespace freshlane::api

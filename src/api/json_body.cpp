@@ -73,6 +73,41 @@ std::optional<std::int64_t> ObjectReader::integer(const std::string& key, Need n
   return n;
 }
 
+std::optional<std::vector<std::string>> ObjectReader::strings(const std::string& key, Need need,
+                                                              size_t max_items, size_t max_chars) {
+  const nlohmann::json* v = member(key, need);
+  if (!v) return std::nullopt;
+  if (!v->is_array()) {
+    error(key, "must be an array of strings");
+    return std::nullopt;
+  }
+  if (v->size() > max_items) {
+    error(key, "must have at most " + std::to_string(max_items) + " items");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  bool ok = true;
+  for (size_t i = 0; i < v->size(); ++i) {
+    const auto& item = (*v)[i];
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    if (!item.is_string()) {
+      error(at, "must be a string");
+      ok = false;
+      continue;
+    }
+    const auto& s = item.get_ref<const std::string&>();
+    const size_t n = utf8_chars(s);
+    if (n < 1 || n > max_chars) {
+      error(at, "must be 1 to " + std::to_string(max_chars) + " characters");
+      ok = false;
+      continue;
+    }
+    out.push_back(s);
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 std::optional<double> ObjectReader::number(const std::string& key, Need need, double min,
                                            double max) {
   const nlohmann::json* v = member(key, need);

@@ -26,6 +26,9 @@ class ObjectReader {
                                       std::int64_t max);
   std::optional<double> number(const std::string& key, Need need, double min, double max);
   std::optional<core::Timestamp> timestamp(const std::string& key, Need need);
+  // An array of strings, each 1..max_chars characters.
+  std::optional<std::vector<std::string>> strings(const std::string& key, Need need,
+                                                  size_t max_items, size_t max_chars = 200);
   // An object member; nullopt when absent, null (if optional) or not an object.
   std::optional<ObjectReader> object(const std::string& key, Need need);
   // An array of objects; calls `each` with a reader for every element.

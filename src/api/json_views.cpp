@@ -56,7 +56,7 @@ nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr) {
           {"qr_code", qr.lot_code(lot.lot_id)}};
 }
 
-nlohmann::json to_json(const orders::Order& o) {
+nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
   nlohmann::json lines = nlohmann::json::array();
   for (const auto& l : o.lines) {
     nlohmann::json lots = nlohmann::json::array();
@@ -66,6 +66,7 @@ nlohmann::json to_json(const orders::Order& o) {
                      {"quantity", l.quantity},
                      {"unit_price_minor", l.unit_price_minor},
                      {"line_total_minor", l.total()},
+                     {"short_quantity", l.short_quantity},
                      {"lots", std::move(lots)}});
   }
   nlohmann::json delivery = nullptr;
@@ -74,6 +75,22 @@ nlohmann::json to_json(const orders::Order& o) {
                 {"lon", o.delivery->location.lon},
                 {"address", o.delivery->address},
                 {"distance_m", o.delivery->distance_m}};
+  }
+  nlohmann::json picking = nullptr;
+  if (o.picking) {
+    picking = {{"bags", o.picking->bags},
+               {"bags_finished", o.picking->finished},
+               {"bags_on_conveyor", o.picking->on_conveyor},
+               {"bags_at_packing", o.picking->arrived},
+               {"deadline", core::format_rfc3339(o.picking->deadline)}};
+  }
+  auto time_or_null = [](const std::optional<core::Timestamp>& t) {
+    return t ? nlohmann::json(core::format_rfc3339(*t)) : nlohmann::json();
+  };
+  nlohmann::json handover_code = nullptr;
+  if (for_its_customer && o.fulfillment != orders::Fulfillment::kInStore &&
+      !o.handover_code.empty()) {
+    handover_code = o.handover_code;
   }
   return {{"order_id", o.order_id},
           {"customer_id", o.customer_id},
@@ -88,8 +105,13 @@ nlohmann::json to_json(const orders::Order& o) {
            o.promised_at ? nlohmann::json(core::format_rfc3339(*o.promised_at)) : nlohmann::json()},
           {"payment",
            {{"status", orders::to_string(o.payment_status)},
-            {"amount_minor", o.total_minor()},
-            {"expires_at", core::format_rfc3339(o.payment_expires_at)}}},
+            {"amount_minor", o.charged_minor},
+            {"expires_at", core::format_rfc3339(o.payment_expires_at)},
+            {"paid_at", time_or_null(o.paid_at)}}},
+          {"refund_minor", o.refund_minor},
+          {"picking", std::move(picking)},
+          {"packed_at", time_or_null(o.packed_at)},
+          {"handover_code", std::move(handover_code)},
           {"delivery", std::move(delivery)}};
 }
 

@@ -16,7 +16,8 @@ nlohmann::json to_json(const catalog::StoreProduct& sp, const std::string& curre
                        core::Timestamp now, const catalog::QrCodec& qr);
 nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr);
 
-nlohmann::json to_json(const orders::Order& o);
+// The hand-over code is shown to the order's own customer only (`for_its_customer`).
+nlohmann::json to_json(const orders::Order& o, bool for_its_customer);
 
 http::Response json_response(int status, const nlohmann::json& body);
 

@@ -103,7 +103,7 @@ http::Response place_order(const Context& ctx, const std::string& customer_id, c
                                 delivery,    ctx.now(), ctx.payment_window, ctx.max_pending_orders};
   auto outcome = storage::OrderRepository(session).create(request);
   if (auto* order = std::get_if<orders::Order>(&outcome))
-    return json_response(201, to_json(*order));
+    return json_response(201, to_json(*order, true));
   if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&outcome)) {
     nlohmann::json lines = nlohmann::json::array();
     for (const auto& s : *shortages) {
@@ -190,7 +190,7 @@ http::Response get_order(const Context& ctx, const http::Request& req, storage::
   const auto order = storage::OrderRepository(session).find(req.param("order_id"));
   if (!order) throw Error(ErrorKind::kNotFound, "no order " + req.param("order_id"));
   authorize_read(who, *order);
-  return json_response(200, to_json(*order));
+  return json_response(200, to_json(*order, who.role == Role::kCustomer));
 }
 
 http::Response list_orders(const Context& ctx, const http::Request& req,
@@ -203,7 +203,7 @@ http::Response list_orders(const Context& ctx, const http::Request& req,
   if (!text.empty() && !after) invalid_parameter("cursor", "is not a valid cursor");
   const auto page = storage::OrderRepository(session).list_for_customer(who.id, after, limit);
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& o : page.orders) items.push_back(to_json(o));
+  for (const auto& o : page.orders) items.push_back(to_json(o, true));
   return json_response(200, api::page(std::move(items), page.next));
 }
 
@@ -211,9 +211,24 @@ http::Response cancel_order(const Context& ctx, const http::Request& req,
                             storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
   require_role(who, Role::kCustomer);
-  const auto outcome = storage::OrderRepository(session).cancel(req.param("order_id"), who.id);
+  storage::OrderRepository repo(session);
+  const std::string& order_id = req.param("order_id");
+  const auto found = repo.find(order_id);
+  if (!found || found->customer_id != who.id)
+    throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  // A paid order's tasks are on the floor: cancel under the floor's lock, so no picker can
+  // take one in between, and take them off it.
+  const auto outcome =
+      found->fulfillment == orders::Fulfillment::kInStore
+          ? repo.cancel(order_id, who.id)
+          : ctx.floors.with_floor(session, found->store_id, ctx.now(), [&](picking::Engine& e) {
+              auto result = repo.cancel(order_id, who.id);
+              if (std::holds_alternative<orders::Order>(result))
+                e.cancel_order(order_id, ctx.now());
+              return result;
+            });
   if (auto* order = std::get_if<orders::Order>(&outcome))
-    return json_response(200, to_json(*order));
+    return json_response(200, to_json(*order, true));
   if (std::holds_alternative<storage::OrderNotFound>(outcome)) {
     throw Error(ErrorKind::kNotFound, "no order " + req.param("order_id"));
   }

@@ -49,7 +49,7 @@ void verify_signature(const Context& ctx, const http::Request& req) {
   if (!ok) throw Error(ErrorKind::kInvalidSignature, "the signature does not match the body");
 }
 
-http::Response webhook(const Context& ctx, const http::Request& req, storage::Session& session) {
+http::Response webhook(Context& ctx, const http::Request& req, storage::Session& session) {
   verify_signature(ctx, req);
   BodyReader body(req.body);
   storage::PaymentEvent e;
@@ -71,6 +71,10 @@ http::Response webhook(const Context& ctx, const http::Request& req, storage::Se
                   "amount_minor differs from the order's total; the order is unchanged");
     case storage::PaymentOutcome::kApplied:
     case storage::PaymentOutcome::kDuplicate:
+      // The payment created the pick tasks; they join the floor now. A provider retrying after
+      // we failed here lands as a duplicate and gets them admitted then.
+      if (e.succeeded) ctx.floors.admit(session, e.order_id, ctx.now());
+      break;
     case storage::PaymentOutcome::kRecordedForRefund:
       break;
   }

@@ -66,6 +66,8 @@ void register_routes(http::Router& router, Context& ctx) {
   add_account_routes(router, ctx);
   add_order_routes(router, ctx);
   add_payment_routes(router, ctx);
+  add_picking_routes(router, ctx);
+  add_packing_routes(router, ctx);
 }
 
 }  // namespace freshlane::api

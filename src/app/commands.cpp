@@ -7,7 +7,8 @@
 #include "freshlane/api/routes.hpp"
 #include "freshlane/app/config.hpp"
 #include "freshlane/app/demo_seed.hpp"
-#include "freshlane/app/sweeper.hpp"
+#include "freshlane/app/periodic.hpp"
+#include "freshlane/api/picking_floors.hpp"
 #include "freshlane/core/error.hpp"
 #include "freshlane/http/server.hpp"
 #include "freshlane/storage/migrations.hpp"
@@ -108,8 +109,10 @@ int serve_command(const Config& config) {
   metrics.add_gauge("freshlane_db_pool_size", "Database connections configured.",
                     [&pool] { return static_cast<double>(pool.config().size); });
 
+  api::PickingFloors floors(metrics);
   api::Context ctx{pool,
                    metrics,
+                   floors,
                    catalog::QrCodec(config.qr_secret),
                    config.admin_token,
                    config.payment_webhook_secret,
@@ -133,10 +136,14 @@ int serve_command(const Config& config) {
   log->info("freshlane {} ({}) listening on {}:{}", FRESHLANE_VERSION, FRESHLANE_COMMIT,
             config.listen_host, server.port());
   log->flush();
-  Sweeper sweeper(pool, std::chrono::milliseconds(config.sweep_interval_ms));
+  Periodic sweeper(pool, "expiry sweeper", std::chrono::milliseconds(config.sweep_interval_ms),
+                   sweep_expired);
+  Periodic floor_clock(pool, "picking floors", std::chrono::milliseconds(config.floor_tick_ms),
+                       [&floors](storage::Session& s) { floors.tick(s, core::system_now()); });
   server.run();
   log->info("stopping: draining the database pool");
   sweeper.stop();
+  floor_clock.stop();
   pool.stop();
   log->info("stopped");
   log->flush();

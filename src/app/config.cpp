@@ -55,6 +55,8 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_PAYMENT_WINDOW_SECONDS", "900", "an unpaid order expires after this"},
       {"FRESHLANE_MAX_PENDING_ORDERS", "3", "unpaid orders one customer may hold; more → 429"},
       {"FRESHLANE_SWEEP_INTERVAL_MS", "5000", "how often unpaid orders are expired"},
+      {"FRESHLANE_FLOOR_TICK_MS", "1000",
+       "how often picking floors move on (bags arrive, silent pickers time out)"},
   };
   return all;
 }
@@ -120,6 +122,9 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   }
   if (auto v = get("FRESHLANE_SWEEP_INTERVAL_MS")) {
     c.sweep_interval_ms = parse_integer("FRESHLANE_SWEEP_INTERVAL_MS", *v, 50, 3'600'000);
+  }
+  if (auto v = get("FRESHLANE_FLOOR_TICK_MS")) {
+    c.floor_tick_ms = parse_integer("FRESHLANE_FLOOR_TICK_MS", *v, 50, 60'000);
   }
   if (purpose == Purpose::kServe) {
     c.admin_token = secret("FRESHLANE_ADMIN_TOKEN");

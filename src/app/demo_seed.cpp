@@ -3,6 +3,7 @@
 #include <array>
 
 #include "freshlane/storage/catalog_repository.hpp"
+#include "freshlane/storage/picking_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
 
 namespace freshlane::app {
@@ -229,6 +230,15 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
   for (const auto& s : demo_stores) {
     stores.insert(s);
     ++summary.stores;
+    // Every demo store ships with a floor: six zones, four lanes (the flagship has six).
+    picking::Layout layout = picking::default_layout();
+    if (s.store_id == "sh-jinqiao") {
+      layout.lanes.push_back(
+          {"L5", 16, std::chrono::seconds(100), {"seafood", "chilled", "frozen"}});
+      layout.lanes.push_back(
+          {"L6", 16, std::chrono::seconds(80), {"produce", "bakery", "ambient"}});
+    }
+    storage::PickingRepository(session).save_layout(s.store_id, layout);
   }
 
   // Today's bakery markdown runs until 22:00 Shanghai time (14:00 UTC).

@@ -32,6 +32,45 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
   gauges_.push_back({std::move(name), std::move(help), std::move(read)});
 }
 
+void Metrics::add_gauge_family(std::string name, std::string help,
+                               std::function<std::vector<Sample>()> read) {
+  std::lock_guard lock(mu_);
+  families_.push_back({std::move(name), std::move(help), std::move(read)});
+}
+
+void Metrics::add_histogram(std::string name, std::string help, std::vector<double> buckets) {
+  std::lock_guard lock(mu_);
+  const size_t n = buckets.size();
+  histograms_[std::move(name)] =
+      Histogram{std::move(help), std::move(buckets), std::vector<std::uint64_t>(n, 0), 0, 0};
+}
+
+void Metrics::observe(const std::string& name, double value) {
+  std::lock_guard lock(mu_);
+  const auto it = histograms_.find(name);
+  if (it == histograms_.end()) return;
+  Histogram& h = it->second;
+  ++h.count;
+  h.sum += value;
+  for (size_t i = 0; i < h.buckets.size(); ++i) {
+    if (value <= h.buckets[i]) {
+      ++h.counts[i];
+      break;
+    }
+  }
+}
+
+void Metrics::add_counter(std::string name, std::string help) {
+  std::lock_guard lock(mu_);
+  counters_[std::move(name)] = Counter{std::move(help), 0};
+}
+
+void Metrics::increment(const std::string& name, double by) {
+  std::lock_guard lock(mu_);
+  const auto it = counters_.find(name);
+  if (it != counters_.end()) it->second.value += by;
+}
+
 void Metrics::set_build_info(std::string version, std::string commit) {
   std::lock_guard lock(mu_);
   version_ = std::move(version);
@@ -98,6 +137,32 @@ std::string Metrics::render() const {
   for (const auto& g : gauges_) {
     out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n";
     out += g.name + " " + number(g.read()) + "\n";
+  }
+  for (const auto& f : families_) {
+    out += "# HELP " + f.name + " " + f.help + "\n# TYPE " + f.name + " gauge\n";
+    for (const auto& sample : f.read()) {
+      std::string labels;
+      for (const auto& [k, v] : sample.labels) {
+        labels += (labels.empty() ? "" : ",") + k + "=\"" + escape_label(v) + "\"";
+      }
+      out += f.name + "{" + labels + "} " + number(sample.value) + "\n";
+    }
+  }
+  for (const auto& [name, c] : counters_) {
+    out += "# HELP " + name + " " + c.help + "\n# TYPE " + name + " counter\n";
+    out += name + " " + number(c.value) + "\n";
+  }
+  for (const auto& [name, h] : histograms_) {
+    out += "# HELP " + name + " " + h.help + "\n# TYPE " + name + " histogram\n";
+    std::uint64_t cumulative = 0;
+    for (size_t i = 0; i < h.buckets.size(); ++i) {
+      cumulative += h.counts[i];
+      out += name + "_bucket{le=\"" + number(h.buckets[i]) + "\"} " + std::to_string(cumulative) +
+             "\n";
+    }
+    out += name + "_bucket{le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+    out += name + "_sum " + number(h.sum) + "\n";
+    out += name + "_count " + std::to_string(h.count) + "\n";
   }
   return out;
 }

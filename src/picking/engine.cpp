@@ -40,6 +40,8 @@ std::string_view to_string(EventKind k) {
       return "item_picked";
     case EventKind::kShortReported:
       return "short_reported";
+    case EventKind::kBagFinished:
+      return "bag_finished";
     case EventKind::kBagWaiting:
       return "bag_waiting";
     case EventKind::kBagLoaded:
@@ -88,7 +90,7 @@ std::vector<PickTask> split_order(const std::string& order_id, const std::vector
       t.paid_at = paid_at;
       t.deadline = paid_at + pick_deadline;
     }
-    t.lines.push_back(PickLine{l.line_no, l.sku, l.quantity, 0, 0});
+    t.lines.push_back(PickLine{l.line_no, l.sku, l.quantity, 0, 0, l.name, l.shelf});
   }
   std::vector<PickTask> out;
   for (auto& [zone, t] : by_zone) out.push_back(std::move(t));
@@ -392,6 +394,7 @@ Refusal Engine::finish(const std::string& picker_id, const std::string& task_id,
   if (const Refusal r = held_task(picker_id, task_id, now, t); r != Refusal::kOk) return r;
   if (!t->complete()) return Refusal::kIncomplete;
   drop_picker_task(pickers_.at(picker_id), task_id);
+  emit(EventKind::kBagFinished, now, t, picker_id);
   t->picker_id.clear();
   t->finished_at = now;
   finish_bag(*t, now);

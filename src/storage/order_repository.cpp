@@ -4,7 +4,9 @@
 #include <map>
 
 #include "freshlane/catalog/pricing.hpp"
+#include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
+#include "pick_tasks.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -37,9 +39,9 @@ const Query kReserveLot{"order_reserve_lot", R"sql(
 const Query kInsertOrder{"order_insert", R"sql(
   INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency, total_minor,
                       created_at, payment_status, payment_expires_at, delivery_lat, delivery_lon,
-                      delivery_address, delivery_distance_m)
+                      delivery_address, delivery_distance_m, handover_code)
   VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, to_timestamp($7), 'pending',
-          to_timestamp($8), $9, $10, $11, $12))sql"};
+          to_timestamp($8), $9, $10, $11, $12, $13))sql"};
 const Query kInsertLine{"order_line_insert", R"sql(
   INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
   VALUES ($1, $2, $3, $4, $5, $6))sql"};
@@ -50,7 +52,8 @@ const Query kInsertLineLot{"order_line_lot_insert", R"sql(
   "order_id, customer_id, store_id, fulfillment, status, currency, "                             \
   "extract(epoch FROM created_at)::bigint, extract(epoch FROM promised_at)::bigint, "            \
   "payment_status, extract(epoch FROM payment_expires_at)::bigint, delivery_lat, delivery_lon, " \
-  "delivery_address, delivery_distance_m "
+  "delivery_address, delivery_distance_m, total_minor, refund_minor, handover_code, "            \
+  "extract(epoch FROM paid_at)::bigint, extract(epoch FROM packed_at)::bigint "
 const Query kFindOrder{"order_find",
                        "SELECT " FRESHLANE_ORDER_COLUMNS "FROM orders WHERE order_id = $1"};
 const Query kListOrders{"order_list_customer", "SELECT " FRESHLANE_ORDER_COLUMNS
@@ -59,11 +62,18 @@ const Query kListOrders{"order_list_customer", "SELECT " FRESHLANE_ORDER_COLUMNS
                                                "ORDER BY created_at DESC, order_id DESC LIMIT $5"};
 #undef FRESHLANE_ORDER_COLUMNS
 const Query kLinesOf{"order_lines_of", R"sql(
-  SELECT order_id, line_no, sku, name, quantity, unit_price_minor FROM order_lines
+  SELECT order_id, line_no, sku, name, quantity, unit_price_minor, short_quantity FROM order_lines
   WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no)sql"};
 const Query kLotsOf{"order_line_lots_of", R"sql(
   SELECT order_id, line_no, lot_id, quantity FROM order_line_lots
   WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no, lot_id)sql"};
+const Query kPickingOf{"order_picking_of", R"sql(
+  SELECT order_id, count(*)::integer, count(finished_at)::integer,
+         count(*) FILTER (WHERE state = 'on_lane')::integer,
+         count(*) FILTER (WHERE state IN ('arrived', 'packed'))::integer,
+         extract(epoch FROM max(deadline))::bigint
+  FROM pick_tasks WHERE order_id = ANY($1::text[]) AND state <> 'cancelled'
+  GROUP BY order_id)sql"};
 
 const Query kLockOrder{"order_lock", R"sql(
   SELECT o.status, o.fulfillment, o.customer_id, o.total_minor, s.promise_minutes
@@ -111,6 +121,9 @@ const Query kSetPaid{"order_set_paid", R"sql(
                        ELSE NULL END,
     updated_at = now()
   WHERE order_id = $1)sql"};
+const Query kSetHandedOver{"order_set_handed_over", R"sql(
+  UPDATE orders SET status = $2, handed_over_at = to_timestamp($3), updated_at = now()
+  WHERE order_id = $1)sql"};
 const Query kSetPaymentFailed{"order_set_payment_failed", R"sql(
   UPDATE orders SET payment_status = 'failed', updated_at = now() WHERE order_id = $1)sql"};
 
@@ -135,6 +148,11 @@ Order read_order(const pqxx::row& r) {
     o.delivery = orders::Delivery{
         {r[10].as<double>(), r[11].as<double>()}, r[12].as<std::string>(), r[13].as<int>()};
   }
+  o.charged_minor = r[14].as<long long>();
+  o.refund_minor = r[15].as<long long>();
+  o.handover_code = r[16].is_null() ? "" : r[16].as<std::string>();
+  o.paid_at = optional_time(r[17]);
+  o.packed_at = optional_time(r[18]);
   return o;
 }
 
@@ -154,6 +172,7 @@ void load_lines(Session& s, pqxx::transaction_base& tx, std::vector<Order>& orde
     line.name = r[3].as<std::string>();
     line.quantity = r[4].as<long long>();
     line.unit_price_minor = r[5].as<long long>();
+    line.short_quantity = r[6].as<long long>();
     by_id[r[0].as<std::string>()]->lines.push_back(std::move(line));
   }
   for (const auto& r : exec(s, tx, kLotsOf, array)) {
@@ -163,6 +182,19 @@ void load_lines(Session& s, pqxx::transaction_base& tx, std::vector<Order>& orde
       lines[line_no].lots.push_back({r[2].as<std::string>(), r[3].as<long long>()});
     }
   }
+  for (const auto& r : exec(s, tx, kPickingOf, array)) {
+    by_id[r[0].as<std::string>()]->picking = orders::PickingProgress{
+        r[1].as<int>(), r[2].as<int>(), r[3].as<int>(), r[4].as<int>(), from_epoch(r[5])};
+  }
+}
+
+// Six digits from the CSPRNG: what the customer shows at the counter or the door.
+std::string new_handover_code() {
+  const std::string bytes = core::random_bytes(4);
+  std::uint32_t n = 0;
+  for (unsigned char c : bytes) n = n << 8 | c;
+  std::string code = std::to_string(n % 1'000'000);
+  return std::string(6 - code.size(), '0') + code;
 }
 
 std::optional<Order> find_in(Session& s, pqxx::transaction_base& tx, const std::string& id) {
@@ -230,10 +262,12 @@ CreateOrderOutcome OrderRepository::create(const OrderRequest& req) {
     o.created_at = req.now;
     o.payment_expires_at = req.now + req.payment_window;
     o.delivery = req.delivery;
+    o.handover_code = new_handover_code();
     for (const auto& [sku, qty] : req.lines) {
       orders::Line line{sku, priced[sku].first, qty, priced[sku].second, allocation[sku]};
       o.lines.push_back(std::move(line));
     }
+    o.charged_minor = o.total_minor();
     std::optional<double> lat, lon;
     std::optional<std::string> address;
     std::optional<int> distance;
@@ -245,7 +279,7 @@ CreateOrderOutcome OrderRepository::create(const OrderRequest& req) {
     }
     exec(session_, tx, kInsertOrder, o.order_id, o.customer_id, o.store_id,
          std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(), now,
-         epoch(o.payment_expires_at), lat, lon, address, distance);
+         epoch(o.payment_expires_at), lat, lon, address, distance, o.handover_code);
     for (size_t i = 0; i < o.lines.size(); ++i) {
       const auto& line = o.lines[i];
       exec(session_, tx, kInsertLine, o.order_id, static_cast<int>(i), line.sku, line.name,
@@ -354,9 +388,31 @@ PaymentOutcome OrderRepository::apply_payment(const PaymentEvent& e, core::Times
     }
     exec(session_, tx, kSetPaid, e.order_id, std::string(orders::to_string(next)), epoch(now),
          r[0][4].as<int>());
-    if (next == Status::kCompleted) release_or_consume(session_, tx, {e.order_id}, true);
+    if (next == Status::kCompleted) {
+      release_or_consume(session_, tx, {e.order_id}, true);
+    } else {
+      create_pick_tasks(session_, tx, e.order_id, now);  // they enter the engine after commit
+    }
     tx.commit();
     return PaymentOutcome::kApplied;
+  });
+}
+
+HandoverOutcome OrderRepository::hand_over(const std::string& order_id, const std::string& code,
+                                           Status to, core::Timestamp now) {
+  return with_retry([&]() -> HandoverOutcome {
+    pqxx::work tx(session_.connection());
+    const auto r = exec(session_, tx, kLockOrder, order_id);
+    if (r.empty()) return OrderNotFound{};
+    const Status status = *orders::parse_status(r[0][0].as<std::string>());
+    const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
+    if (!orders::can_transition(fulfillment, status, to)) return InvalidTransition{status};
+    const auto stored = find_in(session_, tx, order_id)->handover_code;
+    if (stored.empty() || !core::constant_time_equal(code, stored)) return WrongHandoverCode{};
+    exec(session_, tx, kSetHandedOver, order_id, std::string(orders::to_string(to)), epoch(now));
+    auto order = find_in(session_, tx, order_id);
+    tx.commit();
+    return std::move(*order);
   });
 }
 

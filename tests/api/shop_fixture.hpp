@@ -29,7 +29,7 @@ struct Shop {
   }
   // Creates the product if needed, lists it at `price`, receives one lot of `qty`.
   void stock(const std::string& store_id, const std::string& sku, int qty, int price = 1000,
-             int expires_in_h = 72) const {
+             int expires_in_h = 72, const std::string& zone = "produce") const {
     server.admin("POST", "/v1/products",
                  nlohmann::json{{"sku", sku},
                                 {"name", sku + " 商品"},
@@ -39,7 +39,7 @@ struct Shop {
                      .dump());
     auto r = server.admin(
         "PUT", "/v1/stores/" + store_id + "/products/" + sku,
-        nlohmann::json{{"price_minor", price}, {"zone", "produce"}, {"shelf", "A1"}}.dump());
+        nlohmann::json{{"price_minor", price}, {"zone", zone}, {"shelf", "A1"}}.dump());
     if (r.status != 200) throw std::runtime_error("listing: " + r.body);
     if (qty > 0) {
       r = server.admin("POST", "/v1/stores/" + store_id + "/lots",

@@ -120,9 +120,9 @@ bool ServerProcess::running() {
   return true;
 }
 
-int ServerProcess::stop() {
+int ServerProcess::stop(bool crash) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, crash ? SIGKILL : SIGTERM);
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -27,8 +27,8 @@ class ServerProcess {
   ~ServerProcess();
 
   unsigned short port() const { return port_; }
-  // SIGTERM, then waits; returns the exit code (or -signal).
-  int stop();
+  // SIGTERM (or SIGKILL: a crash), then waits; returns the exit code (or -signal).
+  int stop(bool crash = false);
   bool running();
   std::string log() const;
 

@@ -35,3 +35,28 @@ TEST(Metrics, BuildInfo) {
   EXPECT_NE(m.render().find("freshlane_build_info{version=\"1.2.3\",commit=\"abc123\"} 1"),
             std::string::npos);
 }
+
+TEST(Metrics, LabelledGaugesHistogramsAndCounters) {
+  Metrics m;
+  m.add_gauge_family("freshlane_lane_bags", "help", [] {
+    return std::vector<Metrics::Sample>{{{{"store", "s1"}, {"lane", "L\"1"}}, 3}};
+  });
+  m.add_histogram("freshlane_paid_to_lane_seconds", "help", {60, 300, 600});
+  m.observe("freshlane_paid_to_lane_seconds", 45);
+  m.observe("freshlane_paid_to_lane_seconds", 400);
+  m.observe("freshlane_paid_to_lane_seconds", 900);
+  m.observe("no_such_histogram", 1);
+  m.add_counter("freshlane_orders_packed_total", "help");
+  m.increment("freshlane_orders_packed_total");
+  m.increment("freshlane_orders_packed_total", 2);
+  const std::string text = m.render();
+  EXPECT_NE(text.find("freshlane_lane_bags{store=\"s1\",lane=\"L\\\"1\"} 3"), std::string::npos);
+  EXPECT_NE(text.find("freshlane_paid_to_lane_seconds_bucket{le=\"60\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("freshlane_paid_to_lane_seconds_bucket{le=\"300\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("freshlane_paid_to_lane_seconds_bucket{le=\"600\"} 2"), std::string::npos);
+  EXPECT_NE(text.find("freshlane_paid_to_lane_seconds_bucket{le=\"+Inf\"} 3"), std::string::npos);
+  EXPECT_NE(text.find("freshlane_paid_to_lane_seconds_sum 1345"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE freshlane_orders_packed_total counter\nfreshlane_orders_packed_total 3"),
+            std::string::npos);
+  EXPECT_EQ(text.find("no_such_histogram"), std::string::npos);
+}

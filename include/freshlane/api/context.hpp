@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "freshlane/api/picking_floors.hpp"
 #include "freshlane/catalog/qr_code.hpp"
 #include "freshlane/core/time.hpp"
 #include "freshlane/http/metrics.hpp"
@@ -13,6 +14,7 @@ namespace freshlane::api {
 struct Context {
   storage::Pool& pool;
   http::Metrics& metrics;
+  PickingFloors& floors;
   catalog::QrCodec qr;
   std::string admin_token;
   std::string payment_webhook_secret;

@@ -30,6 +30,7 @@ struct Config {
   int payment_window_seconds = 900;            // FRESHLANE_PAYMENT_WINDOW_SECONDS
   int max_pending_orders = 3;                  // FRESHLANE_MAX_PENDING_ORDERS per customer
   int sweep_interval_ms = 5000;                // FRESHLANE_SWEEP_INTERVAL_MS: expiry sweeper
+  int floor_tick_ms = 1000;                    // FRESHLANE_FLOOR_TICK_MS: picking floors' clock
 };
 
 // What a command needs: serving needs the secrets, migrating only the database.

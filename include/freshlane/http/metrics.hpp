@@ -23,6 +23,21 @@ class Metrics {
   void observe_request(const std::string& route, const std::string& method, int status,
                        std::chrono::nanoseconds elapsed);
   void add_gauge(std::string name, std::string help, std::function<double()> read);
+
+  // A gauge with labels, read at scrape time: one sample per label set.
+  struct Sample {
+    std::vector<std::pair<std::string, std::string>> labels;
+    double value = 0;
+  };
+  void add_gauge_family(std::string name, std::string help,
+                        std::function<std::vector<Sample>()> read);
+
+  // A histogram without labels (e.g. seconds from payment to the last bag on a lane).
+  void add_histogram(std::string name, std::string help, std::vector<double> buckets);
+  void observe(const std::string& name, double value);  // ignored for an unknown name
+  // A counter without labels.
+  void add_counter(std::string name, std::string help);
+  void increment(const std::string& name, double by = 1);
   void set_build_info(std::string version, std::string commit);
 
   std::string render() const;  // text exposition format 0.0.4
@@ -37,10 +52,28 @@ class Metrics {
     std::string name, help;
     std::function<double()> read;
   };
+  struct GaugeFamily {
+    std::string name, help;
+    std::function<std::vector<Sample>()> read;
+  };
+  struct Histogram {
+    std::string help;
+    std::vector<double> buckets;
+    std::vector<std::uint64_t> counts;  // non-cumulative, one per bucket
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  struct Counter {
+    std::string help;
+    double value = 0;
+  };
   mutable std::mutex mu_;
   // std::less<> lets a request look its series up by string_view: no allocation per request.
   std::map<std::tuple<std::string, std::string, int>, std::unique_ptr<Series>, std::less<>> series_;
   std::vector<Gauge> gauges_;
+  std::vector<GaugeFamily> families_;
+  std::map<std::string, Histogram, std::less<>> histograms_;
+  std::map<std::string, Counter, std::less<>> counters_;
   std::string version_ = "unknown", commit_ = "unknown";
 };
 

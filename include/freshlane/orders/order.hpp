@@ -60,9 +60,10 @@ struct LotTake {
 struct Line {
   std::string sku;
   std::string name;
-  std::int64_t quantity = 0;
+  std::int64_t quantity = 0;  // what the customer gets: ordered minus short
   catalog::Money unit_price_minor = 0;
   std::vector<LotTake> lots;
+  std::int64_t short_quantity = 0;  // could not be found when picking; refunded
   catalog::Money total() const { return unit_price_minor * quantity; }
 };
 
@@ -70,6 +71,15 @@ struct Delivery {
   core::LatLon location;
   std::string address;
   int distance_m = 0;
+};
+
+// How far the order's bags have come (delivery and pickup orders, once paid).
+struct PickingProgress {
+  int bags = 0;
+  int finished = 0;     // closed by their picker
+  int on_conveyor = 0;  // riding a lane now
+  int arrived = 0;      // at packing
+  core::Timestamp deadline;
 };
 
 struct Order {
@@ -85,6 +95,11 @@ struct Order {
   PaymentStatus payment_status = PaymentStatus::kPending;
   core::Timestamp payment_expires_at;
   std::optional<Delivery> delivery;
+  catalog::Money charged_minor = 0;  // the amount the payment is for (total when ordered)
+  catalog::Money refund_minor = 0;   // owed back for short picks
+  std::string handover_code;         // shown to the customer, asked for at hand-over
+  std::optional<core::Timestamp> paid_at, packed_at;
+  std::optional<PickingProgress> picking;
 
   catalog::Money total_minor() const;
 };

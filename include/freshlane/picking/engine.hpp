@@ -43,7 +43,8 @@ struct PickLine {
   std::string sku;
   int quantity = 0;  // ordered
   int picked = 0;
-  int missing = 0;  // reported short
+  int missing = 0;          // reported short
+  std::string name, shelf;  // for the picker's screen; the engine does not read them
   int remaining() const { return quantity - picked - missing; }
   bool operator==(const PickLine&) const = default;
 };
@@ -97,6 +98,7 @@ enum class EventKind {
   kTaskReleased,  // back to open: picker clocked out or timed out
   kItemPicked,
   kShortReported,
+  kBagFinished,  // the picker closed the bag: its picked units leave the shelf
   kBagWaiting,
   kBagLoaded,
   kBagArrived,
@@ -147,6 +149,7 @@ struct ZonedLine {
   std::string sku;
   int quantity = 0;
   std::string zone;
+  std::string name, shelf;
 };
 // A paid order as pick tasks: one per zone it touches (zones in name order), each due
 // `pick_deadline` after payment. Task ids are `<order_id>-<zone>`, so a task can exist once.

@@ -41,6 +41,9 @@ struct InvalidTransition {
   orders::Status from;
 };
 using CancelOutcome = std::variant<orders::Order, OrderNotFound, InvalidTransition>;
+struct WrongHandoverCode {};
+using HandoverOutcome =
+    std::variant<orders::Order, OrderNotFound, InvalidTransition, WrongHandoverCode>;
 
 struct PaymentEvent {
   std::string event_id;
@@ -82,7 +85,12 @@ class OrderRepository {
   CancelOutcome cancel(const std::string& order_id, const std::string& customer_id);
   // Expires unpaid orders whose payment window closed at `now`, releasing their stock.
   int expire_due(core::Timestamp now, int limit = 200);
+  // A paid delivery or pickup order gets its pick tasks in the same transaction.
   PaymentOutcome apply_payment(const PaymentEvent& event, core::Timestamp now);
+  // The customer's code, checked in constant time, moves the order to `to` (collected at the
+  // pickup counter; delivered at the door).
+  HandoverOutcome hand_over(const std::string& order_id, const std::string& code,
+                            orders::Status to, core::Timestamp now);
 
  private:
   Session& session_;

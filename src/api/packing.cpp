@@ -1,0 +1,93 @@
+// Packing and hand-over: the packing queue, marking an order packed (pickup orders then wait
+// at the counter), and handing a pickup order over against the customer's code.
+#include "auth.hpp"
+#include "freshlane/http/problem.hpp"
+#include "freshlane/storage/order_repository.hpp"
+#include "freshlane/storage/store_repository.hpp"
+#include "handlers.hpp"
+#include "json_body.hpp"
+#include "json_views.hpp"
+#include "picking_views.hpp"
+
+namespace freshlane::api {
+
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+http::Response get_packing(Context& ctx, const http::Request& req, storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  require_admin_or_staff(authenticate(req, ctx, session), store_id);
+  if (!storage::StoreRepository(session).find(store_id)) {
+    throw Error(ErrorKind::kNotFound, "no store " + store_id);
+  }
+  return ctx.floors.with_floor(session, store_id, ctx.now(), [&](picking::Engine& e) {
+    return json_response(200, packing_board(e));
+  });
+}
+
+http::Response invalid_transition(orders::Status from, const std::string& what) {
+  return http::problem(
+      ErrorKind::kInvalidTransition,
+      "an order that is " + std::string(orders::to_string(from)) + " cannot be " + what,
+      {{"order_status", orders::to_string(from)}});
+}
+
+orders::Order order_of_store(const Principal& who, storage::Session& session,
+                             const std::string& order_id,
+                             std::initializer_list<std::string_view> jobs) {
+  auto order = storage::OrderRepository(session).find(order_id);
+  if (!order) {
+    if (who.role == Role::kAnonymous) throw Error(ErrorKind::kUnauthorized, "a token is required");
+    throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  }
+  require_staff(who, order->store_id, jobs);
+  return std::move(*order);
+}
+
+http::Response pack(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  const auto order = order_of_store(who, session, req.param("order_id"), {"packer"});
+  if (order.status != orders::Status::kPicking) return invalid_transition(order.status, "packed");
+  ctx.floors.with_floor(session, order.store_id, ctx.now(), [&](picking::Engine& e) {
+    throw_if_refused(e.pack(order.order_id, ctx.now()),
+                     "order " + order.order_id + " has bags still on their way");
+    return 0;
+  });
+  return json_response(200,
+                       to_json(*storage::OrderRepository(session).find(order.order_id), false));
+}
+
+http::Response hand_over(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  const auto order = order_of_store(who, session, req.param("order_id"), {"packer", "picker"});
+  BodyReader body(req.body);
+  const std::string code = body.string("code", Need::kRequired, 1, 32).value_or("");
+  body.finish();
+  const auto outcome = storage::OrderRepository(session).hand_over(
+      order.order_id, code, orders::Status::kCollected, ctx.now());
+  if (const auto* o = std::get_if<orders::Order>(&outcome))
+    return json_response(200, to_json(*o, false));
+  if (std::holds_alternative<storage::WrongHandoverCode>(outcome)) {
+    throw Error(ErrorKind::kWrongHandoverCode, "the code does not match this order's");
+  }
+  if (std::holds_alternative<storage::OrderNotFound>(outcome)) {
+    throw Error(ErrorKind::kNotFound, "no order " + order.order_id);
+  }
+  return invalid_transition(std::get<storage::InvalidTransition>(outcome).from,
+                            "handed over at the counter");
+}
+
+}  // namespace
+
+void add_packing_routes(http::Router& router, Context& ctx) {
+  auto bind = [&ctx](http::Response (*f)(Context&, const http::Request&, storage::Session&)) {
+    return with_database(ctx, [&ctx, f](const auto& req, auto& s) { return f(ctx, req, s); });
+  };
+  router.add("GET", "/v1/stores/{store_id}/packing", bind(get_packing));
+  router.add("POST", "/v1/orders/{order_id}/pack", bind(pack));
+  router.add("POST", "/v1/orders/{order_id}/handover", bind(hand_over));
+}
+
+}  // namespace freshlane::api

@@ -1,0 +1,281 @@
+// The picking floor from the staff terminal: the store's layout, pickers clocking in and out,
+// their next tasks, scanning, short picks, finishing a bag (→ which lane), and the boards.
+#include "auth.hpp"
+#include "freshlane/core/ids.hpp"
+#include "freshlane/storage/catalog_repository.hpp"
+#include "freshlane/storage/picking_repository.hpp"
+#include "freshlane/storage/store_repository.hpp"
+#include "handlers.hpp"
+#include "json_body.hpp"
+#include "json_views.hpp"
+#include "picking_views.hpp"
+
+namespace freshlane::api {
+
+using core::Error;
+using core::ErrorKind;
+using picking::Engine;
+
+namespace {
+
+void require_store(storage::Session& session, const std::string& store_id) {
+  if (!storage::StoreRepository(session).find(store_id)) {
+    throw Error(ErrorKind::kNotFound, "no store " + store_id);
+  }
+}
+
+picking::Layout parse_layout(const std::string& raw) {
+  BodyReader body(raw);
+  picking::Layout l;
+  l.zones = body.strings("zones", Need::kRequired, picking::kMaxZones, 32).value_or(l.zones);
+  l.lanes.clear();
+  body.objects("lanes", Need::kRequired, picking::kMaxLanes, [&](ObjectReader& lane) {
+    picking::ConveyorLane c;
+    c.lane_id = lane.string("lane_id", Need::kRequired, 1, core::kMaxIdLength).value_or("");
+    c.capacity = static_cast<int>(
+        lane.integer("capacity", Need::kRequired, 1, picking::kMaxLaneCapacity).value_or(1));
+    c.transit = std::chrono::seconds(
+        lane.integer("transit_seconds", Need::kRequired, 0, picking::kMaxTransitSeconds)
+            .value_or(0));
+    c.zones = lane.strings("zones", Need::kRequired, picking::kMaxZones, 32).value_or(c.zones);
+    lane.reject_unknown();
+    l.lanes.push_back(std::move(c));
+  });
+  if (auto v = body.integer("pick_deadline_seconds", Need::kOptional, 60, 7200)) {
+    l.pick_deadline = std::chrono::seconds(*v);
+  }
+  if (auto v = body.integer("max_bags_per_trip", Need::kOptional, 1, picking::kMaxBagsPerTrip)) {
+    l.max_bags_per_trip = static_cast<int>(*v);
+  }
+  if (auto v = body.integer("small_task_units", Need::kOptional, 1, 100)) {
+    l.small_task_units = static_cast<int>(*v);
+  }
+  if (auto v = body.integer("picker_timeout_seconds", Need::kOptional, 30, 3600)) {
+    l.picker_timeout = std::chrono::seconds(*v);
+  }
+  for (auto& e : picking::validate(l)) body.error(e.field, e.message);
+  body.finish();
+  return l;
+}
+
+http::Response put_layout(Context& ctx, const http::Request& req, storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  require_admin_or_manager(authenticate(req, ctx, session), store_id);
+  require_store(session, store_id);
+  picking::Layout layout = parse_layout(req.body);
+  storage::PickingRepository repo(session);
+  const auto stranded = repo.zones_in_use_outside(store_id, layout.zones);
+  if (!stranded.empty()) {
+    std::string list;
+    for (const auto& z : stranded) list += (list.empty() ? "" : ", ") + z;
+    throw Error(ErrorKind::kLayoutInUse, "listings of this store are still in zone(s) " + list);
+  }
+  return ctx.floors.with_floor(session, store_id, ctx.now(), [&](Engine& e) {
+    throw_if_refused(e.set_layout(layout),
+                     "a lane to be removed carries bags, or a zone to be removed has open tasks "
+                     "or pickers");
+    repo.save_layout(store_id, e.layout());
+    return json_response(200, to_json(e.layout()));
+  });
+}
+
+http::Response get_layout(Context& ctx, const http::Request& req, storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  require_admin_or_staff(authenticate(req, ctx, session), store_id);
+  require_store(session, store_id);
+  return json_response(200,
+                       to_json(storage::PickingRepository(session).layout_or_default(store_id)));
+}
+
+// The picker's own store, checked against the path.
+Principal picker(Context& ctx, const http::Request& req, storage::Session& session) {
+  Principal who = authenticate(req, ctx, session);
+  require_staff(who, req.param("store_id"), {"picker"});
+  return who;
+}
+
+http::Response clock_in(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = picker(ctx, req, session);
+  BodyReader body(req.body);
+  const std::string zone = body.string("zone", Need::kRequired, 1, 32).value_or("");
+  body.finish();
+  const auto now = ctx.now();
+  return ctx.floors.with_floor(session, who.store_id, now, [&](Engine& e) {
+    throw_if_refused(e.clock_in(who.id, zone, now),
+                     "cannot clock in to " + zone + " (zones here: see the store's layout)");
+    const auto* p = e.picker(who.id);
+    return json_response(200, {{"staff_id", p->picker_id},
+                               {"zone", p->zone},
+                               {"clocked_in_at", core::format_rfc3339(p->clocked_in_at)},
+                               {"tasks", p->tasks}});
+  });
+}
+
+http::Response clock_out(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = picker(ctx, req, session);
+  const auto now = ctx.now();
+  return ctx.floors.with_floor(session, who.store_id, now, [&](Engine& e) {
+    const auto* p = e.picker(who.id);
+    const std::vector<std::string> released = p ? p->tasks : std::vector<std::string>{};
+    throw_if_refused(e.clock_out(who.id, now), "you are not clocked in");
+    return json_response(200, {{"staff_id", who.id}, {"released_tasks", released}});
+  });
+}
+
+http::Response next_tasks(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = picker(ctx, req, session);
+  const auto now = ctx.now();
+  return ctx.floors.with_floor(session, who.store_id, now, [&](Engine& e) {
+    std::vector<const picking::PickTask*> trip;
+    throw_if_refused(e.next_tasks(who.id, now, trip), "clock in to a zone first");
+    if (trip.empty()) return http::Response{204, "", "", {}};
+    nlohmann::json tasks = nlohmann::json::array();
+    for (const auto* t : trip) tasks.push_back(to_json(*t, now));
+    return json_response(200, {{"tasks", std::move(tasks)}});
+  });
+}
+
+// Why a task is not on this picker's floor: another store's (403), done with (409), or none.
+[[noreturn]] void task_not_here(storage::Session& session, const std::string& store_id,
+                                const std::string& task_id) {
+  const auto stored = storage::PickingRepository(session).find_task(task_id);
+  if (!stored) throw Error(ErrorKind::kNotFound, "no pick task " + task_id);
+  if (stored->store_id != store_id) {
+    throw Error(ErrorKind::kForbidden, "pick task " + task_id + " belongs to another store");
+  }
+  throw Error(ErrorKind::kTaskClosed, "pick task " + task_id + " is " +
+                                          std::string(picking::to_string(stored->task.state)));
+}
+
+http::Response get_task(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  const std::string& task_id = req.param("task_id");
+  const auto stored = storage::PickingRepository(session).find_task(task_id);
+  if (!stored) throw Error(ErrorKind::kNotFound, "no pick task " + task_id);
+  require_admin_or_staff(who, stored->store_id);
+  const auto now = ctx.now();
+  return ctx.floors.with_floor(session, stored->store_id, now, [&](Engine& e) {
+    const auto* live = e.task(task_id);
+    return json_response(200, to_json(live ? *live : stored->task, now));
+  });
+}
+
+// Runs `act` on a task the calling picker holds, then answers with the task.
+template <typename Act>
+http::Response on_task(Context& ctx, const http::Request& req, storage::Session& session,
+                       Act&& act) {
+  const Principal who = authenticate(req, ctx, session);
+  require_staff(who, who.store_id, {"picker"});  // a picker acts on their own store's floor
+  const std::string& task_id = req.param("task_id");
+  const auto now = ctx.now();
+  return ctx.floors.with_floor(session, who.store_id, now, [&](Engine& e) {
+    if (!e.task(task_id)) task_not_here(session, who.store_id, task_id);
+    act(e, who, task_id, now);
+    return json_response(200, to_json(*e.task(task_id), now));
+  });
+}
+
+// The SKU behind a scanned lot or shelf label, or the reason there is none.
+std::string sku_of_code(const Context& ctx, storage::Session& session, const std::string& code,
+                        const std::string& store_id) {
+  const auto decoded = ctx.qr.decode(code);
+  if (std::holds_alternative<catalog::NotACode>(decoded)) {
+    throw Error(ErrorKind::kInvalidCode, "this is not a freshlane code");
+  }
+  if (std::holds_alternative<catalog::ForgedCode>(decoded)) {
+    throw Error(ErrorKind::kUnknownCode, "this code is not one of ours");
+  }
+  if (const auto* shelf = std::get_if<catalog::ShelfCode>(&decoded)) {
+    if (shelf->store_id != store_id) {
+      throw Error(ErrorKind::kWrongItem, "this shelf label belongs to another store");
+    }
+    return shelf->sku;
+  }
+  const auto lot =
+      storage::CatalogRepository(session).find_lot(std::get<catalog::LotCode>(decoded).lot_id);
+  if (!lot) throw Error(ErrorKind::kUnknownCode, "no lot behind this code");
+  if (lot->store_id != store_id) {
+    throw Error(ErrorKind::kWrongItem, "this lot belongs to another store");
+  }
+  return lot->sku;
+}
+
+http::Response scan_item(Context& ctx, const http::Request& req, storage::Session& session) {
+  BodyReader body(req.body);
+  const std::string code = body.string("code", Need::kRequired, 1, 200).value_or("");
+  const int quantity =
+      static_cast<int>(body.integer("quantity", Need::kOptional, 1, 999).value_or(1));
+  body.finish();
+  return on_task(
+      ctx, req, session,
+      [&](Engine& e, const Principal& who, const std::string& task_id, core::Timestamp now) {
+        const std::string sku = sku_of_code(ctx, session, code, who.store_id);
+        throw_if_refused(
+            e.pick(who.id, task_id, sku, quantity, now),
+            "cannot pick " + std::to_string(quantity) + " × " + sku + " for task " + task_id);
+      });
+}
+
+http::Response report_short(Context& ctx, const http::Request& req, storage::Session& session) {
+  BodyReader body(req.body);
+  const std::string sku = body.string("sku", Need::kRequired, 1, core::kMaxIdLength).value_or("");
+  const int missing =
+      static_cast<int>(body.integer("quantity", Need::kRequired, 1, 999).value_or(1));
+  body.finish();
+  return on_task(
+      ctx, req, session,
+      [&](Engine& e, const Principal& who, const std::string& task_id, core::Timestamp now) {
+        throw_if_refused(e.report_short(who.id, task_id, sku, missing, now),
+                         "cannot report " + std::to_string(missing) + " × " + sku +
+                             " short for task " + task_id);
+      });
+}
+
+http::Response finish_task(Context& ctx, const http::Request& req, storage::Session& session) {
+  return on_task(
+      ctx, req, session,
+      [&](Engine& e, const Principal& who, const std::string& task_id, core::Timestamp now) {
+        throw_if_refused(e.finish(who.id, task_id, now),
+                         "task " + task_id + " cannot be finished now");
+      });
+}
+
+http::Response get_lanes(Context& ctx, const http::Request& req, storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  require_admin_or_staff(authenticate(req, ctx, session), store_id);
+  require_store(session, store_id);
+  const auto now = ctx.now();
+  return ctx.floors.with_floor(session, store_id, now,
+                               [&](Engine& e) { return json_response(200, lanes_board(e, now)); });
+}
+
+http::Response get_picking_board(Context& ctx, const http::Request& req,
+                                 storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  require_admin_or_staff(authenticate(req, ctx, session), store_id);
+  require_store(session, store_id);
+  const auto now = ctx.now();
+  return ctx.floors.with_floor(
+      session, store_id, now, [&](Engine& e) { return json_response(200, picking_board(e, now)); });
+}
+
+}  // namespace
+
+void add_picking_routes(http::Router& router, Context& ctx) {
+  auto bind = [&ctx](http::Response (*f)(Context&, const http::Request&, storage::Session&)) {
+    return with_database(ctx, [&ctx, f](const auto& req, auto& s) { return f(ctx, req, s); });
+  };
+  router.add("PUT", "/v1/stores/{store_id}/layout", bind(put_layout));
+  router.add("GET", "/v1/stores/{store_id}/layout", bind(get_layout));
+  router.add("POST", "/v1/stores/{store_id}/pickers/clock-in", bind(clock_in));
+  router.add("POST", "/v1/stores/{store_id}/pickers/clock-out", bind(clock_out));
+  router.add("POST", "/v1/stores/{store_id}/pick-tasks/next", bind(next_tasks));
+  router.add("GET", "/v1/pick-tasks/{task_id}", bind(get_task));
+  router.add("POST", "/v1/pick-tasks/{task_id}/scan", bind(scan_item));
+  router.add("POST", "/v1/pick-tasks/{task_id}/short", bind(report_short));
+  router.add("POST", "/v1/pick-tasks/{task_id}/finish", bind(finish_task));
+  router.add("GET", "/v1/stores/{store_id}/lanes", bind(get_lanes));
+  router.add("GET", "/v1/stores/{store_id}/picking", bind(get_picking_board));
+}
+
+}  // namespace freshlane::api

@@ -1,0 +1,18 @@
+#pragma once
+// Private to api/: the picking floor on the wire, and the engine's refusals as errors.
+#include <nlohmann/json.hpp>
+
+#include "freshlane/picking/engine.hpp"
+
+namespace freshlane::api {
+
+// Throws the error a refusal means to the caller (nothing for kOk).
+void throw_if_refused(picking::Refusal r, const std::string& detail);
+
+nlohmann::json to_json(const picking::PickTask& t, core::Timestamp now);
+nlohmann::json to_json(const picking::Layout& l);
+nlohmann::json lanes_board(const picking::Engine& e, core::Timestamp now);
+nlohmann::json picking_board(const picking::Engine& e, core::Timestamp now);
+nlohmann::json packing_board(const picking::Engine& e);
+
+}  // namespace freshlane::api
