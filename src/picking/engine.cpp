@@ -105,16 +105,38 @@ Refusal apply_short(PickLine& line, int missing) {
 
 bool Engine::ByDeadline::operator()(const PickTask* a, const PickTask* b) const {
   if (a->deadline != b->deadline) return a->deadline < b->deadline;
-  return a->task_id < b->task_id;
+  return a->arrival.n < b->arrival.n;
 }
 
 bool Engine::ByArrival::operator()(const PickTask* a, const PickTask* b) const {
   if (*a->arrives_at != *b->arrives_at) return *a->arrives_at < *b->arrives_at;
-  return a->task_id < b->task_id;
+  return a->arrival.n < b->arrival.n;
 }
 
-Engine::Engine(Layout layout) : layout_(std::move(layout)) {
-  for (const auto& lane : layout_.lanes) lane_state_[lane.lane_id];
+Engine::Engine(Layout layout) : layout_(std::move(layout)) { index_layout(); }
+
+void Engine::index_layout(const std::vector<int>& old_in_transit,
+                          const std::vector<std::string>& old_lane_ids) {
+  zone_bit_.clear();
+  for (size_t i = 0; i < layout_.zones.size(); ++i) zone_bit_[layout_.zones[i]] = 1ull << i;
+  in_transit_.assign(layout_.lanes.size(), 0);
+  lane_zones_.assign(layout_.lanes.size(), 0);
+  for (size_t i = 0; i < layout_.lanes.size(); ++i) {
+    for (const auto& z : layout_.lanes[i].zones) {
+      const auto bit = zone_bit_.find(z);
+      if (bit != zone_bit_.end()) lane_zones_[i] |= bit->second;
+    }
+    for (size_t j = 0; j < old_lane_ids.size(); ++j) {
+      if (old_lane_ids[j] == layout_.lanes[i].lane_id) in_transit_[i] = old_in_transit[j];
+    }
+  }
+}
+
+int Engine::lane_index(const std::string& lane_id) const {
+  for (size_t i = 0; i < layout_.lanes.size(); ++i) {
+    if (layout_.lanes[i].lane_id == lane_id) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 std::chrono::seconds Engine::estimate(const PickTask& t) const {
@@ -122,10 +144,8 @@ std::chrono::seconds Engine::estimate(const PickTask& t) const {
 }
 
 Refusal Engine::set_layout(Layout layout) {
-  for (const auto& lane : layout_.lanes) {
-    if (!layout.lane(lane.lane_id) && lane_state_[lane.lane_id].in_transit > 0) {
-      return Refusal::kLaneInUse;
-    }
+  for (size_t i = 0; i < layout_.lanes.size(); ++i) {
+    if (!layout.lane(layout_.lanes[i].lane_id) && in_transit_[i] > 0) return Refusal::kLaneInUse;
   }
   for (const auto& [id, t] : tasks_) {
     const bool live = t.state == TaskState::kOpen || t.state == TaskState::kAssigned ||
@@ -135,10 +155,11 @@ Refusal Engine::set_layout(Layout layout) {
   for (const auto& [id, p] : pickers_) {
     if (!layout.has_zone(p.zone)) return Refusal::kZoneInUse;
   }
+  std::vector<std::string> old_ids;
+  for (const auto& lane : layout_.lanes) old_ids.push_back(lane.lane_id);
+  const std::vector<int> old_in_transit = in_transit_;
   layout_ = std::move(layout);
-  std::map<std::string, LaneState> kept;
-  for (const auto& lane : layout_.lanes) kept[lane.lane_id] = lane_state_[lane.lane_id];
-  lane_state_ = std::move(kept);
+  index_layout(old_in_transit, old_ids);
   return Refusal::kOk;
 }
 
@@ -158,6 +179,7 @@ void Engine::restore_task(PickTask task) {
 }
 
 void Engine::index_task(PickTask& t) {
+  t.arrival.n = ++arrivals_;
   OrderState& os = orders_[t.order_id];
   os.tasks.push_back(&t);
   os.paid_at = t.paid_at;
@@ -171,7 +193,7 @@ void Engine::index_task(PickTask& t) {
       waiting_.insert(&t);
       break;
     case TaskState::kOnLane:
-      ++lane_state_[t.lane_id].in_transit;
+      if (const int i = lane_index(t.lane_id); i >= 0) ++in_transit_[i];
       on_lanes_.insert(&t);
       ++os.loaded;
       if (os.lane_id.empty()) os.lane_id = t.lane_id;
@@ -424,35 +446,37 @@ void Engine::finish_bag(PickTask& t, Timestamp at) {
 
 bool Engine::try_load(PickTask& t, Timestamp at) {
   OrderState& os = orders_[t.order_id];
-  const ConveyorLane* choice = nullptr;
-  auto has_room = [&](const ConveyorLane& lane) {
-    return lane.serves(t.zone) && lane_state_[lane.lane_id].in_transit < lane.capacity;
+  const auto bit = zone_bit_.find(t.zone);
+  const std::uint64_t zone = bit == zone_bit_.end() ? 0 : bit->second;
+  auto has_room = [&](int i) {
+    return (lane_zones_[i] & zone) != 0 && in_transit_[i] < layout_.lanes[i].capacity;
   };
+  int choice = -1;
   // The lane that already carries the order's bags, so they meet at one packing point.
   if (!os.lane_id.empty()) {
-    const ConveyorLane* lane = layout_.lane(os.lane_id);
-    if (lane && has_room(*lane)) choice = lane;
+    const int i = lane_index(os.lane_id);
+    if (i >= 0 && has_room(i)) choice = i;
   }
   // Else a lane free now (every lane with room frees "now"); the least loaded first.
-  if (!choice) {
-    for (const auto& lane : layout_.lanes) {
-      if (!has_room(lane)) continue;
-      if (!choice ||
-          static_cast<long>(lane_state_[lane.lane_id].in_transit) * choice->capacity <
-              static_cast<long>(lane_state_[choice->lane_id].in_transit) * lane.capacity) {
-        choice = &lane;
+  if (choice < 0) {
+    for (int i = 0; i < static_cast<int>(layout_.lanes.size()); ++i) {
+      if (!has_room(i)) continue;
+      if (choice < 0 || static_cast<long>(in_transit_[i]) * layout_.lanes[choice].capacity <
+                            static_cast<long>(in_transit_[choice]) * layout_.lanes[i].capacity) {
+        choice = i;
       }
     }
   }
-  if (!choice) return false;
+  if (choice < 0) return false;
+  const ConveyorLane& lane = layout_.lanes[choice];
   t.state = TaskState::kOnLane;
-  t.lane_id = choice->lane_id;
+  t.lane_id = lane.lane_id;
   t.loaded_at = at;
-  t.arrives_at = at + choice->transit;
-  ++lane_state_[choice->lane_id].in_transit;
+  t.arrives_at = at + lane.transit;
+  ++in_transit_[choice];
   on_lanes_.insert(&t);
   ++os.loaded;
-  if (os.lane_id.empty()) os.lane_id = choice->lane_id;
+  if (os.lane_id.empty()) os.lane_id = lane.lane_id;
   emit(EventKind::kBagLoaded, at, &t);
   events_.back().until = t.arrives_at;
   if (os.loaded == static_cast<int>(os.tasks.size())) {
@@ -463,7 +487,7 @@ bool Engine::try_load(PickTask& t, Timestamp at) {
 }
 
 void Engine::arrive(PickTask& t) {
-  if (!t.lane_id.empty()) --lane_state_[t.lane_id].in_transit;
+  if (const int i = t.lane_id.empty() ? -1 : lane_index(t.lane_id); i >= 0) --in_transit_[i];
   t.state = TaskState::kArrived;
   OrderState& os = orders_[t.order_id];
   ++os.arrived;
@@ -484,16 +508,21 @@ void Engine::load_waiting(Timestamp at) {
 }
 
 void Engine::advance(Timestamp now) {
-  for (auto it = pickers_.begin(); it != pickers_.end();) {
-    Picker& p = it->second;
-    if (p.last_seen + layout_.picker_timeout > now) {
-      ++it;
-      continue;
+  if (now !=
+      timeouts_checked_at_) {  // pickers time out in whole seconds: once per second is enough
+    timeouts_checked_at_ = now;
+    std::vector<std::string> silent;  // by id, so the hand-backs come in one order
+    for (const auto& [id, p] : pickers_) {
+      if (p.last_seen + layout_.picker_timeout <= now) silent.push_back(id);
     }
-    release(p, now);
-    emit(EventKind::kPickerTimedOut, now, nullptr, p.picker_id);
-    events_.back().zone = p.zone;
-    it = pickers_.erase(it);
+    std::sort(silent.begin(), silent.end());
+    for (const auto& id : silent) {
+      Picker& p = pickers_.at(id);
+      release(p, now);
+      emit(EventKind::kPickerTimedOut, now, nullptr, id);
+      events_.back().zone = p.zone;
+      pickers_.erase(id);
+    }
   }
   // Bags arrive in time order; each freed slot goes to the waiting bags at that very moment.
   while (!on_lanes_.empty() && *(*on_lanes_.begin())->arrives_at <= now) {
@@ -524,8 +553,14 @@ Refusal Engine::pack(const std::string& order_id, Timestamp now) {
   return Refusal::kOk;
 }
 
+void Engine::take_events(std::vector<Event>& into) {
+  into.clear();
+  into.swap(events_);
+}
+
 std::vector<Event> Engine::take_events() {
   std::vector<Event> out;
+  out.reserve(16);  // the next caller's list starts with room, not with a reallocation
   out.swap(events_);
   return out;
 }
@@ -557,6 +592,7 @@ std::vector<const PickTask*> Engine::tasks_of(const std::string& order_id) const
 std::vector<const Picker*> Engine::pickers() const {
   std::vector<const Picker*> out;
   for (const auto& [id, p] : pickers_) out.push_back(&p);
+  std::sort(out.begin(), out.end(), [](auto a, auto b) { return a->picker_id < b->picker_id; });
   return out;
 }
 
@@ -566,10 +602,9 @@ std::vector<const PickTask*> Engine::waiting_bags() const {
 
 std::vector<LaneView> Engine::lanes(Timestamp now) const {
   std::vector<LaneView> out;
-  for (const auto& lane : layout_.lanes) {
-    LaneView v{&lane, 0, now, {}};
-    const auto st = lane_state_.find(lane.lane_id);
-    v.in_transit = st == lane_state_.end() ? 0 : st->second.in_transit;
+  for (size_t i = 0; i < layout_.lanes.size(); ++i) {
+    const ConveyorLane& lane = layout_.lanes[i];
+    LaneView v{&lane, in_transit_[i], now, {}};
     for (const PickTask* t : on_lanes_) {
       if (t->lane_id == lane.lane_id) v.bags.push_back(t);
     }

@@ -13,11 +13,12 @@ const nlohmann::json kZones = {"seafood", "produce", "chilled", "frozen", "ambie
 
 // Two short lanes (1 s transit) so bags reach packing while the test waits.
 nlohmann::json fast_layout(int capacity = 4) {
-  return {{"zones", kZones},
-          {"lanes",
-           {{{"lane_id", "L1"}, {"capacity", capacity}, {"transit_seconds", 1}, {"zones", kZones}},
-            {{"lane_id", "L2"}, {"capacity", capacity}, {"transit_seconds", 1}, {"zones", kZones}}}},
-          {"pick_deadline_seconds", 600}};
+  return {
+      {"zones", kZones},
+      {"lanes",
+       {{{"lane_id", "L1"}, {"capacity", capacity}, {"transit_seconds", 1}, {"zones", kZones}},
+        {{"lane_id", "L2"}, {"capacity", capacity}, {"transit_seconds", 1}, {"zones", kZones}}}},
+      {"pick_deadline_seconds", 600}};
 }
 
 // A staff terminal or the customer's app: one token.
@@ -46,13 +47,14 @@ class PickingApi : public ApiTest {
   }
 
   // A paid pickup order; returns (order id, customer token).
-  std::pair<std::string, std::string> paid_order(const ServerProcess& srv, const std::string& store,
-                                                 const std::vector<std::pair<std::string, int>>& lines,
-                                                 const std::string& fulfillment = "pickup") {
+  std::pair<std::string, std::string> paid_order(
+      const ServerProcess& srv, const std::string& store,
+      const std::vector<std::pair<std::string, int>>& lines,
+      const std::string& fulfillment = "pickup") {
     Shop s{srv};
     const std::string customer = s.customer();
-    const auto r = s.order(customer, Shop::order_body(store, lines, fulfillment), "k-" + store +
-                                                                                    std::to_string(++n_));
+    const auto r = s.order(customer, Shop::order_body(store, lines, fulfillment),
+                           "k-" + store + std::to_string(++n_));
     EXPECT_EQ(r.status, 201) << r.body;
     const std::string id = r.json()["order_id"];
     const auto paid = s.pay(id, r.json()["total_minor"], "ev-" + id);
@@ -140,13 +142,14 @@ TEST_F(PickingApi, PaidOrderIsPickedByTwoZonesPackedAndHandedOver) {
     pqxx::connection c(database_url());
     pqxx::read_transaction tx(c);
     const auto row = tx.exec1(
-        "SELECT sum(quantity_on_hand), sum(quantity_reserved) FROM lots WHERE store_id = 'pk-flow'");
+        "SELECT sum(quantity_on_hand), sum(quantity_reserved) FROM lots WHERE store_id = "
+        "'pk-flow'");
     EXPECT_EQ(row[0].as<int>(), 65);
     EXPECT_EQ(row[1].as<int>(), 0);
   }
 
-  EXPECT_TRUE(is_problem(packer.post("/v1/orders/" + order_id + "/handover", {{"code", code}}),
-                         409, "invalid_transition"));  // not packed yet
+  EXPECT_TRUE(is_problem(packer.post("/v1/orders/" + order_id + "/handover", {{"code", code}}), 409,
+                         "invalid_transition"));  // not packed yet
   ASSERT_TRUE(wait_ready(packer, "pk-flow", order_id));
   order = customer.get("/v1/orders/" + order_id).json();
   EXPECT_EQ(order["picking"]["bags_at_packing"], 2);
@@ -155,11 +158,12 @@ TEST_F(PickingApi, PaidOrderIsPickedByTwoZonesPackedAndHandedOver) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["status"], "ready_for_pickup");
   EXPECT_TRUE(r.json()["handover_code"].is_null());  // staff never see the customer's code
-  EXPECT_TRUE(is_problem(packer.post("/v1/orders/" + order_id + "/pack"), 409, "invalid_transition"));
+  EXPECT_TRUE(
+      is_problem(packer.post("/v1/orders/" + order_id + "/pack"), 409, "invalid_transition"));
 
   const std::string wrong = code == "000000" ? "000001" : "000000";
-  EXPECT_TRUE(is_problem(packer.post("/v1/orders/" + order_id + "/handover", {{"code", wrong}}), 422,
-                         "wrong_code"));
+  EXPECT_TRUE(is_problem(packer.post("/v1/orders/" + order_id + "/handover", {{"code", wrong}}),
+                         422, "wrong_code"));
   r = packer.post("/v1/orders/" + order_id + "/handover", {{"code", code}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["status"], "collected");
@@ -195,8 +199,9 @@ TEST_F(PickingApi, AServerKilledMidwayLosesNothing) {
   ASSERT_EQ(trip.size(), 1u);  // 3 crabs + 9 crabs: the second is not small, no batching
   const std::string task_id = trip[0]["task_id"];
   const std::string deadline = trip[0]["deadline"];
-  ASSERT_EQ(picker.post("/v1/pick-tasks/" + task_id + "/scan",
-                        {{"code", shelf_code(*srv, "pk-crash", crab)}, {"quantity", 2}})
+  ASSERT_EQ(picker
+                .post("/v1/pick-tasks/" + task_id + "/scan",
+                      {{"code", shelf_code(*srv, "pk-crash", crab)}, {"quantity", 2}})
                 .status,
             200);
 
@@ -217,8 +222,9 @@ TEST_F(PickingApi, AServerKilledMidwayLosesNothing) {
     EXPECT_EQ(z["open_count"], 1);  // the other order's task, once
     EXPECT_EQ(z["held"].size(), 1u);
   }
-  ASSERT_EQ(picker.post("/v1/pick-tasks/" + task_id + "/scan",
-                        {{"code", shelf_code(*srv, "pk-crash", crab)}})
+  ASSERT_EQ(picker
+                .post("/v1/pick-tasks/" + task_id + "/scan",
+                      {{"code", shelf_code(*srv, "pk-crash", crab)}})
                 .status,
             200);
   const auto finished = picker.post("/v1/pick-tasks/" + task_id + "/finish");
@@ -237,7 +243,8 @@ TEST_F(PickingApi, AServerKilledMidwayLosesNothing) {
   EXPECT_NE(trip[0]["task_id"], task_id);
   pqxx::connection c(database_url());
   pqxx::read_transaction tx(c);
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pick_tasks WHERE store_id = 'pk-crash'")[0].as<int>(), 2);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pick_tasks WHERE store_id = 'pk-crash'")[0].as<int>(),
+            2);
 }
 
 TEST_F(PickingApi, AShortPickShrinksTheLineRefundsAndCorrectsStock) {
@@ -246,15 +253,20 @@ TEST_F(PickingApi, AShortPickShrinksTheLineRefundsAndCorrectsStock) {
   const auto [order_id, customer_token] = paid_order(server(), "pk-short", {{crab, 3}});
   const Terminal picker{server(), shop.staff("pk-short", "picker")};
   picker.post("/v1/stores/pk-short/pickers/clock-in", {{"zone", "seafood"}});
-  const std::string task_id = picker.post("/v1/stores/pk-short/pick-tasks/next").json()["tasks"][0]["task_id"];
-  ASSERT_EQ(picker.post("/v1/pick-tasks/" + task_id + "/scan",
-                        {{"code", shelf_code(server(), "pk-short", crab)}})
+  const std::string task_id =
+      picker.post("/v1/stores/pk-short/pick-tasks/next").json()["tasks"][0]["task_id"];
+  ASSERT_EQ(picker
+                .post("/v1/pick-tasks/" + task_id + "/scan",
+                      {{"code", shelf_code(server(), "pk-short", crab)}})
                 .status,
             200);
-  EXPECT_TRUE(is_problem(picker.post("/v1/pick-tasks/" + task_id + "/finish"), 409, "task_incomplete"));
-  EXPECT_TRUE(is_problem(picker.post("/v1/pick-tasks/" + task_id + "/short", {{"sku", crab}, {"quantity", 3}}),
-                         422, "exceeds_line"));
-  const auto r = picker.post("/v1/pick-tasks/" + task_id + "/short", {{"sku", crab}, {"quantity", 2}});
+  EXPECT_TRUE(
+      is_problem(picker.post("/v1/pick-tasks/" + task_id + "/finish"), 409, "task_incomplete"));
+  EXPECT_TRUE(is_problem(
+      picker.post("/v1/pick-tasks/" + task_id + "/short", {{"sku", crab}, {"quantity", 3}}), 422,
+      "exceeds_line"));
+  const auto r =
+      picker.post("/v1/pick-tasks/" + task_id + "/short", {{"sku", crab}, {"quantity", 2}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["lines"][0]["missing"], 2);
   ASSERT_EQ(picker.post("/v1/pick-tasks/" + task_id + "/finish").status, 200);
@@ -268,8 +280,9 @@ TEST_F(PickingApi, AShortPickShrinksTheLineRefundsAndCorrectsStock) {
   // 20 received: 1 sold, 2 written off as never there; nothing left reserved.
   pqxx::connection c(database_url());
   pqxx::read_transaction tx(c);
-  const auto row = tx.exec1("SELECT sum(quantity_on_hand), sum(quantity_reserved) FROM lots "
-                            "WHERE store_id = 'pk-short' AND sku = 'CRAB-pk-short'");
+  const auto row = tx.exec1(
+      "SELECT sum(quantity_on_hand), sum(quantity_reserved) FROM lots "
+      "WHERE store_id = 'pk-short' AND sku = 'CRAB-pk-short'");
   EXPECT_EQ(row[0].as<int>(), 17);
   EXPECT_EQ(row[1].as<int>(), 0);
   EXPECT_EQ(shop.available("pk-short", crab), 17);
@@ -293,7 +306,9 @@ TEST_F(PickingApi, LanesBoardShowsBagsInTransitAndTheOnesWaiting) {
     const auto trip = picker.post("/v1/stores/pk-lanes/pick-tasks/next");
     ASSERT_EQ(trip.status, 200) << trip.body;
     const std::string id = trip.json()["tasks"][0]["task_id"];
-    ASSERT_EQ(picker.post("/v1/pick-tasks/" + id + "/scan", {{"code", code}, {"quantity", 6}}).status, 200);
+    ASSERT_EQ(
+        picker.post("/v1/pick-tasks/" + id + "/scan", {{"code", code}, {"quantity", 6}}).status,
+        200);
     states.push_back(picker.post("/v1/pick-tasks/" + id + "/finish").json()["state"]);
   }
   EXPECT_EQ(states, (std::vector<std::string>{"on_lane", "on_lane", "waiting"}));
@@ -312,7 +327,8 @@ TEST_F(PickingApi, LanesBoardShowsBagsInTransitAndTheOnesWaiting) {
 
 TEST_F(PickingApi, CancellingAPaidOrderTakesItsTasksOffTheFloor) {
   open_store("pk-cancel", server());
-  const auto [order_id, customer_token] = paid_order(server(), "pk-cancel", {{"CRAB-pk-cancel", 1}});
+  const auto [order_id, customer_token] =
+      paid_order(server(), "pk-cancel", {{"CRAB-pk-cancel", 1}});
   const Terminal customer{server(), customer_token};
   const Terminal picker{server(), shop.staff("pk-cancel", "picker")};
   picker.post("/v1/stores/pk-cancel/pickers/clock-in", {{"zone", "seafood"}});
@@ -339,8 +355,9 @@ TEST_F(PickingApi, BadInputGetsClearErrors) {
   EXPECT_TRUE(is_problem(picker.post("/v1/stores/pk-bad/pick-tasks/next"), 409, "not_clocked_in"));
   EXPECT_TRUE(is_problem(picker.post("/v1/stores/pk-bad/pickers/clock-in", {{"zone", "deli"}}), 422,
                          "unknown_zone"));
-  EXPECT_TRUE(is_problem(picker.post("/v1/stores/pk-bad/pickers/clock-in", nlohmann::json::object()),
-                         400, "validation_failed"));
+  EXPECT_TRUE(
+      is_problem(picker.post("/v1/stores/pk-bad/pickers/clock-in", nlohmann::json::object()), 400,
+                 "validation_failed"));
   EXPECT_TRUE(is_problem(picker.post("/v1/stores/pk-other/pickers/clock-in", {{"zone", "seafood"}}),
                          403, "forbidden"));
   EXPECT_TRUE(is_problem(packer.post("/v1/stores/pk-bad/pickers/clock-in", {{"zone", "seafood"}}),
@@ -349,11 +366,14 @@ TEST_F(PickingApi, BadInputGetsClearErrors) {
                          403, "forbidden"));
   EXPECT_TRUE(is_problem(server().send("POST", "/v1/stores/pk-bad/pick-tasks/next", ""), 401,
                          "unauthorized"));
-  EXPECT_TRUE(is_problem(picker.post("/v1/stores/pk-bad/pickers/clock-out"), 409, "not_clocked_in"));
+  EXPECT_TRUE(
+      is_problem(picker.post("/v1/stores/pk-bad/pickers/clock-out"), 409, "not_clocked_in"));
 
   ASSERT_EQ(picker.post("/v1/stores/pk-bad/pickers/clock-in", {{"zone", "seafood"}}).status, 200);
-  ASSERT_EQ(colleague.post("/v1/stores/pk-bad/pickers/clock-in", {{"zone", "seafood"}}).status, 200);
-  const std::string task_id = picker.post("/v1/stores/pk-bad/pick-tasks/next").json()["tasks"][0]["task_id"];
+  ASSERT_EQ(colleague.post("/v1/stores/pk-bad/pickers/clock-in", {{"zone", "seafood"}}).status,
+            200);
+  const std::string task_id =
+      picker.post("/v1/stores/pk-bad/pick-tasks/next").json()["tasks"][0]["task_id"];
   EXPECT_EQ(colleague.post("/v1/stores/pk-bad/pick-tasks/next").status, 204);  // nothing left
   EXPECT_TRUE(is_problem(picker.post("/v1/stores/pk-bad/pickers/clock-in", {{"zone", "produce"}}),
                          409, "picker_busy"));
@@ -362,25 +382,29 @@ TEST_F(PickingApi, BadInputGetsClearErrors) {
   const std::string apple_code = shelf_code(server(), "pk-bad", "APPLE-pk-bad");
   const std::string scan = "/v1/pick-tasks/" + task_id + "/scan";
   EXPECT_TRUE(is_problem(picker.post(scan, {{"code", apple_code}}), 422, "wrong_item"));
-  EXPECT_TRUE(is_problem(picker.post(scan, {{"code", shelf_code(server(), "pk-other", "CRAB-pk-other")}}),
-                         422, "wrong_item"));
+  EXPECT_TRUE(
+      is_problem(picker.post(scan, {{"code", shelf_code(server(), "pk-other", "CRAB-pk-other")}}),
+                 422, "wrong_item"));
   EXPECT_TRUE(is_problem(picker.post(scan, {{"code", "hello"}}), 400, "invalid_code"));
-  EXPECT_TRUE(is_problem(picker.post(scan, {{"code", crab_code.substr(0, crab_code.size() - 1) + "x"}}),
-                         404, "unknown_code"));
+  EXPECT_TRUE(
+      is_problem(picker.post(scan, {{"code", crab_code.substr(0, crab_code.size() - 1) + "x"}}),
+                 404, "unknown_code"));
   EXPECT_TRUE(is_problem(picker.post(scan, {{"code", crab_code}, {"quantity", -1}}), 400,
                          "validation_failed"));
   EXPECT_TRUE(is_problem(picker.post(scan, {{"code", crab_code}, {"quantity", 0}}), 400,
                          "validation_failed"));
-  EXPECT_TRUE(is_problem(picker.post(scan, {{"code", crab_code}, {"quantity", 3}}), 422, "exceeds_line"));
+  EXPECT_TRUE(
+      is_problem(picker.post(scan, {{"code", crab_code}, {"quantity", 3}}), 422, "exceeds_line"));
   EXPECT_TRUE(is_problem(picker.post("/v1/pick-tasks/" + task_id + "/short",
                                      {{"sku", "CRAB-pk-bad"}, {"quantity", -2}}),
                          400, "validation_failed"));
   EXPECT_TRUE(is_problem(colleague.post(scan, {{"code", crab_code}}), 403, "not_your_task"));
   EXPECT_TRUE(is_problem(stranger.post(scan, {{"code", crab_code}}), 403, "forbidden"));
-  EXPECT_TRUE(is_problem(picker.post("/v1/pick-tasks/no-such-task/scan", {{"code", crab_code}}), 404,
-                         "not_found"));
+  EXPECT_TRUE(is_problem(picker.post("/v1/pick-tasks/no-such-task/scan", {{"code", crab_code}}),
+                         404, "not_found"));
   EXPECT_TRUE(is_problem(stranger.get("/v1/pick-tasks/" + task_id), 403, "forbidden"));
-  EXPECT_TRUE(is_problem(packer.post("/v1/orders/" + order_id + "/pack"), 409, "not_ready_to_pack"));
+  EXPECT_TRUE(
+      is_problem(packer.post("/v1/orders/" + order_id + "/pack"), 409, "not_ready_to_pack"));
 
   ASSERT_EQ(picker.post(scan, {{"code", crab_code}, {"quantity", 2}}).status, 200);
   ASSERT_EQ(picker.post("/v1/pick-tasks/" + task_id + "/finish").status, 200);
@@ -398,7 +422,8 @@ TEST_F(PickingApi, BadInputGetsClearErrors) {
   EXPECT_NE(r.body.find("lanes[1].zones[1]"), std::string::npos);
   auto no_seafood = fast_layout();
   no_seafood["zones"] = {"produce"};
-  no_seafood["lanes"] = {{{"lane_id", "L1"}, {"capacity", 4}, {"transit_seconds", 1}, {"zones", {"produce"}}}};
+  no_seafood["lanes"] = {
+      {{"lane_id", "L1"}, {"capacity", 4}, {"transit_seconds", 1}, {"zones", {"produce"}}}};
   EXPECT_TRUE(is_problem(server().admin("PUT", "/v1/stores/pk-bad/layout", no_seafood.dump()), 409,
                          "layout_in_use"));
   EXPECT_TRUE(is_problem(server().send("PUT", "/v1/stores/pk-bad/layout", fast_layout().dump(),

@@ -56,7 +56,8 @@ TEST(Metrics, LabelledGaugesHistogramsAndCounters) {
   EXPECT_NE(text.find("freshlane_paid_to_lane_seconds_bucket{le=\"600\"} 2"), std::string::npos);
   EXPECT_NE(text.find("freshlane_paid_to_lane_seconds_bucket{le=\"+Inf\"} 3"), std::string::npos);
   EXPECT_NE(text.find("freshlane_paid_to_lane_seconds_sum 1345"), std::string::npos);
-  EXPECT_NE(text.find("# TYPE freshlane_orders_packed_total counter\nfreshlane_orders_packed_total 3"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("# TYPE freshlane_orders_packed_total counter\nfreshlane_orders_packed_total 3"),
+      std::string::npos);
   EXPECT_EQ(text.find("no_such_histogram"), std::string::npos);
 }

@@ -30,7 +30,7 @@ PickTask task(const std::string& order, const std::string& zone, Timestamp deadl
   t.zone = zone;
   t.paid_at = deadline - seconds(600);
   t.deadline = deadline;
-  t.lines = {PickLine{1, sku, units, 0, 0}};
+  t.lines = {PickLine{1, sku, units, 0, 0, "", ""}};
   return t;
 }
 
@@ -51,9 +51,11 @@ void pick_and_finish(Engine& e, const std::string& picker, const PickTask& t, Ti
 }
 
 TEST(SplitOrder, OneTaskPerZoneWithTheOrdersDeadline) {
-  const auto tasks = split_order(
-      "ord_1", {{1, "CRAB", 1, "seafood"}, {2, "MILK", 2, "chilled"}, {3, "PRAWN", 3, "seafood"}},
-      t0, seconds(600));
+  const auto tasks = split_order("ord_1",
+                                 {{1, "CRAB", 1, "seafood", "", ""},
+                                  {2, "MILK", 2, "chilled", "", ""},
+                                  {3, "PRAWN", 3, "seafood", "", ""}},
+                                 t0, seconds(600));
   ASSERT_EQ(tasks.size(), 2u);
   EXPECT_EQ(tasks[0].task_id, "ord_1-chilled");
   EXPECT_EQ(tasks[1].task_id, "ord_1-seafood");
@@ -285,7 +287,7 @@ TEST(PickingEngine, APickerWhoVanishesTimesOutAndTheTaskGoesBack) {
 }
 
 TEST(PickingEngine, ShortPickArithmetic) {
-  PickLine line{1, "CRAB", 5, 2, 0};
+  PickLine line{1, "CRAB", 5, 2, 0, "", ""};
   EXPECT_EQ(apply_short(line, 4), Refusal::kTooMany);  // only 3 are left to find
   EXPECT_EQ(apply_short(line, 0), Refusal::kTooMany);
   EXPECT_EQ(apply_short(line, -1), Refusal::kTooMany);
@@ -296,7 +298,7 @@ TEST(PickingEngine, ShortPickArithmetic) {
 
   Engine e(small_layout());
   PickTask t = task("o1", "seafood", t0 + seconds(600), 4, "CRAB");
-  t.lines.push_back(PickLine{2, "PRAWN", 2, 0, 0});
+  t.lines.push_back(PickLine{2, "PRAWN", 2, 0, 0, "", ""});
   e.add_tasks({t});
   e.clock_in("p", "seafood", t0);
   std::vector<const PickTask*> trip;

@@ -60,6 +60,12 @@ struct PickTask {
   std::string picker_id;  // while assigned
   std::optional<Timestamp> assigned_at, finished_at, loaded_at, arrives_at;
   std::string lane_id;  // once loaded
+  // The engine's own arrival number, breaking deadline ties first-come first-served. Not part
+  // of what a task is: equal tasks may carry different numbers.
+  struct Arrival {
+    std::uint64_t n = 0;
+    bool operator==(const Arrival&) const { return true; }
+  } arrival;
 
   int units() const;
   bool complete() const;  // nothing left to pick or report
@@ -204,6 +210,8 @@ class Engine {
   void release_orphans(Timestamp now);
 
   std::vector<Event> take_events();
+  // The same into a caller's buffer; the two buffers swap, so a steady caller never allocates.
+  void take_events(std::vector<Event>& into);
 
   // Reading.
   const PickTask* task(const std::string& task_id) const;
@@ -221,10 +229,10 @@ class Engine {
   std::chrono::seconds estimate(const PickTask& t) const;
 
  private:
-  struct ByDeadline {  // (deadline, task_id): earliest deadline first, ties by id
+  struct ByDeadline {  // earliest deadline first, ties first-come first-served
     bool operator()(const PickTask* a, const PickTask* b) const;
   };
-  struct ByArrival {  // (arrives_at, task_id)
+  struct ByArrival {  // at packing first, ties first-come first-served
     bool operator()(const PickTask* a, const PickTask* b) const;
   };
   struct OrderState {
@@ -234,9 +242,6 @@ class Engine {
     int loaded = 0;  // bags on a lane or arrived
     int arrived = 0;
     bool started = false;
-  };
-  struct LaneState {
-    int in_transit = 0;
   };
 
   PickTask* find(const std::string& task_id);
@@ -254,11 +259,20 @@ class Engine {
   Layout layout_;
   std::unordered_map<std::string, PickTask> tasks_;
   std::unordered_map<std::string, OrderState> orders_;
-  std::map<std::string, Picker> pickers_;
+  std::unordered_map<std::string, Picker> pickers_;
   std::map<std::string, std::set<PickTask*, ByDeadline>> open_;  // by zone
   std::set<PickTask*, ByDeadline> waiting_;
   std::set<PickTask*, ByArrival> on_lanes_;
-  std::map<std::string, LaneState> lane_state_;
+  std::uint64_t arrivals_ = 0;
+  Timestamp timeouts_checked_at_{};
+  // Per lane of layout_.lanes (same index): bags in transit, and the zones it serves as bits of
+  // zone_bit_ (so a lane choice compares no strings).
+  std::vector<int> in_transit_;
+  std::vector<std::uint64_t> lane_zones_;
+  std::map<std::string, std::uint64_t> zone_bit_;
+  void index_layout(const std::vector<int>& in_transit_by_old_index = {},
+                    const std::vector<std::string>& old_lane_ids = {});
+  int lane_index(const std::string& lane_id) const;  // -1 when unknown
   std::vector<Event> events_;
 };
 
