@@ -410,7 +410,9 @@ TEST_F(PickingApi, BadInputGetsClearErrors) {
   ASSERT_EQ(picker.post("/v1/pick-tasks/" + task_id + "/finish").status, 200);
   EXPECT_TRUE(is_problem(picker.post("/v1/pick-tasks/" + task_id + "/finish"), 409, "task_closed"));
   EXPECT_TRUE(is_problem(picker.post(scan, {{"code", crab_code}}), 409, "task_closed"));
-  EXPECT_EQ(packer.get("/v1/pick-tasks/" + task_id).json()["state"], "on_lane");
+  const auto seen = packer.get("/v1/pick-tasks/" + task_id).json();
+  EXPECT_TRUE(seen["state"] == "on_lane" || seen["state"] == "arrived") << seen;  // 1 s lanes
+  EXPECT_FALSE(seen["bag"]["lane_id"].is_null());
 
   // Layouts: checked field by field; a zone still holding listings cannot go.
   auto bad = fast_layout();
