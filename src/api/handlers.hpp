@@ -24,6 +24,9 @@ void run_in_database(Context& ctx, http::Request&& req, http::Responder done, Db
 // Handlers for routes that need the database, and for those that do not (answered on the I/O
 // thread).
 http::Handler with_database(Context& ctx, DbFunction f);
+// The same for a plain function of (context, request, session).
+using ContextFunction = http::Response (*)(Context&, const http::Request&, storage::Session&);
+http::Handler with_database(Context& ctx, ContextFunction f);
 http::Handler without_database(PlainFunction f);
 
 // Each resource file adds its routes.

@@ -82,12 +82,9 @@ http::Response hand_over(Context& ctx, const http::Request& req, storage::Sessio
 }  // namespace
 
 void add_packing_routes(http::Router& router, Context& ctx) {
-  auto bind = [&ctx](http::Response (*f)(Context&, const http::Request&, storage::Session&)) {
-    return with_database(ctx, [&ctx, f](const auto& req, auto& s) { return f(ctx, req, s); });
-  };
-  router.add("GET", "/v1/stores/{store_id}/packing", bind(get_packing));
-  router.add("POST", "/v1/orders/{order_id}/pack", bind(pack));
-  router.add("POST", "/v1/orders/{order_id}/handover", bind(hand_over));
+  router.add("GET", "/v1/stores/{store_id}/packing", with_database(ctx, get_packing));
+  router.add("POST", "/v1/orders/{order_id}/pack", with_database(ctx, pack));
+  router.add("POST", "/v1/orders/{order_id}/handover", with_database(ctx, hand_over));
 }
 
 }  // namespace freshlane::api

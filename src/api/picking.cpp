@@ -262,20 +262,17 @@ http::Response get_picking_board(Context& ctx, const http::Request& req,
 }  // namespace
 
 void add_picking_routes(http::Router& router, Context& ctx) {
-  auto bind = [&ctx](http::Response (*f)(Context&, const http::Request&, storage::Session&)) {
-    return with_database(ctx, [&ctx, f](const auto& req, auto& s) { return f(ctx, req, s); });
-  };
-  router.add("PUT", "/v1/stores/{store_id}/layout", bind(put_layout));
-  router.add("GET", "/v1/stores/{store_id}/layout", bind(get_layout));
-  router.add("POST", "/v1/stores/{store_id}/pickers/clock-in", bind(clock_in));
-  router.add("POST", "/v1/stores/{store_id}/pickers/clock-out", bind(clock_out));
-  router.add("POST", "/v1/stores/{store_id}/pick-tasks/next", bind(next_tasks));
-  router.add("GET", "/v1/pick-tasks/{task_id}", bind(get_task));
-  router.add("POST", "/v1/pick-tasks/{task_id}/scan", bind(scan_item));
-  router.add("POST", "/v1/pick-tasks/{task_id}/short", bind(report_short));
-  router.add("POST", "/v1/pick-tasks/{task_id}/finish", bind(finish_task));
-  router.add("GET", "/v1/stores/{store_id}/lanes", bind(get_lanes));
-  router.add("GET", "/v1/stores/{store_id}/picking", bind(get_picking_board));
+  router.add("PUT", "/v1/stores/{store_id}/layout", with_database(ctx, put_layout));
+  router.add("GET", "/v1/stores/{store_id}/layout", with_database(ctx, get_layout));
+  router.add("POST", "/v1/stores/{store_id}/pickers/clock-in", with_database(ctx, clock_in));
+  router.add("POST", "/v1/stores/{store_id}/pickers/clock-out", with_database(ctx, clock_out));
+  router.add("POST", "/v1/stores/{store_id}/pick-tasks/next", with_database(ctx, next_tasks));
+  router.add("GET", "/v1/pick-tasks/{task_id}", with_database(ctx, get_task));
+  router.add("POST", "/v1/pick-tasks/{task_id}/scan", with_database(ctx, scan_item));
+  router.add("POST", "/v1/pick-tasks/{task_id}/short", with_database(ctx, report_short));
+  router.add("POST", "/v1/pick-tasks/{task_id}/finish", with_database(ctx, finish_task));
+  router.add("GET", "/v1/stores/{store_id}/lanes", with_database(ctx, get_lanes));
+  router.add("GET", "/v1/stores/{store_id}/picking", with_database(ctx, get_picking_board));
 }
 
 }  // namespace freshlane::api

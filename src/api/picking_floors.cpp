@@ -14,36 +14,32 @@ PickingFloors::PickingFloors(http::Metrics& metrics) : metrics_(metrics) {
                          {60, 120, 180, 240, 300, 420, 600, 900, 1200, 1800});
   metrics_.add_counter(kOrdersPacked, "Orders packed.");
   metrics_.add_counter(kBagsLoaded, "Bags hung on a conveyor lane.");
+  // One sample per store (or per store and lane) from the snapshots the clock takes.
+  auto per_store = [this](auto value) {
+    return [this, value] {
+      std::lock_guard lock(stats_mu_);
+      std::vector<http::Metrics::Sample> out;
+      for (const auto& [store, snap] : stats_) value(store, snap, out);
+      return out;
+    };
+  };
   metrics_.add_gauge_family("freshlane_picking_tasks_open",
-                            "Pick tasks whose bag is not yet on a lane, by store.", [this] {
-                              std::lock_guard lock(stats_mu_);
-                              std::vector<http::Metrics::Sample> out;
-                              for (const auto& [store, s] : stats_) {
-                                out.push_back({{{"store", store}}, double(s.open)});
-                              }
-                              return out;
-                            });
+                            "Pick tasks whose bag is not yet on a lane, by store.",
+                            per_store([](const std::string& store, const Snapshot& s, auto& out) {
+                              out.push_back({{{"store", store}}, double(s.open)});
+                            }));
   metrics_.add_gauge_family("freshlane_picking_tasks_overdue",
-                            "Pick tasks past their deadline with the bag not yet on a lane.",
-                            [this] {
-                              std::lock_guard lock(stats_mu_);
-                              std::vector<http::Metrics::Sample> out;
-                              for (const auto& [store, s] : stats_) {
-                                out.push_back({{{"store", store}}, double(s.overdue)});
-                              }
-                              return out;
-                            });
+                            "Pick tasks past their deadline, bag not yet on a lane.",
+                            per_store([](const std::string& store, const Snapshot& s, auto& out) {
+                              out.push_back({{{"store", store}}, double(s.overdue)});
+                            }));
   metrics_.add_gauge_family("freshlane_conveyor_lane_occupancy",
-                            "Bags in transit on a lane divided by its capacity.", [this] {
-                              std::lock_guard lock(stats_mu_);
-                              std::vector<http::Metrics::Sample> out;
-                              for (const auto& [store, s] : stats_) {
-                                for (const auto& [lane, value] : s.lane_occupancy) {
-                                  out.push_back({{{"store", store}, {"lane", lane}}, value});
-                                }
+                            "Bags in transit on a lane divided by its capacity.",
+                            per_store([](const std::string& store, const Snapshot& s, auto& out) {
+                              for (const auto& [lane, value] : s.lane_occupancy) {
+                                out.push_back({{{"store", store}, {"lane", lane}}, value});
                               }
-                              return out;
-                            });
+                            }));
 }
 
 PickingFloors::Floor& PickingFloors::floor(const std::string& store_id) {

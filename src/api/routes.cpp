@@ -47,6 +47,11 @@ http::Handler with_database(Context& ctx, DbFunction f) {
   };
 }
 
+http::Handler with_database(Context& ctx, ContextFunction f) {
+  return with_database(
+      ctx, [&ctx, f](const http::Request& req, storage::Session& s) { return f(ctx, req, s); });
+}
+
 http::Handler without_database(PlainFunction f) {
   return [f = std::move(f)](http::Request&& req, http::Responder done) {
     try {

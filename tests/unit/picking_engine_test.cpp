@@ -50,6 +50,19 @@ void pick_and_finish(Engine& e, const std::string& picker, const PickTask& t, Ti
   ASSERT_EQ(e.finish(picker, t.task_id, now), Refusal::kOk);
 }
 
+// Order o1 with a seafood and a produce bag, picker "s" in seafood and "p" in produce, and
+// the seafood bag already finished at t0.
+Engine seafood_bag_finished(const Layout& layout) {
+  Engine e(layout);
+  e.add_tasks({task("o1", "seafood", t0 + seconds(600)), task("o1", "produce", t0 + seconds(600))});
+  e.clock_in("s", "seafood", t0);
+  e.clock_in("p", "produce", t0);
+  std::vector<const PickTask*> trip;
+  e.next_tasks("s", t0, trip);
+  pick_and_finish(e, "s", *trip[0], t0);
+  return e;
+}
+
 TEST(SplitOrder, OneTaskPerZoneWithTheOrdersDeadline) {
   const auto tasks = split_order("ord_1",
                                  {{1, "CRAB", 1, "seafood", "", ""},
@@ -173,13 +186,8 @@ TEST(PickingEngine, AnOrdersBagsGoToOneLaneWhenItHasRoom) {
 TEST(PickingEngine, TheOrdersLaneFullSendsTheBagToTheLaneFreeFirst) {
   Layout l = small_layout();
   l.lanes[0].capacity = 1;
-  Engine e(l);
-  e.add_tasks({task("o1", "seafood", t0 + seconds(600)), task("o1", "produce", t0 + seconds(600))});
-  e.clock_in("s", "seafood", t0);
-  e.clock_in("p", "produce", t0);
+  Engine e = seafood_bag_finished(l);
   std::vector<const PickTask*> trip;
-  e.next_tasks("s", t0, trip);
-  pick_and_finish(e, "s", *trip[0], t0);
   EXPECT_EQ(e.task("o1-seafood")->lane_id, "A");  // A and B both empty: layout order
   e.next_tasks("p", t0, trip);
   pick_and_finish(e, "p", *trip[0], t0);
@@ -226,13 +234,8 @@ TEST(PickingEngine, LanesNeverExceedCapacityAndWaitingBagsGoOutInDeadlineOrder) 
 }
 
 TEST(PickingEngine, OrderIsReadyToPackWhenAllBagsArrived) {
-  Engine e(small_layout());
-  e.add_tasks({task("o1", "seafood", t0 + seconds(600)), task("o1", "produce", t0 + seconds(600))});
-  e.clock_in("s", "seafood", t0);
-  e.clock_in("p", "produce", t0);
+  Engine e = seafood_bag_finished(small_layout());
   std::vector<const PickTask*> trip;
-  e.next_tasks("s", t0, trip);
-  pick_and_finish(e, "s", *trip[0], t0);
   e.advance(t0 + seconds(100));
   EXPECT_EQ(e.pack("o1", t0 + seconds(100)), Refusal::kNotReadyToPack);
   e.next_tasks("p", t0 + seconds(100), trip);

@@ -169,6 +169,11 @@ Refusal apply_short(PickLine& line, int missing);
 class Engine {
  public:
   explicit Engine(Layout layout = default_layout());
+  // Its indexes point into its own task table: moving keeps them valid, copying would not.
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  Engine(Engine&&) = default;
+  Engine& operator=(Engine&&) = default;
 
   const Layout& layout() const { return layout_; }
   // Refuses (changing nothing) to drop a lane carrying bags or a zone with tasks or pickers.
