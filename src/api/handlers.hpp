@@ -29,6 +29,10 @@ using ContextFunction = http::Response (*)(Context&, const http::Request&, stora
 http::Handler with_database(Context& ctx, ContextFunction f);
 http::Handler without_database(PlainFunction f);
 
+// Throws invalid_code (not a code) or unknown_code (forged) unless `code` is a lot or shelf
+// label we signed (api/scan.cpp).
+void require_our_code(const catalog::DecodedCode& code);
+
 // Each resource file adds its routes.
 void add_store_routes(http::Router& router, Context& ctx);
 void add_catalog_routes(http::Router& router, Context& ctx);

@@ -179,12 +179,7 @@ http::Response on_task(Context& ctx, const http::Request& req, storage::Session&
 std::string sku_of_code(const Context& ctx, storage::Session& session, const std::string& code,
                         const std::string& store_id) {
   const auto decoded = ctx.qr.decode(code);
-  if (std::holds_alternative<catalog::NotACode>(decoded)) {
-    throw Error(ErrorKind::kInvalidCode, "this is not a freshlane code");
-  }
-  if (std::holds_alternative<catalog::ForgedCode>(decoded)) {
-    throw Error(ErrorKind::kUnknownCode, "this code is not one of ours");
-  }
+  require_our_code(decoded);
   if (const auto* shelf = std::get_if<catalog::ShelfCode>(&decoded)) {
     if (shelf->store_id != store_id) {
       throw Error(ErrorKind::kWrongItem, "this shelf label belongs to another store");

@@ -49,14 +49,22 @@ http::Response scan(const Context& ctx, const catalog::DecodedCode& code,
 
 }  // namespace
 
+void require_our_code(const catalog::DecodedCode& code) {
+  if (std::holds_alternative<catalog::NotACode>(code)) {
+    throw Error(ErrorKind::kInvalidCode, "this is not a freshlane QR code");
+  }
+  if (std::holds_alternative<catalog::ForgedCode>(code)) {
+    throw Error(ErrorKind::kUnknownCode, "this code was not issued by freshlane");
+  }
+}
+
 void add_scan_routes(http::Router& router, Context& ctx) {
   router.add("GET", "/v1/scan/{code}", [&ctx](http::Request&& req, http::Responder done) {
     const catalog::DecodedCode code = ctx.qr.decode(req.param("code"));
-    if (std::holds_alternative<catalog::NotACode>(code)) {
-      return done(http::problem(ErrorKind::kInvalidCode, "this is not a freshlane QR code"));
-    }
-    if (std::holds_alternative<catalog::ForgedCode>(code)) {
-      return done(http::problem(ErrorKind::kUnknownCode, "this code was not issued by freshlane"));
+    try {
+      require_our_code(code);  // on the I/O thread: a forged code never costs a database trip
+    } catch (const Error& e) {
+      return done(http::problem(e));
     }
     run_in_database(ctx, std::move(req), std::move(done),
                     [&ctx, code](const http::Request&, storage::Session& session) {

@@ -8,10 +8,6 @@
 
 namespace freshlane::picking {
 
-bool ConveyorLane::serves(const std::string& zone) const {
-  return std::find(zones.begin(), zones.end(), zone) != zones.end();
-}
-
 bool Layout::has_zone(const std::string& zone) const {
   return std::find(zones.begin(), zones.end(), zone) != zones.end();
 }

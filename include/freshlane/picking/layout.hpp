@@ -14,7 +14,6 @@ struct ConveyorLane {
   int capacity = 12;                 // bags in transit at once
   std::chrono::seconds transit{90};  // loading point → packing
   std::vector<std::string> zones;    // zones whose loading points feed this lane
-  bool serves(const std::string& zone) const;
   bool operator==(const ConveyorLane&) const = default;
 };
 
