@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <iostream>
 
+#include "freshlane/api/picking_floors.hpp"
 #include "freshlane/api/routes.hpp"
 #include "freshlane/app/config.hpp"
 #include "freshlane/app/demo_seed.hpp"
 #include "freshlane/app/periodic.hpp"
-#include "freshlane/api/picking_floors.hpp"
 #include "freshlane/core/error.hpp"
 #include "freshlane/http/server.hpp"
 #include "freshlane/storage/migrations.hpp"

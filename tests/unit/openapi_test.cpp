@@ -40,7 +40,11 @@ std::vector<std::pair<std::string, std::string>> served_routes() {
   storage::Pool pool({"postgresql://unused@127.0.0.1:1/unused", 0});
   http::Metrics metrics;
   api::PickingFloors floors(metrics);
-  api::Context ctx{pool, metrics, floors, catalog::QrCodec("0123456789abcdef"), "0123456789abcdef",
+  api::Context ctx{pool,
+                   metrics,
+                   floors,
+                   catalog::QrCodec("0123456789abcdef"),
+                   "0123456789abcdef",
                    "0123456789abcdef"};
   http::Router router;
   api::register_routes(router, ctx);

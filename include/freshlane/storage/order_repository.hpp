@@ -89,8 +89,8 @@ class OrderRepository {
   PaymentOutcome apply_payment(const PaymentEvent& event, core::Timestamp now);
   // The customer's code, checked in constant time, moves the order to `to` (collected at the
   // pickup counter; delivered at the door).
-  HandoverOutcome hand_over(const std::string& order_id, const std::string& code,
-                            orders::Status to, core::Timestamp now);
+  HandoverOutcome hand_over(const std::string& order_id, const std::string& code, orders::Status to,
+                            core::Timestamp now);
 
  private:
   Session& session_;
