@@ -84,9 +84,6 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
                {"bags_at_packing", o.picking->arrived},
                {"deadline", core::format_rfc3339(o.picking->deadline)}};
   }
-  auto time_or_null = [](const std::optional<core::Timestamp>& t) {
-    return t ? nlohmann::json(core::format_rfc3339(*t)) : nlohmann::json();
-  };
   nlohmann::json handover_code = nullptr;
   if (for_its_customer && o.fulfillment != orders::Fulfillment::kInStore &&
       !o.handover_code.empty()) {
@@ -101,8 +98,7 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
           {"total_minor", o.total_minor()},
           {"currency", o.currency},
           {"created_at", core::format_rfc3339(o.created_at)},
-          {"promised_at",
-           o.promised_at ? nlohmann::json(core::format_rfc3339(*o.promised_at)) : nlohmann::json()},
+          {"promised_at", time_or_null(o.promised_at)},
           {"payment",
            {{"status", orders::to_string(o.payment_status)},
             {"amount_minor", o.charged_minor},
@@ -113,6 +109,10 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
           {"packed_at", time_or_null(o.packed_at)},
           {"handover_code", std::move(handover_code)},
           {"delivery", std::move(delivery)}};
+}
+
+nlohmann::json time_or_null(const std::optional<core::Timestamp>& t) {
+  return t ? nlohmann::json(core::format_rfc3339(*t)) : nlohmann::json();
 }
 
 http::Response json_response(int status, const nlohmann::json& body) {

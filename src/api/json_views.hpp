@@ -21,4 +21,7 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer);
 
 http::Response json_response(int status, const nlohmann::json& body);
 
+// RFC 3339, or null when there is no time.
+nlohmann::json time_or_null(const std::optional<core::Timestamp>& t);
+
 }  // namespace freshlane::api

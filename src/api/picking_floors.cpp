@@ -75,12 +75,9 @@ void PickingFloors::record(storage::Session& s, const std::string& store_id,
 void PickingFloors::snapshot(const std::string& store_id, const picking::Engine& engine,
                              core::Timestamp now) {
   Snapshot snap;
-  snap.overdue = engine.overdue_tasks(now);
-  for (const auto& zone : engine.layout().zones) {
-    snap.open += static_cast<int>(engine.open_tasks(zone).size());
-  }
-  for (const auto* p : engine.pickers()) snap.open += static_cast<int>(p->tasks.size());
-  snap.open += static_cast<int>(engine.waiting_bags().size());
+  const auto backlog = engine.backlog(now);
+  snap.open = backlog.before_lane;
+  snap.overdue = backlog.overdue;
   for (const auto& lane : engine.lanes(now)) {
     snap.lane_occupancy.emplace_back(lane.lane->lane_id,
                                      double(lane.in_transit) / double(lane.lane->capacity));

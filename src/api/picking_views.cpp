@@ -1,6 +1,7 @@
 #include "picking_views.hpp"
 
 #include "freshlane/core/error.hpp"
+#include "json_views.hpp"
 
 namespace freshlane::api {
 
@@ -43,15 +44,8 @@ void throw_if_refused(Refusal r, const std::string& detail) {
 }
 
 namespace {
-nlohmann::json time_or_null(const std::optional<core::Timestamp>& t) {
-  return t ? nlohmann::json(core::format_rfc3339(*t)) : nlohmann::json();
-}
 nlohmann::json text_or_null(const std::string& s) {
   return s.empty() ? nlohmann::json() : nlohmann::json(s);
-}
-bool before_lane(const picking::PickTask& t) {
-  return t.state == picking::TaskState::kOpen || t.state == picking::TaskState::kAssigned ||
-         t.state == picking::TaskState::kWaiting;
 }
 }  // namespace
 
@@ -79,7 +73,7 @@ nlohmann::json to_json(const picking::PickTask& t, core::Timestamp now) {
           {"state", picking::to_string(t.state)},
           {"paid_at", core::format_rfc3339(t.paid_at)},
           {"deadline", core::format_rfc3339(t.deadline)},
-          {"overdue", before_lane(t) && t.deadline < now},
+          {"overdue", t.before_lane() && t.deadline < now},
           {"picker_id", text_or_null(t.picker_id)},
           {"assigned_at", time_or_null(t.assigned_at)},
           {"lines", std::move(lines)},
@@ -177,7 +171,7 @@ nlohmann::json picking_board(const picking::Engine& e, core::Timestamp now) {
                      {"held", std::move(held)}});
   }
   return {{"at", core::format_rfc3339(now)},
-          {"overdue", e.overdue_tasks(now)},
+          {"overdue", e.backlog(now).overdue},
           {"waiting_bags", e.waiting_bags().size()},
           {"zones", std::move(zones)}};
 }

@@ -74,6 +74,10 @@ int PickTask::units() const {
   return n;
 }
 
+bool PickTask::before_lane() const {
+  return state == TaskState::kOpen || state == TaskState::kAssigned || state == TaskState::kWaiting;
+}
+
 bool PickTask::complete() const {
   return std::all_of(lines.begin(), lines.end(), [](const auto& l) { return l.remaining() == 0; });
 }
@@ -148,9 +152,7 @@ Refusal Engine::set_layout(Layout layout) {
     if (!layout.lane(layout_.lanes[i].lane_id) && in_transit_[i] > 0) return Refusal::kLaneInUse;
   }
   for (const auto& [id, t] : tasks_) {
-    const bool live = t.state == TaskState::kOpen || t.state == TaskState::kAssigned ||
-                      t.state == TaskState::kWaiting;
-    if (live && !layout.has_zone(t.zone)) return Refusal::kZoneInUse;
+    if (t.before_lane() && !layout.has_zone(t.zone)) return Refusal::kZoneInUse;
   }
   for (const auto& [id, p] : pickers_) {
     if (!layout.has_zone(p.zone)) return Refusal::kZoneInUse;
@@ -223,14 +225,18 @@ void Engine::release_orphans(Timestamp now) {
         std::find(p->second.tasks.begin(), p->second.tasks.end(), id) != p->second.tasks.end()) {
       continue;
     }
-    const std::string picker_id = t.picker_id;
-    t.state = TaskState::kOpen;
-    t.picker_id.clear();
-    t.assigned_at.reset();
-    for (auto& l : t.lines) l.picked = 0;
-    open_[t.zone].insert(&t);
-    emit(EventKind::kTaskReleased, now, &t, picker_id);
+    reopen(t, now, std::string(t.picker_id));
   }
+}
+
+// Back to the zone's queue with its deadline; the next picker starts the bag afresh.
+void Engine::reopen(PickTask& t, Timestamp now, const std::string& picker_id) {
+  t.state = TaskState::kOpen;
+  t.picker_id.clear();
+  t.assigned_at.reset();
+  for (auto& l : t.lines) l.picked = 0;
+  open_[t.zone].insert(&t);
+  emit(EventKind::kTaskReleased, now, &t, picker_id);
 }
 
 Refusal Engine::cancel_order(const std::string& order_id, Timestamp now) {
@@ -280,13 +286,7 @@ Refusal Engine::clock_out(const std::string& picker_id, Timestamp now) {
 void Engine::release(Picker& p, Timestamp now) {
   for (const auto& id : p.tasks) {
     PickTask* t = find(id);
-    if (!t || t->state != TaskState::kAssigned) continue;
-    t->state = TaskState::kOpen;
-    t->picker_id.clear();
-    t->assigned_at.reset();
-    for (auto& l : t->lines) l.picked = 0;  // the next picker starts the bag afresh
-    open_[t->zone].insert(t);
-    emit(EventKind::kTaskReleased, now, t, p.picker_id);
+    if (t && t->state == TaskState::kAssigned) reopen(*t, now, p.picker_id);
   }
   p.tasks.clear();
 }
@@ -429,12 +429,7 @@ void Engine::finish_bag(PickTask& t, Timestamp at) {
   if (picked == 0) {  // everything was short: there is no bag to carry
     t.loaded_at = at;
     t.arrives_at = at;
-    OrderState& os = orders_[t.order_id];
-    ++os.loaded;
-    if (os.loaded == static_cast<int>(os.tasks.size())) {
-      emit(EventKind::kOrderOnConveyor, at, &t);
-      events_.back().quantity = static_cast<int>((at - os.paid_at).count());
-    }
+    count_loaded(t, at);
     arrive(t);
     return;
   }
@@ -475,15 +470,20 @@ bool Engine::try_load(PickTask& t, Timestamp at) {
   t.arrives_at = at + lane.transit;
   ++in_transit_[choice];
   on_lanes_.insert(&t);
-  ++os.loaded;
   if (os.lane_id.empty()) os.lane_id = lane.lane_id;
   emit(EventKind::kBagLoaded, at, &t);
   events_.back().until = t.arrives_at;
-  if (os.loaded == static_cast<int>(os.tasks.size())) {
+  count_loaded(t, at);
+  return true;
+}
+
+// One more of the order's bags is on its way to packing; the last one is the order's moment.
+void Engine::count_loaded(PickTask& t, Timestamp at) {
+  OrderState& os = orders_[t.order_id];
+  if (++os.loaded == static_cast<int>(os.tasks.size())) {
     emit(EventKind::kOrderOnConveyor, at, &t);
     events_.back().quantity = static_cast<int>((at - os.paid_at).count());
   }
-  return true;
 }
 
 void Engine::arrive(PickTask& t) {
@@ -637,14 +637,14 @@ std::vector<PackingEntry> Engine::packing_queue() const {
   return out;
 }
 
-int Engine::overdue_tasks(Timestamp now) const {
-  int n = 0;
+Engine::Backlog Engine::backlog(Timestamp now) const {
+  Backlog b;
   for (const auto& [id, t] : tasks_) {
-    const bool before_lane = t.state == TaskState::kOpen || t.state == TaskState::kAssigned ||
-                             t.state == TaskState::kWaiting;
-    if (before_lane && t.deadline < now) ++n;
+    if (!t.before_lane()) continue;
+    ++b.before_lane;
+    if (t.deadline < now) ++b.overdue;
   }
-  return n;
+  return b;
 }
 
 }  // namespace freshlane::picking

@@ -127,11 +127,6 @@ const Query kSetHandedOver{"order_set_handed_over", R"sql(
 const Query kSetPaymentFailed{"order_set_payment_failed", R"sql(
   UPDATE orders SET payment_status = 'failed', updated_at = now() WHERE order_id = $1)sql"};
 
-std::optional<core::Timestamp> optional_time(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return from_epoch(f);
-}
-
 Order read_order(const pqxx::row& r) {
   Order o;
   o.order_id = r[0].as<std::string>();

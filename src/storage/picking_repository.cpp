@@ -179,11 +179,6 @@ std::vector<std::string> split_words(const std::string& joined) {
   return out;
 }
 
-std::optional<core::Timestamp> optional_time(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return from_epoch(f);
-}
-
 std::optional<Layout> read_layout(Session& session, pqxx::transaction_base& tx,
                                   const std::string& store_id) {
   const auto r = exec(session, tx, kLayout, store_id);
@@ -235,12 +230,18 @@ void read_lines(Session& session, pqxx::transaction_base& tx, std::vector<PickTa
   }
 }
 
-std::vector<PickTask> read_tasks(Session& session, pqxx::transaction_base& tx, const Query& q,
-                                 const std::string& key) {
+// Tasks from a query over FRESHLANE_TASK_COLUMNS, with their lines and stores.
+std::vector<StoredTask> read_tasks(Session& session, pqxx::transaction_base& tx, const Query& q,
+                                   const std::string& key) {
+  const auto rows = exec(session, tx, q, key);
   std::vector<PickTask> tasks;
-  for (const auto& row : exec(session, tx, q, key)) tasks.push_back(read_task(row));
+  for (const auto& row : rows) tasks.push_back(read_task(row));
   read_lines(session, tx, tasks);
-  return tasks;
+  std::vector<StoredTask> out;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    out.push_back({rows[i][12].as<std::string>(), std::move(tasks[i])});
+  }
+  return out;
 }
 
 // The missing units of a short pick come off the line's lots, latest-expiring first (the
@@ -388,7 +389,9 @@ FloorRecords PickingRepository::load_floor(const std::string& store_id, core::Ti
   pqxx::read_transaction tx(session_.connection());
   FloorRecords out;
   out.layout = read_layout(session_, tx, store_id);
-  out.tasks = read_tasks(session_, tx, kLiveTasksOfStore, store_id);
+  for (auto& st : read_tasks(session_, tx, kLiveTasksOfStore, store_id)) {
+    out.tasks.push_back(std::move(st.task));
+  }
   std::map<std::string, std::vector<const PickTask*>> held;
   for (const auto& t : out.tasks) {
     if (t.state == picking::TaskState::kAssigned) held[t.picker_id].push_back(&t);
@@ -411,24 +414,14 @@ FloorRecords PickingRepository::load_floor(const std::string& store_id, core::Ti
 
 std::vector<StoredTask> PickingRepository::live_tasks_of(const std::string& order_id) {
   pqxx::read_transaction tx(session_.connection());
-  const auto r = exec(session_, tx, kLiveTasksOfOrder, order_id);
-  std::vector<PickTask> tasks;
-  for (const auto& row : r) tasks.push_back(read_task(row));
-  read_lines(session_, tx, tasks);
-  std::vector<StoredTask> out;
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    out.push_back({r[i][12].as<std::string>(), std::move(tasks[i])});
-  }
-  return out;
+  return read_tasks(session_, tx, kLiveTasksOfOrder, order_id);
 }
 
 std::optional<StoredTask> PickingRepository::find_task(const std::string& task_id) {
   pqxx::read_transaction tx(session_.connection());
-  const auto r = exec(session_, tx, kFindTask, task_id);
-  if (r.empty()) return std::nullopt;
-  std::vector<PickTask> tasks{read_task(r[0])};
-  read_lines(session_, tx, tasks);
-  return StoredTask{r[0][12].as<std::string>(), std::move(tasks[0])};
+  auto found = read_tasks(session_, tx, kFindTask, task_id);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
 }
 
 std::vector<std::string> PickingRepository::stores_with_live_tasks() {

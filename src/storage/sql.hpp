@@ -1,5 +1,6 @@
 #pragma once
 // Private to storage/: running named statements with $n parameters.
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ pqxx::result exec(Session& session, pqxx::transaction_base& tx, const Query& q, 
 inline long long epoch(core::Timestamp t) { return t.time_since_epoch().count(); }
 inline core::Timestamp from_epoch(const pqxx::field& f) {
   return core::Timestamp{std::chrono::seconds{f.as<long long>()}};
+}
+inline std::optional<core::Timestamp> optional_time(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return from_epoch(f);
 }
 
 }  // namespace freshlane::storage

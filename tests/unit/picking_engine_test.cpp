@@ -428,13 +428,15 @@ TEST(PickingEngine, AnOrphanedTaskGoesBackToOpen) {
 TEST(PickingEngine, CountsOverdueTasksUntilTheirBagIsOnALane) {
   Engine e(small_layout());
   e.add_tasks({task("o1", "seafood", t0 + seconds(60)), task("o2", "seafood", t0 + seconds(600))});
-  EXPECT_EQ(e.overdue_tasks(t0 + seconds(61)), 1);
+  EXPECT_EQ(e.backlog(t0 + seconds(61)).overdue, 1);
+  EXPECT_EQ(e.backlog(t0 + seconds(61)).before_lane, 2);
   e.clock_in("p", "seafood", t0 + seconds(61));
   std::vector<const PickTask*> trip;
   e.next_tasks("p", t0 + seconds(61), trip);
   ASSERT_EQ(trip.size(), 1u);  // late already: carried alone
   pick_and_finish(e, "p", *trip[0], t0 + seconds(62));
-  EXPECT_EQ(e.overdue_tasks(t0 + seconds(62)), 0);
+  EXPECT_EQ(e.backlog(t0 + seconds(62)).overdue, 0);
+  EXPECT_EQ(e.backlog(t0 + seconds(62)).before_lane, 1);
 }
 
 }  // namespace

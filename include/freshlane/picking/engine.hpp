@@ -68,7 +68,8 @@ struct PickTask {
   } arrival;
 
   int units() const;
-  bool complete() const;  // nothing left to pick or report
+  bool complete() const;     // nothing left to pick or report
+  bool before_lane() const;  // open, held or waiting: its deadline still binds
   bool operator==(const PickTask&) const = default;
 };
 
@@ -228,7 +229,12 @@ class Engine {
   std::vector<LaneView> lanes(Timestamp now) const;
   std::vector<PackingEntry> packing_queue() const;  // ready first (by ready time), then coming
   size_t task_count() const { return tasks_.size(); }
-  int overdue_tasks(Timestamp now) const;  // not yet on a lane, past their deadline
+  // Tasks whose bag is not yet on a lane, and those of them past their deadline.
+  struct Backlog {
+    int before_lane = 0;
+    int overdue = 0;
+  };
+  Backlog backlog(Timestamp now) const;
 
   // The engine's pick-time estimate for one task.
   std::chrono::seconds estimate(const PickTask& t) const;
@@ -254,6 +260,8 @@ class Engine {
                     PickTask*& out);
   void index_task(PickTask& t);
   void release(Picker& p, Timestamp now);
+  void reopen(PickTask& t, Timestamp now, const std::string& picker_id);
+  void count_loaded(PickTask& t, Timestamp at);
   void drop_picker_task(Picker& p, const std::string& task_id);
   void finish_bag(PickTask& t, Timestamp at);
   bool try_load(PickTask& t, Timestamp at);
