@@ -429,7 +429,7 @@ void Engine::finish_bag(PickTask& t, Timestamp at) {
   if (picked == 0) {  // everything was short: there is no bag to carry
     t.loaded_at = at;
     t.arrives_at = at;
-    count_loaded(t, at);
+    count_loaded(orders_[t.order_id], t, at);
     arrive(t);
     return;
   }
@@ -473,13 +473,12 @@ bool Engine::try_load(PickTask& t, Timestamp at) {
   if (os.lane_id.empty()) os.lane_id = lane.lane_id;
   emit(EventKind::kBagLoaded, at, &t);
   events_.back().until = t.arrives_at;
-  count_loaded(t, at);
+  count_loaded(os, t, at);
   return true;
 }
 
 // One more of the order's bags is on its way to packing; the last one is the order's moment.
-void Engine::count_loaded(PickTask& t, Timestamp at) {
-  OrderState& os = orders_[t.order_id];
+void Engine::count_loaded(OrderState& os, PickTask& t, Timestamp at) {
   if (++os.loaded == static_cast<int>(os.tasks.size())) {
     emit(EventKind::kOrderOnConveyor, at, &t);
     events_.back().quantity = static_cast<int>((at - os.paid_at).count());

@@ -261,7 +261,8 @@ class Engine {
   void index_task(PickTask& t);
   void release(Picker& p, Timestamp now);
   void reopen(PickTask& t, Timestamp now, const std::string& picker_id);
-  void count_loaded(PickTask& t, Timestamp at);
+  struct OrderState;
+  void count_loaded(OrderState& os, PickTask& t, Timestamp at);
   void drop_picker_task(Picker& p, const std::string& task_id);
   void finish_bag(PickTask& t, Timestamp at);
   bool try_load(PickTask& t, Timestamp at);
