@@ -1,0 +1,59 @@
+#pragma once
+// The delivery quote: how far the door is, whether the store delivers there, and when an order
+// paid now would arrive, summed from what really stands between now and the door. Pure.
+#include <optional>
+#include <vector>
+
+#include "freshlane/catalog/product.hpp"
+#include "freshlane/dispatch/route.hpp"
+
+namespace freshlane::dispatch {
+
+// What the store looks like now (from the picking floor and the couriers on shift).
+struct StoreLoad {
+  seconds picking_backlog{0};  // estimated pick time of the bags not yet picked
+  int pickers_on_shift = 0;    // the backlog is shared among them (one assumed when none)
+  seconds pick{0};             // picking this order's bag
+  seconds conveyor{0};         // the slowest lane's transit
+  seconds packing{0};
+  std::optional<seconds> courier_wait;  // none when no courier is on shift
+};
+
+// The parts of an ETA, in the order they happen.
+struct Eta {
+  seconds queue{0};         // bags ahead in the zones, shared among the pickers
+  seconds pick{0};          // picking this order
+  seconds conveyor{0};      // the bag's ride to packing
+  seconds packing{0};       // packing
+  seconds courier_wait{0};  // until a courier takes the bags
+  seconds ride{0};          // taking the bags, then riding to the door
+  bool courier_known = false;
+  seconds total() const { return queue + pick + conveyor + packing + courier_wait + ride; }
+  int minutes() const;  // rounded up
+};
+
+Eta estimate(double distance_m, const StoreLoad& load, const Params& p);
+
+// How long an order ready at `ready_at` waits for a courier: couriers on shift are free from
+// `available_at` (one entry each), and `parcels_ahead` packed orders leave first, filling trips
+// of max_orders_per_trip; a courier takes another trip after `round_trip`. None without couriers.
+std::optional<seconds> courier_wait(std::vector<Timestamp> available_at, int parcels_ahead,
+                                    Timestamp ready_at, seconds round_trip, const Params& p);
+
+enum class QuoteReason { kNone, kOutOfRange, kStoreBusy };
+
+struct Quote {
+  bool deliverable = false;
+  int distance_m = 0;
+  std::optional<int> eta_minutes;  // none out of range, or without a courier on shift
+  QuoteReason reason = QuoteReason::kNone;
+  Eta eta;
+  // For store_busy: when asking again may give a better answer.
+  seconds retry_after{0};
+};
+
+// Outside the radius (strictly farther than delivery_radius_m): out_of_range. ETA beyond the
+// store's promise, or no courier on shift: store_busy.
+Quote quote(const catalog::Store& store, LatLon door, const StoreLoad& load, const Params& p);
+
+}  // namespace freshlane::dispatch
