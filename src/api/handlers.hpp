@@ -3,6 +3,7 @@
 // exceptions become problem+json responses.
 #include <exception>
 #include <functional>
+#include <optional>
 
 #include "freshlane/api/context.hpp"
 #include "freshlane/http/message.hpp"
@@ -33,6 +34,11 @@ http::Handler without_database(PlainFunction f);
 // label we signed (api/scan.cpp).
 void require_our_code(const catalog::DecodedCode& code);
 
+// 409 store_busy (with Retry-After) when a delivery to `door` would break the store's promise
+// now, or no courier is on shift (api/delivery.cpp).
+std::optional<http::Response> refuse_if_store_busy(Context& ctx, storage::Session& session,
+                                                   const catalog::Store& store, core::LatLon door);
+
 // Each resource file adds its routes.
 void add_store_routes(http::Router& router, Context& ctx);
 void add_catalog_routes(http::Router& router, Context& ctx);
@@ -44,5 +50,7 @@ void add_order_routes(http::Router& router, Context& ctx);
 void add_payment_routes(http::Router& router, Context& ctx);
 void add_picking_routes(http::Router& router, Context& ctx);
 void add_packing_routes(http::Router& router, Context& ctx);
+void add_delivery_routes(http::Router& router, Context& ctx);
+void add_courier_routes(http::Router& router, Context& ctx);
 
 }  // namespace freshlane::api

@@ -1,5 +1,7 @@
 #include "json_body.hpp"
 
+#include <charconv>
+
 namespace freshlane::api {
 
 namespace {
@@ -185,6 +187,20 @@ void BodyReader::finish() {
 void invalid_parameter(const std::string& name, const std::string& message) {
   throw core::Error(core::ErrorKind::kValidationFailed, "query parameter " + name + " " + message,
                     {{name, message}});
+}
+
+std::optional<double> query_coordinate(const http::Request& req, const std::string& name, int limit) {
+  const auto text = req.query(name);
+  if (!text) return std::nullopt;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  // Written so that NaN (from_chars accepts "nan") fails too.
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size() ||
+      !(v >= -limit && v <= limit)) {
+    invalid_parameter(
+        name, "must be a number from " + std::to_string(-limit) + " to " + std::to_string(limit));
+  }
+  return v;
 }
 
 }  // namespace freshlane::api

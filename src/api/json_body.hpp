@@ -10,6 +10,7 @@
 
 #include "freshlane/core/error.hpp"
 #include "freshlane/core/time.hpp"
+#include "freshlane/http/message.hpp"
 
 namespace freshlane::api {
 
@@ -68,6 +69,9 @@ class BodyReader : public ObjectReader {
 
 // Throws validation_failed for one query parameter.
 [[noreturn]] void invalid_parameter(const std::string& name, const std::string& message);
+// A coordinate query parameter (?lat= within ±90, ?lon= within ±180); none when absent.
+std::optional<double> query_coordinate(const http::Request& req, const std::string& name,
+                                       int limit);
 
 template <typename F>
 void ObjectReader::objects(const std::string& key, Need need, size_t max_items, F&& each) {

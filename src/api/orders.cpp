@@ -81,9 +81,16 @@ std::string idempotency_key(const http::Request& req) {
   return std::string(*key);
 }
 
-// Places the order; every answer here is final for this key (stored and replayed).
-http::Response place_order(const Context& ctx, const std::string& customer_id, const ParsedOrder& p,
-                           storage::Session& session) {
+// What placing answered, and whether that answer is final for the key (stored and replayed).
+// A busy store is not: the same request may succeed a little later.
+struct Placed {
+  Placed(http::Response r, bool is_final = true) : response(std::move(r)), final(is_final) {}
+  http::Response response;
+  bool final;
+};
+
+Placed place_order(Context& ctx, const std::string& customer_id, const ParsedOrder& p,
+                   storage::Session& session) {
   const auto store = storage::StoreRepository(session).find(p.store_id);
   if (!store) return http::problem(ErrorKind::kNotFound, "no store " + p.store_id);
   std::optional<orders::Delivery> delivery = p.delivery;
@@ -97,6 +104,9 @@ http::Response place_order(const Context& ctx, const std::string& customer_id, c
               " m from the store, which delivers within " +
               std::to_string(store->delivery_radius_m) + " m",
           {{"distance_m", delivery->distance_m}, {"delivery_radius_m", store->delivery_radius_m}});
+    }
+    if (auto busy = refuse_if_store_busy(ctx, session, *store, delivery->location)) {
+      return {std::move(*busy), false};
     }
   }
   storage::OrderRequest request{customer_id, *store,    p.fulfillment,      p.lines,
@@ -125,8 +135,7 @@ http::Response place_order(const Context& ctx, const std::string& customer_id, c
                                                     " unpaid orders; pay or cancel one first");
 }
 
-http::Response create_order(const Context& ctx, const http::Request& req,
-                            storage::Session& session) {
+http::Response create_order(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
   require_role(who, Role::kCustomer);
   const std::string key = idempotency_key(req);
@@ -153,9 +162,13 @@ http::Response create_order(const Context& ctx, const http::Request& req,
       break;
   }
   try {
-    http::Response r = place_order(ctx, who.id, parsed, session);
-    keys.complete(who.id, key, r.status, r.body);
-    return r;
+    Placed placed = place_order(ctx, who.id, parsed, session);
+    if (!placed.final) {
+      keys.release(who.id, key);
+      return std::move(placed.response);
+    }
+    keys.complete(who.id, key, placed.response.status, placed.response.body);
+    return std::move(placed.response);
   } catch (...) {
     // Not a final answer (busy, too many unpaid orders, database trouble): a retry runs again.
     try {

@@ -73,6 +73,8 @@ void register_routes(http::Router& router, Context& ctx) {
   add_payment_routes(router, ctx);
   add_picking_routes(router, ctx);
   add_packing_routes(router, ctx);
+  add_delivery_routes(router, ctx);
+  add_courier_routes(router, ctx);
 }
 
 }  // namespace freshlane::api

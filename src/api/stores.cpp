@@ -55,23 +55,9 @@ http::Response get_store(const http::Request& req, storage::Session& session) {
   return json_response(200, to_json(*store));
 }
 
-std::optional<double> coordinate(const http::Request& req, const std::string& name, int limit) {
-  const auto text = req.query(name);
-  if (!text) return std::nullopt;
-  double v = 0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  // Written so that NaN (from_chars accepts "nan") fails too.
-  if (text->empty() || ec != std::errc() || end != text->data() + text->size() ||
-      !(v >= -limit && v <= limit)) {
-    invalid_parameter(
-        name, "must be a number from " + std::to_string(-limit) + " to " + std::to_string(limit));
-  }
-  return v;
-}
-
 http::Response list_stores(const http::Request& req, storage::Session& session) {
-  const auto lat = coordinate(req, "lat", 90);
-  const auto lon = coordinate(req, "lon", 180);
+  const auto lat = query_coordinate(req, "lat", 90);
+  const auto lon = query_coordinate(req, "lon", 180);
   if (lat.has_value() != lon.has_value()) {
     invalid_parameter(lat ? "lon" : "lat",
                       "is required together with " + std::string(lat ? "lat" : "lon"));

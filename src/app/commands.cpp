@@ -110,9 +110,12 @@ int serve_command(const Config& config) {
                     [&pool] { return static_cast<double>(pool.config().size); });
 
   api::PickingFloors floors(metrics);
+  api::DispatchDesks desks(metrics, floors, delivery_params(config),
+                           std::chrono::seconds(config.packing_seconds));
   api::Context ctx{pool,
                    metrics,
                    floors,
+                   desks,
                    catalog::QrCodec(config.qr_secret),
                    config.admin_token,
                    config.payment_webhook_secret,
@@ -140,10 +143,13 @@ int serve_command(const Config& config) {
                    sweep_expired);
   Periodic floor_clock(pool, "picking floors", std::chrono::milliseconds(config.floor_tick_ms),
                        [&floors](storage::Session& s) { floors.tick(s, core::system_now()); });
+  Periodic dispatcher(pool, "dispatch", std::chrono::milliseconds(config.dispatch_interval_ms),
+                      [&desks](storage::Session& s) { desks.tick(s, core::system_now()); });
   server.run();
   log->info("stopping: draining the database pool");
   sweeper.stop();
   floor_clock.stop();
+  dispatcher.stop();
   pool.stop();
   log->info("stopped");
   log->flush();

@@ -57,6 +57,13 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_SWEEP_INTERVAL_MS", "5000", "how often unpaid orders are expired"},
       {"FRESHLANE_FLOOR_TICK_MS", "1000",
        "how often picking floors move on (bags arrive, silent pickers time out)"},
+      {"FRESHLANE_DISPATCH_INTERVAL_MS", "3000",
+       "how often each store's dispatch round plans trips for packed delivery orders"},
+      {"FRESHLANE_MAX_ORDERS_PER_TRIP", "3", "orders one courier carries on one trip, at most"},
+      {"FRESHLANE_COURIER_SPEED_KMH", "15", "couriers' average speed, for ETAs and plans"},
+      {"FRESHLANE_DETOUR_PERCENT", "130",
+       "street distance as a percentage of the straight-line distance"},
+      {"FRESHLANE_PACKING_SECONDS", "120", "time to pack an order, in the delivery ETA"},
   };
   return all;
 }
@@ -126,6 +133,21 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   if (auto v = get("FRESHLANE_FLOOR_TICK_MS")) {
     c.floor_tick_ms = parse_integer("FRESHLANE_FLOOR_TICK_MS", *v, 50, 60'000);
   }
+  if (auto v = get("FRESHLANE_DISPATCH_INTERVAL_MS")) {
+    c.dispatch_interval_ms = parse_integer("FRESHLANE_DISPATCH_INTERVAL_MS", *v, 100, 600'000);
+  }
+  if (auto v = get("FRESHLANE_MAX_ORDERS_PER_TRIP")) {
+    c.max_orders_per_trip = parse_integer("FRESHLANE_MAX_ORDERS_PER_TRIP", *v, 1, 10);
+  }
+  if (auto v = get("FRESHLANE_COURIER_SPEED_KMH")) {
+    c.courier_speed_kmh = parse_integer("FRESHLANE_COURIER_SPEED_KMH", *v, 1, 120);
+  }
+  if (auto v = get("FRESHLANE_DETOUR_PERCENT")) {
+    c.detour_percent = parse_integer("FRESHLANE_DETOUR_PERCENT", *v, 100, 300);
+  }
+  if (auto v = get("FRESHLANE_PACKING_SECONDS")) {
+    c.packing_seconds = parse_integer("FRESHLANE_PACKING_SECONDS", *v, 0, 3600);
+  }
   if (purpose == Purpose::kServe) {
     c.admin_token = secret("FRESHLANE_ADMIN_TOKEN");
     c.qr_secret = secret("FRESHLANE_QR_SECRET");
@@ -135,6 +157,14 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
     c.qr_secret = get("FRESHLANE_QR_SECRET").value_or("");
   }
   return c;
+}
+
+dispatch::Params delivery_params(const Config& c) {
+  dispatch::Params p;
+  p.max_orders_per_trip = c.max_orders_per_trip;
+  p.courier_speed_mps = c.courier_speed_kmh / 3.6;
+  p.detour_factor = c.detour_percent / 100.0;
+  return p;
 }
 
 EnvLookup process_environment() {

@@ -25,6 +25,18 @@ Eta estimate(double distance_m, const StoreLoad& load, const Params& p) {
   return e;
 }
 
+seconds still_ahead(const Eta& e, Stage stage) {
+  switch (stage) {
+    case Stage::kPaid:
+      return e.total();
+    case Stage::kPicking:
+      return e.total() - e.queue;
+    case Stage::kPacked:
+      return e.courier_wait + e.ride;
+  }
+  return e.total();
+}
+
 std::optional<seconds> courier_wait(std::vector<Timestamp> available_at, int parcels_ahead,
                                     Timestamp ready_at, seconds round_trip, const Params& p) {
   if (available_at.empty()) return std::nullopt;

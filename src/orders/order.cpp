@@ -85,6 +85,8 @@ constexpr Transition kTransitions[] = {
     {Status::kPicking, Status::kPacked, true, true, false},
     {Status::kPacked, Status::kOutForDelivery, true, false, false},
     {Status::kOutForDelivery, Status::kDelivered, true, false, false},
+    // A failed delivery: the bags come back to the store and the order is dispatched again.
+    {Status::kOutForDelivery, Status::kPacked, true, false, false},
     {Status::kPacked, Status::kReadyForPickup, false, true, false},
     {Status::kReadyForPickup, Status::kCollected, false, true, false},
 };

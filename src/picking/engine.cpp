@@ -642,7 +642,9 @@ Engine::Backlog Engine::backlog(Timestamp now) const {
     if (!t.before_lane()) continue;
     ++b.before_lane;
     if (t.deadline < now) ++b.overdue;
+    if (t.state == TaskState::kOpen || t.state == TaskState::kAssigned) b.work += estimate(t);
   }
+  b.pickers = static_cast<int>(pickers_.size());
   return b;
 }
 

@@ -7,6 +7,7 @@
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
 #include "pick_tasks.hpp"
+#include "order_steps.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -393,21 +394,26 @@ PaymentOutcome OrderRepository::apply_payment(const PaymentEvent& e, core::Times
   });
 }
 
+HandoverOutcome hand_over_in(Session& session, pqxx::work& tx, const std::string& order_id,
+                             const std::string& code, Status to, core::Timestamp now) {
+  const auto r = exec(session, tx, kLockOrder, order_id);
+  if (r.empty()) return OrderNotFound{};
+  const Status status = *orders::parse_status(r[0][0].as<std::string>());
+  const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
+  if (!orders::can_transition(fulfillment, status, to)) return InvalidTransition{status};
+  const auto stored = find_in(session, tx, order_id)->handover_code;
+  if (stored.empty() || !core::constant_time_equal(code, stored)) return WrongHandoverCode{};
+  exec(session, tx, kSetHandedOver, order_id, std::string(orders::to_string(to)), epoch(now));
+  return std::move(*find_in(session, tx, order_id));
+}
+
 HandoverOutcome OrderRepository::hand_over(const std::string& order_id, const std::string& code,
                                            Status to, core::Timestamp now) {
   return with_retry([&]() -> HandoverOutcome {
     pqxx::work tx(session_.connection());
-    const auto r = exec(session_, tx, kLockOrder, order_id);
-    if (r.empty()) return OrderNotFound{};
-    const Status status = *orders::parse_status(r[0][0].as<std::string>());
-    const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
-    if (!orders::can_transition(fulfillment, status, to)) return InvalidTransition{status};
-    const auto stored = find_in(session_, tx, order_id)->handover_code;
-    if (stored.empty() || !core::constant_time_equal(code, stored)) return WrongHandoverCode{};
-    exec(session_, tx, kSetHandedOver, order_id, std::string(orders::to_string(to)), epoch(now));
-    auto order = find_in(session_, tx, order_id);
-    tx.commit();
-    return std::move(*order);
+    auto outcome = hand_over_in(session_, tx, order_id, code, to, now);
+    if (std::holds_alternative<Order>(outcome)) tx.commit();
+    return outcome;
   });
 }
 

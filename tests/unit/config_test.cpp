@@ -98,3 +98,22 @@ TEST(Config, EverySettingIsDocumented) {
     EXPECT_GT(std::string(s.description).size(), 5u);
   }
 }
+
+TEST(Config, DeliverySettingsBecomeTheDispatcherParams) {
+  auto vars = serve_minimum();
+  EXPECT_EQ(delivery_params(load_config(env_of(vars), Purpose::kServe)).max_orders_per_trip, 3);
+  vars["FRESHLANE_MAX_ORDERS_PER_TRIP"] = "5";
+  vars["FRESHLANE_COURIER_SPEED_KMH"] = "18";
+  vars["FRESHLANE_DETOUR_PERCENT"] = "140";
+  vars["FRESHLANE_DISPATCH_INTERVAL_MS"] = "2000";
+  vars["FRESHLANE_PACKING_SECONDS"] = "90";
+  const Config c = load_config(env_of(vars), Purpose::kServe);
+  const auto p = delivery_params(c);
+  EXPECT_EQ(p.max_orders_per_trip, 5);
+  EXPECT_DOUBLE_EQ(p.courier_speed_mps, 5.0);
+  EXPECT_DOUBLE_EQ(p.detour_factor, 1.4);
+  EXPECT_EQ(c.dispatch_interval_ms, 2000);
+  EXPECT_EQ(c.packing_seconds, 90);
+  vars["FRESHLANE_DETOUR_PERCENT"] = "90";  // streets are never shorter than the straight line
+  EXPECT_NE(error_of(vars).find("FRESHLANE_DETOUR_PERCENT"), std::string::npos);
+}

@@ -86,6 +86,16 @@ TEST(Quote, EtaAddsUpEachPart) {
   EXPECT_EQ(e.minutes(), 22);  // 1,275 s rounded up
 }
 
+TEST(Quote, WhatLiesAheadShrinksStageByStage) {
+  StoreLoad load = light_load();
+  load.picking_backlog = seconds{600};
+  load.courier_wait = seconds{30};
+  const Eta e = estimate(1000, load, Params{});
+  EXPECT_EQ(still_ahead(e, Stage::kPaid), e.total());
+  EXPECT_EQ(still_ahead(e, Stage::kPicking), e.total() - seconds{600});
+  EXPECT_EQ(still_ahead(e, Stage::kPacked), seconds{30} + e.ride);
+}
+
 TEST(Quote, NobodyOnShiftCountsAsOnePicker) {
   StoreLoad load = light_load();
   load.picking_backlog = seconds{600};

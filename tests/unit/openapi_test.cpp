@@ -40,9 +40,11 @@ std::vector<std::pair<std::string, std::string>> served_routes() {
   storage::Pool pool({"postgresql://unused@127.0.0.1:1/unused", 0});
   http::Metrics metrics;
   api::PickingFloors floors(metrics);
+  api::DispatchDesks desks(metrics, floors, dispatch::Params{}, std::chrono::seconds(120));
   api::Context ctx{pool,
                    metrics,
                    floors,
+                   desks,
                    catalog::QrCodec("0123456789abcdef"),
                    "0123456789abcdef",
                    "0123456789abcdef"};

@@ -21,6 +21,7 @@ const std::set<std::string> kAllowed{
     "delivery:picking>packed",
     "delivery:packed>out_for_delivery",
     "delivery:out_for_delivery>delivered",
+    "delivery:out_for_delivery>packed",  // failed delivery: back to the store, dispatched again
     "pickup:pending_payment>paid",
     "pickup:pending_payment>cancelled",
     "pickup:pending_payment>expired",

@@ -439,5 +439,21 @@ TEST(PickingEngine, CountsOverdueTasksUntilTheirBagIsOnALane) {
   EXPECT_EQ(e.backlog(t0 + seconds(62)).before_lane, 1);
 }
 
+TEST(PickingEngine, BacklogWorkIsTheEstimateOfBagsNotYetFinished) {
+  Engine e(small_layout());
+  const PickTask a = task("o1", "seafood", t0 + seconds(600));
+  const PickTask b = task("o2", "seafood", t0 + seconds(600));
+  e.add_tasks({a, b});
+  EXPECT_EQ(e.backlog(t0).work, e.estimate(a) + e.estimate(b));
+  EXPECT_EQ(e.backlog(t0).pickers, 0);
+  e.clock_in("p", "seafood", t0);
+  std::vector<const PickTask*> trip;
+  e.next_tasks("p", t0, trip);
+  EXPECT_EQ(e.backlog(t0).pickers, 1);
+  EXPECT_EQ(e.backlog(t0).work, e.estimate(a) + e.estimate(b));  // assigned, still to pick
+  for (const auto* t : trip) pick_and_finish(e, "p", *t, t0 + seconds(5));
+  EXPECT_LT(e.backlog(t0 + seconds(5)).work, e.estimate(a) + e.estimate(b));
+}
+
 }  // namespace
 }  // namespace freshlane::picking

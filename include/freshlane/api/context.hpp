@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "freshlane/api/dispatch_desks.hpp"
 #include "freshlane/api/picking_floors.hpp"
 #include "freshlane/catalog/qr_code.hpp"
 #include "freshlane/core/time.hpp"
@@ -15,6 +16,7 @@ struct Context {
   storage::Pool& pool;
   http::Metrics& metrics;
   PickingFloors& floors;
+  DispatchDesks& desks;
   catalog::QrCodec qr;
   std::string admin_token;
   std::string payment_webhook_secret;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "freshlane/dispatch/route.hpp"
+
 namespace freshlane::app {
 
 struct Config {
@@ -31,6 +33,11 @@ struct Config {
   int max_pending_orders = 3;                  // FRESHLANE_MAX_PENDING_ORDERS per customer
   int sweep_interval_ms = 5000;                // FRESHLANE_SWEEP_INTERVAL_MS: expiry sweeper
   int floor_tick_ms = 1000;                    // FRESHLANE_FLOOR_TICK_MS: picking floors' clock
+  int dispatch_interval_ms = 3000;             // FRESHLANE_DISPATCH_INTERVAL_MS: dispatch rounds
+  int max_orders_per_trip = 3;                 // FRESHLANE_MAX_ORDERS_PER_TRIP
+  int courier_speed_kmh = 15;                  // FRESHLANE_COURIER_SPEED_KMH
+  int detour_percent = 130;                    // FRESHLANE_DETOUR_PERCENT: streets vs great circle
+  int packing_seconds = 120;                   // FRESHLANE_PACKING_SECONDS: in the ETA
 };
 
 // What a command needs: serving needs the secrets, migrating only the database.
@@ -49,6 +56,9 @@ class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// How couriers ride and the dispatcher plans, from the delivery settings.
+dispatch::Params delivery_params(const Config& c);
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 Config load_config(const EnvLookup& env, Purpose purpose);

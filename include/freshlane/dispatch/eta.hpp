@@ -34,6 +34,11 @@ struct Eta {
 
 Eta estimate(double distance_m, const StoreLoad& load, const Params& p);
 
+// Of an order's ETA, what still lies ahead at each stage before a courier takes it: paid (all
+// of it), picking (no queue left), packed (the courier wait and the ride).
+enum class Stage { kPaid, kPicking, kPacked };
+seconds still_ahead(const Eta& e, Stage stage);
+
 // How long an order ready at `ready_at` waits for a courier: couriers on shift are free from
 // `available_at` (one entry each), and `parcels_ahead` packed orders leave first, filling trips
 // of max_orders_per_trip; a courier takes another trip after `round_trip`. None without couriers.

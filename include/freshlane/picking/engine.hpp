@@ -229,10 +229,13 @@ class Engine {
   std::vector<LaneView> lanes(Timestamp now) const;
   std::vector<PackingEntry> packing_queue() const;  // ready first (by ready time), then coming
   size_t task_count() const { return tasks_.size(); }
-  // Tasks whose bag is not yet on a lane, and those of them past their deadline.
+  // Tasks whose bag is not yet on a lane, and those of them past their deadline; the estimated
+  // pick time of the bags not yet finished, and the pickers on shift to share it.
   struct Backlog {
     int before_lane = 0;
     int overdue = 0;
+    std::chrono::seconds work{0};
+    int pickers = 0;
   };
   Backlog backlog(Timestamp now) const;
 

@@ -1,0 +1,126 @@
+#pragma once
+// Delivery: courier shifts and positions, trips and their stops, the delivery event log, and
+// what the dispatcher, the quote and order tracking read. Every change is one transaction.
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "freshlane/catalog/product.hpp"
+#include "freshlane/dispatch/dispatcher.hpp"
+#include "freshlane/orders/order.hpp"
+#include "freshlane/storage/order_repository.hpp"
+#include "freshlane/storage/pool.hpp"
+
+namespace freshlane::storage {
+
+struct CourierOnShift {
+  std::string courier_id;
+  std::string name;
+  core::Timestamp clocked_in_at;
+  std::optional<core::LatLon> position;
+  std::optional<core::Timestamp> position_at;
+  std::string trip_id;     // the latest trip, "" for none
+  std::string trip_state;  // assigned, en_route, done ("" for none)
+  std::optional<core::Timestamp> returns_at;
+
+  enum class State { kIdle, kOnTrip, kReturning };
+  State state(core::Timestamp now) const;
+  // When the courier can take bags at the store (now when idle).
+  core::Timestamp available_at(core::Timestamp now) const;
+};
+std::string_view to_string(CourierOnShift::State s);
+
+struct StopRecord {
+  int seq = 0;
+  std::string order_id;
+  core::LatLon at;
+  std::string address;
+  core::Timestamp eta;
+  core::Timestamp promised_at;
+  std::string state;  // planned, picked_up, delivered, failed, cancelled
+  std::optional<core::Timestamp> done_at;
+  std::string reason;  // failed deliveries
+};
+
+struct TripRecord {
+  std::string trip_id;
+  std::string store_id;
+  std::string courier_id;
+  std::string courier_name;
+  std::string state;  // assigned, en_route, done, cancelled
+  core::Timestamp planned_at, departs_at, returns_at;
+  std::optional<core::Timestamp> left_at, finished_at;
+  int distance_m = 0;
+  std::vector<StopRecord> stops;  // in visiting order
+};
+
+// What one dispatch round of a store starts from.
+struct DispatchInput {
+  catalog::Store store;
+  std::vector<dispatch::Parcel> parcels;  // packed delivery orders on no live trip
+  std::vector<CourierOnShift> couriers;   // on shift, by id
+};
+
+// What tracking shows beyond the order itself.
+struct TrackingRecord {
+  struct Event {
+    std::string kind;  // pick_events' order_* kinds and delivery_events' kinds
+    core::Timestamp at;
+    std::string detail;
+  };
+  std::vector<Event> events;  // in time order
+  std::optional<StopRecord> live_stop;
+  std::optional<CourierOnShift> courier;  // of the live trip
+};
+
+struct NotOnShift {};
+struct NotYourOrder {};  // the order is on no live trip of this courier
+using StopOutcome =
+    std::variant<TripRecord, OrderNotFound, NotOnShift, NotYourOrder, InvalidTransition>;
+using DeliverOutcome = std::variant<orders::Order, OrderNotFound, NotOnShift, NotYourOrder,
+                                    InvalidTransition, WrongHandoverCode>;
+enum class ClockOutOutcome { kClockedOut, kNotOnShift, kTripInProgress };
+
+class DeliveryRepository {
+ public:
+  explicit DeliveryRepository(Session& session) : session_(session) {}
+
+  // False when the courier was already on shift (nothing changes).
+  bool clock_in(const std::string& store_id, const std::string& courier_id, core::Timestamp now);
+  // A trip whose bags were not yet taken is cancelled (its orders wait for another courier).
+  ClockOutOutcome clock_out(const std::string& store_id, const std::string& courier_id,
+                            core::Timestamp now);
+  std::optional<CourierOnShift> courier(const std::string& courier_id);
+  // Stores the position; the live trip's remaining stops get new ETAs from it, and a courier
+  // riding back who is at the store (within 150 m) is back now. False when not on shift.
+  bool report_position(const std::string& courier_id, core::LatLon at, core::Timestamp now,
+                       const dispatch::Params& p);
+
+  DispatchInput dispatch_input(const catalog::Store& store);
+  // Writes the plan's trips (state assigned) and a courier_assigned event per order. Throws
+  // when another round took one of its orders or couriers first (nothing is written).
+  void save_plan(const std::string& store_id, const dispatch::Plan& plan, core::Timestamp now);
+  // Stores where a round may have work: packed delivery orders waiting, couriers on shift.
+  std::vector<std::string> stores_to_dispatch();
+
+  std::vector<TripRecord> live_trips(const std::string& store_id);
+  std::optional<TripRecord> current_trip(const std::string& courier_id);
+
+  // The courier takes the order's bags at the store: packed → out_for_delivery.
+  StopOutcome pick_up(const std::string& order_id, const std::string& courier_id,
+                      core::Timestamp now, const dispatch::Params& p);
+  // At the door with the customer's code: out_for_delivery → delivered.
+  DeliverOutcome deliver(const std::string& order_id, const std::string& courier_id,
+                         const std::string& code, core::Timestamp now, const dispatch::Params& p);
+  // Nobody took the bags: out_for_delivery → packed; the order is dispatched again.
+  StopOutcome fail(const std::string& order_id, const std::string& courier_id,
+                   const std::string& reason, core::Timestamp now, const dispatch::Params& p);
+
+  TrackingRecord tracking(const std::string& order_id);
+
+ private:
+  Session& session_;
+};
+
+}  // namespace freshlane::storage

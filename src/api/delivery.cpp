@@ -1,0 +1,145 @@
+// Delivery for customers: the quote before ordering, the promise check when a delivery order is
+// placed, and tracking an order from payment to the door.
+#include "auth.hpp"
+#include "delivery_views.hpp"
+#include "freshlane/core/ids.hpp"
+#include "freshlane/http/problem.hpp"
+#include "freshlane/storage/order_repository.hpp"
+#include "freshlane/storage/store_repository.hpp"
+#include "handlers.hpp"
+#include "json_body.hpp"
+#include "json_views.hpp"
+
+namespace freshlane::api {
+
+using core::Error;
+using core::ErrorKind;
+
+std::optional<http::Response> refuse_if_store_busy(Context& ctx, storage::Session& session,
+                                                   const catalog::Store& store,
+                                                   core::LatLon door) {
+  const auto now = ctx.now();
+  const auto q =
+      dispatch::quote(store, door, ctx.desks.load(session, store, now), ctx.desks.params());
+  if (q.reason != dispatch::QuoteReason::kStoreBusy) return std::nullopt;
+  const std::string why =
+      q.eta_minutes ? "delivery would take about " + std::to_string(*q.eta_minutes) +
+                          " minutes, beyond the promised " +
+                          std::to_string(store.promise_minutes)
+                    : std::string("no courier is on shift");
+  auto r = http::problem(ErrorKind::kStoreBusy, why + "; try again later or order for pickup",
+                         {{"eta_minutes", q.eta_minutes ? nlohmann::json(*q.eta_minutes)
+                                                        : nlohmann::json()},
+                          {"promise_minutes", store.promise_minutes}});
+  for (auto& [name, value] : r.headers) {
+    if (name == "Retry-After") value = std::to_string(q.retry_after.count());
+  }
+  return r;
+}
+
+namespace {
+
+http::Response get_quote(Context& ctx, const http::Request& req, storage::Session& session) {
+  const auto store_id = req.query("store_id");
+  if (!store_id || store_id->empty()) invalid_parameter("store_id", "is required");
+  if (!core::is_valid_id(*store_id)) invalid_parameter("store_id", "is not a store id");
+  const auto lat = query_coordinate(req, "lat", 90);
+  if (!lat) invalid_parameter("lat", "is required");
+  const auto lon = query_coordinate(req, "lon", 180);
+  if (!lon) invalid_parameter("lon", "is required");
+  const auto store = storage::StoreRepository(session).find(std::string(*store_id));
+  if (!store) throw Error(ErrorKind::kNotFound, "no store " + std::string(*store_id));
+  const core::LatLon door{*lat, *lon};
+  const auto now = ctx.now();
+  dispatch::StoreLoad load;  // beyond the radius nothing else matters
+  if (core::distance_m(store->location, door) <= store->delivery_radius_m) {
+    load = ctx.desks.load(session, *store, now);
+  }
+  return json_response(200, to_json(*store, dispatch::quote(*store, door, load, ctx.desks.params())));
+}
+
+std::optional<core::Timestamp> last_event(const storage::TrackingRecord& t, std::string_view kind) {
+  std::optional<core::Timestamp> at;
+  for (const auto& e : t.events) {
+    if (e.kind == kind) at = e.at;
+  }
+  return at;
+}
+
+// The current estimate of the door time; none for orders that are not on their way.
+std::optional<core::Timestamp> estimate_arrival(Context& ctx, storage::Session& session,
+                                                const orders::Order& o,
+                                                const storage::TrackingRecord& t,
+                                                core::Timestamp now) {
+  using orders::Status;
+  if (o.status == Status::kDelivered) return last_event(t, "delivered");
+  if (o.fulfillment != orders::Fulfillment::kDelivery || !o.delivery) return std::nullopt;
+  if (t.live_stop) return std::max(now, t.live_stop->eta);
+  dispatch::Stage stage;
+  switch (o.status) {
+    case Status::kPaid:
+      stage = dispatch::Stage::kPaid;
+      break;
+    case Status::kPicking:
+      stage = dispatch::Stage::kPicking;
+      break;
+    case Status::kPacked:
+      stage = dispatch::Stage::kPacked;
+      break;
+    default:
+      return std::nullopt;
+  }
+  const auto store = storage::StoreRepository(session).find(o.store_id);
+  if (!store) return std::nullopt;
+  const auto eta = dispatch::estimate(o.delivery->distance_m,
+                                      ctx.desks.load(session, *store, now), ctx.desks.params());
+  return now + dispatch::still_ahead(eta, stage);
+}
+
+http::Response get_tracking(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  if (who.role == Role::kAnonymous) throw Error(ErrorKind::kUnauthorized, "a token is required");
+  if (who.role != Role::kCustomer) {
+    throw Error(ErrorKind::kForbidden, "tracking is for the order's customer");
+  }
+  const auto& order_id = req.param("order_id");
+  const auto order = storage::OrderRepository(session).find(order_id);
+  if (!order || order->customer_id != who.id) {
+    throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  }
+  const auto now = ctx.now();
+  const auto track = storage::DeliveryRepository(session).tracking(order_id);
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& e : track.events) {
+    if (e.kind == "delivery_failed") {
+      failed.push_back({{"at", core::format_rfc3339(e.at)}, {"reason", e.detail}});
+    }
+  }
+  nlohmann::json courier = nullptr;
+  if (order->status == orders::Status::kOutForDelivery && track.courier) {
+    const auto& c = *track.courier;
+    courier = {{"name", c.name},
+               {"position", c.position ? nlohmann::json{{"lat", c.position->lat},
+                                                        {"lon", c.position->lon},
+                                                        {"at", time_or_null(c.position_at)}}
+                                       : nlohmann::json()}};
+  }
+  return json_response(
+      200, {{"order_id", order->order_id},
+            {"status", orders::to_string(order->status)},
+            {"fulfillment", orders::to_string(order->fulfillment)},
+            {"promised_at", time_or_null(order->promised_at)},
+            {"estimated_at", time_or_null(estimate_arrival(ctx, session, *order, track, now))},
+            {"timeline", timeline(*order, track)},
+            {"failed_attempts", std::move(failed)},
+            {"courier", std::move(courier)}});
+}
+
+}  // namespace
+
+void add_delivery_routes(http::Router& router, Context& ctx) {
+  router.add("GET", "/v1/delivery/quote", with_database(ctx, get_quote));
+  router.add("GET", "/v1/orders/{order_id}/tracking", with_database(ctx, get_tracking));
+}
+
+}  // namespace freshlane::api

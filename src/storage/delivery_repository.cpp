@@ -1,0 +1,537 @@
+#include "freshlane/storage/delivery_repository.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "freshlane/core/ids.hpp"
+#include "order_steps.hpp"
+#include "sql.hpp"
+
+namespace freshlane::storage {
+
+using orders::Status;
+
+namespace {
+
+constexpr double kAtStoreM = 150;  // a courier this close to the store is back
+
+const Query kShiftStart{"delivery_shift_start", R"sql(
+  INSERT INTO courier_shifts (store_id, courier_id, clocked_in_at) VALUES ($1, $2, to_timestamp($3))
+  ON CONFLICT DO NOTHING)sql"};
+const Query kShiftEnd{"delivery_shift_end", R"sql(
+  UPDATE courier_shifts SET clocked_out_at = to_timestamp($2)
+  WHERE courier_id = $1 AND clocked_out_at IS NULL)sql"};
+const Query kOnShift{"delivery_on_shift", R"sql(
+  SELECT 1 FROM courier_shifts WHERE courier_id = $1 AND clocked_out_at IS NULL)sql"};
+const Query kLockLiveTrip{"delivery_lock_live_trip", R"sql(
+  SELECT trip_id, state FROM trips WHERE courier_id = $1 AND state IN ('assigned', 'en_route')
+  FOR UPDATE)sql"};
+const Query kCancelTrip{"delivery_cancel_trip", R"sql(
+  UPDATE trips SET state = 'cancelled', finished_at = to_timestamp($2) WHERE trip_id = $1)sql"};
+const Query kCancelPlannedStops{"delivery_cancel_planned_stops", R"sql(
+  UPDATE trip_stops SET state = 'cancelled', done_at = to_timestamp($2)
+  WHERE trip_id = $1 AND state = 'planned' RETURNING order_id)sql"};
+const Query kInsertEvent{"delivery_event_insert", R"sql(
+  INSERT INTO delivery_events (store_id, at, kind, order_id, trip_id, courier_id, detail)
+  VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7))sql"};
+
+#define FRESHLANE_COURIER_COLUMNS                                                              \
+  "c.courier_id, c.name, extract(epoch FROM cs.clocked_in_at)::bigint, c.lat, c.lon, "        \
+  "extract(epoch FROM c.position_at)::bigint, lt.trip_id, lt.state, "                         \
+  "extract(epoch FROM lt.returns_at)::bigint "                                                 \
+  "FROM courier_shifts cs JOIN couriers c ON c.courier_id = cs.courier_id "                   \
+  "LEFT JOIN LATERAL (SELECT t.trip_id, t.state, t.returns_at FROM trips t "                  \
+  "WHERE t.courier_id = c.courier_id AND t.state <> 'cancelled' "                             \
+  "ORDER BY t.planned_at DESC, t.trip_id DESC LIMIT 1) lt ON true WHERE cs.clocked_out_at IS " \
+  "NULL "
+const Query kCouriersOfStore{"delivery_couriers_of_store",
+                             "SELECT " FRESHLANE_COURIER_COLUMNS
+                             "AND cs.store_id = $1 ORDER BY c.courier_id"};
+const Query kCourier{"delivery_courier",
+                     "SELECT " FRESHLANE_COURIER_COLUMNS "AND cs.courier_id = $1"};
+#undef FRESHLANE_COURIER_COLUMNS
+
+const Query kSetPosition{"delivery_set_position", R"sql(
+  UPDATE couriers SET lat = $2, lon = $3, position_at = to_timestamp($4) WHERE courier_id = $1
+  RETURNING (SELECT s.lat FROM stores s WHERE s.store_id = couriers.store_id),
+            (SELECT s.lon FROM stores s WHERE s.store_id = couriers.store_id))sql"};
+const Query kBackAtStore{"delivery_back_at_store", R"sql(
+  UPDATE trips SET returns_at = to_timestamp($2)
+  WHERE trip_id = $1 AND state = 'done' AND returns_at > to_timestamp($2))sql"};
+
+const Query kParcels{"delivery_parcels", R"sql(
+  SELECT o.order_id, o.delivery_lat, o.delivery_lon,
+         extract(epoch FROM COALESCE(o.packed_at, o.paid_at))::bigint,
+         extract(epoch FROM o.promised_at)::bigint
+  FROM orders o
+  WHERE o.store_id = $1 AND o.status = 'packed' AND o.fulfillment = 'delivery'
+    AND NOT EXISTS (SELECT 1 FROM trip_stops s WHERE s.order_id = o.order_id
+                    AND s.state IN ('planned', 'picked_up'))
+  ORDER BY o.promised_at, o.order_id)sql"};
+const Query kInsertTrip{"delivery_trip_insert", R"sql(
+  INSERT INTO trips (trip_id, store_id, courier_id, state, planned_at, departs_at, returns_at,
+                     distance_m)
+  SELECT $1, $2, $3, 'assigned', to_timestamp($4), to_timestamp($5), to_timestamp($6), $7
+  WHERE EXISTS (SELECT 1 FROM courier_shifts
+                WHERE courier_id = $3 AND store_id = $2 AND clocked_out_at IS NULL))sql"};
+const Query kInsertStop{"delivery_stop_insert", R"sql(
+  INSERT INTO trip_stops (trip_id, seq, order_id, lat, lon, eta, promised_at, state)
+  SELECT $1, $2, $3, o.delivery_lat, o.delivery_lon, to_timestamp($4), o.promised_at, 'planned'
+  FROM orders o WHERE o.order_id = $3 AND o.status = 'packed')sql"};
+const Query kStoresToDispatch{"delivery_stores_to_dispatch", R"sql(
+  SELECT DISTINCT store_id FROM courier_shifts WHERE clocked_out_at IS NULL ORDER BY store_id)sql"};
+
+#define FRESHLANE_TRIP_COLUMNS                                                                    \
+  "t.trip_id, t.store_id, t.courier_id, c.name, t.state, extract(epoch FROM t.planned_at)::bigint, " \
+  "extract(epoch FROM t.departs_at)::bigint, extract(epoch FROM t.returns_at)::bigint, "          \
+  "extract(epoch FROM t.left_at)::bigint, extract(epoch FROM t.finished_at)::bigint, t.distance_m " \
+  "FROM trips t JOIN couriers c ON c.courier_id = t.courier_id "
+const Query kLiveTripsOfStore{"delivery_live_trips_of_store",
+                              "SELECT " FRESHLANE_TRIP_COLUMNS
+                              "WHERE t.store_id = $1 AND t.state IN ('assigned', 'en_route') "
+                              "ORDER BY t.departs_at, t.trip_id"};
+const Query kLiveTripOfCourier{"delivery_live_trip_of_courier",
+                               "SELECT " FRESHLANE_TRIP_COLUMNS
+                               "WHERE t.courier_id = $1 AND t.state IN ('assigned', 'en_route')"};
+const Query kTrip{"delivery_trip", "SELECT " FRESHLANE_TRIP_COLUMNS "WHERE t.trip_id = $1"};
+#undef FRESHLANE_TRIP_COLUMNS
+const Query kStopsOfTrips{"delivery_stops_of_trips", R"sql(
+  SELECT s.trip_id, s.seq, s.order_id, s.lat, s.lon, COALESCE(o.delivery_address, ''),
+         extract(epoch FROM s.eta)::bigint, extract(epoch FROM s.promised_at)::bigint, s.state,
+         extract(epoch FROM s.done_at)::bigint, COALESCE(s.reason, '')
+  FROM trip_stops s JOIN orders o ON o.order_id = s.order_id
+  WHERE s.trip_id = ANY($1::text[]) ORDER BY s.trip_id, s.seq)sql"};
+
+// The order's stop on a live trip, locked with its trip.
+const Query kLockLiveStop{"delivery_lock_live_stop", R"sql(
+  SELECT s.trip_id, s.seq, s.state, t.courier_id, t.store_id, s.lat, s.lon
+  FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
+  WHERE s.order_id = $1 AND s.state IN ('planned', 'picked_up') FOR UPDATE OF s, t)sql"};
+const Query kLockOrderStatus{"delivery_lock_order", R"sql(
+  SELECT status, fulfillment FROM orders WHERE order_id = $1 FOR UPDATE)sql"};
+const Query kSetOrderStatus{"delivery_set_order_status", R"sql(
+  UPDATE orders SET status = $2, updated_at = now() WHERE order_id = $1)sql"};
+const Query kSetStop{"delivery_set_stop", R"sql(
+  UPDATE trip_stops SET state = $3, done_at = to_timestamp($4), reason = $5
+  WHERE trip_id = $1 AND seq = $2)sql"};
+const Query kTripLeft{"delivery_trip_left", R"sql(
+  UPDATE trips SET state = 'en_route', left_at = COALESCE(left_at, to_timestamp($2))
+  WHERE trip_id = $1)sql"};
+const Query kRemainingStops{"delivery_remaining_stops", R"sql(
+  SELECT seq, lat, lon, state FROM trip_stops
+  WHERE trip_id = $1 AND state IN ('planned', 'picked_up') ORDER BY seq)sql"};
+const Query kSetEta{"delivery_set_eta", R"sql(
+  UPDATE trip_stops SET eta = to_timestamp($3) WHERE trip_id = $1 AND seq = $2)sql"};
+const Query kSetReturn{"delivery_set_return", R"sql(
+  UPDATE trips SET returns_at = to_timestamp($2) WHERE trip_id = $1)sql"};
+const Query kTripDone{"delivery_trip_done", R"sql(
+  UPDATE trips SET state = 'done', finished_at = to_timestamp($2), returns_at = to_timestamp($3)
+  WHERE trip_id = $1)sql"};
+const Query kStoreLocation{"delivery_store_location", R"sql(
+  SELECT lat, lon FROM stores WHERE store_id = $1)sql"};
+const Query kOrderExists{"delivery_order_exists", "SELECT 1 FROM orders WHERE order_id = $1"};
+
+const Query kTrackingEvents{"delivery_tracking_events", R"sql(
+  SELECT kind, extract(epoch FROM at)::bigint AS at, '' AS detail, event_id, 0 AS source
+  FROM pick_events WHERE order_id = $1
+    AND kind IN ('order_picking_started', 'order_on_conveyor', 'order_packed')
+  UNION ALL
+  SELECT kind, extract(epoch FROM at)::bigint, COALESCE(detail, ''), event_id, 1
+  FROM delivery_events WHERE order_id = $1
+  ORDER BY at, source, event_id)sql"};
+const Query kLiveStopOfOrder{"delivery_live_stop_of_order", R"sql(
+  SELECT s.trip_id, t.courier_id FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
+  WHERE s.order_id = $1 AND s.state IN ('planned', 'picked_up'))sql"};
+
+std::optional<core::LatLon> optional_position(const pqxx::field& lat, const pqxx::field& lon) {
+  if (lat.is_null() || lon.is_null()) return std::nullopt;
+  return core::LatLon{lat.as<double>(), lon.as<double>()};
+}
+
+CourierOnShift read_courier(const pqxx::row& r) {
+  CourierOnShift c;
+  c.courier_id = r[0].as<std::string>();
+  c.name = r[1].as<std::string>();
+  c.clocked_in_at = from_epoch(r[2]);
+  c.position = optional_position(r[3], r[4]);
+  c.position_at = optional_time(r[5]);
+  c.trip_id = r[6].is_null() ? "" : r[6].as<std::string>();
+  c.trip_state = r[7].is_null() ? "" : r[7].as<std::string>();
+  c.returns_at = optional_time(r[8]);
+  return c;
+}
+
+std::vector<TripRecord> read_trips(Session& s, pqxx::transaction_base& tx, const Query& q,
+                                   const std::string& key) {
+  std::vector<TripRecord> trips;
+  std::vector<std::string> ids;
+  for (const auto& r : exec(s, tx, q, key)) {
+    TripRecord t;
+    t.trip_id = r[0].as<std::string>();
+    t.store_id = r[1].as<std::string>();
+    t.courier_id = r[2].as<std::string>();
+    t.courier_name = r[3].as<std::string>();
+    t.state = r[4].as<std::string>();
+    t.planned_at = from_epoch(r[5]);
+    t.departs_at = from_epoch(r[6]);
+    t.returns_at = from_epoch(r[7]);
+    t.left_at = optional_time(r[8]);
+    t.finished_at = optional_time(r[9]);
+    t.distance_m = r[10].as<int>();
+    ids.push_back(t.trip_id);
+    trips.push_back(std::move(t));
+  }
+  if (trips.empty()) return trips;
+  for (const auto& r : exec(s, tx, kStopsOfTrips, text_array(ids))) {
+    const auto id = r[0].as<std::string>();
+    auto trip = std::find_if(trips.begin(), trips.end(),
+                             [&](const TripRecord& t) { return t.trip_id == id; });
+    if (trip == trips.end()) continue;
+    StopRecord st;
+    st.seq = r[1].as<int>();
+    st.order_id = r[2].as<std::string>();
+    st.at = {r[3].as<double>(), r[4].as<double>()};
+    st.address = r[5].as<std::string>();
+    st.eta = from_epoch(r[6]);
+    st.promised_at = from_epoch(r[7]);
+    st.state = r[8].as<std::string>();
+    st.done_at = optional_time(r[9]);
+    st.reason = r[10].as<std::string>();
+    trip->stops.push_back(std::move(st));
+  }
+  return trips;
+}
+
+void event(Session& s, pqxx::work& tx, const std::string& store_id, core::Timestamp at,
+           const char* kind, const std::string& order_id, const std::string& trip_id,
+           const std::string& courier_id, const std::string& detail = "") {
+  auto opt = [](const std::string& v) {
+    return v.empty() ? std::optional<std::string>() : std::optional<std::string>(v);
+  };
+  exec(s, tx, kInsertEvent, store_id, epoch(at), std::string(kind), opt(order_id), opt(trip_id),
+       opt(courier_id), opt(detail));
+}
+
+core::LatLon store_location(Session& s, pqxx::transaction_base& tx, const std::string& store_id) {
+  const auto r = exec(s, tx, kStoreLocation, store_id);
+  return {r.at(0)[0].as<double>(), r.at(0)[1].as<double>()};
+}
+
+// New ETAs for the trip's remaining stops riding from `from` at `now`, and when the courier is
+// then back at the store.
+void reroute(Session& s, pqxx::work& tx, const std::string& trip_id, core::LatLon from,
+             core::LatLon store, core::Timestamp now, const dispatch::Params& p) {
+  const auto rows = exec(s, tx, kRemainingStops, trip_id);
+  if (rows.empty()) return;
+  std::vector<core::LatLon> drops;
+  std::vector<size_t> order;
+  for (const auto& r : rows) {
+    order.push_back(drops.size());
+    drops.push_back({r[1].as<double>(), r[2].as<double>()});
+  }
+  const auto times = dispatch::arrivals(from, now, drops, order, p);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    exec(s, tx, kSetEta, trip_id, rows[i][0].as<int>(), epoch(times[i]));
+  }
+  const auto back =
+      times.back() + p.handover_time + dispatch::ride_time(core::distance_m(drops.back(), store), p);
+  exec(s, tx, kSetReturn, trip_id, epoch(back));
+}
+
+struct LiveStop {
+  std::string trip_id;
+  int seq = 0;
+  std::string state;
+  std::string store_id;
+  core::LatLon at;
+};
+
+// The order's live stop when it is this courier's. Returns the refusal otherwise.
+template <typename Outcome>
+std::optional<Outcome> find_stop(Session& s, pqxx::work& tx, const std::string& order_id,
+                                 const std::string& courier_id, LiveStop& out) {
+  if (exec(s, tx, kOnShift, courier_id).empty()) return Outcome{NotOnShift{}};
+  const auto r = exec(s, tx, kLockLiveStop, order_id);
+  if (r.empty()) {
+    if (exec(s, tx, kOrderExists, order_id).empty()) return Outcome{OrderNotFound{}};
+    return Outcome{NotYourOrder{}};
+  }
+  if (r[0][3].as<std::string>() != courier_id) return Outcome{NotYourOrder{}};
+  out = {r[0][0].as<std::string>(), r[0][1].as<int>(), r[0][2].as<std::string>(),
+         r[0][4].as<std::string>(), {r[0][5].as<double>(), r[0][6].as<double>()}};
+  return std::nullopt;
+}
+
+Status lock_status(Session& s, pqxx::work& tx, const std::string& order_id) {
+  const auto r = exec(s, tx, kLockOrderStatus, order_id);
+  return *orders::parse_status(r.at(0)[0].as<std::string>());
+}
+
+// After a stop is done: the trip ends when no bag is left to deliver (stops never picked up are
+// dropped: those orders wait for another trip), else the rest get new ETAs from here.
+void after_stop(Session& s, pqxx::work& tx, const LiveStop& stop, const std::string& courier_id,
+                core::Timestamp now, const dispatch::Params& p) {
+  const auto store = store_location(s, tx, stop.store_id);
+  const auto rest = exec(s, tx, kRemainingStops, stop.trip_id);
+  const bool bags_left = std::any_of(rest.begin(), rest.end(), [](const pqxx::row& r) {
+    return r[3].as<std::string>() == "picked_up";
+  });
+  if (bags_left) {
+    reroute(s, tx, stop.trip_id, stop.at, store, now, p);
+    return;
+  }
+  for (const auto& r : exec(s, tx, kCancelPlannedStops, stop.trip_id, epoch(now))) {
+    event(s, tx, stop.store_id, now, "left_at_store", r[0].as<std::string>(), stop.trip_id,
+          courier_id);
+  }
+  const auto back = now + dispatch::ride_time(core::distance_m(stop.at, store), p);
+  exec(s, tx, kTripDone, stop.trip_id, epoch(now), epoch(back));
+}
+
+TripRecord trip_by_id(Session& s, pqxx::transaction_base& tx, const std::string& trip_id) {
+  auto trips = read_trips(s, tx, kTrip, trip_id);
+  return std::move(trips.at(0));
+}
+
+}  // namespace
+
+CourierOnShift::State CourierOnShift::state(core::Timestamp now) const {
+  if (trip_state == "assigned" || trip_state == "en_route") return State::kOnTrip;
+  if (trip_state == "done" && returns_at && *returns_at > now) return State::kReturning;
+  return State::kIdle;
+}
+
+core::Timestamp CourierOnShift::available_at(core::Timestamp now) const {
+  return state(now) == State::kIdle ? now : std::max(now, returns_at.value_or(now));
+}
+
+std::string_view to_string(CourierOnShift::State s) {
+  switch (s) {
+    case CourierOnShift::State::kIdle:
+      return "idle";
+    case CourierOnShift::State::kOnTrip:
+      return "on_trip";
+    case CourierOnShift::State::kReturning:
+      return "returning";
+  }
+  return "idle";
+}
+
+bool DeliveryRepository::clock_in(const std::string& store_id, const std::string& courier_id,
+                                  core::Timestamp now) {
+  pqxx::work tx(session_.connection());
+  const bool started =
+      exec(session_, tx, kShiftStart, store_id, courier_id, epoch(now)).affected_rows() == 1;
+  if (started) event(session_, tx, store_id, now, "clocked_in", "", "", courier_id);
+  tx.commit();
+  return started;
+}
+
+ClockOutOutcome DeliveryRepository::clock_out(const std::string& store_id,
+                                              const std::string& courier_id, core::Timestamp now) {
+  return with_retry([&] {
+    pqxx::work tx(session_.connection());
+    const auto live = exec(session_, tx, kLockLiveTrip, courier_id);
+    if (!live.empty() && live[0][1].as<std::string>() == "en_route") {
+      return ClockOutOutcome::kTripInProgress;
+    }
+    if (exec(session_, tx, kShiftEnd, courier_id, epoch(now)).affected_rows() != 1) {
+      return ClockOutOutcome::kNotOnShift;
+    }
+    if (!live.empty()) {
+      const auto trip_id = live[0][0].as<std::string>();
+      exec(session_, tx, kCancelTrip, trip_id, epoch(now));
+      for (const auto& r : exec(session_, tx, kCancelPlannedStops, trip_id, epoch(now))) {
+        event(session_, tx, store_id, now, "trip_cancelled", r[0].as<std::string>(), trip_id,
+              courier_id);
+      }
+    }
+    event(session_, tx, store_id, now, "clocked_out", "", "", courier_id);
+    tx.commit();
+    return ClockOutOutcome::kClockedOut;
+  });
+}
+
+std::optional<CourierOnShift> DeliveryRepository::courier(const std::string& courier_id) {
+  pqxx::read_transaction tx(session_.connection());
+  const auto r = exec(session_, tx, kCourier, courier_id);
+  if (r.empty()) return std::nullopt;
+  return read_courier(r[0]);
+}
+
+bool DeliveryRepository::report_position(const std::string& courier_id, core::LatLon at,
+                                         core::Timestamp now, const dispatch::Params& p) {
+  return with_retry([&] {
+    pqxx::work tx(session_.connection());
+    const auto c = exec(session_, tx, kCourier, courier_id);
+    if (c.empty()) return false;
+    const CourierOnShift courier = read_courier(c[0]);
+    const auto store = exec(session_, tx, kSetPosition, courier_id, at.lat, at.lon, epoch(now));
+    const core::LatLon store_at{store.at(0)[0].as<double>(), store.at(0)[1].as<double>()};
+    if (courier.trip_state == "en_route") {
+      reroute(session_, tx, courier.trip_id, at, store_at, now, p);
+    } else if (courier.trip_state == "done" && core::distance_m(at, store_at) <= kAtStoreM) {
+      exec(session_, tx, kBackAtStore, courier.trip_id, epoch(now));
+    }
+    tx.commit();
+    return true;
+  });
+}
+
+DispatchInput DeliveryRepository::dispatch_input(const catalog::Store& store) {
+  pqxx::read_transaction tx(session_.connection());
+  DispatchInput in;
+  in.store = store;
+  for (const auto& r : exec(session_, tx, kParcels, store.store_id)) {
+    in.parcels.push_back({r[0].as<std::string>(),
+                          {r[1].as<double>(), r[2].as<double>()},
+                          from_epoch(r[3]),
+                          from_epoch(r[4])});
+  }
+  for (const auto& r : exec(session_, tx, kCouriersOfStore, store.store_id)) {
+    in.couriers.push_back(read_courier(r));
+  }
+  return in;
+}
+
+void DeliveryRepository::save_plan(const std::string& store_id, const dispatch::Plan& plan,
+                                   core::Timestamp now) {
+  if (plan.trips.empty()) return;
+  pqxx::work tx(session_.connection());
+  for (const auto& trip : plan.trips) {
+    const std::string trip_id = core::new_id("trp_");
+    if (exec(session_, tx, kInsertTrip, trip_id, store_id, trip.courier_id, epoch(now),
+             epoch(trip.departs_at), epoch(trip.returns_at),
+             static_cast<int>(std::lround(trip.distance_m)))
+            .affected_rows() != 1) {
+      throw std::runtime_error("courier " + trip.courier_id + " is no longer on shift");
+    }
+    int seq = 0;
+    for (const auto& stop : trip.stops) {
+      if (exec(session_, tx, kInsertStop, trip_id, ++seq, stop.order_id, epoch(stop.eta))
+              .affected_rows() != 1) {
+        throw std::runtime_error("order " + stop.order_id + " is no longer packed");
+      }
+      event(session_, tx, store_id, now, "courier_assigned", stop.order_id, trip_id,
+            trip.courier_id);
+    }
+  }
+  tx.commit();
+}
+
+std::vector<std::string> DeliveryRepository::stores_to_dispatch() {
+  pqxx::read_transaction tx(session_.connection());
+  std::vector<std::string> out;
+  for (const auto& r : exec(session_, tx, kStoresToDispatch)) out.push_back(r[0].as<std::string>());
+  return out;
+}
+
+std::vector<TripRecord> DeliveryRepository::live_trips(const std::string& store_id) {
+  pqxx::read_transaction tx(session_.connection());
+  return read_trips(session_, tx, kLiveTripsOfStore, store_id);
+}
+
+std::optional<TripRecord> DeliveryRepository::current_trip(const std::string& courier_id) {
+  pqxx::read_transaction tx(session_.connection());
+  auto trips = read_trips(session_, tx, kLiveTripOfCourier, courier_id);
+  if (trips.empty()) return std::nullopt;
+  return std::move(trips[0]);
+}
+
+StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::string& courier_id,
+                                        core::Timestamp now, const dispatch::Params& p) {
+  return with_retry([&]() -> StopOutcome {
+    pqxx::work tx(session_.connection());
+    LiveStop stop;
+    if (auto refused = find_stop<StopOutcome>(session_, tx, order_id, courier_id, stop)) {
+      return *refused;
+    }
+    const Status status = lock_status(session_, tx, order_id);
+    if (stop.state != "planned" ||
+        !orders::can_transition(orders::Fulfillment::kDelivery, status, Status::kOutForDelivery)) {
+      return InvalidTransition{status};
+    }
+    exec(session_, tx, kSetOrderStatus, order_id, std::string("out_for_delivery"));
+    exec(session_, tx, kSetStop, stop.trip_id, stop.seq, std::string("picked_up"), epoch(now),
+         std::optional<std::string>());
+    exec(session_, tx, kTripLeft, stop.trip_id, epoch(now));
+    const auto store = store_location(session_, tx, stop.store_id);
+    reroute(session_, tx, stop.trip_id, store, store, now + p.pickup_time, p);
+    event(session_, tx, stop.store_id, now, "picked_up", order_id, stop.trip_id, courier_id);
+    auto trip = trip_by_id(session_, tx, stop.trip_id);
+    tx.commit();
+    return trip;
+  });
+}
+
+DeliverOutcome DeliveryRepository::deliver(const std::string& order_id,
+                                           const std::string& courier_id, const std::string& code,
+                                           core::Timestamp now, const dispatch::Params& p) {
+  return with_retry([&]() -> DeliverOutcome {
+    pqxx::work tx(session_.connection());
+    LiveStop stop;
+    if (auto refused = find_stop<DeliverOutcome>(session_, tx, order_id, courier_id, stop)) {
+      return *refused;
+    }
+    if (stop.state != "picked_up") return InvalidTransition{lock_status(session_, tx, order_id)};
+    auto handed = hand_over_in(session_, tx, order_id, code, Status::kDelivered, now);
+    auto* order = std::get_if<orders::Order>(&handed);
+    if (!order) {
+      return std::visit([](auto&& v) -> DeliverOutcome { return v; }, std::move(handed));
+    }
+    exec(session_, tx, kSetStop, stop.trip_id, stop.seq, std::string("delivered"), epoch(now),
+         std::optional<std::string>());
+    const bool on_time = order->promised_at && now <= *order->promised_at;
+    event(session_, tx, stop.store_id, now, "delivered", order_id, stop.trip_id, courier_id,
+          on_time ? "on_time" : "late");
+    after_stop(session_, tx, stop, courier_id, now, p);
+    tx.commit();
+    return std::move(*order);
+  });
+}
+
+StopOutcome DeliveryRepository::fail(const std::string& order_id, const std::string& courier_id,
+                                     const std::string& reason, core::Timestamp now,
+                                     const dispatch::Params& p) {
+  return with_retry([&]() -> StopOutcome {
+    pqxx::work tx(session_.connection());
+    LiveStop stop;
+    if (auto refused = find_stop<StopOutcome>(session_, tx, order_id, courier_id, stop)) {
+      return *refused;
+    }
+    const Status status = lock_status(session_, tx, order_id);
+    if (stop.state != "picked_up" ||
+        !orders::can_transition(orders::Fulfillment::kDelivery, status, Status::kPacked)) {
+      return InvalidTransition{status};
+    }
+    exec(session_, tx, kSetOrderStatus, order_id, std::string("packed"));
+    exec(session_, tx, kSetStop, stop.trip_id, stop.seq, std::string("failed"), epoch(now),
+         std::optional<std::string>(reason));
+    event(session_, tx, stop.store_id, now, "delivery_failed", order_id, stop.trip_id, courier_id,
+          reason);
+    after_stop(session_, tx, stop, courier_id, now, p);
+    auto trip = trip_by_id(session_, tx, stop.trip_id);
+    tx.commit();
+    return trip;
+  });
+}
+
+TrackingRecord DeliveryRepository::tracking(const std::string& order_id) {
+  pqxx::read_transaction tx(session_.connection());
+  TrackingRecord t;
+  for (const auto& r : exec(session_, tx, kTrackingEvents, order_id)) {
+    t.events.push_back({r[0].as<std::string>(), from_epoch(r[1]), r[2].as<std::string>()});
+  }
+  const auto live = exec(session_, tx, kLiveStopOfOrder, order_id);
+  if (!live.empty()) {
+    for (auto& s : trip_by_id(session_, tx, live[0][0].as<std::string>()).stops) {
+      if (s.order_id == order_id) t.live_stop = std::move(s);
+    }
+    const auto c = exec(session_, tx, kCourier, live[0][1].as<std::string>());
+    if (!c.empty()) t.courier = read_courier(c[0]);
+  }
+  return t;
+}
+
+}  // namespace freshlane::storage
