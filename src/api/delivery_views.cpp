@@ -100,37 +100,42 @@ nlohmann::json dispatch_board(const storage::DispatchInput& in,
 }
 
 nlohmann::json timeline(const orders::Order& o, const storage::TrackingRecord& t) {
+  // Events come in the order they happened; positions order them even within one second.
   struct Step {
     const char* name;
     const char* event;  // the latest of these events marks it
-    std::optional<core::Timestamp> at;
+    int index = -1;     // of that event; -1 for none
   };
-  Step steps[] = {{"paid", nullptr, o.paid_at},
-                  {"picking", "order_picking_started", std::nullopt},
-                  {"on_conveyor", "order_on_conveyor", std::nullopt},
-                  {"packed", "order_packed", std::nullopt},
-                  {"courier_assigned", "courier_assigned", std::nullopt},
-                  {"out_for_delivery", "picked_up", std::nullopt},
-                  {"delivered", "delivered", std::nullopt}};
-  for (auto& s : steps) {
-    if (!s.event) continue;
-    for (const auto& e : t.events) {
-      if (e.kind == s.event) s.at = e.at;
+  Step steps[] = {{"paid", nullptr},
+                  {"picking", "order_picking_started"},
+                  {"on_conveyor", "order_on_conveyor"},
+                  {"packed", "order_packed"},
+                  {"courier_assigned", "courier_assigned"},
+                  {"out_for_delivery", "picked_up"},
+                  {"delivered", "delivered"}};
+  constexpr size_t kFirstCourierStep = 4;
+  int failed = -1;  // the latest failed attempt
+  for (int i = 0; i < static_cast<int>(t.events.size()); ++i) {
+    const auto& kind = t.events[static_cast<size_t>(i)].kind;
+    if (kind == "delivery_failed") failed = i;
+    for (auto& s : steps) {
+      if (s.event && kind == s.event) s.index = i;
     }
   }
-  std::optional<core::Timestamp> failed;  // the latest failed attempt
-  for (const auto& e : t.events) {
-    if (e.kind == "delivery_failed") failed = e.at;
-  }
   nlohmann::json out = nlohmann::json::array();
-  std::optional<core::Timestamp> reached;
-  for (size_t i = 0; i < std::size(steps); ++i) {
-    auto& s = steps[i];
-    const bool courier_step = i >= 4;
-    if (s.at && reached && *s.at < *reached) s.at.reset();  // from an earlier attempt
-    if (s.at && courier_step && failed && *s.at <= *failed) s.at.reset();
-    if (s.at) reached = s.at;
-    out.push_back({{"step", s.name}, {"at", time_or_null(s.at)}});
+  out.push_back({{"step", "paid"}, {"at", time_or_null(o.paid_at)}});
+  int reached = -1;
+  for (size_t k = 1; k < std::size(steps); ++k) {
+    const Step& s = steps[k];
+    // An event before the step reached last, or before a failed attempt, is from an earlier try.
+    const bool current = s.index >= 0 && s.index > reached &&
+                         (k < kFirstCourierStep || s.index > failed);
+    std::optional<core::Timestamp> at;
+    if (current) {
+      at = t.events[static_cast<size_t>(s.index)].at;
+      reached = s.index;
+    }
+    out.push_back({{"step", s.name}, {"at", time_or_null(at)}});
   }
   return out;
 }

@@ -13,6 +13,7 @@ class Orders : public ApiTest {
   static void SetUpTestSuite() {
     ApiTest::SetUpTestSuite();
     Shop{server()}.store("s1");
+    Shop{server()}.courier_on_shift("s1");  // a store with no courier refuses delivery orders
     Shop{server()}.store("s2", 31.2235, 121.4457);
   }
   Shop shop() const { return Shop{server()}; }
@@ -416,6 +417,7 @@ TEST(OrderExpiry, UnpaidOrdersExpireAndLatePaymentDoesNotResurrectThem) {
                                   {"FRESHLANE_SWEEP_INTERVAL_MS", "100"}});
   Shop shop{server};
   shop.store("s1");
+  shop.courier_on_shift("s1");
   shop.stock("s1", "EXPIRE", 5, 100);
   const std::string t = shop.customer();
   const std::string id =
@@ -448,6 +450,7 @@ TEST(OrderConservation, StockIsNeitherCreatedNorLost) {
                                   {"FRESHLANE_MAX_PENDING_ORDERS", "50"}});
   Shop shop{server};
   shop.store("s1");
+  shop.courier_on_shift("s1");
   const std::vector<std::string> skus{"C-A", "C-B", "C-C", "C-D"};
   for (size_t i = 0; i < skus.size(); ++i) {
     shop.stock("s1", skus[i], 20, 100);
@@ -473,7 +476,10 @@ TEST(OrderConservation, StockIsNeitherCreatedNorLost) {
         orders.push_back({r.json()["order_id"], {token, r.json()["total_minor"]}});
         ++created;
       } else {
-        ASSERT_TRUE(is_problem(r, 409, "out_of_stock")) << r.body;
+        // Nothing is reserved either way; a delivery order may meet a store too busy to keep
+        // its promise (the paid orders' bags pile up: nobody picks them here).
+        ASSERT_TRUE(is_problem(r, 409, "out_of_stock") || is_problem(r, 409, "store_busy"))
+            << r.body;
         ++refused;
       }
     } else {

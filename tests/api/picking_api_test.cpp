@@ -21,18 +21,6 @@ nlohmann::json fast_layout(int capacity = 4) {
       {"pick_deadline_seconds", 600}};
 }
 
-// A staff terminal or the customer's app: one token.
-struct Terminal {
-  const ServerProcess* server;
-  std::string token;
-  Terminal(const ServerProcess& s, std::string t) : server(&s), token(std::move(t)) {}
-  HttpResponse post(const std::string& path,
-                    const nlohmann::json& body = nlohmann::json::object()) const {
-    return server->send("POST", path, body.dump(), {bearer(token)});
-  }
-  HttpResponse get(const std::string& path) const { return server->get(path, {bearer(token)}); }
-};
-
 class PickingApi : public ApiTest {
  protected:
   Shop shop{server()};

@@ -69,6 +69,14 @@ struct Shop {
     if (r.status != 201) throw std::runtime_error("staff: " + r.body);
     return r.json()["token"];
   }
+  // A courier of the store, clocked in.
+  std::string courier_on_shift(const std::string& store_id) const {
+    const std::string token = courier(store_id);
+    const auto r = server.send("POST", "/v1/stores/" + store_id + "/couriers/clock-in", "{}",
+                               {bearer(token)});
+    if (r.status != 200) throw std::runtime_error("clock-in: " + r.body);
+    return token;
+  }
   std::string courier(const std::string& store_id) const {
     const auto r =
         server.admin("POST", "/v1/stores/" + store_id + "/couriers", R"({"name": "Zhang"})");
@@ -105,6 +113,18 @@ struct Shop {
     return server.send("POST", "/v1/payments/webhook", body,
                        {{"X-Freshlane-Signature", signature(body, now)}});
   }
+};
+
+// A staff terminal, a courier's or a customer's app: one token.
+struct Terminal {
+  const ServerProcess* server;
+  std::string token;
+  Terminal(const ServerProcess& s, std::string t) : server(&s), token(std::move(t)) {}
+  HttpResponse post(const std::string& path,
+                    const nlohmann::json& body = nlohmann::json::object()) const {
+    return server->send("POST", path, body.dump(), {bearer(token)});
+  }
+  HttpResponse get(const std::string& path) const { return server->get(path, {bearer(token)}); }
 };
 
 // Runs `n` calls of `f(i)` at once and returns their results in order.
