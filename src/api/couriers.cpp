@@ -96,16 +96,17 @@ http::Response get_trip(Context& ctx, const http::Request& req, storage::Session
   throw Error(ErrorKind::kNotYourTrip, "order " + order_id + " is not on your trip");
 }
 [[noreturn]] void refuse(const std::string& order_id, const storage::InvalidTransition& t) {
-  throw Error(ErrorKind::kInvalidTransition, "order " + order_id + " is " +
-                                                 std::string(orders::to_string(t.from)) +
-                                                 ": not possible now");
+  throw Error(
+      ErrorKind::kInvalidTransition,
+      "order " + order_id + " is " + std::string(orders::to_string(t.from)) + ": not possible now");
 }
 [[noreturn]] void refuse(const std::string&, const storage::WrongHandoverCode&) {
   throw Error(ErrorKind::kWrongHandoverCode, "the code does not match this order's");
 }
 
 http::Response trip_answer(const std::string& order_id, storage::StopOutcome outcome) {
-  if (auto* trip = std::get_if<storage::TripRecord>(&outcome)) return json_response(200, to_json(*trip));
+  if (auto* trip = std::get_if<storage::TripRecord>(&outcome))
+    return json_response(200, to_json(*trip));
   std::visit(
       [&](auto&& v) {
         if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, storage::TripRecord>) {
@@ -142,7 +143,8 @@ http::Response deliver(Context& ctx, const http::Request& req, storage::Session&
   }
   std::visit(
       [&](auto&& v) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, orders::Order>) refuse(order_id, v);
+        if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, orders::Order>)
+          refuse(order_id, v);
       },
       outcome);
   throw Error(ErrorKind::kInternal, "unreachable");
@@ -162,7 +164,8 @@ http::Response delivery_failed(Context& ctx, const http::Request& req, storage::
 http::Response board(Context& ctx, storage::Session& session, const catalog::Store& store,
                      std::optional<int> planned) {
   storage::DeliveryRepository repo(session);
-  auto body = dispatch_board(repo.dispatch_input(store), repo.live_trips(store.store_id), ctx.now());
+  auto body =
+      dispatch_board(repo.dispatch_input(store), repo.live_trips(store.store_id), ctx.now());
   if (planned) body["planned"] = *planned;
   return json_response(200, body);
 }

@@ -16,21 +16,19 @@ using core::Error;
 using core::ErrorKind;
 
 std::optional<http::Response> refuse_if_store_busy(Context& ctx, storage::Session& session,
-                                                   const catalog::Store& store,
-                                                   core::LatLon door) {
+                                                   const catalog::Store& store, core::LatLon door) {
   const auto now = ctx.now();
   const auto q =
       dispatch::quote(store, door, ctx.desks.load(session, store, now), ctx.desks.params());
   if (q.reason != dispatch::QuoteReason::kStoreBusy) return std::nullopt;
   const std::string why =
       q.eta_minutes ? "delivery would take about " + std::to_string(*q.eta_minutes) +
-                          " minutes, beyond the promised " +
-                          std::to_string(store.promise_minutes)
+                          " minutes, beyond the promised " + std::to_string(store.promise_minutes)
                     : std::string("no courier is on shift");
-  auto r = http::problem(ErrorKind::kStoreBusy, why + "; try again later or order for pickup",
-                         {{"eta_minutes", q.eta_minutes ? nlohmann::json(*q.eta_minutes)
-                                                        : nlohmann::json()},
-                          {"promise_minutes", store.promise_minutes}});
+  auto r = http::problem(
+      ErrorKind::kStoreBusy, why + "; try again later or order for pickup",
+      {{"eta_minutes", q.eta_minutes ? nlohmann::json(*q.eta_minutes) : nlohmann::json()},
+       {"promise_minutes", store.promise_minutes}});
   for (auto& [name, value] : r.headers) {
     if (name == "Retry-After") value = std::to_string(q.retry_after.count());
   }
@@ -55,7 +53,8 @@ http::Response get_quote(Context& ctx, const http::Request& req, storage::Sessio
   if (core::distance_m(store->location, door) <= store->delivery_radius_m) {
     load = ctx.desks.load(session, *store, now);
   }
-  return json_response(200, to_json(*store, dispatch::quote(*store, door, load, ctx.desks.params())));
+  return json_response(200,
+                       to_json(*store, dispatch::quote(*store, door, load, ctx.desks.params())));
 }
 
 std::optional<core::Timestamp> last_event(const storage::TrackingRecord& t, std::string_view kind) {
@@ -91,8 +90,8 @@ std::optional<core::Timestamp> estimate_arrival(Context& ctx, storage::Session& 
   }
   const auto store = storage::StoreRepository(session).find(o.store_id);
   if (!store) return std::nullopt;
-  const auto eta = dispatch::estimate(o.delivery->distance_m,
-                                      ctx.desks.load(session, *store, now), ctx.desks.params());
+  const auto eta = dispatch::estimate(o.delivery->distance_m, ctx.desks.load(session, *store, now),
+                                      ctx.desks.params());
   return now + dispatch::still_ahead(eta, stage);
 }
 

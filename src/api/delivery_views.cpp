@@ -28,15 +28,15 @@ nlohmann::json position(const std::optional<core::LatLon>& at,
 }  // namespace
 
 nlohmann::json to_json(const catalog::Store& store, const dispatch::Quote& q) {
-  return {{"store_id", store.store_id},
-          {"deliverable", q.deliverable},
-          {"distance_m", q.distance_m},
-          {"delivery_radius_m", store.delivery_radius_m},
-          {"eta_minutes", q.eta_minutes ? nlohmann::json(*q.eta_minutes) : nlohmann::json()},
-          {"promise_minutes", store.promise_minutes},
-          {"reason", q.reason == dispatch::QuoteReason::kNone
-                         ? nlohmann::json()
-                         : nlohmann::json(reason_text(q.reason))}};
+  return {
+      {"store_id", store.store_id},
+      {"deliverable", q.deliverable},
+      {"distance_m", q.distance_m},
+      {"delivery_radius_m", store.delivery_radius_m},
+      {"eta_minutes", q.eta_minutes ? nlohmann::json(*q.eta_minutes) : nlohmann::json()},
+      {"promise_minutes", store.promise_minutes},
+      {"reason", q.reason == dispatch::QuoteReason::kNone ? nlohmann::json()
+                                                          : nlohmann::json(reason_text(q.reason))}};
 }
 
 nlohmann::json to_json(const storage::TripRecord& t) {
@@ -75,7 +75,7 @@ nlohmann::json to_json(const storage::CourierOnShift& c, core::Timestamp now) {
           {"clocked_in_at", core::format_rfc3339(c.clocked_in_at)},
           {"available_at", core::format_rfc3339(c.available_at(now))},
           {"trip_id", state == storage::CourierOnShift::State::kOnTrip ? nlohmann::json(c.trip_id)
-                                                                        : nlohmann::json()},
+                                                                       : nlohmann::json()},
           {"position", position(c.position, c.position_at)}};
 }
 
@@ -128,8 +128,8 @@ nlohmann::json timeline(const orders::Order& o, const storage::TrackingRecord& t
   for (size_t k = 1; k < std::size(steps); ++k) {
     const Step& s = steps[k];
     // An event before the step reached last, or before a failed attempt, is from an earlier try.
-    const bool current = s.index >= 0 && s.index > reached &&
-                         (k < kFirstCourierStep || s.index > failed);
+    const bool current =
+        s.index >= 0 && s.index > reached && (k < kFirstCourierStep || s.index > failed);
     std::optional<core::Timestamp> at;
     if (current) {
       at = t.events[static_cast<size_t>(s.index)].at;

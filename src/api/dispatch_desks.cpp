@@ -15,8 +15,8 @@ constexpr const char* kTripsPlanned = "freshlane_dispatch_trips_planned_total";
 constexpr int kTypicalBagUnits = 3;  // what a quote assumes an order's bag holds
 }  // namespace
 
-DispatchDesks::DispatchDesks(http::Metrics& metrics, PickingFloors& floors,
-                             dispatch::Params params, std::chrono::seconds packing)
+DispatchDesks::DispatchDesks(http::Metrics& metrics, PickingFloors& floors, dispatch::Params params,
+                             std::chrono::seconds packing)
     : metrics_(metrics), floors_(floors), params_(params), packing_(packing) {
   metrics_.add_histogram(kPaidToDoor, "Minutes from payment to the hand-over at the door.",
                          {10, 15, 20, 25, 30, 35, 40, 45, 60, 90, 120});
@@ -34,8 +34,8 @@ DispatchDesks::DispatchDesks(http::Metrics& metrics, PickingFloors& floors,
       std::lock_guard lock(stats_mu_);
       std::vector<http::Metrics::Sample> out;
       for (const auto& [store, u] : utilization_) {
-        const double v = ratio ? (u.on_shift == 0 ? 0.0 : double(u.on_trip) / u.on_shift)
-                               : double(u.on_shift);
+        const double v =
+            ratio ? (u.on_shift == 0 ? 0.0 : double(u.on_trip) / u.on_shift) : double(u.on_shift);
         out.push_back({{{"store", store}}, v});
       }
       return out;
@@ -119,8 +119,8 @@ dispatch::StoreLoad DispatchDesks::load(storage::Session& s, const catalog::Stor
   const auto ready = now + dispatch::estimate(0, load, params_).total() - params_.pickup_time;
   const auto round_trip = params_.pickup_time + params_.handover_time +
                           2 * dispatch::ride_time(store.delivery_radius_m / 2.0, params_);
-  load.courier_wait = dispatch::courier_wait(std::move(free_at), static_cast<int>(in.parcels.size()),
-                                             ready, round_trip, params_);
+  load.courier_wait = dispatch::courier_wait(
+      std::move(free_at), static_cast<int>(in.parcels.size()), ready, round_trip, params_);
   return load;
 }
 

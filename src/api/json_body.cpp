@@ -189,7 +189,8 @@ void invalid_parameter(const std::string& name, const std::string& message) {
                     {{name, message}});
 }
 
-std::optional<double> query_coordinate(const http::Request& req, const std::string& name, int limit) {
+std::optional<double> query_coordinate(const http::Request& req, const std::string& name,
+                                       int limit) {
   const auto text = req.query(name);
   if (!text) return std::nullopt;
   double v = 0;

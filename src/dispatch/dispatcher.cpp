@@ -178,10 +178,11 @@ std::vector<std::vector<size_t>> batch(LatLon store, const std::vector<Parcel>& 
     if (used[seed]) continue;
     used[seed] = true;
     std::vector<size_t> group{seed};
-    if (on_time_alone[seed] && p.max_orders_per_trip > 1) {
+    if (p.max_orders_per_trip > 1) {
       std::vector<std::pair<double, size_t>> near;  // (distance from the seed's door, index)
       for (size_t c : by_urgency) {
-        if (used[c] || !on_time_alone[c]) continue;
+        // Parcels on time alone ride with each other; parcels late anyway, with each other.
+        if (used[c] || on_time_alone[c] != on_time_alone[seed]) continue;
         const double d = core::distance_m(parcels[seed].drop, parcels[c].drop);
         if (d <= kNearbyM || angle_between(heading[seed], heading[c]) <= kSameWayDegrees) {
           near.emplace_back(d, c);
@@ -195,7 +196,8 @@ std::vector<std::vector<size_t>> batch(LatLon store, const std::vector<Parcel>& 
         if (group.size() >= static_cast<size_t>(p.max_orders_per_trip)) break;
         members.push_back(&parcels[c]);
         const Timestamp with = std::max(leave, parcels[c].ready_at);
-        if (make_trip(store, members, with, p).late() == 0) {
+        const Trip trip = make_trip(store, members, with, p);
+        if (!on_time_alone[seed] || trip.late() == 0) {
           group.push_back(c);
           used[c] = true;
           leave = with;

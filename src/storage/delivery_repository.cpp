@@ -37,12 +37,12 @@ const Query kInsertEvent{"delivery_event_insert", R"sql(
   VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7))sql"};
 
 #define FRESHLANE_COURIER_COLUMNS                                                              \
-  "c.courier_id, c.name, extract(epoch FROM cs.clocked_in_at)::bigint, c.lat, c.lon, "        \
-  "extract(epoch FROM c.position_at)::bigint, lt.trip_id, lt.state, "                         \
+  "c.courier_id, c.name, extract(epoch FROM cs.clocked_in_at)::bigint, c.lat, c.lon, "         \
+  "extract(epoch FROM c.position_at)::bigint, lt.trip_id, lt.state, "                          \
   "extract(epoch FROM lt.returns_at)::bigint "                                                 \
-  "FROM courier_shifts cs JOIN couriers c ON c.courier_id = cs.courier_id "                   \
-  "LEFT JOIN LATERAL (SELECT t.trip_id, t.state, t.returns_at FROM trips t "                  \
-  "WHERE t.courier_id = c.courier_id AND t.state <> 'cancelled' "                             \
+  "FROM courier_shifts cs JOIN couriers c ON c.courier_id = cs.courier_id "                    \
+  "LEFT JOIN LATERAL (SELECT t.trip_id, t.state, t.returns_at FROM trips t "                   \
+  "WHERE t.courier_id = c.courier_id AND t.state <> 'cancelled' "                              \
   "ORDER BY t.planned_at DESC, t.trip_id DESC LIMIT 1) lt ON true WHERE cs.clocked_out_at IS " \
   "NULL "
 const Query kCouriersOfStore{"delivery_couriers_of_store",
@@ -82,10 +82,12 @@ const Query kInsertStop{"delivery_stop_insert", R"sql(
 const Query kStoresToDispatch{"delivery_stores_to_dispatch", R"sql(
   SELECT DISTINCT store_id FROM courier_shifts WHERE clocked_out_at IS NULL ORDER BY store_id)sql"};
 
-#define FRESHLANE_TRIP_COLUMNS                                                                    \
-  "t.trip_id, t.store_id, t.courier_id, c.name, t.state, extract(epoch FROM t.planned_at)::bigint, " \
-  "extract(epoch FROM t.departs_at)::bigint, extract(epoch FROM t.returns_at)::bigint, "          \
-  "extract(epoch FROM t.left_at)::bigint, extract(epoch FROM t.finished_at)::bigint, t.distance_m " \
+#define FRESHLANE_TRIP_COLUMNS                                                           \
+  "t.trip_id, t.store_id, t.courier_id, c.name, t.state, extract(epoch FROM "            \
+  "t.planned_at)::bigint, "                                                              \
+  "extract(epoch FROM t.departs_at)::bigint, extract(epoch FROM t.returns_at)::bigint, " \
+  "extract(epoch FROM t.left_at)::bigint, extract(epoch FROM t.finished_at)::bigint, "   \
+  "t.distance_m "                                                                        \
   "FROM trips t JOIN couriers c ON c.courier_id = t.courier_id "
 const Query kLiveTripsOfStore{"delivery_live_trips_of_store",
                               "SELECT " FRESHLANE_TRIP_COLUMNS
@@ -234,8 +236,8 @@ void reroute(Session& s, pqxx::work& tx, const std::string& trip_id, core::LatLo
   for (size_t i = 0; i < rows.size(); ++i) {
     exec(s, tx, kSetEta, trip_id, rows[i][0].as<int>(), epoch(times[i]));
   }
-  const auto back =
-      times.back() + p.handover_time + dispatch::ride_time(core::distance_m(drops.back(), store), p);
+  const auto back = times.back() + p.handover_time +
+                    dispatch::ride_time(core::distance_m(drops.back(), store), p);
   exec(s, tx, kSetReturn, trip_id, epoch(back));
 }
 
@@ -258,8 +260,11 @@ std::optional<Outcome> find_stop(Session& s, pqxx::work& tx, const std::string& 
     return Outcome{NotYourOrder{}};
   }
   if (r[0][3].as<std::string>() != courier_id) return Outcome{NotYourOrder{}};
-  out = {r[0][0].as<std::string>(), r[0][1].as<int>(), r[0][2].as<std::string>(),
-         r[0][4].as<std::string>(), {r[0][5].as<double>(), r[0][6].as<double>()}};
+  out = {r[0][0].as<std::string>(),
+         r[0][1].as<int>(),
+         r[0][2].as<std::string>(),
+         r[0][4].as<std::string>(),
+         {r[0][5].as<double>(), r[0][6].as<double>()}};
   return std::nullopt;
 }
 

@@ -6,8 +6,8 @@
 #include "freshlane/catalog/pricing.hpp"
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
-#include "pick_tasks.hpp"
 #include "order_steps.hpp"
+#include "pick_tasks.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {

@@ -15,10 +15,10 @@ constexpr double kStoreLat = 31.2536, kStoreLon = 121.5907;
 constexpr double kDoorLat = 31.2550, kDoorLon = 121.5950;
 
 nlohmann::json fast_layout() {
-  return {{"zones", kZones},
-          {"lanes",
-           {{{"lane_id", "L1"}, {"capacity", 8}, {"transit_seconds", 1}, {"zones", kZones}}}},
-          {"pick_deadline_seconds", 600}};
+  return {
+      {"zones", kZones},
+      {"lanes", {{{"lane_id", "L1"}, {"capacity", 8}, {"transit_seconds", 1}, {"zones", kZones}}}},
+      {"pick_deadline_seconds", 600}};
 }
 
 std::string quote_path(const std::string& store, double lat, double lon) {
@@ -46,7 +46,7 @@ class DeliveryApi : public ApiTest {
 
   // A paid delivery order of 2 apples: (order id, customer token, hand-over code).
   static std::tuple<std::string, std::string, std::string> paid_delivery(const ServerProcess& srv,
-                                                                        const std::string& store) {
+                                                                         const std::string& store) {
     Shop s{srv};
     const std::string customer = s.customer();
     const auto r = s.order(customer, Shop::order_body(store, {{"APPLE-" + store, 2}}, "delivery"),
@@ -64,16 +64,17 @@ class DeliveryApi : public ApiTest {
     Shop s{srv};
     const Terminal picker{srv, s.staff(store, "picker")};
     const Terminal packer{srv, s.staff(store, "packer")};
-    ASSERT_EQ(picker.post("/v1/stores/" + store + "/pickers/clock-in", {{"zone", "produce"}}).status,
-              200);
+    ASSERT_EQ(
+        picker.post("/v1/stores/" + store + "/pickers/clock-in", {{"zone", "produce"}}).status,
+        200);
     const auto trip = picker.post("/v1/stores/" + store + "/pick-tasks/next");
     ASSERT_EQ(trip.status, 200) << trip.body;
     const std::string task = trip.json()["tasks"][0]["task_id"];
     const std::string shelf =
         srv.get("/v1/stores/" + store + "/products/APPLE-" + store).json()["shelf_code"];
-    ASSERT_EQ(picker.post("/v1/pick-tasks/" + task + "/scan", {{"code", shelf}, {"quantity", 2}})
-                  .status,
-              200);
+    ASSERT_EQ(
+        picker.post("/v1/pick-tasks/" + task + "/scan", {{"code", shelf}, {"quantity", 2}}).status,
+        200);
     ASSERT_EQ(picker.post("/v1/pick-tasks/" + task + "/finish").status, 200);
     ASSERT_EQ(picker.post("/v1/stores/" + store + "/pickers/clock-out").status, 200);
     for (int i = 0; i < 50; ++i) {  // the bag rides 1 s
@@ -131,10 +132,10 @@ TEST_F(DeliveryApi, QuoteSaysDistanceEtaAndWhyNot) {
                          "validation_failed"));
   EXPECT_TRUE(is_problem(server().get("/v1/delivery/quote?store_id=dq&lat=91&lon=121"), 400,
                          "validation_failed"));
-  EXPECT_TRUE(is_problem(server().get("/v1/delivery/quote?lat=31&lon=121"), 400,
-                         "validation_failed"));
-  EXPECT_TRUE(is_problem(server().get(quote_path("nowhere", kDoorLat, kDoorLon)), 404,
-                         "not_found"));
+  EXPECT_TRUE(
+      is_problem(server().get("/v1/delivery/quote?lat=31&lon=121"), 400, "validation_failed"));
+  EXPECT_TRUE(
+      is_problem(server().get(quote_path("nowhere", kDoorLat, kDoorLon)), 404, "not_found"));
 }
 
 TEST_F(DeliveryApi, ABusyStoreRefusesDeliveryOrdersWithRetryAfter) {
@@ -148,7 +149,8 @@ TEST_F(DeliveryApi, ABusyStoreRefusesDeliveryOrdersWithRetryAfter) {
   EXPECT_EQ(*r.header("retry-after"), "300");
   EXPECT_EQ(shop.available("dbusy", "APPLE-dbusy"), 100);
   // Pickup is still fine.
-  EXPECT_EQ(shop.order(customer, Shop::order_body("dbusy", {{"APPLE-dbusy", 1}}), "b2").status, 201);
+  EXPECT_EQ(shop.order(customer, Shop::order_body("dbusy", {{"APPLE-dbusy", 1}}), "b2").status,
+            201);
   // With a courier on shift the same request (same key) goes through.
   shop.courier_on_shift("dbusy");
   r = shop.order(customer, Shop::order_body("dbusy", {{"APPLE-dbusy", 2}}, "delivery"), "b1");
@@ -158,8 +160,11 @@ TEST_F(DeliveryApi, ABusyStoreRefusesDeliveryOrdersWithRetryAfter) {
   // A promise the store cannot keep even when idle: 5 minutes for a ~7-minute delivery.
   ASSERT_EQ(server()
                 .admin("POST", "/v1/stores",
-                       nlohmann::json{{"store_id", "dfast"}, {"name", "fast"}, {"lat", kStoreLat},
-                                      {"lon", kStoreLon}, {"promise_minutes", 5}}
+                       nlohmann::json{{"store_id", "dfast"},
+                                      {"name", "fast"},
+                                      {"lat", kStoreLat},
+                                      {"lon", kStoreLon},
+                                      {"promise_minutes", 5}}
                            .dump())
                 .status,
             201);
@@ -228,19 +233,19 @@ TEST_F(DeliveryApi, PaidPickedPackedDispatchedPickedUpDeliveredAndTracked) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json()["state"], "en_route");
   EXPECT_EQ(r.json()["stops"][0]["state"], "picked_up");
-  EXPECT_TRUE(is_problem(courier.post("/v1/orders/" + order_id + "/pickup"), 409,
-                         "invalid_transition"));
+  EXPECT_TRUE(
+      is_problem(courier.post("/v1/orders/" + order_id + "/pickup"), 409, "invalid_transition"));
   t = customer.get(tracking);
   EXPECT_EQ(t.json()["status"], "out_for_delivery");
   EXPECT_TRUE(step(t.json(), "out_for_delivery").is_string());
   EXPECT_TRUE(t.json()["courier"]["position"].is_null());  // nothing reported yet
 
-  ASSERT_EQ(server()
-                .send("PUT", "/v1/couriers/me/position",
-                      nlohmann::json{{"lat", 31.2545}, {"lon", 121.5930}}.dump(),
-                      {bearer(courier.token)})
-                .status,
-            200);
+  ASSERT_EQ(
+      server()
+          .send("PUT", "/v1/couriers/me/position",
+                nlohmann::json{{"lat", 31.2545}, {"lon", 121.5930}}.dump(), {bearer(courier.token)})
+          .status,
+      200);
   t = customer.get(tracking);
   EXPECT_DOUBLE_EQ(t.json()["courier"]["position"]["lat"].get<double>(), 31.2545);
   EXPECT_DOUBLE_EQ(t.json()["courier"]["position"]["lon"].get<double>(), 121.5930);
@@ -266,7 +271,7 @@ TEST_F(DeliveryApi, PaidPickedPackedDispatchedPickedUpDeliveredAndTracked) {
     EXPECT_TRUE(step(t.json(), s).is_string()) << s << " " << t.body;
   }
   EXPECT_EQ(t.json()["estimated_at"], step(t.json(), "delivered"));
-  EXPECT_TRUE(t.json()["courier"].is_null());  // no longer shown after the door
+  EXPECT_TRUE(t.json()["courier"].is_null());                  // no longer shown after the door
   EXPECT_EQ(courier.get("/v1/couriers/me/trip").status, 204);  // trip done, riding back
 
   const std::string metrics = server().get("/metrics").body;
@@ -292,8 +297,8 @@ TEST_F(DeliveryApi, AFailedDeliveryComesBackAndIsDispatchedAgain) {
   dispatch_now(server(), "dfail");
   ASSERT_EQ(courier.post("/v1/orders/" + order_id + "/pickup").status, 200);
   // Clocking out with bags on the trip is refused.
-  EXPECT_TRUE(is_problem(courier.post("/v1/stores/dfail/couriers/clock-out"), 409,
-                         "trip_in_progress"));
+  EXPECT_TRUE(
+      is_problem(courier.post("/v1/stores/dfail/couriers/clock-out"), 409, "trip_in_progress"));
   EXPECT_TRUE(is_problem(courier.post("/v1/orders/" + order_id + "/delivery-failed"), 400,
                          "validation_failed"));  // a reason is required
   auto r = courier.post("/v1/orders/" + order_id + "/delivery-failed",
@@ -338,9 +343,9 @@ TEST_F(DeliveryApi, AServerKilledMidTripLosesNothing) {
   auto board = dispatch_now(*srv, "dcrash");
   ASSERT_EQ(board["trips"].size(), 1u) << board.dump();
   const std::string trip_id = board["trips"][0]["trip_id"];
-  ASSERT_EQ(srv->send("POST", "/v1/orders/" + first + "/pickup", "{}", {bearer(courier_token)})
-                .status,
-            200);
+  ASSERT_EQ(
+      srv->send("POST", "/v1/orders/" + first + "/pickup", "{}", {bearer(courier_token)}).status,
+      200);
 
   ASSERT_EQ(srv->stop(/*crash=*/true), -SIGKILL);
   srv = std::make_unique<ServerProcess>(database_url());
@@ -361,9 +366,9 @@ TEST_F(DeliveryApi, AServerKilledMidTripLosesNothing) {
 
   pqxx::connection c(database_url());
   pqxx::read_transaction tx(c);
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM trip_stops WHERE order_id = " + tx.quote(first))[0]
-                .as<int>(),
-            1);
+  EXPECT_EQ(
+      tx.exec1("SELECT count(*) FROM trip_stops WHERE order_id = " + tx.quote(first))[0].as<int>(),
+      1);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM delivery_events WHERE order_id = " + tx.quote(first) +
                      " AND kind = 'delivered'")[0]
                 .as<int>(),
@@ -391,11 +396,11 @@ TEST_F(DeliveryApi, BadInputFromCouriersGetsClearErrors) {
   EXPECT_TRUE(is_problem(courier.post("/v1/stores/dbad/couriers/clock-in", {{"zone", "x"}}), 400,
                          "validation_failed"));
   // Positions.
-  for (const char* body : {R"({"lat": 91, "lon": 121})", R"({"lat": 31})", R"({"lat": "x", "lon": 1})",
-                           R"({"lat": 31, "lon": 121, "speed": 3})"}) {
-    EXPECT_TRUE(is_problem(
-        server().send("PUT", "/v1/couriers/me/position", body, {bearer(courier.token)}), 400,
-        "validation_failed"))
+  for (const char* body : {R"({"lat": 91, "lon": 121})", R"({"lat": 31})",
+                           R"({"lat": "x", "lon": 1})", R"({"lat": 31, "lon": 121, "speed": 3})"}) {
+    EXPECT_TRUE(
+        is_problem(server().send("PUT", "/v1/couriers/me/position", body, {bearer(courier.token)}),
+                   400, "validation_failed"))
         << body;
   }
   // Orders that are not on the courier's trip.
@@ -409,13 +414,14 @@ TEST_F(DeliveryApi, BadInputFromCouriersGetsClearErrors) {
   EXPECT_EQ(picker.get("/v1/stores/dbad/dispatch").status, 200);
   EXPECT_TRUE(is_problem(picker.post("/v1/stores/dbad/dispatch"), 403, "forbidden"));
   EXPECT_TRUE(is_problem(courier.get("/v1/stores/dbad/dispatch"), 403, "forbidden"));
-  EXPECT_TRUE(is_problem(Terminal(server(), shop.staff("dbad2", "manager")).post(
-                             "/v1/stores/dbad/dispatch"),
-                         403, "forbidden"));
-  EXPECT_EQ(Terminal(server(), shop.staff("dbad", "manager")).post("/v1/stores/dbad/dispatch").status,
-            200);
-  EXPECT_TRUE(is_problem(server().admin("GET", "/v1/stores/nowhere/dispatch", ""), 404,
-                         "not_found"));
+  EXPECT_TRUE(is_problem(
+      Terminal(server(), shop.staff("dbad2", "manager")).post("/v1/stores/dbad/dispatch"), 403,
+      "forbidden"));
+  EXPECT_EQ(
+      Terminal(server(), shop.staff("dbad", "manager")).post("/v1/stores/dbad/dispatch").status,
+      200);
+  EXPECT_TRUE(
+      is_problem(server().admin("GET", "/v1/stores/nowhere/dispatch", ""), 404, "not_found"));
 }
 
 }  // namespace

@@ -72,8 +72,8 @@ struct Shop {
   // A courier of the store, clocked in.
   std::string courier_on_shift(const std::string& store_id) const {
     const std::string token = courier(store_id);
-    const auto r = server.send("POST", "/v1/stores/" + store_id + "/couriers/clock-in", "{}",
-                               {bearer(token)});
+    const auto r =
+        server.send("POST", "/v1/stores/" + store_id + "/couriers/clock-in", "{}", {bearer(token)});
     if (r.status != 200) throw std::runtime_error("clock-in: " + r.body);
     return token;
   }

@@ -190,7 +190,17 @@ TEST(Batching, OppositeDirectionsRideApart) {
   EXPECT_EQ(batch(kStore, ps, kNow, Params{}).size(), 2u);
 }
 
-TEST(Batching, AParcelLateEvenAloneRidesAlone) {
+TEST(Batching, ParcelsLateAnywayRideTogetherButNeverWithOnTimeOnes) {
+  std::vector<Parcel> ps{parcel("late1", north(2500), minutes{2}),
+                         parcel("late2", north(2600), minutes{3}),
+                         parcel("ok", north(2400), minutes{30})};
+  const auto groups = batch(kStore, ps, kNow, Params{});
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0], (std::vector<size_t>{0, 1}));
+  EXPECT_EQ(groups[1], std::vector<size_t>{2});
+}
+
+TEST(Batching, AParcelLateEvenAloneDoesNotJoinOnTimeOnes) {
   std::vector<Parcel> ps{parcel("late", north(2500), minutes{2}),
                          parcel("ok", north(2400), minutes{30})};
   const auto groups = batch(kStore, ps, kNow, Params{});

@@ -6,7 +6,8 @@
 // 1. Batching. Parcels are taken most urgent first (earliest promise). Each seeds a trip; more
 //    parcels heading the same way (within 45° of its bearing from the store, or within 1 km of
 //    its door) join, nearest first, up to max_orders_per_trip, but only while every parcel of
-//    the trip stays on time. A parcel that is late even alone rides alone.
+//    the trip stays on time. Parcels late even alone never join those: they batch only with
+//    each other (an overloaded store clears its backlog with fewer trips).
 // 2. Routing. Stops are visited nearest neighbour first, improved by 2-opt; when that breaks a
 //    promise that earliest-promise-first keeps, the latter is used.
 // 3. Assignment. Trips go to couriers (those free now or back within soon_returning; when trips
@@ -68,8 +69,8 @@ Trip make_trip(LatLon store, const std::vector<const Parcel*>& parcels, Timestam
                const Params& p);
 // When a parcel riding alone, bags taken at `departs`, reaches its door.
 Timestamp alone_arrival(LatLon store, LatLon drop, Timestamp departs, const Params& p);
-// Groups of parcel indices, most urgent group first, all on time when taken at `departs`
-// (except a parcel late even alone, which is alone in its group).
+// Groups of parcel indices, most urgent group first: parcels on time alone in groups all on time
+// when taken at `departs`; parcels late even alone in groups of their own kind.
 std::vector<std::vector<size_t>> batch(LatLon store, const std::vector<Parcel>& parcels,
                                        Timestamp departs, const Params& p);
 // For each trip the index of its courier, or -1 (waits for a later round). Each courier gets at
