@@ -104,17 +104,22 @@ http::Response get_trip(Context& ctx, const http::Request& req, storage::Session
   throw Error(ErrorKind::kWrongHandoverCode, "the code does not match this order's");
 }
 
-http::Response trip_answer(const std::string& order_id, storage::StopOutcome outcome) {
-  if (auto* trip = std::get_if<storage::TripRecord>(&outcome))
-    return json_response(200, to_json(*trip));
+// The answer to a courier's action: `ok` of what was done, or the refusal.
+template <typename Done, typename Outcome, typename Ok>
+http::Response answer(const std::string& order_id, Outcome&& outcome, Ok&& ok) {
+  if (auto* done = std::get_if<Done>(&outcome)) return ok(*done);
   std::visit(
       [&](auto&& v) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, storage::TripRecord>) {
-          refuse(order_id, v);
-        }
+        if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, Done>) refuse(order_id, v);
       },
       outcome);
   throw Error(ErrorKind::kInternal, "unreachable");
+}
+
+http::Response trip_answer(const std::string& order_id, storage::StopOutcome outcome) {
+  return answer<storage::TripRecord>(order_id, std::move(outcome), [](const auto& trip) {
+    return json_response(200, to_json(trip));
+  });
 }
 
 http::Response pick_up(Context& ctx, const http::Request& req, storage::Session& session) {
@@ -135,19 +140,13 @@ http::Response deliver(Context& ctx, const http::Request& req, storage::Session&
   const std::string code = body.string("code", Need::kRequired, 1, 32).value_or("");
   body.finish();
   const auto now = ctx.now();
-  auto outcome =
-      storage::DeliveryRepository(session).deliver(order_id, who.id, code, now, ctx.desks.params());
-  if (auto* order = std::get_if<orders::Order>(&outcome)) {
-    ctx.desks.delivered(*order, now);
-    return json_response(200, to_json(*order, false));
-  }
-  std::visit(
-      [&](auto&& v) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, orders::Order>)
-          refuse(order_id, v);
-      },
-      outcome);
-  throw Error(ErrorKind::kInternal, "unreachable");
+  return answer<orders::Order>(
+      order_id,
+      storage::DeliveryRepository(session).deliver(order_id, who.id, code, now, ctx.desks.params()),
+      [&](const orders::Order& order) {
+        ctx.desks.delivered(order, now);
+        return json_response(200, to_json(order, false));
+      });
 }
 
 http::Response delivery_failed(Context& ctx, const http::Request& req, storage::Session& session) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 
 #include "freshlane/core/ids.hpp"
@@ -299,6 +300,37 @@ TripRecord trip_by_id(Session& s, pqxx::transaction_base& tx, const std::string&
   return std::move(trips.at(0));
 }
 
+// A step of the courier's on one order: from stop state `from`, the order moves to `to` and the
+// stop to `stop_to`; an event `kind` is logged (with `reason`), `then` runs, and the trip is
+// returned. Everything in one transaction.
+struct StopStep {
+  const char* from;
+  Status to;
+  const char* stop_to;
+};
+StopOutcome move_stop(Session& s, const std::string& order_id, const std::string& courier_id,
+                      StopStep step, const std::optional<std::string>& reason, const char* kind,
+                      core::Timestamp now,
+                      const std::function<void(pqxx::work&, const LiveStop&)>& then) {
+  return with_retry([&]() -> StopOutcome {
+    pqxx::work tx(s.connection());
+    LiveStop stop;
+    if (auto refused = find_stop<StopOutcome>(s, tx, order_id, courier_id, stop)) return *refused;
+    const Status status = lock_status(s, tx, order_id);
+    if (stop.state != step.from ||
+        !orders::can_transition(orders::Fulfillment::kDelivery, status, step.to)) {
+      return InvalidTransition{status};
+    }
+    exec(s, tx, kSetOrderStatus, order_id, std::string(orders::to_string(step.to)));
+    exec(s, tx, kSetStop, stop.trip_id, stop.seq, std::string(step.stop_to), epoch(now), reason);
+    event(s, tx, stop.store_id, now, kind, order_id, stop.trip_id, courier_id, reason.value_or(""));
+    then(tx, stop);
+    auto trip = trip_by_id(s, tx, stop.trip_id);
+    tx.commit();
+    return trip;
+  });
+}
+
 }  // namespace
 
 CourierOnShift::State CourierOnShift::state(core::Timestamp now) const {
@@ -446,28 +478,13 @@ std::optional<TripRecord> DeliveryRepository::current_trip(const std::string& co
 
 StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::string& courier_id,
                                         core::Timestamp now, const dispatch::Params& p) {
-  return with_retry([&]() -> StopOutcome {
-    pqxx::work tx(session_.connection());
-    LiveStop stop;
-    if (auto refused = find_stop<StopOutcome>(session_, tx, order_id, courier_id, stop)) {
-      return *refused;
-    }
-    const Status status = lock_status(session_, tx, order_id);
-    if (stop.state != "planned" ||
-        !orders::can_transition(orders::Fulfillment::kDelivery, status, Status::kOutForDelivery)) {
-      return InvalidTransition{status};
-    }
-    exec(session_, tx, kSetOrderStatus, order_id, std::string("out_for_delivery"));
-    exec(session_, tx, kSetStop, stop.trip_id, stop.seq, std::string("picked_up"), epoch(now),
-         std::optional<std::string>());
-    exec(session_, tx, kTripLeft, stop.trip_id, epoch(now));
-    const auto store = store_location(session_, tx, stop.store_id);
-    reroute(session_, tx, stop.trip_id, store, store, now + p.pickup_time, p);
-    event(session_, tx, stop.store_id, now, "picked_up", order_id, stop.trip_id, courier_id);
-    auto trip = trip_by_id(session_, tx, stop.trip_id);
-    tx.commit();
-    return trip;
-  });
+  return move_stop(session_, order_id, courier_id,
+                   {"planned", Status::kOutForDelivery, "picked_up"}, std::nullopt, "picked_up",
+                   now, [&](pqxx::work& tx, const LiveStop& stop) {
+                     exec(session_, tx, kTripLeft, stop.trip_id, epoch(now));
+                     const auto store = store_location(session_, tx, stop.store_id);
+                     reroute(session_, tx, stop.trip_id, store, store, now + p.pickup_time, p);
+                   });
 }
 
 DeliverOutcome DeliveryRepository::deliver(const std::string& order_id,
@@ -499,27 +516,10 @@ DeliverOutcome DeliveryRepository::deliver(const std::string& order_id,
 StopOutcome DeliveryRepository::fail(const std::string& order_id, const std::string& courier_id,
                                      const std::string& reason, core::Timestamp now,
                                      const dispatch::Params& p) {
-  return with_retry([&]() -> StopOutcome {
-    pqxx::work tx(session_.connection());
-    LiveStop stop;
-    if (auto refused = find_stop<StopOutcome>(session_, tx, order_id, courier_id, stop)) {
-      return *refused;
-    }
-    const Status status = lock_status(session_, tx, order_id);
-    if (stop.state != "picked_up" ||
-        !orders::can_transition(orders::Fulfillment::kDelivery, status, Status::kPacked)) {
-      return InvalidTransition{status};
-    }
-    exec(session_, tx, kSetOrderStatus, order_id, std::string("packed"));
-    exec(session_, tx, kSetStop, stop.trip_id, stop.seq, std::string("failed"), epoch(now),
-         std::optional<std::string>(reason));
-    event(session_, tx, stop.store_id, now, "delivery_failed", order_id, stop.trip_id, courier_id,
-          reason);
-    after_stop(session_, tx, stop, courier_id, now, p);
-    auto trip = trip_by_id(session_, tx, stop.trip_id);
-    tx.commit();
-    return trip;
-  });
+  return move_stop(session_, order_id, courier_id, {"picked_up", Status::kPacked, "failed"}, reason,
+                   "delivery_failed", now, [&](pqxx::work& tx, const LiveStop& stop) {
+                     after_stop(session_, tx, stop, courier_id, now, p);
+                   });
 }
 
 TrackingRecord DeliveryRepository::tracking(const std::string& order_id) {
