@@ -275,13 +275,9 @@ TEST_F(DeliveryApi, PaidPickedPackedDispatchedPickedUpDeliveredAndTracked) {
   EXPECT_EQ(courier.get("/v1/couriers/me/trip").status, 204);  // trip done, riding back
 
   const std::string metrics = server().get("/metrics").body;
-  auto value_of = [&](const std::string& series) {
-    const size_t at = metrics.find("\n" + series + " ");
-    return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + series.size() + 2));
-  };
-  EXPECT_GE(value_of("freshlane_deliveries_total"), 1);
-  EXPECT_GE(value_of("freshlane_deliveries_on_time_total"), 1);
-  EXPECT_GE(value_of("freshlane_delivery_paid_to_door_minutes_count"), 1);
+  EXPECT_GE(metric_value(metrics, "freshlane_deliveries_total"), 1);
+  EXPECT_GE(metric_value(metrics, "freshlane_deliveries_on_time_total"), 1);
+  EXPECT_GE(metric_value(metrics, "freshlane_delivery_paid_to_door_minutes_count"), 1);
   EXPECT_NE(metrics.find("freshlane_courier_utilization{store=\"dflow\"}"), std::string::npos);
 
   ASSERT_EQ(courier.post("/v1/stores/dflow/couriers/clock-out").status, 200);

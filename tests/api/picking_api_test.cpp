@@ -159,13 +159,9 @@ TEST_F(PickingApi, PaidOrderIsPickedByTwoZonesPackedAndHandedOver) {
 
   // What the floor recorded, and what ops see.
   const std::string metrics = server().get("/metrics").body;
-  auto value_of = [&](const std::string& series) {
-    const size_t at = metrics.find("\n" + series + " ");
-    return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + series.size() + 2));
-  };
-  EXPECT_GE(value_of("freshlane_picking_paid_to_conveyor_seconds_count"), 1);
-  EXPECT_GE(value_of("freshlane_picking_orders_packed_total"), 1);
-  EXPECT_GE(value_of("freshlane_conveyor_bags_loaded_total"), 2);
+  EXPECT_GE(metric_value(metrics, "freshlane_picking_paid_to_conveyor_seconds_count"), 1);
+  EXPECT_GE(metric_value(metrics, "freshlane_picking_orders_packed_total"), 1);
+  EXPECT_GE(metric_value(metrics, "freshlane_conveyor_bags_loaded_total"), 2);
   pqxx::connection c(database_url());
   pqxx::read_transaction tx(c);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM pick_events WHERE order_id = " + tx.quote(order_id) +

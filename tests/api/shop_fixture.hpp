@@ -16,6 +16,12 @@ inline std::string hours_from_now(int h) {
   return core::format_rfc3339(core::system_now() + std::chrono::hours(h));
 }
 
+// The value of an unlabelled series in a /metrics text, or -1 when it is absent.
+inline double metric_value(const std::string& metrics, const std::string& series) {
+  const size_t at = metrics.find("\n" + series + " ");
+  return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + series.size() + 2));
+}
+
 inline Header bearer(const std::string& token) { return {"Authorization", "Bearer " + token}; }
 
 struct Shop {
