@@ -25,14 +25,11 @@ std::optional<http::Response> refuse_if_store_busy(Context& ctx, storage::Sessio
       q.eta_minutes ? "delivery would take about " + std::to_string(*q.eta_minutes) +
                           " minutes, beyond the promised " + std::to_string(store.promise_minutes)
                     : std::string("no courier is on shift");
-  auto r = http::problem(
+  return http::problem(
       ErrorKind::kStoreBusy, why + "; try again later or order for pickup",
       {{"eta_minutes", q.eta_minutes ? nlohmann::json(*q.eta_minutes) : nlohmann::json()},
-       {"promise_minutes", store.promise_minutes}});
-  for (auto& [name, value] : r.headers) {
-    if (name == "Retry-After") value = std::to_string(q.retry_after.count());
-  }
-  return r;
+       {"promise_minutes", store.promise_minutes}},
+      static_cast<int>(q.retry_after.count()));
 }
 
 namespace {
@@ -50,7 +47,7 @@ http::Response get_quote(Context& ctx, const http::Request& req, storage::Sessio
   const core::LatLon door{*lat, *lon};
   const auto now = ctx.now();
   dispatch::StoreLoad load;  // beyond the radius nothing else matters
-  if (core::distance_m(store->location, door) <= store->delivery_radius_m) {
+  if (store->delivers_within(core::distance_m(store->location, door))) {
     load = ctx.desks.load(session, *store, now);
   }
   return json_response(200,
@@ -97,10 +94,7 @@ std::optional<core::Timestamp> estimate_arrival(Context& ctx, storage::Session& 
 
 http::Response get_tracking(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
-  if (who.role == Role::kAnonymous) throw Error(ErrorKind::kUnauthorized, "a token is required");
-  if (who.role != Role::kCustomer) {
-    throw Error(ErrorKind::kForbidden, "tracking is for the order's customer");
-  }
+  require_role(who, Role::kCustomer);  // tracking is for the order's customer
   const auto& order_id = req.param("order_id");
   const auto order = storage::OrderRepository(session).find(order_id);
   if (!order || order->customer_id != who.id) {
@@ -108,30 +102,8 @@ http::Response get_tracking(Context& ctx, const http::Request& req, storage::Ses
   }
   const auto now = ctx.now();
   const auto track = storage::DeliveryRepository(session).tracking(order_id);
-  nlohmann::json failed = nlohmann::json::array();
-  for (const auto& e : track.events) {
-    if (e.kind == "delivery_failed") {
-      failed.push_back({{"at", core::format_rfc3339(e.at)}, {"reason", e.detail}});
-    }
-  }
-  nlohmann::json courier = nullptr;
-  if (order->status == orders::Status::kOutForDelivery && track.courier) {
-    const auto& c = *track.courier;
-    courier = {{"name", c.name},
-               {"position", c.position ? nlohmann::json{{"lat", c.position->lat},
-                                                        {"lon", c.position->lon},
-                                                        {"at", time_or_null(c.position_at)}}
-                                       : nlohmann::json()}};
-  }
   return json_response(
-      200, {{"order_id", order->order_id},
-            {"status", orders::to_string(order->status)},
-            {"fulfillment", orders::to_string(order->fulfillment)},
-            {"promised_at", time_or_null(order->promised_at)},
-            {"estimated_at", time_or_null(estimate_arrival(ctx, session, *order, track, now))},
-            {"timeline", timeline(*order, track)},
-            {"failed_attempts", std::move(failed)},
-            {"courier", std::move(courier)}});
+      200, tracking_view(*order, track, estimate_arrival(ctx, session, *order, track, now)));
 }
 
 }  // namespace

@@ -140,4 +140,27 @@ nlohmann::json timeline(const orders::Order& o, const storage::TrackingRecord& t
   return out;
 }
 
+nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingRecord& t,
+                             const std::optional<core::Timestamp>& estimated_at) {
+  nlohmann::json failed = nlohmann::json::array();
+  for (const auto& e : t.events) {
+    if (e.kind == "delivery_failed") {
+      failed.push_back({{"at", core::format_rfc3339(e.at)}, {"reason", e.detail}});
+    }
+  }
+  nlohmann::json courier = nullptr;
+  if (o.status == orders::Status::kOutForDelivery && t.courier) {
+    courier = {{"name", t.courier->name},
+               {"position", position(t.courier->position, t.courier->position_at)}};
+  }
+  return {{"order_id", o.order_id},
+          {"status", orders::to_string(o.status)},
+          {"fulfillment", orders::to_string(o.fulfillment)},
+          {"promised_at", time_or_null(o.promised_at)},
+          {"estimated_at", time_or_null(estimated_at)},
+          {"timeline", timeline(o, t)},
+          {"failed_attempts", std::move(failed)},
+          {"courier", std::move(courier)}};
+}
+
 }  // namespace freshlane::api

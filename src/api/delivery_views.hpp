@@ -17,5 +17,9 @@ nlohmann::json dispatch_board(const storage::DispatchInput& in,
 // A step counts only when reached at or after the one before it, so a failed delivery's
 // courier and pick-up do not show after it failed.
 nlohmann::json timeline(const orders::Order& o, const storage::TrackingRecord& t);
+// Tracking: the timeline, failed attempts, promise and estimate, and the courier (name and last
+// position) only while the order is out for delivery.
+nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingRecord& t,
+                             const std::optional<core::Timestamp>& estimated_at);
 
 }  // namespace freshlane::api

@@ -116,7 +116,7 @@ dispatch::StoreLoad DispatchDesks::load(storage::Session& s, const catalog::Stor
   const auto in = storage::DeliveryRepository(s).dispatch_input(store);
   std::vector<core::Timestamp> free_at;
   for (const auto& c : in.couriers) free_at.push_back(c.available_at(now));
-  const auto ready = now + dispatch::estimate(0, load, params_).total() - params_.pickup_time;
+  const auto ready = now + dispatch::estimate(0, load, params_).until_packed();
   const auto round_trip = params_.pickup_time + params_.handover_time +
                           2 * dispatch::ride_time(store.delivery_radius_m / 2.0, params_);
   load.courier_wait = dispatch::courier_wait(

@@ -97,7 +97,7 @@ Placed place_order(Context& ctx, const std::string& customer_id, const ParsedOrd
   if (delivery) {
     const double d = core::distance_m(store->location, delivery->location);
     delivery->distance_m = static_cast<int>(d + 0.5);
-    if (d > store->delivery_radius_m) {
+    if (!store->delivers_within(d)) {
       return http::problem(
           ErrorKind::kOutOfDeliveryRange,
           "the address is " + std::to_string(delivery->distance_m) +

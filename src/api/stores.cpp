@@ -93,7 +93,7 @@ http::Response list_stores(const http::Request& req, storage::Session& session) 
     nlohmann::json item = to_json(stores[i]);
     if (lat) {
       item["distance_m"] = static_cast<std::int64_t>(distance[i] + 0.5);
-      item["delivers"] = distance[i] <= stores[i].delivery_radius_m;
+      item["delivers"] = stores[i].delivers_within(distance[i]);
     }
     items.push_back(std::move(item));
   }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <type_traits>
 
 namespace freshlane::app {
 
@@ -84,18 +85,19 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
     }
     return v;
   };
+  // An integer setting within [min, max] into its field, when set.
+  auto integer = [&](const char* name, auto& field, auto min, auto max) {
+    using T = std::remove_reference_t<decltype(field)>;
+    if (auto v = get(name)) {
+      field = parse_integer<T>(name, *v, static_cast<T>(min), static_cast<T>(max));
+    }
+  };
   c.database_url = required("FRESHLANE_DATABASE_URL");
   if (auto v = get("FRESHLANE_LISTEN")) parse_listen(*v, c);
-  if (auto v = get("FRESHLANE_THREADS")) c.threads = parse_integer("FRESHLANE_THREADS", *v, 1, 64);
-  if (auto v = get("FRESHLANE_DB_POOL_SIZE")) {
-    c.db_pool_size = parse_integer("FRESHLANE_DB_POOL_SIZE", *v, 1, 256);
-  }
-  if (auto v = get("FRESHLANE_DB_MAX_QUEUE")) {
-    c.db_max_queue = parse_integer<size_t>("FRESHLANE_DB_MAX_QUEUE", *v, 1, 1'000'000);
-  }
-  if (auto v = get("FRESHLANE_STATEMENT_TIMEOUT_MS")) {
-    c.statement_timeout_ms = parse_integer("FRESHLANE_STATEMENT_TIMEOUT_MS", *v, 100, 600'000);
-  }
+  integer("FRESHLANE_THREADS", c.threads, 1, 64);
+  integer("FRESHLANE_DB_POOL_SIZE", c.db_pool_size, 1, 256);
+  integer("FRESHLANE_DB_MAX_QUEUE", c.db_max_queue, 1, 1'000'000);
+  integer("FRESHLANE_STATEMENT_TIMEOUT_MS", c.statement_timeout_ms, 100, 600'000);
   if (auto v = get("FRESHLANE_LOG_LEVEL")) {
     static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
     bool ok = false;
@@ -106,48 +108,20 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
     }
     c.log_level = *v;
   }
-  if (auto v = get("FRESHLANE_BODY_LIMIT_BYTES")) {
-    c.body_limit_bytes = parse_integer<size_t>("FRESHLANE_BODY_LIMIT_BYTES", *v, 1024, 64u << 20);
-  }
-  if (auto v = get("FRESHLANE_IDLE_TIMEOUT_MS")) {
-    c.idle_timeout_ms = parse_integer("FRESHLANE_IDLE_TIMEOUT_MS", *v, 100, 3'600'000);
-  }
-  if (auto v = get("FRESHLANE_IO_TIMEOUT_MS")) {
-    c.io_timeout_ms = parse_integer("FRESHLANE_IO_TIMEOUT_MS", *v, 100, 3'600'000);
-  }
-  if (auto v = get("FRESHLANE_SHUTDOWN_GRACE_MS")) {
-    c.shutdown_grace_ms = parse_integer("FRESHLANE_SHUTDOWN_GRACE_MS", *v, 0, 600'000);
-  }
-  if (auto v = get("FRESHLANE_MAX_CONNECTIONS")) {
-    c.max_connections = parse_integer<size_t>("FRESHLANE_MAX_CONNECTIONS", *v, 1, 1'000'000);
-  }
-  if (auto v = get("FRESHLANE_PAYMENT_WINDOW_SECONDS")) {
-    c.payment_window_seconds = parse_integer("FRESHLANE_PAYMENT_WINDOW_SECONDS", *v, 1, 86400);
-  }
-  if (auto v = get("FRESHLANE_MAX_PENDING_ORDERS")) {
-    c.max_pending_orders = parse_integer("FRESHLANE_MAX_PENDING_ORDERS", *v, 1, 1000);
-  }
-  if (auto v = get("FRESHLANE_SWEEP_INTERVAL_MS")) {
-    c.sweep_interval_ms = parse_integer("FRESHLANE_SWEEP_INTERVAL_MS", *v, 50, 3'600'000);
-  }
-  if (auto v = get("FRESHLANE_FLOOR_TICK_MS")) {
-    c.floor_tick_ms = parse_integer("FRESHLANE_FLOOR_TICK_MS", *v, 50, 60'000);
-  }
-  if (auto v = get("FRESHLANE_DISPATCH_INTERVAL_MS")) {
-    c.dispatch_interval_ms = parse_integer("FRESHLANE_DISPATCH_INTERVAL_MS", *v, 100, 600'000);
-  }
-  if (auto v = get("FRESHLANE_MAX_ORDERS_PER_TRIP")) {
-    c.max_orders_per_trip = parse_integer("FRESHLANE_MAX_ORDERS_PER_TRIP", *v, 1, 10);
-  }
-  if (auto v = get("FRESHLANE_COURIER_SPEED_KMH")) {
-    c.courier_speed_kmh = parse_integer("FRESHLANE_COURIER_SPEED_KMH", *v, 1, 120);
-  }
-  if (auto v = get("FRESHLANE_DETOUR_PERCENT")) {
-    c.detour_percent = parse_integer("FRESHLANE_DETOUR_PERCENT", *v, 100, 300);
-  }
-  if (auto v = get("FRESHLANE_PACKING_SECONDS")) {
-    c.packing_seconds = parse_integer("FRESHLANE_PACKING_SECONDS", *v, 0, 3600);
-  }
+  integer("FRESHLANE_BODY_LIMIT_BYTES", c.body_limit_bytes, 1024, 64u << 20);
+  integer("FRESHLANE_IDLE_TIMEOUT_MS", c.idle_timeout_ms, 100, 3'600'000);
+  integer("FRESHLANE_IO_TIMEOUT_MS", c.io_timeout_ms, 100, 3'600'000);
+  integer("FRESHLANE_SHUTDOWN_GRACE_MS", c.shutdown_grace_ms, 0, 600'000);
+  integer("FRESHLANE_MAX_CONNECTIONS", c.max_connections, 1, 1'000'000);
+  integer("FRESHLANE_PAYMENT_WINDOW_SECONDS", c.payment_window_seconds, 1, 86400);
+  integer("FRESHLANE_MAX_PENDING_ORDERS", c.max_pending_orders, 1, 1000);
+  integer("FRESHLANE_SWEEP_INTERVAL_MS", c.sweep_interval_ms, 50, 3'600'000);
+  integer("FRESHLANE_FLOOR_TICK_MS", c.floor_tick_ms, 50, 60'000);
+  integer("FRESHLANE_DISPATCH_INTERVAL_MS", c.dispatch_interval_ms, 100, 600'000);
+  integer("FRESHLANE_MAX_ORDERS_PER_TRIP", c.max_orders_per_trip, 1, 10);
+  integer("FRESHLANE_COURIER_SPEED_KMH", c.courier_speed_kmh, 1, 120);
+  integer("FRESHLANE_DETOUR_PERCENT", c.detour_percent, 100, 300);
+  integer("FRESHLANE_PACKING_SECONDS", c.packing_seconds, 0, 3600);
   if (purpose == Purpose::kServe) {
     c.admin_token = secret("FRESHLANE_ADMIN_TOKEN");
     c.qr_secret = secret("FRESHLANE_QR_SECRET");

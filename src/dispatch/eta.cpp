@@ -54,7 +54,7 @@ Quote quote(const catalog::Store& store, LatLon door, const StoreLoad& load, con
   Quote q;
   const double d = core::distance_m(store.location, door);
   q.distance_m = static_cast<int>(std::lround(d));
-  if (d > store.delivery_radius_m) {
+  if (!store.delivers_within(d)) {
     q.reason = QuoteReason::kOutOfRange;
     return q;
   }

@@ -2,7 +2,8 @@
 
 namespace freshlane::http {
 
-Response problem(core::ErrorKind kind, std::string_view detail, const nlohmann::json& extensions) {
+Response problem(core::ErrorKind kind, std::string_view detail, const nlohmann::json& extensions,
+                 int retry_after) {
   const core::ErrorInfo& info = core::error_info(kind);
   nlohmann::json body = {
       {"type", "https://freshlane.dev/problems/" + std::string(info.code)},
@@ -21,7 +22,8 @@ Response problem(core::ErrorKind kind, std::string_view detail, const nlohmann::
              body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
              {}};
   if (info.retry_after_seconds > 0) {
-    r.headers.emplace_back("Retry-After", std::to_string(info.retry_after_seconds));
+    r.headers.emplace_back(
+        "Retry-After", std::to_string(retry_after > 0 ? retry_after : info.retry_after_seconds));
   }
   if (kind == core::ErrorKind::kUnauthorized) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");

@@ -108,8 +108,8 @@ const Query kStopsOfTrips{"delivery_stops_of_trips", R"sql(
 
 // The order's stop on a live trip, locked with its trip.
 const Query kLockLiveStop{"delivery_lock_live_stop", R"sql(
-  SELECT s.trip_id, s.seq, s.state, t.courier_id, t.store_id, s.lat, s.lon
-  FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
+  SELECT s.trip_id, s.seq, s.state, t.courier_id, t.store_id, s.lat, s.lon, st.lat, st.lon
+  FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id JOIN stores st ON st.store_id = t.store_id
   WHERE s.order_id = $1 AND s.state IN ('planned', 'picked_up') FOR UPDATE OF s, t)sql"};
 const Query kLockOrderStatus{"delivery_lock_order", R"sql(
   SELECT status, fulfillment FROM orders WHERE order_id = $1 FOR UPDATE)sql"};
@@ -131,8 +131,6 @@ const Query kSetReturn{"delivery_set_return", R"sql(
 const Query kTripDone{"delivery_trip_done", R"sql(
   UPDATE trips SET state = 'done', finished_at = to_timestamp($2), returns_at = to_timestamp($3)
   WHERE trip_id = $1)sql"};
-const Query kStoreLocation{"delivery_store_location", R"sql(
-  SELECT lat, lon FROM stores WHERE store_id = $1)sql"};
 const Query kOrderExists{"delivery_order_exists", "SELECT 1 FROM orders WHERE order_id = $1"};
 
 const Query kTrackingEvents{"delivery_tracking_events", R"sql(
@@ -216,11 +214,6 @@ void event(Session& s, pqxx::work& tx, const std::string& store_id, core::Timest
        opt(courier_id), opt(detail));
 }
 
-core::LatLon store_location(Session& s, pqxx::transaction_base& tx, const std::string& store_id) {
-  const auto r = exec(s, tx, kStoreLocation, store_id);
-  return {r.at(0)[0].as<double>(), r.at(0)[1].as<double>()};
-}
-
 // New ETAs for the trip's remaining stops riding from `from` at `now`, and when the courier is
 // then back at the store.
 void reroute(Session& s, pqxx::work& tx, const std::string& trip_id, core::LatLon from,
@@ -247,7 +240,8 @@ struct LiveStop {
   int seq = 0;
   std::string state;
   std::string store_id;
-  core::LatLon at;
+  core::LatLon at;        // the door
+  core::LatLon store_at;  // where the trip starts and ends
 };
 
 // The order's live stop when it is this courier's. Returns the refusal otherwise.
@@ -265,7 +259,8 @@ std::optional<Outcome> find_stop(Session& s, pqxx::work& tx, const std::string& 
          r[0][1].as<int>(),
          r[0][2].as<std::string>(),
          r[0][4].as<std::string>(),
-         {r[0][5].as<double>(), r[0][6].as<double>()}};
+         {r[0][5].as<double>(), r[0][6].as<double>()},
+         {r[0][7].as<double>(), r[0][8].as<double>()}};
   return std::nullopt;
 }
 
@@ -278,20 +273,19 @@ Status lock_status(Session& s, pqxx::work& tx, const std::string& order_id) {
 // dropped: those orders wait for another trip), else the rest get new ETAs from here.
 void after_stop(Session& s, pqxx::work& tx, const LiveStop& stop, const std::string& courier_id,
                 core::Timestamp now, const dispatch::Params& p) {
-  const auto store = store_location(s, tx, stop.store_id);
   const auto rest = exec(s, tx, kRemainingStops, stop.trip_id);
   const bool bags_left = std::any_of(rest.begin(), rest.end(), [](const pqxx::row& r) {
     return r[3].as<std::string>() == "picked_up";
   });
   if (bags_left) {
-    reroute(s, tx, stop.trip_id, stop.at, store, now, p);
+    reroute(s, tx, stop.trip_id, stop.at, stop.store_at, now, p);
     return;
   }
   for (const auto& r : exec(s, tx, kCancelPlannedStops, stop.trip_id, epoch(now))) {
     event(s, tx, stop.store_id, now, "left_at_store", r[0].as<std::string>(), stop.trip_id,
           courier_id);
   }
-  const auto back = now + dispatch::ride_time(core::distance_m(stop.at, store), p);
+  const auto back = now + dispatch::ride_time(core::distance_m(stop.at, stop.store_at), p);
   exec(s, tx, kTripDone, stop.trip_id, epoch(now), epoch(back));
 }
 
@@ -478,13 +472,12 @@ std::optional<TripRecord> DeliveryRepository::current_trip(const std::string& co
 
 StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::string& courier_id,
                                         core::Timestamp now, const dispatch::Params& p) {
-  return move_stop(session_, order_id, courier_id,
-                   {"planned", Status::kOutForDelivery, "picked_up"}, std::nullopt, "picked_up",
-                   now, [&](pqxx::work& tx, const LiveStop& stop) {
-                     exec(session_, tx, kTripLeft, stop.trip_id, epoch(now));
-                     const auto store = store_location(session_, tx, stop.store_id);
-                     reroute(session_, tx, stop.trip_id, store, store, now + p.pickup_time, p);
-                   });
+  return move_stop(
+      session_, order_id, courier_id, {"planned", Status::kOutForDelivery, "picked_up"},
+      std::nullopt, "picked_up", now, [&](pqxx::work& tx, const LiveStop& stop) {
+        exec(session_, tx, kTripLeft, stop.trip_id, epoch(now));
+        reroute(session_, tx, stop.trip_id, stop.store_at, stop.store_at, now + p.pickup_time, p);
+      });
 }
 
 DeliverOutcome DeliveryRepository::deliver(const std::string& order_id,

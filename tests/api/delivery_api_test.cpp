@@ -216,6 +216,11 @@ TEST_F(DeliveryApi, PaidPickedPackedDispatchedPickedUpDeliveredAndTracked) {
   auto board = dispatch_now(server(), "dflow");
   EXPECT_TRUE(board["waiting"].empty()) << board.dump();
   ASSERT_EQ(board["trips"].size(), 1u) << board.dump();
+  {  // the one courier on shift is on the trip
+    const std::string metrics = server().get("/metrics").body;
+    EXPECT_EQ(metric_value(metrics, "freshlane_couriers_on_shift{store=\"dflow\"}"), 1);
+    EXPECT_EQ(metric_value(metrics, "freshlane_courier_utilization{store=\"dflow\"}"), 1);
+  }
   auto trip = courier.get("/v1/couriers/me/trip");
   ASSERT_EQ(trip.status, 200) << trip.body;
   EXPECT_EQ(trip.json()["state"], "assigned");
@@ -239,14 +244,20 @@ TEST_F(DeliveryApi, PaidPickedPackedDispatchedPickedUpDeliveredAndTracked) {
   EXPECT_EQ(t.json()["status"], "out_for_delivery");
   EXPECT_TRUE(step(t.json(), "out_for_delivery").is_string());
   EXPECT_TRUE(t.json()["courier"]["position"].is_null());  // nothing reported yet
+  const std::string eta_at_store = r.json()["stops"][0]["eta"];
+  EXPECT_EQ(t.json()["estimated_at"], eta_at_store);
 
+  // ~230 m from the door: the stop's ETA comes closer than it was from the store (~440 m).
   ASSERT_EQ(
       server()
           .send("PUT", "/v1/couriers/me/position",
                 nlohmann::json{{"lat", 31.2545}, {"lon", 121.5930}}.dump(), {bearer(courier.token)})
           .status,
       200);
+  const std::string eta_near = courier.get("/v1/couriers/me/trip").json()["stops"][0]["eta"];
+  EXPECT_LT(*core::parse_rfc3339(eta_near), *core::parse_rfc3339(eta_at_store));
   t = customer.get(tracking);
+  EXPECT_EQ(t.json()["estimated_at"], eta_near);
   EXPECT_DOUBLE_EQ(t.json()["courier"]["position"]["lat"].get<double>(), 31.2545);
   EXPECT_DOUBLE_EQ(t.json()["courier"]["position"]["lon"].get<double>(), 121.5930);
   EXPECT_EQ(t.json()["courier"]["name"], "Zhang");
@@ -278,7 +289,6 @@ TEST_F(DeliveryApi, PaidPickedPackedDispatchedPickedUpDeliveredAndTracked) {
   EXPECT_GE(metric_value(metrics, "freshlane_deliveries_total"), 1);
   EXPECT_GE(metric_value(metrics, "freshlane_deliveries_on_time_total"), 1);
   EXPECT_GE(metric_value(metrics, "freshlane_delivery_paid_to_door_minutes_count"), 1);
-  EXPECT_NE(metrics.find("freshlane_courier_utilization{store=\"dflow\"}"), std::string::npos);
 
   ASSERT_EQ(courier.post("/v1/stores/dflow/couriers/clock-out").status, 200);
   EXPECT_TRUE(is_problem(courier.post("/v1/stores/dflow/couriers/clock-out"), 409, "not_on_shift"));
@@ -312,13 +322,14 @@ TEST_F(DeliveryApi, AFailedDeliveryComesBackAndIsDispatchedAgain) {
   EXPECT_TRUE(step(t, "out_for_delivery").is_null());  // that attempt is over
   EXPECT_TRUE(step(t, "courier_assigned").is_null());
 
-  // The courier rides back: back at the store they take the order again.
-  ASSERT_EQ(server()
-                .send("PUT", "/v1/couriers/me/position",
-                      nlohmann::json{{"lat", kStoreLat}, {"lon", kStoreLon}}.dump(),
-                      {bearer(courier.token)})
-                .status,
-            200);
+  // The courier rides back; reporting a position at the store makes them free at once.
+  EXPECT_EQ(server().admin("GET", "/v1/stores/dfail/dispatch", "").json()["couriers"][0]["state"],
+            "returning");
+  const auto back = server().send("PUT", "/v1/couriers/me/position",
+                                  nlohmann::json{{"lat", kStoreLat}, {"lon", kStoreLon}}.dump(),
+                                  {bearer(courier.token)});
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(back.json()["state"], "idle");
   auto board = dispatch_now(server(), "dfail");
   ASSERT_EQ(board["trips"].size(), 1u) << board.dump();
   EXPECT_EQ(board["trips"][0]["stops"][0]["order_id"], order_id);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace freshlane;
 
 TEST(Problem, RendersRfc9457WithStableCode) {
@@ -34,6 +36,19 @@ TEST(Problem, OverloadCarriesRetryAfter) {
     for (const auto& [k, v] : r.headers) found = found || (k == "Retry-After" && v == "1");
     EXPECT_TRUE(found);
   }
+}
+
+TEST(Problem, RetryAfterCanBeTheCallersOwn) {
+  const auto r = http::problem(core::ErrorKind::kStoreBusy, "busy", nullptr, 420);
+  std::vector<std::string> values;
+  for (const auto& [k, v] : r.headers) {
+    if (k == "Retry-After") values.push_back(v);
+  }
+  EXPECT_EQ(values, std::vector<std::string>{"420"});  // replaced, not added twice
+  const auto by_default = http::problem(core::ErrorKind::kStoreBusy, "busy");
+  EXPECT_TRUE(std::any_of(by_default.headers.begin(), by_default.headers.end(), [](const auto& h) {
+    return h.first == "Retry-After" && h.second == "60";
+  }));
 }
 
 TEST(Problem, ExtensionMembersAreAdded) {

@@ -20,6 +20,8 @@ struct Store {
   int delivery_radius_m = 3000;
   int promise_minutes = 30;
   std::string currency = "CNY";
+  // The one radius rule (stores nearby, orders, the quote): the edge itself is inside.
+  bool delivers_within(double distance_m) const { return distance_m <= delivery_radius_m; }
 };
 
 enum class Unit { kEach, k500g, kKg };

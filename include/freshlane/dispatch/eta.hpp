@@ -28,7 +28,8 @@ struct Eta {
   seconds courier_wait{0};  // until a courier takes the bags
   seconds ride{0};          // taking the bags, then riding to the door
   bool courier_known = false;
-  seconds total() const { return queue + pick + conveyor + packing + courier_wait + ride; }
+  seconds until_packed() const { return queue + pick + conveyor + packing; }
+  seconds total() const { return until_packed() + courier_wait + ride; }
   int minutes() const;  // rounded up
 };
 

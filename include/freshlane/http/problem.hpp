@@ -8,8 +8,9 @@
 namespace freshlane::http {
 
 // `extensions` (an object or null) adds members such as "lines" or "distance_m".
+// `retry_after` (> 0) replaces the kind's default Retry-After, in seconds.
 Response problem(core::ErrorKind kind, std::string_view detail,
-                 const nlohmann::json& extensions = nullptr);
+                 const nlohmann::json& extensions = nullptr, int retry_after = 0);
 
 // Includes "errors": [{"field","message"}] for validation failures.
 Response problem(const core::Error& error);
