@@ -157,9 +157,23 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
              with_database(ctx, [&ctx](const auto& req, auto& s) {
                return list_store_products(ctx, req, s);
              }));
+  // The most read answer of all: served from the answer cache while fresh.
   router.add("GET", "/v1/stores/{store_id}/products/{sku}",
-             with_database(
-                 ctx, [&ctx](const auto& req, auto& s) { return get_store_product(ctx, req, s); }));
+             [&ctx](http::Request&& req, http::Responder done) {
+               const std::string& store_id = req.param("store_id");
+               const std::string& sku = req.param("sku");
+               if (!core::is_valid_id(store_id) || !core::is_valid_id(sku)) {
+                 return run_in_database(
+                     ctx, std::move(req), std::move(done),
+                     [&ctx](const auto& req, auto& s) { return get_store_product(ctx, req, s); });
+               }
+               const std::string key = "item " + store_id + " " + sku;
+               catalog::ProductKey about{store_id, sku};
+               serve_cached(ctx, key, std::move(req), std::move(done),
+                            [&ctx, about](const auto& req, auto& s) {
+                              return Cacheable{get_store_product(ctx, req, s), about};
+                            });
+             });
   router.add(
       "PUT", "/v1/stores/{store_id}/products/{sku}",
       with_database(ctx, [&ctx](const auto& req, auto& s) { return put_listing(ctx, req, s); }));

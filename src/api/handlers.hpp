@@ -22,6 +22,17 @@ http::Response error_response(std::exception_ptr e, const http::Request& req);
 // Runs `f` on a database worker and answers through `done`; 503 when the pool cannot take it.
 void run_in_database(Context& ctx, http::Request&& req, http::Responder done, DbFunction f);
 
+// A read answered from ctx.answers while fresh; otherwise `f` loads it on a database worker,
+// once for all the requests that come while it runs. `f` says which store product its answer
+// is about; only a 200 with one is kept (see AnswerCache).
+struct Cacheable {
+  http::Response response;
+  std::optional<catalog::ProductKey> about;
+};
+using CachedFunction = std::function<Cacheable(const http::Request&, storage::Session&)>;
+void serve_cached(Context& ctx, const std::string& key, http::Request&& req, http::Responder done,
+                  CachedFunction f);
+
 // Handlers for routes that need the database, and for those that do not (answered on the I/O
 // thread).
 http::Handler with_database(Context& ctx, DbFunction f);

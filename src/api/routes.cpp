@@ -29,15 +29,49 @@ void run_in_database(Context& ctx, http::Request&& req, http::Responder done, Db
   auto shared_req = std::make_shared<http::Request>(std::move(req));
   ctx.pool.submit(
       [shared_req, done, f = std::move(f)](storage::Session& session) {
+        http::Response response;
         try {
-          done(f(*shared_req, session));
+          response = f(*shared_req, session);
         } catch (...) {
-          done(error_response(std::current_exception(), *shared_req));
+          response = error_response(std::current_exception(), *shared_req);
         }
+        session.publish_changes();  // before the answer leaves: the client reads its own write
+        done(std::move(response));
       },
       [done] {
         done(http::problem(core::ErrorKind::kUnavailable,
                            "the service is busy; retry after the indicated delay"));
+      });
+}
+
+void serve_cached(Context& ctx, const std::string& key, http::Request&& req, http::Responder done,
+                  CachedFunction f) {
+  auto look = ctx.answers.lookup(key, done, AnswerCache::Clock::now());
+  if (look.body) {
+    ctx.metrics.increment("freshlane_answer_cache_hits_total");
+    done(http::Response::json(200, std::move(*look.body)));
+  }
+  if (!look.load) return;
+  ctx.metrics.increment("freshlane_answer_cache_loads_total");
+  auto finish = [&ctx, key, load = look.load](const http::Response& r,
+                                              const std::optional<catalog::ProductKey>& about) {
+    ctx.answers.finish(key, load, r, about, AnswerCache::Clock::now());
+  };
+  auto shared_req = std::make_shared<http::Request>(std::move(req));
+  ctx.pool.submit(
+      [shared_req, finish, f = std::move(f)](storage::Session& session) {
+        Cacheable out;
+        try {
+          out = f(*shared_req, session);
+        } catch (...) {
+          out = {error_response(std::current_exception(), *shared_req), std::nullopt};
+        }
+        finish(out.response, out.about);
+      },
+      [finish] {
+        finish(http::problem(core::ErrorKind::kUnavailable,
+                             "the service is busy; retry after the indicated delay"),
+               std::nullopt);
       });
 }
 

@@ -1,5 +1,6 @@
 // QR scan in the aisle: a lot label or a shelf label → product, price, origin, trace, rating.
-// The signature is checked on the I/O thread, so forged codes never reach the database.
+// The signature is checked on the I/O thread, so forged codes never reach the database; answers
+// are served from the answer cache while fresh.
 #include "freshlane/http/problem.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
@@ -13,8 +14,7 @@ using core::ErrorKind;
 
 namespace {
 
-http::Response scan(const Context& ctx, const catalog::DecodedCode& code,
-                    storage::Session& session) {
+Cacheable scan(const Context& ctx, const catalog::DecodedCode& code, storage::Session& session) {
   storage::CatalogRepository repo(session);
   std::optional<catalog::Lot> lot;
   std::string store_id, sku;
@@ -34,17 +34,19 @@ http::Response scan(const Context& ctx, const catalog::DecodedCode& code,
   if (!sp) throw Error(ErrorKind::kUnknownCode, "this code's product is not sold here");
   const auto rating = repo.rating(sku);
   nlohmann::json product = to_json(*sp, store->currency, now, ctx.qr);
-  return json_response(
-      200,
-      {{"kind", lot ? "lot" : "shelf"},
-       {"store_id", store_id},
-       {"price_minor", product["price_minor"]},
-       {"regular_price_minor", product["regular_price_minor"]},
-       {"currency", store->currency},
-       {"available", sp->available},
-       {"lot", lot ? to_json(*lot, ctx.qr) : nlohmann::json()},
-       {"product", std::move(product)},
-       {"rating", {{"average", std::round(rating.average * 10) / 10}, {"count", rating.count}}}});
+  return {
+      json_response(
+          200, {{"kind", lot ? "lot" : "shelf"},
+                {"store_id", store_id},
+                {"price_minor", product["price_minor"]},
+                {"regular_price_minor", product["regular_price_minor"]},
+                {"currency", store->currency},
+                {"available", sp->available},
+                {"lot", lot ? to_json(*lot, ctx.qr) : nlohmann::json()},
+                {"product", std::move(product)},
+                {"rating",
+                 {{"average", std::round(rating.average * 10) / 10}, {"count", rating.count}}}}),
+      catalog::ProductKey{store_id, sku}};
 }
 
 }  // namespace
@@ -66,10 +68,11 @@ void add_scan_routes(http::Router& router, Context& ctx) {
     } catch (const Error& e) {
       return done(http::problem(e));
     }
-    run_in_database(ctx, std::move(req), std::move(done),
-                    [&ctx, code](const http::Request&, storage::Session& session) {
-                      return scan(ctx, code, session);
-                    });
+    const std::string key = "scan " + req.param("code");
+    serve_cached(ctx, key, std::move(req), std::move(done),
+                 [&ctx, code](const http::Request&, storage::Session& session) {
+                   return scan(ctx, code, session);
+                 });
   });
 }
 

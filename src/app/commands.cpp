@@ -83,6 +83,7 @@ int seed_command(const Config& config) {
 
 int serve_command(const Config& config) {
   auto log = setup_logging(config.log_level);
+  api::AnswerCache answers(std::chrono::milliseconds(config.answer_cache_ms));  // outlives the pool
   storage::Pool pool(pool_config(config, config.db_pool_size));
 
   // An edited migration must stop start-up; an unreachable database must not (/readyz says).
@@ -112,10 +113,19 @@ int serve_command(const Config& config) {
   api::PickingFloors floors(metrics);
   api::DispatchDesks desks(metrics, floors, delivery_params(config),
                            std::chrono::seconds(config.packing_seconds));
+  pool.on_catalog_change(
+      [&answers](const std::vector<catalog::ProductKey>& changed) { answers.invalidate(changed); });
+  metrics.add_gauge("freshlane_answer_cache_entries", "Product and scan answers held in memory.",
+                    [&answers] { return static_cast<double>(answers.size()); });
+  metrics.add_counter("freshlane_answer_cache_hits_total",
+                      "Product and scan requests answered from memory.");
+  metrics.add_counter("freshlane_answer_cache_loads_total",
+                      "Product and scan answers read from the database (misses and refreshes).");
   api::Context ctx{pool,
                    metrics,
                    floors,
                    desks,
+                   answers,
                    catalog::QrCodec(config.qr_secret),
                    config.admin_token,
                    config.payment_webhook_secret,

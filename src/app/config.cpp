@@ -65,6 +65,8 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_DETOUR_PERCENT", "130",
        "street distance as a percentage of the straight-line distance"},
       {"FRESHLANE_PACKING_SECONDS", "120", "time to pack an order, in the delivery ETA"},
+      {"FRESHLANE_ANSWER_CACHE_MS", "500",
+       "how long a product or scan answer is served from memory at most (0 = off, up to 1000)"},
   };
   return all;
 }
@@ -122,6 +124,7 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   integer("FRESHLANE_COURIER_SPEED_KMH", c.courier_speed_kmh, 1, 120);
   integer("FRESHLANE_DETOUR_PERCENT", c.detour_percent, 100, 300);
   integer("FRESHLANE_PACKING_SECONDS", c.packing_seconds, 0, 3600);
+  integer("FRESHLANE_ANSWER_CACHE_MS", c.answer_cache_ms, 0, 1000);  // sold out shows within 1 s
   if (purpose == Purpose::kServe) {
     c.admin_token = secret("FRESHLANE_ADMIN_TOKEN");
     c.qr_secret = secret("FRESHLANE_QR_SECRET");

@@ -142,6 +142,7 @@ void CatalogRepository::upsert_listing(const catalog::Listing& l) {
   exec(session_, tx, kUpsertListing, l.store_id, l.sku, l.price_minor, md_price, md_until, l.zone,
        l.shelf);
   tx.commit();
+  session_.changed({l.store_id, l.sku});
 }
 
 std::optional<catalog::StoreProduct> CatalogRepository::find_store_product(
@@ -181,6 +182,7 @@ LotInsert CatalogRepository::insert_lot(const catalog::Lot& lot) {
          e.place);
   }
   tx.commit();
+  session_.changed({lot.store_id, lot.sku});
   return LotInsert::kCreated;
 }
 
@@ -213,6 +215,7 @@ void CatalogRepository::rate(const std::string& sku, const std::string& rater_id
   pqxx::work tx(session_.connection());
   exec(session_, tx, kRate, sku, rater_id, stars);
   tx.commit();
+  session_.changed({"", sku});  // a scan shows the rating in every store
 }
 
 void relax_durability_for_bulk_load(Session& session) {

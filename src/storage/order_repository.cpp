@@ -102,7 +102,8 @@ const Query kReleaseLots{"order_release_lots", R"sql(
   UPDATE lots l SET quantity_reserved = l.quantity_reserved - x.q
   FROM (SELECT lot_id, sum(quantity)::integer AS q FROM order_line_lots
         WHERE order_id = ANY($1::text[]) GROUP BY lot_id) x
-  WHERE l.lot_id = x.lot_id)sql"};
+  WHERE l.lot_id = x.lot_id
+  RETURNING l.store_id, l.sku)sql"};
 // The customer takes the goods: reserved units leave the shelf for good.
 const Query kConsumeLots{"order_consume_lots", R"sql(
   UPDATE lots l SET quantity_reserved = l.quantity_reserved - x.q,
@@ -205,7 +206,13 @@ void release_or_consume(Session& s, pqxx::transaction_base& tx, const std::vecto
                         bool consume) {
   const std::string array = text_array(ids);
   exec(s, tx, kLockLotsOfOrders, array);
-  exec(s, tx, consume ? kConsumeLots : kReleaseLots, array);
+  if (consume) {
+    exec(s, tx, kConsumeLots, array);  // on hand and reserved fall together: availability stays
+    return;
+  }
+  for (const auto& r : exec(s, tx, kReleaseLots, array)) {
+    s.changed({r[0].as<std::string>(), r[1].as<std::string>()});
+  }
 }
 
 }  // namespace
@@ -287,6 +294,7 @@ CreateOrderOutcome OrderRepository::create(const OrderRequest& req) {
       }
     }
     tx.commit();
+    for (const auto& line : o.lines) session_.changed({o.store_id, line.sku});
     return o;
   });
 }

@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
+
 #include "freshlane/core/error.hpp"
 
 namespace freshlane::storage {
@@ -53,6 +55,7 @@ bool Pool::submit(std::function<void(Session&)> run, std::function<void()> rejec
 void Pool::run_here(const std::function<void(Session&)>& run) {
   Session session(*this);
   run(session);
+  session.publish_changes();
 }
 
 void Pool::stop() {
@@ -86,6 +89,7 @@ void Pool::worker() {
     }
     ++busy_;
     job.run(session);
+    session.publish_changes();
     --busy_;
     session.drop_if_broken();
   }
@@ -120,6 +124,18 @@ pqxx::connection_base& Session::connection() {
 void Session::prepare(const Query& q) {
   auto& c = connection();
   if (prepared_.insert(q.name).second) c.prepare(q.name, q.sql);
+}
+
+void Session::changed(catalog::ProductKey key) {
+  if (std::find(changes_.begin(), changes_.end(), key) == changes_.end()) {
+    changes_.push_back(std::move(key));
+  }
+}
+
+void Session::publish_changes() {
+  if (changes_.empty()) return;
+  if (pool_.listener_) pool_.listener_(changes_);
+  changes_.clear();
 }
 
 void Session::drop_if_broken() {

@@ -117,3 +117,12 @@ TEST(Config, DeliverySettingsBecomeTheDispatcherParams) {
   vars["FRESHLANE_DETOUR_PERCENT"] = "90";  // streets are never shorter than the straight line
   EXPECT_NE(error_of(vars).find("FRESHLANE_DETOUR_PERCENT"), std::string::npos);
 }
+
+TEST(Config, AnswerCacheLivesAtMostOneSecond) {
+  auto vars = serve_minimum();
+  EXPECT_EQ(load_config(env_of(vars), Purpose::kServe).answer_cache_ms, 500);
+  vars["FRESHLANE_ANSWER_CACHE_MS"] = "0";
+  EXPECT_EQ(load_config(env_of(vars), Purpose::kServe).answer_cache_ms, 0);
+  vars["FRESHLANE_ANSWER_CACHE_MS"] = "1001";  // a sold-out item would look available too long
+  EXPECT_NE(error_of(vars).find("FRESHLANE_ANSWER_CACHE_MS"), std::string::npos);
+}

@@ -41,10 +41,12 @@ std::vector<std::pair<std::string, std::string>> served_routes() {
   http::Metrics metrics;
   api::PickingFloors floors(metrics);
   api::DispatchDesks desks(metrics, floors, dispatch::Params{}, std::chrono::seconds(120));
+  api::AnswerCache answers(std::chrono::milliseconds(500));
   api::Context ctx{pool,
                    metrics,
                    floors,
                    desks,
+                   answers,
                    catalog::QrCodec("0123456789abcdef"),
                    "0123456789abcdef",
                    "0123456789abcdef"};

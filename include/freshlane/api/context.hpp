@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "freshlane/api/answer_cache.hpp"
 #include "freshlane/api/dispatch_desks.hpp"
 #include "freshlane/api/picking_floors.hpp"
 #include "freshlane/catalog/qr_code.hpp"
@@ -17,6 +18,7 @@ struct Context {
   http::Metrics& metrics;
   PickingFloors& floors;
   DispatchDesks& desks;
+  AnswerCache& answers;
   catalog::QrCodec qr;
   std::string admin_token;
   std::string payment_webhook_secret;

@@ -38,6 +38,7 @@ struct Config {
   int courier_speed_kmh = 15;                  // FRESHLANE_COURIER_SPEED_KMH
   int detour_percent = 130;                    // FRESHLANE_DETOUR_PERCENT: streets vs great circle
   int packing_seconds = 120;                   // FRESHLANE_PACKING_SECONDS: in the ETA
+  int answer_cache_ms = 500;                   // FRESHLANE_ANSWER_CACHE_MS: cached reads' life
 };
 
 // What a command needs: serving needs the secrets, migrating only the database.

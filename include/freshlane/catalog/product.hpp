@@ -84,6 +84,14 @@ struct StoreProduct {
   std::int64_t available = 0;  // unexpired lots' on-hand minus reserved
 };
 
+// Names what a change touched: one store's listing of one product, or with an empty store_id
+// the product in every store (a rating, say). Cached answers about it must be dropped.
+struct ProductKey {
+  std::string store_id;
+  std::string sku;
+  bool operator==(const ProductKey&) const = default;
+};
+
 struct Rating {
   double average = 0;  // 0 when there are no ratings
   std::int64_t count = 0;

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "freshlane/catalog/product.hpp"
+
 namespace pqxx {
 class connection_base;
 }
@@ -46,6 +48,14 @@ class Session {
   // Prepares `q` on this connection unless it already is.
   void prepare(const Query& q);
 
+  // Repositories call this when a job changes a store product's price, listing or stock (or,
+  // with an empty store_id, the product everywhere): whatever cached answers about it must go.
+  void changed(catalog::ProductKey key);
+  // Hands the changes recorded so far to the pool's listener and forgets them. The pool does
+  // it after every job; a handler does it before its response leaves, so the client's next
+  // read sees its own write.
+  void publish_changes();
+
  private:
   friend class Pool;
   struct Connection;  // owns the pqxx::connection (an alias, so it cannot be forward-declared)
@@ -54,6 +64,7 @@ class Session {
   Pool& pool_;
   std::unique_ptr<Connection> conn_;
   std::set<std::string> prepared_;
+  std::vector<catalog::ProductKey> changes_;
 };
 
 class Pool {
@@ -69,6 +80,10 @@ class Pool {
 
   // Runs `run` on the calling thread with a fresh session (commands, tests).
   void run_here(const std::function<void(Session&)>& run);
+
+  // Who hears of changed store products (see Session::changed). Set before submitting jobs.
+  using ChangeListener = std::function<void(const std::vector<catalog::ProductKey>&)>;
+  void on_catalog_change(ChangeListener listener) { listener_ = std::move(listener); }
 
   // Rejects what is still queued, finishes running jobs, closes connections.
   void stop();
@@ -95,6 +110,7 @@ class Pool {
   std::atomic<std::size_t> busy_{0};
   std::atomic<std::int64_t> down_until_ns_{0};  // steady clock; no connect attempts before it
   std::vector<std::thread> workers_;
+  ChangeListener listener_;
 };
 
 }  // namespace freshlane::storage

@@ -1,0 +1,73 @@
+#pragma once
+// Rendered answers of the hottest reads (a store's product, a QR scan), kept in memory so a
+// repeated read costs neither a database trip nor a JSON serialization.
+//
+// Freshness, in three layers:
+// - a write in this process drops the answers about what it changed before its own response
+//   leaves (storage reports the store products a job changed; see Pool::on_catalog_change);
+// - every answer is dropped `ttl` after it was read from the database (at most one second), so
+//   changes made elsewhere (another process, a lot expiring) show within that time;
+// - an answer read before an invalidation is never stored after it.
+// One load per key at a time: requests for a key being loaded wait for that load's answer.
+// A fresh answer past half its life is served and refreshed in the background, so a hot key
+// never makes its readers wait.
+//
+// No I/O and no clock: callers pass `now`. Thread-safe.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "freshlane/catalog/product.hpp"
+#include "freshlane/http/message.hpp"
+
+namespace freshlane::api {
+
+class AnswerCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // A zero `ttl` keeps nothing: every request loads (concurrent ones still share a load).
+  explicit AnswerCache(std::chrono::milliseconds ttl, std::size_t max_entries = 50'000);
+
+  struct Flight;  // a load in progress and the requests waiting for it
+  struct Lookup {
+    std::optional<std::string> body;  // a fresh 200 answer: send it
+    std::shared_ptr<Flight> load;     // set: the caller must load and call finish() with it
+  };
+
+  // Either a fresh body (`done` untouched), or `done` is kept to receive the answer of a load:
+  // one already in flight, or the caller's own when `load` is set. A fresh body may come with
+  // `load` set too: a refresh ahead, whose answer nobody waits for.
+  Lookup lookup(const std::string& key, http::Responder& done, Clock::time_point now);
+
+  // The answer of a load, for every request waiting on it. Kept when it is a 200 about
+  // `about` and nothing was invalidated since the load began.
+  void finish(const std::string& key, const std::shared_ptr<Flight>& load,
+              const http::Response& answer, const std::optional<catalog::ProductKey>& about,
+              Clock::time_point now);
+
+  // Drops every answer about these store products (an empty store_id: in every store).
+  void invalidate(const std::vector<catalog::ProductKey>& changed);
+
+  std::size_t size() const;
+
+ private:
+  struct Entry {
+    std::string body;
+    catalog::ProductKey about;
+    Clock::time_point read_at;
+  };
+  std::chrono::milliseconds ttl_;
+  std::size_t max_entries_;
+  mutable std::mutex mu_;
+  std::uint64_t epoch_ = 0;  // bumped by every invalidation
+  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+};
+
+}  // namespace freshlane::api

@@ -1,0 +1,123 @@
+// The answer cache seen from outside: product and scan answers come from memory, every write
+// through the server shows in the very next read, and a change made behind the server's back
+// (another process, a script) shows within a second.
+#include <pqxx/pqxx>
+
+#include "api/shop_fixture.hpp"
+
+namespace freshlane::testing {
+namespace {
+
+class AnswerCacheApi : public ApiTest {
+ protected:
+  static void SetUpTestSuite() {
+    ApiTest::SetUpTestSuite();
+    Shop{server()}.store("c1");
+  }
+  Shop shop() const { return Shop{server()}; }
+  static double hits() {
+    return metric_value(server().get("/metrics").body, "freshlane_answer_cache_hits_total");
+  }
+  static nlohmann::json product(const std::string& sku) {
+    return server().get("/v1/stores/c1/products/" + sku).json();
+  }
+  static nlohmann::json scan(const std::string& code) {
+    return server().get("/v1/scan/" + code).json();
+  }
+  static std::string receive(const std::string& sku, int qty) {
+    const auto r = server().admin("POST", "/v1/stores/c1/lots",
+                                  nlohmann::json{{"sku", sku},
+                                                 {"quantity", qty},
+                                                 {"origin", "Zhoushan"},
+                                                 {"produced_at", hours_from_now(-24)},
+                                                 {"expires_at", hours_from_now(48)}}
+                                      .dump());
+    if (r.status != 201) throw std::runtime_error("lot: " + r.body);
+    return r.json()["qr_code"];
+  }
+};
+
+}  // namespace
+
+TEST_F(AnswerCacheApi, RepeatedReadsAreServedFromMemory) {
+  shop().stock("c1", "HOT", 5);
+  const std::string code = receive("HOT", 1);
+  const double before = hits();
+  ASSERT_GE(before, 0);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(product("HOT")["available"], 6);
+    EXPECT_EQ(scan(code)["available"], 6);
+  }
+  // The first read of each loads; at least some of the four others are hits (all of them,
+  // unless this machine stalled for a quarter of a second).
+  EXPECT_GE(hits() - before, 2);
+}
+
+TEST_F(AnswerCacheApi, EveryWriteThroughTheServerShowsInTheNextRead) {
+  shop().stock("c1", "LAST2", 2, 1500);
+  const std::string code = receive("LAST2", 1);  // 3 in all, 1 of them in this lot
+  EXPECT_EQ(product("LAST2")["available"], 3);
+  EXPECT_EQ(scan(code)["available"], 3);
+
+  // An order takes everything: sold out at once, in the product and in the scan.
+  const std::string customer = shop().customer();
+  const auto order = shop().order(customer, Shop::order_body("c1", {{"LAST2", 3}}), "all-of-it");
+  ASSERT_EQ(order.status, 201) << order.body;
+  EXPECT_EQ(product("LAST2")["available"], 0);
+  EXPECT_EQ(scan(code)["available"], 0);
+
+  // Cancelled: back at once.
+  const auto id = order.json()["order_id"].get<std::string>();
+  ASSERT_EQ(server().send("POST", "/v1/orders/" + id + "/cancel", "", {bearer(customer)}).status,
+            200);
+  EXPECT_EQ(product("LAST2")["available"], 3);
+  EXPECT_EQ(scan(code)["available"], 3);
+
+  // A new price and an evening markdown: at once.
+  ASSERT_EQ(
+      server()
+          .admin("PUT", "/v1/stores/c1/products/LAST2",
+                 nlohmann::json{{"price_minor", 1800},
+                                {"zone", "produce"},
+                                {"shelf", "B2"},
+                                {"markdown", {{"price_minor", 900}, {"until", hours_from_now(2)}}}}
+                     .dump())
+          .status,
+      200);
+  EXPECT_EQ(product("LAST2")["price_minor"], 900);
+  EXPECT_EQ(product("LAST2")["regular_price_minor"], 1800);
+  EXPECT_EQ(product("LAST2")["shelf"], "B2");
+  EXPECT_EQ(scan(code)["price_minor"], 900);
+
+  // A lot received: at once.
+  receive("LAST2", 4);
+  EXPECT_EQ(product("LAST2")["available"], 7);
+  EXPECT_EQ(scan(code)["available"], 7);
+}
+
+TEST_F(AnswerCacheApi, AChangeMadeElsewhereShowsWithinASecond) {
+  shop().stock("c1", "ELSEWHERE", 4);
+  EXPECT_EQ(product("ELSEWHERE")["available"], 4);
+  {
+    // Another process sells the lot out behind this server's back.
+    pqxx::connection c(database_url());
+    pqxx::work tx(c);
+    tx.exec("UPDATE lots SET quantity_on_hand = quantity_reserved WHERE sku = 'ELSEWHERE'");
+    tx.commit();
+  }
+  const auto sold_out = std::chrono::steady_clock::now();
+  while (product("ELSEWHERE")["available"] != 0) {
+    ASSERT_LT(std::chrono::steady_clock::now() - sold_out, std::chrono::seconds(1))
+        << "a sold-out item still looks available after a second";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+TEST_F(AnswerCacheApi, UnknownProductsAndCodesAreNotCached) {
+  EXPECT_EQ(server().get("/v1/stores/c1/products/NOT-YET").status, 404);
+  shop().stock("c1", "NOT-YET", 1);  // listed now: the 404 must not linger
+  EXPECT_EQ(product("NOT-YET")["available"], 1);
+  EXPECT_EQ(server().get("/v1/stores/c1/products/bad%20sku").status, 404);
+}
+
+}  // namespace freshlane::testing

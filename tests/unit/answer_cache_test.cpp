@@ -1,0 +1,163 @@
+// The answer cache: fresh answers served from memory, one load per key, invalidation that no
+// load in flight can undo, and a hard limit on an answer's life.
+#include "freshlane/api/answer_cache.hpp"
+
+#include <gtest/gtest.h>
+
+namespace freshlane::api {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = AnswerCache::Clock;
+
+const catalog::ProductKey kCrab{"s1", "CRAB"};
+
+// A responder that records what it was answered.
+struct Inbox {
+  std::vector<http::Response> got;
+  http::Responder responder() {
+    return [this](http::Response r) { got.push_back(std::move(r)); };
+  }
+};
+
+http::Response ok(const std::string& body) { return http::Response::json(200, body); }
+
+// Loads `key` through the cache as a handler would: returns the body served at once, if any.
+std::optional<std::string> load(AnswerCache& cache, const std::string& key, const std::string& body,
+                                Clock::time_point now, Inbox& inbox) {
+  auto done = inbox.responder();
+  auto look = cache.lookup(key, done, now);
+  if (look.load) cache.finish(key, look.load, ok(body), kCrab, now);
+  return look.body;
+}
+
+TEST(AnswerCache, ServesAFreshAnswerWithoutLoading) {
+  AnswerCache cache(500ms);
+  const auto t0 = Clock::now();
+  Inbox first;
+  EXPECT_FALSE(load(cache, "item s1 CRAB", "v1", t0, first));
+  ASSERT_EQ(first.got.size(), 1u);
+  EXPECT_EQ(first.got[0].body, "v1");
+
+  Inbox second;
+  http::Responder done = second.responder();
+  const auto look = cache.lookup("item s1 CRAB", done, t0 + 100ms);
+  ASSERT_TRUE(look.body);
+  EXPECT_EQ(*look.body, "v1");
+  EXPECT_FALSE(look.load);  // young: no refresh
+  EXPECT_TRUE(done);        // untouched: the caller answers with the body
+}
+
+TEST(AnswerCache, AnAnswerNeverOutlivesItsTtl) {
+  AnswerCache cache(500ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  load(cache, "k", "v1", t0, inbox);
+  http::Responder done = inbox.responder();
+  const auto look = cache.lookup("k", done, t0 + 500ms);
+  EXPECT_FALSE(look.body);
+  EXPECT_TRUE(look.load);
+}
+
+TEST(AnswerCache, PastHalfItsLifeAnAnswerIsServedAndRefreshedOnce) {
+  AnswerCache cache(500ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  load(cache, "k", "v1", t0, inbox);
+  http::Responder a = inbox.responder(), b = inbox.responder();
+  const auto first = cache.lookup("k", a, t0 + 300ms);
+  ASSERT_TRUE(first.body);
+  ASSERT_TRUE(first.load);  // this caller refreshes in the background
+  const auto second = cache.lookup("k", b, t0 + 301ms);
+  ASSERT_TRUE(second.body);
+  EXPECT_FALSE(second.load);  // one refresh at a time
+  cache.finish("k", first.load, ok("v2"), kCrab, t0 + 310ms);
+  http::Responder c = inbox.responder();
+  EXPECT_EQ(*cache.lookup("k", c, t0 + 320ms).body, "v2");
+}
+
+TEST(AnswerCache, ConcurrentMissesShareOneLoad) {
+  AnswerCache cache(500ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  http::Responder a = inbox.responder(), b = inbox.responder(), c = inbox.responder();
+  const auto first = cache.lookup("k", a, t0);
+  ASSERT_TRUE(first.load);
+  EXPECT_FALSE(cache.lookup("k", b, t0).load);  // joins the first load
+  EXPECT_FALSE(cache.lookup("k", c, t0).load);
+  EXPECT_TRUE(inbox.got.empty());
+  cache.finish("k", first.load, ok("v1"), kCrab, t0);
+  ASSERT_EQ(inbox.got.size(), 3u);
+  for (const auto& r : inbox.got) EXPECT_EQ(r.body, "v1");
+}
+
+TEST(AnswerCache, ErrorsReachTheirWaitersButAreNotKept) {
+  AnswerCache cache(500ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  http::Responder a = inbox.responder(), b = inbox.responder();
+  const auto first = cache.lookup("k", a, t0);
+  cache.lookup("k", b, t0);
+  cache.finish("k", first.load, http::Response::json(503, "{}"), std::nullopt, t0);
+  ASSERT_EQ(inbox.got.size(), 2u);
+  EXPECT_EQ(inbox.got[1].status, 503);
+  http::Responder c = inbox.responder();
+  EXPECT_TRUE(cache.lookup("k", c, t0).load);
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(AnswerCache, InvalidationDropsAnswersAboutTheChangedProductOnly) {
+  AnswerCache cache(500ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  load(cache, "item s1 CRAB", "crab", t0, inbox);
+  auto done = inbox.responder();
+  auto look = cache.lookup("item s2 CRAB", done, t0);
+  cache.finish("item s2 CRAB", look.load, ok("crab in s2"), catalog::ProductKey{"s2", "CRAB"}, t0);
+  ASSERT_EQ(cache.size(), 2u);
+
+  cache.invalidate({{"s1", "CRAB"}});
+  EXPECT_EQ(cache.size(), 1u);  // s2's answer is about another listing
+  http::Responder d = inbox.responder();
+  EXPECT_TRUE(cache.lookup("item s1 CRAB", d, t0).load);
+
+  cache.invalidate({{"", "CRAB"}});  // e.g. a rating: every store
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(AnswerCache, ALoadThatBeganBeforeAnInvalidationIsNotKeptNorJoined) {
+  AnswerCache cache(500ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  http::Responder a = inbox.responder(), b = inbox.responder();
+  const auto before = cache.lookup("k", a, t0);  // reads the database...
+  cache.invalidate({kCrab});                     // ...while an order takes the last crab
+  const auto after = cache.lookup("k", b, t0);
+  ASSERT_TRUE(after.load);  // a new load, not the stale one
+  cache.finish("k", before.load, ok("available 1"), kCrab, t0);
+  EXPECT_EQ(cache.size(), 0u);  // the stale answer went to its own caller only
+  ASSERT_EQ(inbox.got.size(), 1u);
+  cache.finish("k", after.load, ok("available 0"), kCrab, t0);
+  http::Responder c = inbox.responder();
+  EXPECT_EQ(*cache.lookup("k", c, t0).body, "available 0");
+}
+
+TEST(AnswerCache, ZeroTtlKeepsNothing) {
+  AnswerCache cache(0ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  load(cache, "k", "v1", t0, inbox);
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(inbox.got.size(), 1u);
+}
+
+TEST(AnswerCache, StaysWithinItsSize) {
+  AnswerCache cache(500ms, 3);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  for (int i = 0; i < 10; ++i) load(cache, "k" + std::to_string(i), "v", t0, inbox);
+  EXPECT_LE(cache.size(), 3u);
+}
+
+}  // namespace
+}  // namespace freshlane::api
