@@ -6,8 +6,9 @@
 
 namespace freshlane::app {
 
-// An asynchronous logger to stdout that drops the oldest lines rather than ever blocking an
-// I/O thread; installed as the default logger and returned for the access log.
+// A logger to stdout that batches lines in memory for a writer thread, and drops lines rather
+// than ever blocking an I/O thread when stdout is stuck; installed as the default logger and
+// returned for the access log.
 std::shared_ptr<spdlog::logger> setup_logging(const std::string& level);
 
 }  // namespace freshlane::app

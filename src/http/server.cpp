@@ -72,6 +72,50 @@ auto async_handle(const Handler& handler, Request req, Token&& token) {
       token, std::move(req));
 }
 
+bool has_no_body(int status) {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
+// The whole response, head and body, in one buffer for one write: what Beast's serializer
+// would send (status line, Server, Content-Type, the handler's headers, X-Request-Id,
+// Connection as the version needs, Content-Length), at a fraction of its cost per request.
+std::string serialize(const Response& r, unsigned version, bool keep_alive, const std::string& id) {
+  std::size_t size = r.body.size() + r.content_type.size() + id.size() + 128;
+  for (const auto& [k, v] : r.headers) size += k.size() + v.size() + 4;
+  std::string out;
+  out.reserve(size);
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\nServer: freshlane\r\nContent-Type: ";
+  out += r.content_type;
+  out += "\r\n";
+  for (const auto& [k, v] : r.headers) {
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  if (!id.empty()) {
+    out += "X-Request-Id: ";
+    out += id;
+    out += "\r\n";
+  }
+  if (version == 10 && keep_alive) out += "Connection: keep-alive\r\n";
+  if (version != 10 && !keep_alive) out += "Connection: close\r\n";
+  if (!has_no_body(r.status)) {
+    out += "Content-Length: ";
+    out += std::to_string(r.body.size());
+    out += "\r\n\r\n";
+    out += r.body;
+  } else {
+    out += "\r\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -104,8 +148,13 @@ struct Server::Impl {
   awaitable<void> accept_loop() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc),
-                                                          asio::redirect_error(use_awaitable, ec));
+      // A session is one coroutine; with several I/O threads its stream's timers need a strand,
+      // with one they cannot race and the strand would only cost.
+      const asio::any_io_executor ex = cfg.threads > 1
+                                           ? asio::any_io_executor(asio::make_strand(ioc))
+                                           : asio::any_io_executor(ioc.get_executor());
+      tcp::socket socket =
+          co_await acceptor.async_accept(ex, asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (!acceptor.is_open() || stopping) co_return;
         // Out of file descriptors and the like: back off instead of spinning.
@@ -113,30 +162,17 @@ struct Server::Impl {
         co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
         continue;
       }
-      auto ex = socket.get_executor();
-      asio::co_spawn(ex, session(beast::tcp_stream(std::move(socket))), asio::detached);
+      asio::co_spawn(socket.get_executor(), session(beast::tcp_stream(std::move(socket))),
+                     asio::detached);
     }
-  }
-
-  static bhttp::response<bhttp::string_body> to_beast(Response r, unsigned version, bool keep_alive,
-                                                      const std::string& id) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
-    res.set(bhttp::field::server, "freshlane");
-    res.set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res.set(k, v);
-    if (!id.empty()) res.set("X-Request-Id", id);
-    res.keep_alive(keep_alive);
-    res.body() = std::move(r.body);
-    res.prepare_payload();
-    return res;
   }
 
   awaitable<void> write_and_close(beast::tcp_stream& stream, Response r, std::string id,
                                   bool drain_input) {
     boost::system::error_code ec;
-    auto res = to_beast(std::move(r), 11, false, id);
+    const std::string out = serialize(r, 11, false, id);
     stream.expires_after(cfg.io_timeout);
-    co_await bhttp::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+    co_await asio::async_write(stream, asio::buffer(out), asio::redirect_error(use_awaitable, ec));
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (drain_input && !ec) {
       // Lingering close: read and drop what the client is still sending for a moment, so the
@@ -244,11 +280,14 @@ struct Server::Impl {
           co_await bhttp::async_write(stream, cont, asio::redirect_error(use_awaitable, ec));
           if (ec) co_return;
         }
-        stream.expires_after(cfg.io_timeout);
-        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
-        if (ec) {
-          co_await reject_read(stream, ec);
-          co_return;
+        if (!parser.is_done()) {  // a body follows the head
+          stream.expires_after(cfg.io_timeout);
+          co_await bhttp::async_read(stream, buffer, parser,
+                                     asio::redirect_error(use_awaitable, ec));
+          if (ec) {
+            co_await reject_read(stream, ec);
+            co_return;
+          }
         }
         const auto started = Clock::now();
         ++in_flight;
@@ -259,14 +298,15 @@ struct Server::Impl {
         Response res = co_await dispatch(std::move(req), route);
         const int status = res.status;
         const bool keep_alive = breq.keep_alive() && !stopping;
-        auto bres = to_beast(std::move(res), breq.version(), keep_alive, id);
+        const std::string out = serialize(res, breq.version(), keep_alive, id);
         const auto elapsed = Clock::now() - started;
         // Recorded before the write, so a client never sees an answer its metrics lack.
         metrics.observe_request(route, method, status, elapsed);
         log->info("{} {} {} {}us id={}", method, path, status,
                   std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count(), id);
         stream.expires_after(cfg.io_timeout);
-        co_await bhttp::async_write(stream, bres, asio::redirect_error(use_awaitable, ec));
+        co_await asio::async_write(stream, asio::buffer(out),
+                                   asio::redirect_error(use_awaitable, ec));
         --in_flight;
         if (ec || !keep_alive) break;
       }
