@@ -24,14 +24,16 @@ void run_in_database(Context& ctx, http::Request&& req, http::Responder done, Db
 
 // A read answered from ctx.answers while fresh; otherwise `f` loads it on a database worker,
 // once for all the requests that come while it runs. `f` says which store product its answer
-// is about; only a 200 with one is kept (see AnswerCache).
+// is about; only a 200 with one is kept (see AnswerCache). When a load is due, `refuse` (if
+// given) may answer instead, on the calling thread, without a database trip.
 struct Cacheable {
   http::Response response;
   std::optional<catalog::ProductKey> about;
 };
 using CachedFunction = std::function<Cacheable(const http::Request&, storage::Session&)>;
+using Refusal = std::function<std::optional<http::Response>()>;
 void serve_cached(Context& ctx, const std::string& key, http::Request&& req, http::Responder done,
-                  CachedFunction f);
+                  CachedFunction f, const Refusal& refuse = {});
 
 // Handlers for routes that need the database, and for those that do not (answered on the I/O
 // thread).

@@ -45,18 +45,21 @@ void run_in_database(Context& ctx, http::Request&& req, http::Responder done, Db
 }
 
 void serve_cached(Context& ctx, const std::string& key, http::Request&& req, http::Responder done,
-                  CachedFunction f) {
+                  CachedFunction f, const Refusal& refuse) {
   auto look = ctx.answers.lookup(key, done, AnswerCache::Clock::now());
   if (look.body) {
     ctx.metrics.increment("freshlane_answer_cache_hits_total");
     done(http::Response::json(200, std::move(*look.body)));
   }
   if (!look.load) return;
-  ctx.metrics.increment("freshlane_answer_cache_loads_total");
   auto finish = [&ctx, key, load = look.load](const http::Response& r,
                                               const std::optional<catalog::ProductKey>& about) {
     ctx.answers.finish(key, load, r, about, AnswerCache::Clock::now());
   };
+  if (refuse) {
+    if (auto refusal = refuse()) return finish(*refusal, std::nullopt);
+  }
+  ctx.metrics.increment("freshlane_answer_cache_loads_total");
   auto shared_req = std::make_shared<http::Request>(std::move(req));
   ctx.pool.submit(
       [shared_req, finish, f = std::move(f)](storage::Session& session) {

@@ -62,17 +62,23 @@ void require_our_code(const catalog::DecodedCode& code) {
 
 void add_scan_routes(http::Router& router, Context& ctx) {
   router.add("GET", "/v1/scan/{code}", [&ctx](http::Request&& req, http::Responder done) {
-    const catalog::DecodedCode code = ctx.qr.decode(req.param("code"));
-    try {
-      require_our_code(code);  // on the I/O thread: a forged code never costs a database trip
-    } catch (const Error& e) {
-      return done(http::problem(e));
-    }
-    const std::string key = "scan " + req.param("code");
-    serve_cached(ctx, key, std::move(req), std::move(done),
-                 [&ctx, code](const http::Request&, storage::Session& session) {
-                   return scan(ctx, code, session);
-                 });
+    const std::string text = req.param("code");
+    // A code answered from the cache was checked when its answer was loaded; any other is
+    // checked here, on the I/O thread, so a forged code never costs a database trip.
+    auto refuse = [&ctx, text]() -> std::optional<http::Response> {
+      try {
+        require_our_code(ctx.qr.decode(text));
+        return std::nullopt;
+      } catch (const Error& e) {
+        return http::problem(e);
+      }
+    };
+    serve_cached(
+        ctx, "scan " + text, std::move(req), std::move(done),
+        [&ctx, text](const http::Request&, storage::Session& session) {
+          return scan(ctx, ctx.qr.decode(text), session);
+        },
+        refuse);
   });
 }
 
