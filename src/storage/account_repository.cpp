@@ -1,5 +1,6 @@
 #include "freshlane/storage/account_repository.hpp"
 
+#include "order_path.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -14,9 +15,6 @@ const Query kInsertCourier{"courier_insert", R"sql(
   INSERT INTO couriers (courier_id, store_id, name) VALUES ($1, $2, $3))sql"};
 const Query kInsertToken{"token_insert", R"sql(
   INSERT INTO api_tokens (token_hash, role, subject_id, store_id, job) VALUES ($1, $2, $3, $4, $5))sql"};
-const Query kFindToken{"token_find", R"sql(
-  SELECT role, subject_id, COALESCE(store_id, ''), COALESCE(job, '') FROM api_tokens
-  WHERE token_hash = $1)sql"};
 }  // namespace
 
 bool AccountRepository::create_customer(const std::string& customer_id, const std::string& phone,
@@ -48,8 +46,8 @@ void AccountRepository::create_courier(const std::string& courier_id, const std:
 }
 
 std::optional<TokenOwner> AccountRepository::find_token(const std::string& token_hash) {
-  pqxx::read_transaction tx(session_.connection());
-  const auto r = exec(session_, tx, kFindToken, token_hash);
+  pqxx::nontransaction tx(session_.connection());  // one statement: no BEGIN/COMMIT trips
+  const auto r = exec(session_, tx, order_path::kFindToken, token_hash);
   if (r.empty()) return std::nullopt;
   return TokenOwner{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
                     r[0][3].as<std::string>()};

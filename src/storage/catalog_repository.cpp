@@ -147,7 +147,7 @@ void CatalogRepository::upsert_listing(const catalog::Listing& l) {
 
 std::optional<catalog::StoreProduct> CatalogRepository::find_store_product(
     const std::string& store_id, const std::string& sku, core::Timestamp now) {
-  pqxx::read_transaction tx(session_.connection());
+  pqxx::nontransaction tx(session_.connection());  // one statement: no BEGIN/COMMIT trips
   const auto r = exec(session_, tx, kFindStoreProduct, store_id, epoch(now), sku);
   if (r.empty()) return std::nullopt;
   return read_store_product(r[0]);
@@ -206,7 +206,7 @@ std::optional<catalog::Lot> CatalogRepository::find_lot(const std::string& lot_i
 }
 
 catalog::Rating CatalogRepository::rating(const std::string& sku) {
-  pqxx::read_transaction tx(session_.connection());
+  pqxx::nontransaction tx(session_.connection());
   const auto r = exec(session_, tx, kRating, sku);
   return {r[0][0].as<double>(), r[0][1].as<long long>()};
 }

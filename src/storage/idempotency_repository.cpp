@@ -1,13 +1,11 @@
 #include "freshlane/storage/idempotency_repository.hpp"
 
+#include "order_path.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
 
 namespace {
-const Query kClaim{"idempotency_claim", R"sql(
-  INSERT INTO idempotency_keys (customer_id, key, request_hash) VALUES ($1, $2, $3)
-  ON CONFLICT (customer_id, key) DO NOTHING)sql"};
 // A claim still unanswered after a minute belongs to a request that died (order creation is
 // bounded by the statement timeout): the next request with the same key and body takes it over.
 const Query kTakeOver{"idempotency_take_over", R"sql(
@@ -16,9 +14,6 @@ const Query kTakeOver{"idempotency_take_over", R"sql(
     AND created_at < now() - interval '60 seconds')sql"};
 const Query kFind{"idempotency_find", R"sql(
   SELECT request_hash, status, COALESCE(response_body, '') FROM idempotency_keys
-  WHERE customer_id = $1 AND key = $2)sql"};
-const Query kComplete{"idempotency_complete", R"sql(
-  UPDATE idempotency_keys SET status = $3, response_body = $4
   WHERE customer_id = $1 AND key = $2)sql"};
 const Query kRelease{"idempotency_release", R"sql(
   DELETE FROM idempotency_keys WHERE customer_id = $1 AND key = $2 AND status IS NULL)sql"};
@@ -30,17 +25,15 @@ IdempotencyClaim IdempotencyRepository::claim(const std::string& customer_id,
                                               const std::string& key,
                                               const std::string& request_hash) {
   using Outcome = IdempotencyClaim::Outcome;
-  pqxx::work tx(session_.connection());
-  if (exec(session_, tx, kClaim, customer_id, key, request_hash).affected_rows() == 1) {
-    tx.commit();
+  // Each statement stands alone (autocommit): the usual claim is one round trip.
+  pqxx::nontransaction tx(session_.connection());
+  if (exec(session_, tx, order_path::kClaim, customer_id, key, request_hash).affected_rows() == 1) {
     return {Outcome::kClaimed, 0, {}};
   }
   if (exec(session_, tx, kTakeOver, customer_id, key, request_hash).affected_rows() == 1) {
-    tx.commit();
     return {Outcome::kClaimed, 0, {}};
   }
   const auto r = exec(session_, tx, kFind, customer_id, key);
-  tx.commit();
   if (r.empty()) return {Outcome::kInProgress, 0, {}};  // released in between: let the client retry
   if (r[0][0].as<std::string>() != request_hash) return {Outcome::kReusedWithOtherBody, 0, {}};
   if (r[0][1].is_null()) return {Outcome::kInProgress, 0, {}};
@@ -49,15 +42,13 @@ IdempotencyClaim IdempotencyRepository::claim(const std::string& customer_id,
 
 void IdempotencyRepository::complete(const std::string& customer_id, const std::string& key,
                                      int status, const std::string& body) {
-  pqxx::work tx(session_.connection());
-  exec(session_, tx, kComplete, customer_id, key, status, body);
-  tx.commit();
+  pqxx::nontransaction tx(session_.connection());
+  exec(session_, tx, order_path::kComplete, customer_id, key, status, body);
 }
 
 void IdempotencyRepository::release(const std::string& customer_id, const std::string& key) {
-  pqxx::work tx(session_.connection());
+  pqxx::nontransaction tx(session_.connection());
   exec(session_, tx, kRelease, customer_id, key);
-  tx.commit();
 }
 
 long long IdempotencyRepository::prune(std::chrono::seconds age) {

@@ -6,6 +6,7 @@
 #include "freshlane/catalog/pricing.hpp"
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
+#include "order_path.hpp"
 #include "order_steps.hpp"
 #include "pick_tasks.hpp"
 #include "sql.hpp"
@@ -16,38 +17,6 @@ using orders::Order;
 using orders::Status;
 
 namespace {
-
-const Query kLockCustomer{"order_lock_customer", R"sql(
-  SELECT 1 FROM customers WHERE customer_id = $1 FOR UPDATE)sql"};
-const Query kCountPending{"order_count_pending", R"sql(
-  SELECT count(*) FROM orders
-  WHERE customer_id = $1 AND status = 'pending_payment' AND payment_expires_at > to_timestamp($2))sql"};
-const Query kListingsForOrder{"order_listings", R"sql(
-  SELECT sp.sku, p.name, sp.price_minor, sp.markdown_price_minor,
-         extract(epoch FROM sp.markdown_until)::bigint
-  FROM store_products sp JOIN products p ON p.sku = sp.sku
-  WHERE sp.store_id = $1 AND sp.sku = ANY($2::text[]))sql"};
-// Locks, in the one global order, every lot the order could take from.
-const Query kLockLotsForReservation{"order_lock_lots", R"sql(
-  SELECT lot_id, sku, extract(epoch FROM expires_at)::bigint, quantity_on_hand - quantity_reserved
-  FROM lots
-  WHERE store_id = $1 AND sku = ANY($2::text[]) AND expires_at > to_timestamp($3)
-    AND quantity_on_hand > quantity_reserved
-  ORDER BY sku, expires_at, lot_id
-  FOR UPDATE)sql"};
-const Query kReserveLot{"order_reserve_lot", R"sql(
-  UPDATE lots SET quantity_reserved = quantity_reserved + $2 WHERE lot_id = $1)sql"};
-const Query kInsertOrder{"order_insert", R"sql(
-  INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency, total_minor,
-                      created_at, payment_status, payment_expires_at, delivery_lat, delivery_lon,
-                      delivery_address, delivery_distance_m, handover_code)
-  VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, to_timestamp($7), 'pending',
-          to_timestamp($8), $9, $10, $11, $12, $13))sql"};
-const Query kInsertLine{"order_line_insert", R"sql(
-  INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
-  VALUES ($1, $2, $3, $4, $5, $6))sql"};
-const Query kInsertLineLot{"order_line_lot_insert", R"sql(
-  INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity) VALUES ($1, $2, $3, $4))sql"};
 
 #define FRESHLANE_ORDER_COLUMNS                                                                  \
   "order_id, customer_id, store_id, fulfillment, status, currency, "                             \
@@ -218,12 +187,11 @@ void release_or_consume(Session& s, pqxx::transaction_base& tx, const std::vecto
 }  // namespace
 
 CreateOrderOutcome OrderRepository::create(const OrderRequest& req) {
+  using namespace order_path;
   return with_retry([&]() -> CreateOrderOutcome {
     pqxx::work tx(session_.connection());
     const long long now = epoch(req.now);
     exec(session_, tx, kLockCustomer, req.customer_id);  // one order at a time per customer
-    const int pending = exec(session_, tx, kCountPending, req.customer_id, now)[0][0].as<int>();
-    if (pending >= req.max_pending_orders) return TooManyPendingOrders{pending};
 
     std::vector<std::string> skus;
     std::map<std::string, std::int64_t> requested;
@@ -233,13 +201,17 @@ CreateOrderOutcome OrderRepository::create(const OrderRequest& req) {
     }
     const std::string sku_array = text_array(skus);
     std::map<std::string, std::pair<std::string, catalog::Money>> priced;  // sku → name, price
-    for (const auto& r : exec(session_, tx, kListingsForOrder, req.store.store_id, sku_array)) {
+    int pending = 0;
+    for (const auto& r : exec(session_, tx, kListingsAndPending, req.store.store_id, sku_array,
+                              req.customer_id, now)) {
       catalog::Listing l;
       l.price_minor = r[2].as<long long>();
       if (!r[3].is_null()) l.markdown = catalog::Markdown{r[3].as<long long>(), from_epoch(r[4])};
       priced[r[0].as<std::string>()] = {r[1].as<std::string>(),
                                         catalog::price_now(l, req.now).price_minor};
+      pending = r[5].as<int>();
     }
+    if (pending >= req.max_pending_orders) return TooManyPendingOrders{pending};
     UnknownSkus unknown;
     for (const auto& sku : skus) {
       if (!priced.count(sku)) unknown.skus.push_back(sku);
@@ -247,8 +219,7 @@ CreateOrderOutcome OrderRepository::create(const OrderRequest& req) {
     if (!unknown.skus.empty()) return unknown;
 
     std::vector<orders::LotStock> stock;
-    for (const auto& r :
-         exec(session_, tx, kLockLotsForReservation, req.store.store_id, sku_array, now)) {
+    for (const auto& r : exec(session_, tx, kLockLots, req.store.store_id, sku_array, now)) {
       stock.push_back(
           {r[0].as<std::string>(), r[1].as<std::string>(), from_epoch(r[2]), r[3].as<long long>()});
     }
@@ -280,19 +251,26 @@ CreateOrderOutcome OrderRepository::create(const OrderRequest& req) {
       address = o.delivery->address;
       distance = o.delivery->distance_m;
     }
-    exec(session_, tx, kInsertOrder, o.order_id, o.customer_id, o.store_id,
-         std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(), now,
-         epoch(o.payment_expires_at), lat, lon, address, distance, o.handover_code);
+    std::vector<std::string> line_nos, line_skus, names, quantities, prices, take_lines, lots,
+        takes;
     for (size_t i = 0; i < o.lines.size(); ++i) {
       const auto& line = o.lines[i];
-      exec(session_, tx, kInsertLine, o.order_id, static_cast<int>(i), line.sku, line.name,
-           line.quantity, line.unit_price_minor);
+      line_nos.push_back(std::to_string(i));
+      line_skus.push_back(line.sku);
+      names.push_back(line.name);
+      quantities.push_back(std::to_string(line.quantity));
+      prices.push_back(std::to_string(line.unit_price_minor));
       for (const auto& take : line.lots) {
-        exec(session_, tx, kReserveLot, take.lot_id, take.quantity);
-        exec(session_, tx, kInsertLineLot, o.order_id, static_cast<int>(i), take.lot_id,
-             take.quantity);
+        take_lines.push_back(std::to_string(i));
+        lots.push_back(take.lot_id);
+        takes.push_back(std::to_string(take.quantity));
       }
     }
+    exec(session_, tx, kWriteOrder, o.order_id, o.customer_id, o.store_id,
+         std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(), now,
+         epoch(o.payment_expires_at), lat, lon, address, distance, o.handover_code,
+         text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
+         text_array(prices), text_array(take_lines), text_array(lots), text_array(takes));
     tx.commit();
     for (const auto& line : o.lines) session_.changed({o.store_id, line.sku});
     return o;

@@ -1,5 +1,6 @@
 #include "freshlane/storage/store_repository.hpp"
 
+#include "order_path.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -9,10 +10,6 @@ const Query kInsertStore{"store_insert", R"sql(
   INSERT INTO stores (store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency)
   VALUES ($1, $2, $3, $4, $5, $6, $7)
   ON CONFLICT (store_id) DO NOTHING)sql"};
-
-const Query kFindStore{"store_find", R"sql(
-  SELECT store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency
-  FROM stores WHERE store_id = $1)sql"};
 
 const Query kAllStores{"store_all", R"sql(
   SELECT store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency
@@ -39,8 +36,8 @@ bool StoreRepository::insert(const catalog::Store& s) {
 }
 
 std::optional<catalog::Store> StoreRepository::find(const std::string& store_id) {
-  pqxx::read_transaction tx(session_.connection());
-  const auto r = exec(session_, tx, kFindStore, store_id);
+  pqxx::nontransaction tx(session_.connection());  // one statement: no BEGIN/COMMIT trips
+  const auto r = exec(session_, tx, order_path::kFindStore, store_id);
   if (r.empty()) return std::nullopt;
   return read_store(r[0]);
 }
