@@ -1,6 +1,7 @@
 // Opens N keep-alive connections to an HTTP server, makes one GET on each (so each is a real,
-// used keep-alive connection), then holds them all open and idle for SECONDS. Prints "holding N" once every connection has had its answer, so a script can
-// read the server's resident size at that moment.
+// used keep-alive connection), then holds them all open and idle for SECONDS. Prints "holding N"
+// once every connection has had its answer, so a script can read the server's resident size at that
+// moment.
 //
 //   hold_connections HOST PORT PATH N SECONDS
 #include <arpa/inet.h>
