@@ -45,7 +45,7 @@ void Metrics::add_histogram(std::string name, std::string help, std::vector<doub
       Histogram{std::move(help), std::move(buckets), std::vector<std::uint64_t>(n, 0), 0, 0};
 }
 
-void Metrics::observe(const std::string& name, double value) {
+void Metrics::observe(std::string_view name, double value) {
   std::lock_guard lock(mu_);
   const auto it = histograms_.find(name);
   if (it == histograms_.end()) return;
@@ -65,7 +65,7 @@ void Metrics::add_counter(std::string name, std::string help) {
   counters_[std::move(name)] = Counter{std::move(help), 0};
 }
 
-void Metrics::increment(const std::string& name, double by) {
+void Metrics::increment(std::string_view name, double by) {
   std::lock_guard lock(mu_);
   const auto it = counters_.find(name);
   if (it != counters_.end()) it->second.value += by;
