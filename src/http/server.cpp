@@ -257,8 +257,10 @@ struct Server::Impl {
     } count(connections);
     try {
       if (connections > cfg.max_connections) {
+        // Lingering close: the client's request may still be arriving, and closing on unread
+        // bytes would reset the connection under the 503 before the client reads it.
         co_await write_and_close(
-            stream, problem(core::ErrorKind::kUnavailable, "too many open connections"), "", false);
+            stream, problem(core::ErrorKind::kUnavailable, "too many open connections"), "", true);
         co_return;
       }
       beast::flat_buffer buffer;
