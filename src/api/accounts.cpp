@@ -43,9 +43,7 @@ catalog::Store store_for_staffing(const Context& ctx, const http::Request& req,
                                   storage::Session& session) {
   const std::string& store_id = req.param("store_id");
   require_admin_or_manager(authenticate(req, ctx, session), store_id);
-  auto store = storage::StoreRepository(session).find(store_id);
-  if (!store) throw Error(ErrorKind::kNotFound, "no store " + store_id);
-  return *store;
+  return existing_store(session, store_id);
 }
 
 http::Response create_staff(const Context& ctx, const http::Request& req,

@@ -18,12 +18,6 @@ namespace {
 
 constexpr std::int64_t kMaxPriceMinor = 100'000'000;  // one million yuan
 
-catalog::Store require_store(storage::Session& session, const std::string& store_id) {
-  auto store = storage::StoreRepository(session).find(store_id);
-  if (!store) throw Error(ErrorKind::kNotFound, "no store " + store_id);
-  return *store;
-}
-
 http::Response create_product(const Context& ctx, const http::Request& req,
                               storage::Session& session) {
   require_admin(authenticate(req, ctx, session));
@@ -88,7 +82,7 @@ http::Response put_listing(const Context& ctx, const http::Request& req,
     }
   }
   body.finish();
-  const catalog::Store store = require_store(session, store_id);
+  const catalog::Store store = existing_store(session, store_id);
   storage::CatalogRepository repo(session);
   if (!repo.find_product(sku)) {
     throw Error(ErrorKind::kNotFound, "no product " + sku + "; create it with POST /v1/products");
@@ -109,7 +103,7 @@ http::Response put_listing(const Context& ctx, const http::Request& req,
 
 http::Response get_store_product(const Context& ctx, const http::Request& req,
                                  storage::Session& session) {
-  const catalog::Store store = require_store(session, req.param("store_id"));
+  const catalog::Store store = existing_store(session, req.param("store_id"));
   const auto now = ctx.now();
   const auto sp =
       storage::CatalogRepository(session).find_store_product(store.store_id, req.param("sku"), now);
@@ -131,7 +125,7 @@ http::Response list_store_products(const Context& ctx, const http::Request& req,
   if (!q.category.empty() && !catalog::is_valid_key_word(q.category)) {
     invalid_parameter("category", "must be a lower-case word such as seafood");
   }
-  const catalog::Store store = require_store(session, req.param("store_id"));
+  const catalog::Store store = existing_store(session, req.param("store_id"));
   q.store_id = store.store_id;
   q.limit += 1;  // one more tells whether there is a next page
   const auto now = ctx.now();
@@ -160,15 +154,10 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
   // The most read answer of all: served from the answer cache while fresh.
   router.add("GET", "/v1/stores/{store_id}/products/{sku}",
              [&ctx](http::Request&& req, http::Responder done) {
-               const std::string& store_id = req.param("store_id");
-               const std::string& sku = req.param("sku");
-               if (!core::is_valid_id(store_id) || !core::is_valid_id(sku)) {
-                 return run_in_database(
-                     ctx, std::move(req), std::move(done),
-                     [&ctx](const auto& req, auto& s) { return get_store_product(ctx, req, s); });
-               }
-               const std::string key = "item " + store_id + " " + sku;
-               catalog::ProductKey about{store_id, sku};
+               catalog::ProductKey about{req.param("store_id"), req.param("sku")};
+               // The store id's length keeps any two (store, sku) pairs apart.
+               const std::string key = "item " + std::to_string(about.store_id.size()) + " " +
+                                       about.store_id + about.sku;
                serve_cached(ctx, key, std::move(req), std::move(done),
                             [&ctx, about](const auto& req, auto& s) {
                               return Cacheable{get_store_product(ctx, req, s), about};

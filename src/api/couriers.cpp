@@ -16,12 +16,6 @@ using core::ErrorKind;
 
 namespace {
 
-catalog::Store existing_store(storage::Session& session, const std::string& store_id) {
-  auto store = storage::StoreRepository(session).find(store_id);
-  if (!store) throw Error(ErrorKind::kNotFound, "no store " + store_id);
-  return std::move(*store);
-}
-
 // A courier of this store.
 Principal courier_of(Context& ctx, const http::Request& req, storage::Session& session,
                      const std::string& store_id) {

@@ -42,16 +42,14 @@ http::Response get_quote(Context& ctx, const http::Request& req, storage::Sessio
   if (!lat) invalid_parameter("lat", "is required");
   const auto lon = query_coordinate(req, "lon", 180);
   if (!lon) invalid_parameter("lon", "is required");
-  const auto store = storage::StoreRepository(session).find(std::string(*store_id));
-  if (!store) throw Error(ErrorKind::kNotFound, "no store " + std::string(*store_id));
+  const auto store = existing_store(session, std::string(*store_id));
   const core::LatLon door{*lat, *lon};
   const auto now = ctx.now();
   dispatch::StoreLoad load;  // beyond the radius nothing else matters
-  if (store->delivers_within(core::distance_m(store->location, door))) {
-    load = ctx.desks.load(session, *store, now);
+  if (store.delivers_within(core::distance_m(store.location, door))) {
+    load = ctx.desks.load(session, store, now);
   }
-  return json_response(200,
-                       to_json(*store, dispatch::quote(*store, door, load, ctx.desks.params())));
+  return json_response(200, to_json(store, dispatch::quote(store, door, load, ctx.desks.params())));
 }
 
 std::optional<core::Timestamp> last_event(const storage::TrackingRecord& t, std::string_view kind) {

@@ -43,6 +43,9 @@ using ContextFunction = http::Response (*)(Context&, const http::Request&, stora
 http::Handler with_database(Context& ctx, ContextFunction f);
 http::Handler without_database(PlainFunction f);
 
+// The store, or 404 "no store <id>" (api/stores.cpp).
+catalog::Store existing_store(storage::Session& session, const std::string& store_id);
+
 // Throws invalid_code (not a code) or unknown_code (forged) unless `code` is a lot or shelf
 // label we signed (api/scan.cpp).
 void require_our_code(const catalog::DecodedCode& code);

@@ -51,9 +51,7 @@ http::Response receive_lot(const Context& ctx, const http::Request& req,
     lot.trace.push_back(std::move(ev));
   });
   body.finish();
-  if (!storage::StoreRepository(session).find(store_id)) {
-    throw Error(ErrorKind::kNotFound, "no store " + store_id);
-  }
+  existing_store(session, store_id);
   storage::CatalogRepository repo(session);
   switch (repo.insert_lot(lot)) {
     case storage::LotInsert::kCreated:

@@ -19,9 +19,7 @@ namespace {
 http::Response get_packing(Context& ctx, const http::Request& req, storage::Session& session) {
   const std::string& store_id = req.param("store_id");
   require_admin_or_staff(authenticate(req, ctx, session), store_id);
-  if (!storage::StoreRepository(session).find(store_id)) {
-    throw Error(ErrorKind::kNotFound, "no store " + store_id);
-  }
+  existing_store(session, store_id);
   return ctx.floors.with_floor(session, store_id, ctx.now(), [&](picking::Engine& e) {
     return json_response(200, packing_board(e));
   });

@@ -18,12 +18,6 @@ using picking::Engine;
 
 namespace {
 
-void require_store(storage::Session& session, const std::string& store_id) {
-  if (!storage::StoreRepository(session).find(store_id)) {
-    throw Error(ErrorKind::kNotFound, "no store " + store_id);
-  }
-}
-
 picking::Layout parse_layout(const std::string& raw) {
   BodyReader body(raw);
   picking::Layout l;
@@ -61,7 +55,7 @@ picking::Layout parse_layout(const std::string& raw) {
 http::Response put_layout(Context& ctx, const http::Request& req, storage::Session& session) {
   const std::string& store_id = req.param("store_id");
   require_admin_or_manager(authenticate(req, ctx, session), store_id);
-  require_store(session, store_id);
+  existing_store(session, store_id);
   picking::Layout layout = parse_layout(req.body);
   storage::PickingRepository repo(session);
   const auto stranded = repo.zones_in_use_outside(store_id, layout.zones);
@@ -82,7 +76,7 @@ http::Response put_layout(Context& ctx, const http::Request& req, storage::Sessi
 http::Response get_layout(Context& ctx, const http::Request& req, storage::Session& session) {
   const std::string& store_id = req.param("store_id");
   require_admin_or_staff(authenticate(req, ctx, session), store_id);
-  require_store(session, store_id);
+  existing_store(session, store_id);
   return json_response(200,
                        to_json(storage::PickingRepository(session).layout_or_default(store_id)));
 }
@@ -238,7 +232,7 @@ http::Response finish_task(Context& ctx, const http::Request& req, storage::Sess
 http::Response get_lanes(Context& ctx, const http::Request& req, storage::Session& session) {
   const std::string& store_id = req.param("store_id");
   require_admin_or_staff(authenticate(req, ctx, session), store_id);
-  require_store(session, store_id);
+  existing_store(session, store_id);
   const auto now = ctx.now();
   return ctx.floors.with_floor(session, store_id, now,
                                [&](Engine& e) { return json_response(200, lanes_board(e, now)); });
@@ -248,7 +242,7 @@ http::Response get_picking_board(Context& ctx, const http::Request& req,
                                  storage::Session& session) {
   const std::string& store_id = req.param("store_id");
   require_admin_or_staff(authenticate(req, ctx, session), store_id);
-  require_store(session, store_id);
+  existing_store(session, store_id);
   const auto now = ctx.now();
   return ctx.floors.with_floor(
       session, store_id, now, [&](Engine& e) { return json_response(200, picking_board(e, now)); });

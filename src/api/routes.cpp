@@ -60,21 +60,14 @@ void serve_cached(Context& ctx, const std::string& key, http::Request&& req, htt
     if (auto refusal = refuse()) return finish(*refusal, std::nullopt);
   }
   ctx.metrics.increment("freshlane_answer_cache_loads_total");
-  auto shared_req = std::make_shared<http::Request>(std::move(req));
-  ctx.pool.submit(
-      [shared_req, finish, f = std::move(f)](storage::Session& session) {
-        Cacheable out;
-        try {
-          out = f(*shared_req, session);
-        } catch (...) {
-          out = {error_response(std::current_exception(), *shared_req), std::nullopt};
-        }
-        finish(out.response, out.about);
-      },
-      [finish] {
-        finish(http::problem(core::ErrorKind::kUnavailable,
-                             "the service is busy; retry after the indicated delay"),
-               std::nullopt);
+  // A load is an ordinary database job; what its answer is about travels beside it.
+  auto about = std::make_shared<std::optional<catalog::ProductKey>>();
+  run_in_database(
+      ctx, std::move(req), [finish, about](http::Response r) { finish(r, *about); },
+      [f = std::move(f), about](const http::Request& r, storage::Session& session) {
+        Cacheable out = f(r, session);
+        *about = std::move(out.about);
+        return std::move(out.response);
       });
 }
 

@@ -64,10 +64,13 @@ void add_scan_routes(http::Router& router, Context& ctx) {
   router.add("GET", "/v1/scan/{code}", [&ctx](http::Request&& req, http::Responder done) {
     const std::string text = req.param("code");
     // A code answered from the cache was checked when its answer was loaded; any other is
-    // checked here, on the I/O thread, so a forged code never costs a database trip.
-    auto refuse = [&ctx, text]() -> std::optional<http::Response> {
+    // decoded and checked here, on the I/O thread, so a forged code never costs a database
+    // trip, and the load uses what was decoded.
+    auto code = std::make_shared<catalog::DecodedCode>();
+    auto refuse = [&ctx, text, code]() -> std::optional<http::Response> {
+      *code = ctx.qr.decode(text);
       try {
-        require_our_code(ctx.qr.decode(text));
+        require_our_code(*code);
         return std::nullopt;
       } catch (const Error& e) {
         return http::problem(e);
@@ -75,8 +78,8 @@ void add_scan_routes(http::Router& router, Context& ctx) {
     };
     serve_cached(
         ctx, "scan " + text, std::move(req), std::move(done),
-        [&ctx, text](const http::Request&, storage::Session& session) {
-          return scan(ctx, ctx.qr.decode(text), session);
+        [&ctx, code](const http::Request&, storage::Session& session) {
+          return scan(ctx, *code, session);
         },
         refuse);
   });

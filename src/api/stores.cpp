@@ -15,6 +15,12 @@ namespace freshlane::api {
 using core::Error;
 using core::ErrorKind;
 
+catalog::Store existing_store(storage::Session& session, const std::string& store_id) {
+  auto store = storage::StoreRepository(session).find(store_id);
+  if (!store) throw Error(ErrorKind::kNotFound, "no store " + store_id);
+  return std::move(*store);
+}
+
 namespace {
 
 http::Response create_store(const Context& ctx, const http::Request& req,
@@ -50,9 +56,7 @@ http::Response create_store(const Context& ctx, const http::Request& req,
 }
 
 http::Response get_store(const http::Request& req, storage::Session& session) {
-  const auto store = storage::StoreRepository(session).find(req.param("store_id"));
-  if (!store) throw Error(ErrorKind::kNotFound, "no store " + req.param("store_id"));
-  return json_response(200, to_json(*store));
+  return json_response(200, to_json(existing_store(session, req.param("store_id"))));
 }
 
 http::Response list_stores(const http::Request& req, storage::Session& session) {

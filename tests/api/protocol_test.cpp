@@ -112,7 +112,7 @@ TEST_F(Protocol, RequestIdIsEchoedOrGenerated) {
 
 TEST_F(Protocol, RequestsAreLoggedWithStatusTimeAndId) {
   server().get("/healthz", {{"X-Request-Id", "log-me-please"}});
-  std::this_thread::sleep_for(1500ms);  // the async logger flushes every second
+  std::this_thread::sleep_for(1500ms);  // lines are written every 100 ms, flushed every second
   const std::string log = server().log();
   EXPECT_NE(log.find("GET /healthz 200"), std::string::npos);
   EXPECT_NE(log.find("id=log-me-please"), std::string::npos);
