@@ -37,6 +37,7 @@ http::Response clock_in(Context& ctx, const http::Request& req, storage::Session
   BodyReader body(req.body.empty() ? "{}" : req.body);
   body.finish();
   storage::DeliveryRepository(session).clock_in(store_id, who.id, ctx.now());
+  ctx.desks.forget(store_id);  // one more courier: quotes read the store anew
   return courier_view(ctx, session, who.id);
 }
 
@@ -47,6 +48,7 @@ http::Response clock_out(Context& ctx, const http::Request& req, storage::Sessio
   body.finish();
   switch (storage::DeliveryRepository(session).clock_out(store_id, who.id, ctx.now())) {
     case storage::ClockOutOutcome::kClockedOut:
+      ctx.desks.forget(store_id);
       return json_response(200, {{"courier_id", who.id}, {"clocked_out", true}});
     case storage::ClockOutOutcome::kNotOnShift:
       throw Error(ErrorKind::kNotOnShift, "you are not on shift");
@@ -122,8 +124,10 @@ http::Response pick_up(Context& ctx, const http::Request& req, storage::Session&
   const auto& order_id = req.param("order_id");
   BodyReader body(req.body.empty() ? "{}" : req.body);
   body.finish();
-  return trip_answer(order_id, storage::DeliveryRepository(session).pick_up(
-                                   order_id, who.id, ctx.now(), ctx.desks.params()));
+  auto outcome =
+      storage::DeliveryRepository(session).pick_up(order_id, who.id, ctx.now(), ctx.desks.params());
+  ctx.desks.forget(who.store_id);
+  return trip_answer(order_id, std::move(outcome));
 }
 
 http::Response deliver(Context& ctx, const http::Request& req, storage::Session& session) {
@@ -139,6 +143,7 @@ http::Response deliver(Context& ctx, const http::Request& req, storage::Session&
       storage::DeliveryRepository(session).deliver(order_id, who.id, code, now, ctx.desks.params()),
       [&](const orders::Order& order) {
         ctx.desks.delivered(order, now);
+        ctx.desks.forget(who.store_id);
         return json_response(200, to_json(order, false));
       });
 }
@@ -150,8 +155,10 @@ http::Response delivery_failed(Context& ctx, const http::Request& req, storage::
   BodyReader body(req.body);
   const std::string reason = body.string("reason", Need::kRequired, 1, 200).value_or("");
   body.finish();
-  return trip_answer(order_id, storage::DeliveryRepository(session).fail(
-                                   order_id, who.id, reason, ctx.now(), ctx.desks.params()));
+  auto outcome = storage::DeliveryRepository(session).fail(order_id, who.id, reason, ctx.now(),
+                                                           ctx.desks.params());
+  ctx.desks.forget(who.store_id);
+  return trip_answer(order_id, std::move(outcome));
 }
 
 http::Response board(Context& ctx, storage::Session& session, const catalog::Store& store,

@@ -34,22 +34,51 @@ std::optional<http::Response> refuse_if_store_busy(Context& ctx, storage::Sessio
 
 namespace {
 
-http::Response get_quote(Context& ctx, const http::Request& req, storage::Session& session) {
-  const auto store_id = req.query("store_id");
-  if (!store_id || store_id->empty()) invalid_parameter("store_id", "is required");
-  if (!core::is_valid_id(*store_id)) invalid_parameter("store_id", "is not a store id");
-  const auto lat = query_coordinate(req, "lat", 90);
-  if (!lat) invalid_parameter("lat", "is required");
-  const auto lon = query_coordinate(req, "lon", 180);
-  if (!lon) invalid_parameter("lon", "is required");
-  const auto store = existing_store(session, std::string(*store_id));
-  const core::LatLon door{*lat, *lon};
-  const auto now = ctx.now();
-  dispatch::StoreLoad load;  // beyond the radius nothing else matters
-  if (store.delivers_within(core::distance_m(store.location, door))) {
-    load = ctx.desks.load(session, store, now);
+// The quote never takes a database worker of its own: it is summed on the I/O thread from the
+// store's load as published (DispatchDesks), read at most once per store and period for all the
+// quotes that come meanwhile. A flood of quotes cannot starve orders or staff of workers.
+void get_quote(Context& ctx, http::Request&& request, http::Responder done) {
+  auto req = std::make_shared<http::Request>(std::move(request));
+  std::string store_id;
+  core::LatLon door;
+  try {
+    const auto id = req->query("store_id");
+    if (!id || id->empty()) invalid_parameter("store_id", "is required");
+    if (!core::is_valid_id(*id)) invalid_parameter("store_id", "is not a store id");
+    const auto lat = query_coordinate(*req, "lat", 90);
+    if (!lat) invalid_parameter("lat", "is required");
+    const auto lon = query_coordinate(*req, "lon", 180);
+    if (!lon) invalid_parameter("lon", "is required");
+    store_id = std::string(*id);
+    door = {*lat, *lon};
+  } catch (...) {
+    return done(error_response(std::current_exception(), *req));
   }
-  return json_response(200, to_json(store, dispatch::quote(store, door, load, ctx.desks.params())));
+  auto answer = [&ctx, req, door, done](DispatchDesks::PublishedPtr p, std::exception_ptr error) {
+    if (error) return done(error_response(error, *req));
+    done(json_response(
+        200, to_json(p->store, dispatch::quote(p->store, door, p->load, ctx.desks.params()))));
+  };
+  ctx.desks.with_load(store_id, std::move(answer), [&ctx, store_id](auto publish) {
+    ctx.pool.submit(
+        [&ctx, store_id, publish](storage::Session& session) {
+          DispatchDesks::PublishedPtr published;
+          std::exception_ptr error;
+          try {
+            const auto store = existing_store(session, store_id);
+            published = std::make_shared<const DispatchDesks::Published>(
+                DispatchDesks::Published{store, ctx.desks.load(session, store, ctx.now())});
+          } catch (...) {
+            error = std::current_exception();
+          }
+          publish(std::move(published), std::move(error));
+        },
+        [publish] {
+          publish(nullptr, std::make_exception_ptr(core::Error(
+                               ErrorKind::kUnavailable,
+                               "the service is busy; retry after the indicated delay")));
+        });
+  });
 }
 
 std::optional<core::Timestamp> last_event(const storage::TrackingRecord& t, std::string_view kind) {
@@ -85,7 +114,8 @@ std::optional<core::Timestamp> estimate_arrival(Context& ctx, storage::Session& 
   }
   const auto store = storage::StoreRepository(session).find(o.store_id);
   if (!store) return std::nullopt;
-  const auto eta = dispatch::estimate(o.delivery->distance_m, ctx.desks.load(session, *store, now),
+  const auto eta = dispatch::estimate(o.delivery->distance_m,
+                                      ctx.desks.load_for_reading(session, *store, now)->load,
                                       ctx.desks.params());
   return now + dispatch::still_ahead(eta, stage);
 }
@@ -107,7 +137,9 @@ http::Response get_tracking(Context& ctx, const http::Request& req, storage::Ses
 }  // namespace
 
 void add_delivery_routes(http::Router& router, Context& ctx) {
-  router.add("GET", "/v1/delivery/quote", with_database(ctx, get_quote));
+  router.add("GET", "/v1/delivery/quote", [&ctx](http::Request&& req, http::Responder done) {
+    get_quote(ctx, std::move(req), std::move(done));
+  });
   router.add("GET", "/v1/orders/{order_id}/tracking", with_database(ctx, get_tracking));
 }
 

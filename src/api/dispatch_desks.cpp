@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "freshlane/storage/delivery_repository.hpp"
+#include "freshlane/storage/floor_records.hpp"
 #include "freshlane/storage/store_repository.hpp"
 
 namespace freshlane::api {
@@ -13,11 +14,18 @@ constexpr const char* kDelivered = "freshlane_deliveries_total";
 constexpr const char* kOnTime = "freshlane_deliveries_on_time_total";
 constexpr const char* kTripsPlanned = "freshlane_dispatch_trips_planned_total";
 constexpr int kTypicalBagUnits = 3;  // what a quote assumes an order's bag holds
+constexpr auto kForgetAfter = std::chrono::minutes(1);
 }  // namespace
 
-DispatchDesks::DispatchDesks(http::Metrics& metrics, PickingFloors& floors, dispatch::Params params,
-                             std::chrono::seconds packing)
-    : metrics_(metrics), floors_(floors), params_(params), packing_(packing) {
+DispatchDesks::DispatchDesks(http::Metrics& metrics, store::Floors& floors, dispatch::Params params,
+                             std::chrono::seconds packing, std::chrono::milliseconds fresh_for)
+    : metrics_(metrics),
+      floors_(floors),
+      params_(params),
+      packing_(packing),
+      fresh_for_(fresh_for) {
+  floors_.listen(
+      [this](const std::string& store_id, const auto&, const auto&) { forget(store_id); });
   metrics_.add_histogram(kPaidToDoor, "Minutes from payment to the hand-over at the door.",
                          {10, 15, 20, 25, 30, 35, 40, 45, 60, 90, 120});
   metrics_.add_counter(kDelivered, "Delivery orders handed over at the door.");
@@ -26,12 +34,15 @@ DispatchDesks::DispatchDesks(http::Metrics& metrics, PickingFloors& floors, disp
   metrics_.add_gauge("freshlane_delivery_on_time_ratio",
                      "Deliveries on time divided by deliveries, since start (1 before any).",
                      [this] {
-                       std::lock_guard lock(stats_mu_);
+                       std::lock_guard lock(mu_);
                        return delivered_ == 0 ? 1.0 : on_time_ / delivered_;
                      });
   auto per_store = [this](bool ratio) {
     return [this, ratio] {
-      std::lock_guard lock(stats_mu_);
+      std::lock_guard lock(mu_);
+      const auto now = Clock::now();
+      std::erase_if(utilization_,
+                    [&](const auto& kv) { return now - kv.second.at > kForgetAfter; });
       std::vector<http::Metrics::Sample> out;
       for (const auto& [store, u] : utilization_) {
         const double v =
@@ -42,75 +53,68 @@ DispatchDesks::DispatchDesks(http::Metrics& metrics, PickingFloors& floors, disp
     };
   };
   metrics_.add_gauge_family("freshlane_courier_utilization",
-                            "Couriers on a trip divided by couriers on shift, by store.",
+                            "Couriers on a trip divided by couriers on shift, by store (as of "
+                            "this process's latest dispatch round of the store).",
                             per_store(true));
-  metrics_.add_gauge_family("freshlane_couriers_on_shift", "Couriers on shift, by store.",
+  metrics_.add_gauge_family("freshlane_couriers_on_shift",
+                            "Couriers on shift, by store (as of this process's latest dispatch "
+                            "round of the store).",
                             per_store(false));
-}
-
-std::mutex& DispatchDesks::desk(const std::string& store_id) {
-  std::lock_guard lock(mu_);
-  auto& m = desks_[store_id];
-  if (!m) m = std::make_unique<std::mutex>();
-  return *m;
 }
 
 int DispatchDesks::run_round(storage::Session& s, const catalog::Store& store,
                              core::Timestamp now) {
-  std::lock_guard lock(desk(store.store_id));
-  storage::DeliveryRepository repo(s);
-  const auto in = repo.dispatch_input(store);
-  std::vector<dispatch::Courier> couriers;
   Utilization u;
-  for (const auto& c : in.couriers) {
-    ++u.on_shift;
-    const auto state = c.state(now);
-    if (state == storage::CourierOnShift::State::kOnTrip) {
-      ++u.on_trip;
-      continue;
+  auto planner = [&](const storage::DispatchInput& in) {
+    u = Utilization{};
+    std::vector<dispatch::Courier> couriers;
+    for (const auto& c : in.couriers) {
+      ++u.on_shift;
+      const auto state = c.state(now);
+      if (state == storage::CourierOnShift::State::kOnTrip) {
+        ++u.on_trip;
+        continue;
+      }
+      const double to_store = state == storage::CourierOnShift::State::kReturning && c.position
+                                  ? core::distance_m(*c.position, store.location)
+                                  : 0.0;
+      couriers.push_back({c.courier_id, c.available_at(now), to_store});
     }
-    const double to_store = state == storage::CourierOnShift::State::kReturning && c.position
-                                ? core::distance_m(*c.position, store.location)
-                                : 0.0;
-    couriers.push_back({c.courier_id, c.available_at(now), to_store});
+    if (in.parcels.empty() || couriers.empty()) return dispatch::Plan{};
+    return dispatch::plan(store.location, in.parcels, couriers, now, params_);
+  };
+  storage::DeliveryRepository repo(s);
+  storage::Round round;
+  try {
+    round = repo.run_round(store, now, planner);
+  } catch (const storage::StaleRound&) {
+    round = repo.run_round(store, now, planner);  // once more, on what changed
   }
-  int planned = 0;
-  if (!in.parcels.empty() && !couriers.empty()) {
-    const auto plan = dispatch::plan(store.location, in.parcels, couriers, now, params_);
-    repo.save_plan(store.store_id, plan, now);
-    planned = static_cast<int>(plan.trips.size());
-    u.on_trip += planned;
-    if (planned > 0) metrics_.increment(kTripsPlanned, planned);
-  }
-  std::lock_guard stats(stats_mu_);
-  utilization_[store.store_id] = u;
+  const int planned = static_cast<int>(round.plan.trips.size());
+  u.on_trip += planned;
+  u.at = Clock::now();
+  s.after_commit([this, store_id = store.store_id, u, planned] {
+    if (planned > 0) {
+      metrics_.increment(kTripsPlanned, planned);
+      forget(store_id);
+    }
+    std::lock_guard lock(mu_);
+    utilization_[store_id] = u;
+  });
   return planned;
-}
-
-void DispatchDesks::tick(storage::Session& s, core::Timestamp now) {
-  const auto ids = storage::DeliveryRepository(s).stores_to_dispatch();
-  {
-    std::lock_guard stats(stats_mu_);  // stores whose last courier left report nothing
-    std::erase_if(utilization_, [&](const auto& kv) {
-      return std::find(ids.begin(), ids.end(), kv.first) == ids.end();
-    });
-  }
-  for (const auto& id : ids) {
-    if (const auto store = storage::StoreRepository(s).find(id)) run_round(s, *store, now);
-  }
 }
 
 dispatch::StoreLoad DispatchDesks::load(storage::Session& s, const catalog::Store& store,
                                         core::Timestamp now) {
   dispatch::StoreLoad load;
-  floors_.with_floor(s, store.store_id, now, [&](picking::Engine& e) {
+  storage::PgFloorRecords records(s);
+  floors_.read(records, store.store_id, [&](const picking::Engine& e) {
     const auto backlog = e.backlog(now);
     load.picking_backlog = backlog.work;
     load.pickers_on_shift = backlog.pickers;
     const auto& layout = e.layout();
     load.pick = layout.seconds_per_task + layout.seconds_per_unit * kTypicalBagUnits;
     for (const auto& lane : layout.lanes) load.conveyor = std::max(load.conveyor, lane.transit);
-    return 0;
   });
   load.packing = packing_;
   const auto in = storage::DeliveryRepository(s).dispatch_input(store);
@@ -124,12 +128,74 @@ dispatch::StoreLoad DispatchDesks::load(storage::Session& s, const catalog::Stor
   return load;
 }
 
+DispatchDesks::PublishedPtr DispatchDesks::fresh(const std::string& store_id) const {
+  std::lock_guard lock(mu_);
+  const auto it = loads_.find(store_id);
+  if (it == loads_.end() || !it->second.published) return nullptr;
+  if (Clock::now() - it->second.at >= fresh_for_) return nullptr;
+  return it->second.published;
+}
+
+void DispatchDesks::with_load(const std::string& store_id, Use use, const Reader& read) {
+  PublishedPtr ready;
+  bool first = false;
+  {
+    std::lock_guard lock(mu_);
+    Slot& slot = loads_[store_id];
+    if (slot.published && Clock::now() - slot.at < fresh_for_) {
+      ready = slot.published;
+    } else {
+      first = slot.waiting.empty();
+      slot.waiting.push_back(std::move(use));
+    }
+  }
+  if (ready) return use(std::move(ready), nullptr);  // never under the lock
+  if (!first) return;
+  read([this, store_id](PublishedPtr p, std::exception_ptr e) {
+    publish(store_id, std::move(p), std::move(e));
+  });
+}
+
+void DispatchDesks::publish(const std::string& store_id, PublishedPtr published,
+                            std::exception_ptr error) {
+  std::vector<Use> waiting;
+  {
+    std::lock_guard lock(mu_);
+    Slot& slot = loads_[store_id];
+    waiting.swap(slot.waiting);
+    if (published) {
+      slot.published = published;
+      slot.at = Clock::now();
+    }
+    if (!published && !error) loads_.erase(store_id);
+  }
+  for (auto& use : waiting) use(published, error);
+}
+
+void DispatchDesks::forget(const std::string& store_id) {
+  std::lock_guard lock(mu_);
+  const auto it = loads_.find(store_id);
+  if (it != loads_.end()) it->second.published = nullptr;
+}
+
+DispatchDesks::PublishedPtr DispatchDesks::load_for_reading(storage::Session& s,
+                                                            const catalog::Store& store,
+                                                            core::Timestamp now) {
+  if (auto published = fresh(store.store_id)) return published;
+  auto published = std::make_shared<const Published>(Published{store, load(s, store, now)});
+  std::lock_guard lock(mu_);
+  Slot& slot = loads_[store.store_id];
+  slot.published = published;
+  slot.at = Clock::now();
+  return published;
+}
+
 void DispatchDesks::delivered(const orders::Order& o, core::Timestamp now) {
   const bool on_time = o.promised_at && now <= *o.promised_at;
   metrics_.increment(kDelivered);
   if (on_time) metrics_.increment(kOnTime);
   if (o.paid_at) metrics_.observe(kPaidToDoor, double((now - *o.paid_at).count()) / 60.0);
-  std::lock_guard lock(stats_mu_);
+  std::lock_guard lock(mu_);
   delivered_ += 1;
   on_time_ += on_time ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include "freshlane/api/context.hpp"
 #include "freshlane/http/message.hpp"
 #include "freshlane/http/router.hpp"
+#include "freshlane/storage/floor_records.hpp"
 #include "freshlane/storage/pool.hpp"
 
 namespace freshlane::api {
@@ -42,6 +43,21 @@ http::Handler with_database(Context& ctx, DbFunction f);
 using ContextFunction = http::Response (*)(Context&, const http::Request&, storage::Session&);
 http::Handler with_database(Context& ctx, ContextFunction f);
 http::Handler without_database(PlainFunction f);
+
+// A decision on the store's floor (store/floors.hpp) in this session's records: `f(engine,
+// now)` runs in the floor's unit of work, as do the repositories it calls on `session`.
+template <typename F>
+auto decide_on_floor(Context& ctx, storage::Session& session, const std::string& store_id, F&& f) {
+  storage::PgFloorRecords records(session);
+  return ctx.floors.decide(records, store_id, ctx.now(), std::forward<F>(f));
+}
+
+// `look(const engine&)` on the store's floor as last recorded, without joining its decisions.
+template <typename F>
+auto read_floor(Context& ctx, storage::Session& session, const std::string& store_id, F&& look) {
+  storage::PgFloorRecords records(session);
+  return ctx.floors.read(records, store_id, std::forward<F>(look));
+}
 
 // The store, or 404 "no store <id>" (api/stores.cpp).
 catalog::Store existing_store(storage::Session& session, const std::string& store_id);

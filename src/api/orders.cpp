@@ -3,7 +3,6 @@
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/http/problem.hpp"
-#include "freshlane/storage/idempotency_repository.hpp"
 #include "freshlane/storage/order_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
 #include "handlers.hpp"
@@ -81,18 +80,47 @@ std::string idempotency_key(const http::Request& req) {
   return std::string(*key);
 }
 
-// What placing answered, and whether that answer is final for the key (stored and replayed).
-// A busy store is not: the same request may succeed a little later.
-struct Placed {
-  Placed(http::Response r, bool is_final = true) : response(std::move(r)), final(is_final) {}
-  http::Response response;
-  bool final;
-};
+// The answer to an order placement's outcome, as kept under its idempotency key; none when it
+// is not final (too many unpaid orders: the same request may succeed once one is paid).
+std::optional<storage::StoredAnswer> answer_for(const storage::CreateOrderOutcome& outcome,
+                                                const std::string& store_id) {
+  auto kept = [](const http::Response& r) { return storage::StoredAnswer{r.status, r.body}; };
+  if (const auto* order = std::get_if<orders::Order>(&outcome)) {
+    return kept(json_response(201, to_json(*order, true)));
+  }
+  if (const auto* shortages = std::get_if<std::vector<orders::Shortage>>(&outcome)) {
+    nlohmann::json lines = nlohmann::json::array();
+    for (const auto& s : *shortages) {
+      lines.push_back({{"sku", s.sku}, {"requested", s.requested}, {"available", s.available}});
+    }
+    return kept(http::problem(
+        ErrorKind::kOutOfStock,
+        std::to_string(shortages->size()) + " line(s) cannot be filled; nothing was reserved",
+        {{"lines", std::move(lines)}}));
+  }
+  if (const auto* unknown = std::get_if<storage::UnknownSkus>(&outcome)) {
+    std::string list;
+    for (const auto& s : unknown->skus) list += (list.empty() ? "" : ", ") + s;
+    return kept(http::problem(ErrorKind::kUnknownSku, "not sold in store " + store_id + ": " + list,
+                              {{"skus", unknown->skus}}));
+  }
+  return std::nullopt;
+}
 
-Placed place_order(Context& ctx, const std::string& customer_id, const ParsedOrder& p,
-                   storage::Session& session) {
+http::Response stored_response(const storage::StoredAnswer& a, http::Fields headers = {}) {
+  return {a.status, a.status < 300 ? "application/json" : "application/problem+json", a.body,
+          std::move(headers)};
+}
+
+http::Response create_order(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  require_role(who, Role::kCustomer);
+  const std::string key = idempotency_key(req);
+  const ParsedOrder p = parse_order(req.body);
+
+  // Refusals before anything is placed are not kept under the key: a retry is checked afresh.
   const auto store = storage::StoreRepository(session).find(p.store_id);
-  if (!store) return http::problem(ErrorKind::kNotFound, "no store " + p.store_id);
+  if (!store) throw Error(ErrorKind::kNotFound, "no store " + p.store_id);
   std::optional<orders::Delivery> delivery = p.delivery;
   if (delivery) {
     const double d = core::distance_m(store->location, delivery->location);
@@ -105,78 +133,40 @@ Placed place_order(Context& ctx, const std::string& customer_id, const ParsedOrd
               std::to_string(store->delivery_radius_m) + " m",
           {{"distance_m", delivery->distance_m}, {"delivery_radius_m", store->delivery_radius_m}});
     }
-    if (auto busy = refuse_if_store_busy(ctx, session, *store, delivery->location)) {
-      return {std::move(*busy), false};
-    }
   }
-  storage::OrderRequest request{customer_id, *store,    p.fulfillment,      p.lines,
-                                delivery,    ctx.now(), ctx.payment_window, ctx.max_pending_orders};
-  auto outcome = storage::OrderRepository(session).create(request);
-  if (auto* order = std::get_if<orders::Order>(&outcome))
-    return json_response(201, to_json(*order, true));
-  if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&outcome)) {
-    nlohmann::json lines = nlohmann::json::array();
-    for (const auto& s : *shortages) {
-      lines.push_back({{"sku", s.sku}, {"requested", s.requested}, {"available", s.available}});
-    }
-    return http::problem(
-        ErrorKind::kOutOfStock,
-        std::to_string(shortages->size()) + " line(s) cannot be filled; nothing was reserved",
-        {{"lines", std::move(lines)}});
-  }
-  if (auto* unknown = std::get_if<storage::UnknownSkus>(&outcome)) {
-    std::string list;
-    for (const auto& s : unknown->skus) list += (list.empty() ? "" : ", ") + s;
-    return http::problem(ErrorKind::kUnknownSku, "not sold in store " + p.store_id + ": " + list,
-                         {{"skus", unknown->skus}});
-  }
-  const auto& pending = std::get<storage::TooManyPendingOrders>(outcome);
-  throw Error(ErrorKind::kTooManyPendingOrders, "you have " + std::to_string(pending.pending) +
-                                                    " unpaid orders; pay or cancel one first");
-}
+  const storage::OrderRequest request{
+      who.id,   *store,    p.fulfillment,      p.lines,
+      delivery, ctx.now(), ctx.payment_window, ctx.max_pending_orders};
+  std::optional<http::Response> busy;
+  storage::PlaceSteps steps;
+  steps.admit = [&] {
+    // A busy store refuses delivery orders for now; once the key is known to be new, so a
+    // retry of an order placed before still gets its answer.
+    if (delivery) busy = refuse_if_store_busy(ctx, session, *store, delivery->location);
+    return !busy;
+  };
+  steps.answer = [&](const storage::CreateOrderOutcome& o) { return answer_for(o, p.store_id); };
+  const auto outcome = storage::OrderRepository(session).place(
+      request, {key, core::to_hex(core::sha256(p.canonical_body))}, steps);
 
-http::Response create_order(Context& ctx, const http::Request& req, storage::Session& session) {
-  const Principal who = authenticate(req, ctx, session);
-  require_role(who, Role::kCustomer);
-  const std::string key = idempotency_key(req);
-  const ParsedOrder parsed = parse_order(req.body);
-
-  storage::IdempotencyRepository keys(session);
-  const auto claim = keys.claim(who.id, key, core::to_hex(core::sha256(parsed.canonical_body)));
-  using Outcome = storage::IdempotencyClaim::Outcome;
-  switch (claim.outcome) {
-    case Outcome::kReusedWithOtherBody:
-      throw Error(ErrorKind::kIdempotencyKeyReused,
-                  "this Idempotency-Key was first used with another body");
-    case Outcome::kInProgress:
-      throw Error(ErrorKind::kRequestInProgress,
-                  "the first request with this Idempotency-Key is still running");
-    case Outcome::kReplay: {
-      http::Response r{claim.status,
-                       claim.status < 300 ? "application/json" : "application/problem+json",
-                       claim.body,
-                       {{"Idempotent-Replayed", "true"}}};
-      return r;
-    }
-    case Outcome::kClaimed:
-      break;
+  if (const auto* placed = std::get_if<storage::Placed>(&outcome)) {
+    if (placed->answer) return stored_response(*placed->answer);
+    const auto& pending = std::get<storage::TooManyPendingOrders>(placed->outcome);
+    throw Error(ErrorKind::kTooManyPendingOrders, "you have " + std::to_string(pending.pending) +
+                                                      " unpaid orders; pay or cancel one first");
   }
-  try {
-    Placed placed = place_order(ctx, who.id, parsed, session);
-    if (!placed.final) {
-      keys.release(who.id, key);
-      return std::move(placed.response);
-    }
-    keys.complete(who.id, key, placed.response.status, placed.response.body);
-    return std::move(placed.response);
-  } catch (...) {
-    // Not a final answer (busy, too many unpaid orders, database trouble): a retry runs again.
-    try {
-      keys.release(who.id, key);
-    } catch (...) {
-    }
-    throw;
+  if (const auto* replay = std::get_if<storage::Replayed>(&outcome)) {
+    return stored_response(replay->answer, {{"Idempotent-Replayed", "true"}});
   }
+  if (std::holds_alternative<storage::KeyReused>(outcome)) {
+    throw Error(ErrorKind::kIdempotencyKeyReused,
+                "this Idempotency-Key was first used with another body");
+  }
+  if (std::holds_alternative<storage::KeyInUse>(outcome)) {
+    throw Error(ErrorKind::kRequestInProgress,
+                "the first request with this Idempotency-Key is still running");
+  }
+  return std::move(*busy);  // NotAdmitted
 }
 
 // Who may read an order: its customer (others: 404), staff of its store, admin.
@@ -220,8 +210,7 @@ http::Response list_orders(const Context& ctx, const http::Request& req,
   return json_response(200, api::page(std::move(items), page.next));
 }
 
-http::Response cancel_order(const Context& ctx, const http::Request& req,
-                            storage::Session& session) {
+http::Response cancel_order(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
   require_role(who, Role::kCustomer);
   storage::OrderRepository repo(session);
@@ -229,17 +218,22 @@ http::Response cancel_order(const Context& ctx, const http::Request& req,
   const auto found = repo.find(order_id);
   if (!found || found->customer_id != who.id)
     throw Error(ErrorKind::kNotFound, "no order " + order_id);
-  // A paid order's tasks are on the floor: cancel under the floor's lock, so no picker can
-  // take one in between, and take them off it.
+  // A paid order's tasks are on the floor: cancel in a decision on the floor, so no picker can
+  // take one in between, and take them off it in the same transaction.
   const auto outcome =
       found->fulfillment == orders::Fulfillment::kInStore
           ? repo.cancel(order_id, who.id)
-          : ctx.floors.with_floor(session, found->store_id, ctx.now(), [&](picking::Engine& e) {
-              auto result = repo.cancel(order_id, who.id);
-              if (std::holds_alternative<orders::Order>(result))
-                e.cancel_order(order_id, ctx.now());
-              return result;
-            });
+          : decide_on_floor(
+                ctx, session, found->store_id, [&](picking::Engine& e, core::Timestamp now) {
+                  auto result = repo.cancel(order_id, who.id);
+                  if (std::holds_alternative<orders::Order>(result) &&
+                      e.cancel_order(order_id, now) == picking::Refusal::kPickingStarted) {
+                    throw store::StaleFloor("order " + order_id +
+                                            " is paid in the database but picking "
+                                            "on the floor");
+                  }
+                  return result;
+                });
   if (auto* order = std::get_if<orders::Order>(&outcome))
     return json_response(200, to_json(*order, true));
   if (std::holds_alternative<storage::OrderNotFound>(outcome)) {

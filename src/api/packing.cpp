@@ -20,9 +20,8 @@ http::Response get_packing(Context& ctx, const http::Request& req, storage::Sess
   const std::string& store_id = req.param("store_id");
   require_admin_or_staff(authenticate(req, ctx, session), store_id);
   existing_store(session, store_id);
-  return ctx.floors.with_floor(session, store_id, ctx.now(), [&](picking::Engine& e) {
-    return json_response(200, packing_board(e));
-  });
+  return read_floor(ctx, session, store_id,
+                    [&](const picking::Engine& e) { return json_response(200, packing_board(e)); });
 }
 
 http::Response invalid_transition(orders::Status from, const std::string& what) {
@@ -48,10 +47,9 @@ http::Response pack(Context& ctx, const http::Request& req, storage::Session& se
   const Principal who = authenticate(req, ctx, session);
   const auto order = order_of_store(who, session, req.param("order_id"), {"packer"});
   if (order.status != orders::Status::kPicking) return invalid_transition(order.status, "packed");
-  ctx.floors.with_floor(session, order.store_id, ctx.now(), [&](picking::Engine& e) {
-    throw_if_refused(e.pack(order.order_id, ctx.now()),
+  decide_on_floor(ctx, session, order.store_id, [&](picking::Engine& e, core::Timestamp now) {
+    throw_if_refused(e.pack(order.order_id, now),
                      "order " + order.order_id + " has bags still on their way");
-    return 0;
   });
   return json_response(200,
                        to_json(*storage::OrderRepository(session).find(order.order_id), false));

@@ -5,6 +5,7 @@
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/storage/order_repository.hpp"
+#include "freshlane/storage/picking_repository.hpp"
 #include "handlers.hpp"
 #include "json_body.hpp"
 #include "json_views.hpp"
@@ -63,7 +64,28 @@ http::Response webhook(Context& ctx, const http::Request& req, storage::Session&
   }
   e.amount_minor = body.integer("amount_minor", Need::kRequired, 0, 1'000'000'000'000).value_or(0);
   body.finish();
-  switch (storage::OrderRepository(session).apply_payment(e, ctx.now())) {
+  storage::OrderRepository orders(session);
+  const auto placed = orders.store_of(e.order_id);
+  if (!placed) throw Error(ErrorKind::kNotFound, "no order " + e.order_id);
+  const auto& [store_id, fulfillment] = *placed;
+  storage::PaymentOutcome outcome;
+  if (fulfillment == orders::Fulfillment::kInStore) {
+    outcome = orders.apply_payment(e, ctx.now());
+  } else {
+    // A delivery or pickup order is split into its pick tasks in the payment's own floor unit:
+    // a paid order never exists without its tasks, nor its tasks without the floor knowing.
+    outcome =
+        decide_on_floor(ctx, session, store_id, [&](picking::Engine& floor, core::Timestamp now) {
+          const auto applied = orders.apply_payment(e, now);
+          if (applied == storage::PaymentOutcome::kApplied && e.succeeded) {
+            floor.add_tasks(picking::split_order(
+                e.order_id, storage::PickingRepository(session).zoned_lines(e.order_id), now,
+                floor.layout().pick_deadline));
+          }
+          return applied;
+        });
+  }
+  switch (outcome) {
     case storage::PaymentOutcome::kUnknownOrder:
       throw Error(ErrorKind::kNotFound, "no order " + e.order_id);
     case storage::PaymentOutcome::kAmountMismatch:
@@ -71,10 +93,6 @@ http::Response webhook(Context& ctx, const http::Request& req, storage::Session&
                   "amount_minor differs from the order's total; the order is unchanged");
     case storage::PaymentOutcome::kApplied:
     case storage::PaymentOutcome::kDuplicate:
-      // The payment created the pick tasks; they join the floor now. A provider retrying after
-      // we failed here lands as a duplicate and gets them admitted then.
-      if (e.succeeded) ctx.floors.admit(session, e.order_id, ctx.now());
-      break;
     case storage::PaymentOutcome::kRecordedForRefund:
       break;
   }

@@ -64,11 +64,11 @@ http::Response put_layout(Context& ctx, const http::Request& req, storage::Sessi
     for (const auto& z : stranded) list += (list.empty() ? "" : ", ") + z;
     throw Error(ErrorKind::kLayoutInUse, "listings of this store are still in zone(s) " + list);
   }
-  return ctx.floors.with_floor(session, store_id, ctx.now(), [&](Engine& e) {
-    throw_if_refused(e.set_layout(layout),
+  return decide_on_floor(ctx, session, store_id, [&](Engine& e, core::Timestamp now) {
+    throw_if_refused(e.set_layout(layout, now),
                      "a lane to be removed carries bags, or a zone to be removed has open tasks "
                      "or pickers");
-    repo.save_layout(store_id, e.layout());
+    repo.save_layout(store_id, e.layout());  // in the floor's unit: both or neither
     return json_response(200, to_json(e.layout()));
   });
 }
@@ -93,8 +93,7 @@ http::Response clock_in(Context& ctx, const http::Request& req, storage::Session
   BodyReader body(req.body);
   const std::string zone = body.string("zone", Need::kRequired, 1, 32).value_or("");
   body.finish();
-  const auto now = ctx.now();
-  return ctx.floors.with_floor(session, who.store_id, now, [&](Engine& e) {
+  return decide_on_floor(ctx, session, who.store_id, [&](Engine& e, core::Timestamp now) {
     throw_if_refused(e.clock_in(who.id, zone, now),
                      "cannot clock in to " + zone + " (zones here: see the store's layout)");
     const auto* p = e.picker(who.id);
@@ -107,8 +106,7 @@ http::Response clock_in(Context& ctx, const http::Request& req, storage::Session
 
 http::Response clock_out(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = picker(ctx, req, session);
-  const auto now = ctx.now();
-  return ctx.floors.with_floor(session, who.store_id, now, [&](Engine& e) {
+  return decide_on_floor(ctx, session, who.store_id, [&](Engine& e, core::Timestamp now) {
     const auto* p = e.picker(who.id);
     const std::vector<std::string> released = p ? p->tasks : std::vector<std::string>{};
     throw_if_refused(e.clock_out(who.id, now), "you are not clocked in");
@@ -118,8 +116,7 @@ http::Response clock_out(Context& ctx, const http::Request& req, storage::Sessio
 
 http::Response next_tasks(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = picker(ctx, req, session);
-  const auto now = ctx.now();
-  return ctx.floors.with_floor(session, who.store_id, now, [&](Engine& e) {
+  return decide_on_floor(ctx, session, who.store_id, [&](Engine& e, core::Timestamp now) {
     std::vector<const picking::PickTask*> trip;
     throw_if_refused(e.next_tasks(who.id, now, trip), "clock in to a zone first");
     if (trip.empty()) return http::Response{204, "", "", {}};
@@ -148,7 +145,7 @@ http::Response get_task(Context& ctx, const http::Request& req, storage::Session
   if (!stored) throw Error(ErrorKind::kNotFound, "no pick task " + task_id);
   require_admin_or_staff(who, stored->store_id);
   const auto now = ctx.now();
-  return ctx.floors.with_floor(session, stored->store_id, now, [&](Engine& e) {
+  return read_floor(ctx, session, stored->store_id, [&](const Engine& e) {
     const auto* live = e.task(task_id);
     return json_response(200, to_json(live ? *live : stored->task, now));
   });
@@ -157,16 +154,24 @@ http::Response get_task(Context& ctx, const http::Request& req, storage::Session
 // Runs `act` on a task the calling picker holds, then answers with the task.
 template <typename Act>
 http::Response on_task(Context& ctx, const http::Request& req, storage::Session& session,
-                       Act&& act) {
-  const Principal who = authenticate(req, ctx, session);
-  require_staff(who, who.store_id, {"picker"});  // a picker acts on their own store's floor
+                       const Principal& who, Act&& act) {
   const std::string& task_id = req.param("task_id");
-  const auto now = ctx.now();
-  return ctx.floors.with_floor(session, who.store_id, now, [&](Engine& e) {
-    if (!e.task(task_id)) task_not_here(session, who.store_id, task_id);
-    act(e, who, task_id, now);
-    return json_response(200, to_json(*e.task(task_id), now));
-  });
+  auto answer =
+      decide_on_floor(ctx, session, who.store_id,
+                      [&](Engine& e, core::Timestamp now) -> std::optional<http::Response> {
+                        if (!e.task(task_id)) return std::nullopt;
+                        act(e, task_id, now);
+                        return json_response(200, to_json(*e.task(task_id), now));
+                      });
+  if (!answer) task_not_here(session, who.store_id, task_id);
+  return std::move(*answer);
+}
+
+// The calling picker, who acts on their own store's floor.
+Principal picker_of_task(Context& ctx, const http::Request& req, storage::Session& session) {
+  Principal who = authenticate(req, ctx, session);
+  require_staff(who, who.store_id, {"picker"});
+  return who;
 }
 
 // The SKU behind a scanned lot or shelf label, or the reason there is none.
@@ -195,10 +200,19 @@ http::Response scan_item(Context& ctx, const http::Request& req, storage::Sessio
   const int quantity =
       static_cast<int>(body.integer("quantity", Need::kOptional, 1, 999).value_or(1));
   body.finish();
+  const Principal who = picker_of_task(ctx, req, session);
+  // The code is read before the floor's unit; what is wrong with it is told only for a task
+  // of the picker's floor (another store's task is 403 whatever was scanned).
+  std::string sku;
+  std::exception_ptr bad_code;
+  try {
+    sku = sku_of_code(ctx, session, code, who.store_id);
+  } catch (const Error&) {
+    bad_code = std::current_exception();
+  }
   return on_task(
-      ctx, req, session,
-      [&](Engine& e, const Principal& who, const std::string& task_id, core::Timestamp now) {
-        const std::string sku = sku_of_code(ctx, session, code, who.store_id);
+      ctx, req, session, who, [&](Engine& e, const std::string& task_id, core::Timestamp now) {
+        if (bad_code) std::rethrow_exception(bad_code);
         throw_if_refused(
             e.pick(who.id, task_id, sku, quantity, now),
             "cannot pick " + std::to_string(quantity) + " × " + sku + " for task " + task_id);
@@ -211,22 +225,22 @@ http::Response report_short(Context& ctx, const http::Request& req, storage::Ses
   const int missing =
       static_cast<int>(body.integer("quantity", Need::kRequired, 1, 999).value_or(1));
   body.finish();
-  return on_task(
-      ctx, req, session,
-      [&](Engine& e, const Principal& who, const std::string& task_id, core::Timestamp now) {
-        throw_if_refused(e.report_short(who.id, task_id, sku, missing, now),
-                         "cannot report " + std::to_string(missing) + " × " + sku +
-                             " short for task " + task_id);
-      });
+  const Principal who = picker_of_task(ctx, req, session);
+  return on_task(ctx, req, session, who,
+                 [&](Engine& e, const std::string& task_id, core::Timestamp now) {
+                   throw_if_refused(e.report_short(who.id, task_id, sku, missing, now),
+                                    "cannot report " + std::to_string(missing) + " × " + sku +
+                                        " short for task " + task_id);
+                 });
 }
 
 http::Response finish_task(Context& ctx, const http::Request& req, storage::Session& session) {
-  return on_task(
-      ctx, req, session,
-      [&](Engine& e, const Principal& who, const std::string& task_id, core::Timestamp now) {
-        throw_if_refused(e.finish(who.id, task_id, now),
-                         "task " + task_id + " cannot be finished now");
-      });
+  const Principal who = picker_of_task(ctx, req, session);
+  return on_task(ctx, req, session, who,
+                 [&](Engine& e, const std::string& task_id, core::Timestamp now) {
+                   throw_if_refused(e.finish(who.id, task_id, now),
+                                    "task " + task_id + " cannot be finished now");
+                 });
 }
 
 http::Response get_lanes(Context& ctx, const http::Request& req, storage::Session& session) {
@@ -234,8 +248,8 @@ http::Response get_lanes(Context& ctx, const http::Request& req, storage::Sessio
   require_admin_or_staff(authenticate(req, ctx, session), store_id);
   existing_store(session, store_id);
   const auto now = ctx.now();
-  return ctx.floors.with_floor(session, store_id, now,
-                               [&](Engine& e) { return json_response(200, lanes_board(e, now)); });
+  return read_floor(ctx, session, store_id,
+                    [&](const Engine& e) { return json_response(200, lanes_board(e, now)); });
 }
 
 http::Response get_picking_board(Context& ctx, const http::Request& req,
@@ -244,8 +258,8 @@ http::Response get_picking_board(Context& ctx, const http::Request& req,
   require_admin_or_staff(authenticate(req, ctx, session), store_id);
   existing_store(session, store_id);
   const auto now = ctx.now();
-  return ctx.floors.with_floor(
-      session, store_id, now, [&](Engine& e) { return json_response(200, picking_board(e, now)); });
+  return read_floor(ctx, session, store_id,
+                    [&](const Engine& e) { return json_response(200, picking_board(e, now)); });
 }
 
 }  // namespace

@@ -4,15 +4,18 @@
 #include <cstdio>
 #include <iostream>
 
-#include "freshlane/api/picking_floors.hpp"
+#include "freshlane/api/floor_metrics.hpp"
 #include "freshlane/api/routes.hpp"
 #include "freshlane/app/config.hpp"
 #include "freshlane/app/demo_seed.hpp"
 #include "freshlane/app/periodic.hpp"
 #include "freshlane/core/error.hpp"
 #include "freshlane/http/server.hpp"
+#include "freshlane/storage/change_feed.hpp"
+#include "freshlane/storage/floor_records.hpp"
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/pool.hpp"
+#include "freshlane/storage/store_repository.hpp"
 #include "logging.hpp"
 
 namespace freshlane::app {
@@ -43,6 +46,7 @@ storage::PoolConfig pool_config(const Config& c, int size) {
   p.size = size;
   p.max_queue = c.db_max_queue;
   p.statement_timeout = std::chrono::milliseconds(c.statement_timeout_ms);
+  p.prepare = c.db_prepare;
   return p;
 }
 
@@ -110,9 +114,13 @@ int serve_command(const Config& config) {
   metrics.add_gauge("freshlane_db_pool_size", "Database connections configured.",
                     [&pool] { return static_cast<double>(pool.config().size); });
 
-  api::PickingFloors floors(metrics);
+  store::Floors floors;
+  api::FloorMetrics floor_metrics(metrics);
+  floors.listen(floor_metrics.listener());
+  floor_metrics.watch(floors);
   api::DispatchDesks desks(metrics, floors, delivery_params(config),
-                           std::chrono::seconds(config.packing_seconds));
+                           std::chrono::seconds(config.packing_seconds),
+                           std::chrono::milliseconds(config.answer_cache_ms));
   pool.on_catalog_change(
       [&answers](const std::vector<catalog::ProductKey>& changed) { answers.invalidate(changed); });
   metrics.add_gauge("freshlane_answer_cache_entries", "Product and scan answers held in memory.",
@@ -149,14 +157,48 @@ int serve_command(const Config& config) {
   log->info("freshlane {} ({}) listening on {}:{}", FRESHLANE_VERSION, FRESHLANE_COMMIT,
             config.listen_host, server.port());
   log->flush();
-  Periodic sweeper(pool, "expiry sweeper", std::chrono::milliseconds(config.sweep_interval_ms),
-                   sweep_expired);
-  Periodic floor_clock(pool, "picking floors", std::chrono::milliseconds(config.floor_tick_ms),
-                       [&floors](storage::Session& s) { floors.tick(s, core::system_now()); });
-  Periodic dispatcher(pool, "dispatch", std::chrono::milliseconds(config.dispatch_interval_ms),
-                      [&desks](storage::Session& s) { desks.tick(s, core::system_now()); });
+  // The fleet's work by the clock: each store's floor clock and dispatch rounds, and the
+  // chain's expiry sweep, claimed per period across every process.
+  ClaimedJob floor_clock(pool, storage::Job::kFloor,
+                         std::chrono::milliseconds(config.floor_tick_ms),
+                         [&floors](storage::Session& s, const std::string& store_id) {
+                           storage::PgFloorRecords records(s);
+                           floors.decide(records, store_id, core::system_now(),
+                                         [](picking::Engine&, core::Timestamp) {});
+                         });
+  ClaimedJob dispatcher(pool, storage::Job::kDispatch,
+                        std::chrono::milliseconds(config.dispatch_interval_ms),
+                        [&desks](storage::Session& s, const std::string& store_id) {
+                          if (const auto store = storage::StoreRepository(s).find(store_id)) {
+                            desks.run_round(s, *store, core::system_now());
+                          }
+                        });
+  ClaimedJob sweeper(pool, storage::Job::kExpiry,
+                     std::chrono::milliseconds(config.sweep_interval_ms),
+                     [](storage::Session& s, const std::string&) { sweep_expired(s); });
+  metrics.add_counter_family(
+      "freshlane_periodic_runs_total",
+      "Periodic jobs this process claimed and ran (runs), and claims it found taken over by "
+      "another process when their turn came (void), by job.",
+      [&] {
+        std::vector<http::Metrics::Sample> out;
+        for (const auto& [name, job] :
+             {std::pair<const char*, const ClaimedJob*>{"floor", &floor_clock},
+              {"dispatch", &dispatcher},
+              {"expiry", &sweeper}}) {
+          out.push_back({{{"job", name}, {"outcome", "run"}}, double(job->runs())});
+          out.push_back({{{"job", name}, {"outcome", "void"}}, double(job->voided())});
+        }
+        return out;
+      });
+  // Answers cached here learn of changes made through other processes within a poll.
+  storage::ChangeFeed feed;
+  Periodic change_poll(
+      pool, "change feed", std::chrono::milliseconds(100),
+      [&feed, &answers](storage::Session& s) { answers.invalidate(feed.poll(s)); });
   server.run();
   log->info("stopping: draining the database pool");
+  change_poll.stop();
   sweeper.stop();
   floor_clock.stop();
   dispatcher.stop();

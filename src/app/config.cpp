@@ -42,7 +42,10 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_THREADS", "2", "HTTP I/O threads"},
       {"FRESHLANE_DB_POOL_SIZE", "8", "PostgreSQL connections (one worker thread each)"},
       {"FRESHLANE_DB_MAX_QUEUE", "1024", "requests waiting for a connection before 503"},
-      {"FRESHLANE_STATEMENT_TIMEOUT_MS", "5000", "limit for one SQL statement"},
+      {"FRESHLANE_STATEMENT_TIMEOUT_MS", "5000",
+       "limit for one SQL statement (locks wait half of it; an idle transaction ends after it)"},
+      {"FRESHLANE_DB_PREPARE", "1",
+       "1: prepare named statements per connection; 0: behind pgbouncer in transaction mode"},
       {"FRESHLANE_LOG_LEVEL", "info", "trace, debug, info, warn, error, off"},
       {"FRESHLANE_ADMIN_TOKEN", "", "bearer token of the admin role (16+ characters; serve)"},
       {"FRESHLANE_QR_SECRET", "", "HMAC key signing QR codes (16+ characters; serve)"},
@@ -66,7 +69,8 @@ const std::vector<SettingInfo>& settings() {
        "street distance as a percentage of the straight-line distance"},
       {"FRESHLANE_PACKING_SECONDS", "120", "time to pack an order, in the delivery ETA"},
       {"FRESHLANE_ANSWER_CACHE_MS", "500",
-       "how long a product or scan answer is served from memory at most (0 = off, up to 1000)"},
+       "how long a product or scan answer, or a store's load for quotes, is served from memory "
+       "at most (0 = off, up to 1000)"},
   };
   return all;
 }
@@ -100,6 +104,12 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   integer("FRESHLANE_DB_POOL_SIZE", c.db_pool_size, 1, 256);
   integer("FRESHLANE_DB_MAX_QUEUE", c.db_max_queue, 1, 1'000'000);
   integer("FRESHLANE_STATEMENT_TIMEOUT_MS", c.statement_timeout_ms, 100, 600'000);
+  if (auto v = get("FRESHLANE_DB_PREPARE")) {
+    if (*v != "0" && *v != "1") {
+      throw ConfigError("FRESHLANE_DB_PREPARE: expected 0 or 1, got '" + *v + "'");
+    }
+    c.db_prepare = *v == "1";
+  }
   if (auto v = get("FRESHLANE_LOG_LEVEL")) {
     static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
     bool ok = false;

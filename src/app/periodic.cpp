@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "freshlane/storage/change_feed.hpp"
 #include "freshlane/storage/idempotency_repository.hpp"
 #include "freshlane/storage/order_repository.hpp"
 
@@ -48,10 +51,40 @@ void Periodic::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+std::chrono::milliseconds poll_interval(std::chrono::milliseconds period) {
+  return std::clamp(period / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+}
+}  // namespace
+
+ClaimedJob::ClaimedJob(storage::Pool& pool, storage::Job job, std::chrono::milliseconds period,
+                       Work work)
+    : job_(job),
+      period_(period),
+      work_(std::move(work)),
+      poller_(pool, std::string(storage::to_string(job)) + " job", poll_interval(period),
+              [this](storage::Session& s) { poll(s); }) {}
+
+void ClaimedJob::poll(storage::Session& s) {
+  storage::JobRepository jobs(s);
+  for (const auto& claim : jobs.claim(job_, period_, 64)) {
+    try {
+      if (jobs.run(claim, [&] { work_(s, claim.store_id); })) {
+        ++runs_;
+      } else {
+        ++voided_;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("{} job of store '{}': {}", storage::to_string(job_), claim.store_id, e.what());
+    }
+  }
+}
+
 void sweep_expired(storage::Session& s) {
   const int expired = storage::OrderRepository(s).expire_due(core::system_now());
   if (expired > 0) spdlog::info("expired {} unpaid order(s)", expired);
   storage::IdempotencyRepository(s).prune(std::chrono::hours(24));
+  storage::ChangeFeed::prune(s, std::chrono::seconds(60));
 }
 
 }  // namespace freshlane::app

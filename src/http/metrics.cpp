@@ -35,7 +35,13 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
 void Metrics::add_gauge_family(std::string name, std::string help,
                                std::function<std::vector<Sample>()> read) {
   std::lock_guard lock(mu_);
-  families_.push_back({std::move(name), std::move(help), std::move(read)});
+  families_.push_back({std::move(name), std::move(help), std::move(read), "gauge"});
+}
+
+void Metrics::add_counter_family(std::string name, std::string help,
+                                 std::function<std::vector<Sample>()> read) {
+  std::lock_guard lock(mu_);
+  families_.push_back({std::move(name), std::move(help), std::move(read), "counter"});
 }
 
 void Metrics::add_histogram(std::string name, std::string help, std::vector<double> buckets) {
@@ -139,7 +145,7 @@ std::string Metrics::render() const {
     out += g.name + " " + number(g.read()) + "\n";
   }
   for (const auto& f : families_) {
-    out += "# HELP " + f.name + " " + f.help + "\n# TYPE " + f.name + " gauge\n";
+    out += "# HELP " + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.type + "\n";
     for (const auto& sample : f.read()) {
       std::string labels;
       for (const auto& [k, v] : sample.labels) {

@@ -32,6 +32,8 @@ std::optional<TaskState> parse_task_state(std::string_view s) {
 
 std::string_view to_string(EventKind k) {
   switch (k) {
+    case EventKind::kTaskAdded:
+      return "task_added";
     case EventKind::kTaskAssigned:
       return "task_assigned";
     case EventKind::kTaskReleased:
@@ -64,6 +66,10 @@ std::string_view to_string(EventKind k) {
       return "picker_clocked_out";
     case EventKind::kPickerTimedOut:
       return "picker_timed_out";
+    case EventKind::kPickerSeen:
+      return "picker_seen";
+    case EventKind::kLayoutChanged:
+      return "layout_changed";
   }
   return "unknown";
 }
@@ -147,7 +153,7 @@ std::chrono::seconds Engine::estimate(const PickTask& t) const {
   return layout_.seconds_per_task + layout_.seconds_per_unit * t.units();
 }
 
-Refusal Engine::set_layout(Layout layout) {
+Refusal Engine::set_layout(Layout layout, Timestamp now) {
   for (size_t i = 0; i < layout_.lanes.size(); ++i) {
     if (!layout.lane(layout_.lanes[i].lane_id) && in_transit_[i] > 0) return Refusal::kLaneInUse;
   }
@@ -162,6 +168,7 @@ Refusal Engine::set_layout(Layout layout) {
   const std::vector<int> old_in_transit = in_transit_;
   layout_ = std::move(layout);
   index_layout(old_in_transit, old_ids);
+  emit(EventKind::kLayoutChanged, now, nullptr);
   return Refusal::kOk;
 }
 
@@ -170,7 +177,9 @@ void Engine::add_tasks(std::vector<PickTask> tasks) {
     if (tasks_.count(t.task_id)) continue;
     t.state = TaskState::kOpen;
     const std::string id = t.task_id;
-    index_task(tasks_.emplace(id, std::move(t)).first->second);
+    PickTask& added = tasks_.emplace(id, std::move(t)).first->second;
+    index_task(added);
+    emit(EventKind::kTaskAdded, added.paid_at, &added);
   }
 }
 
@@ -260,8 +269,10 @@ Refusal Engine::clock_in(const std::string& picker_id, const std::string& zone, 
   const auto it = pickers_.find(picker_id);
   if (it != pickers_.end()) {
     Picker& p = it->second;
-    p.last_seen = now;
-    if (p.zone == zone) return Refusal::kOk;
+    if (p.zone == zone) {
+      seen(p, now);
+      return Refusal::kOk;
+    }
     if (!p.tasks.empty()) return Refusal::kPickerBusy;
     emit(EventKind::kPickerClockedOut, now, nullptr, picker_id);
     events_.back().zone = p.zone;
@@ -297,7 +308,7 @@ Refusal Engine::next_tasks(const std::string& picker_id, Timestamp now,
   const auto it = pickers_.find(picker_id);
   if (it == pickers_.end()) return Refusal::kNotClockedIn;
   Picker& p = it->second;
-  p.last_seen = now;
+  seen(p, now);
   if (!p.tasks.empty()) {  // the current trip, again: asking twice never piles up more bags
     for (const auto& id : p.tasks) trip.push_back(find(id));
     return Refusal::kOk;
@@ -367,8 +378,14 @@ Refusal Engine::held_task(const std::string& picker_id, const std::string& task_
   }
   const auto p = pickers_.find(picker_id);
   if (p == pickers_.end()) return Refusal::kNotClockedIn;
-  p->second.last_seen = now;
+  seen(p->second, now);
   return Refusal::kOk;
+}
+
+void Engine::seen(Picker& p, Timestamp now) {
+  if (now <= p.last_seen) return;
+  p.last_seen = now;
+  emit(EventKind::kPickerSeen, now, nullptr, p.picker_id);
 }
 
 namespace {

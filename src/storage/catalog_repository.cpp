@@ -117,110 +117,112 @@ std::string like_substring_pattern(const std::string& text) {
 }
 
 bool CatalogRepository::insert_product(const catalog::Product& p) {
-  pqxx::work tx(session_.connection());
-  const auto r =
-      exec(session_, tx, kInsertProduct, p.sku, p.name, p.category,
-           std::string(catalog::to_string(p.unit)), std::string(catalog::to_string(p.storage)));
-  tx.commit();
-  return r.affected_rows() == 1;
+  return write(session_, [&](Tx& tx) {
+    return exec(session_, tx, kInsertProduct, p.sku, p.name, p.category,
+                std::string(catalog::to_string(p.unit)), std::string(catalog::to_string(p.storage)))
+               .affected_rows() == 1;
+  });
 }
 
 std::optional<catalog::Product> CatalogRepository::find_product(const std::string& sku) {
-  pqxx::read_transaction tx(session_.connection());
-  const auto r = exec(session_, tx, kFindProduct, sku);
-  if (r.empty()) return std::nullopt;
-  return read_product(r[0], 0);
+  return single(session_, [&](Tx& tx) -> std::optional<catalog::Product> {
+    const auto r = exec(session_, tx, kFindProduct, sku);
+    if (r.empty()) return std::nullopt;
+    return read_product(r[0], 0);
+  });
 }
 
 void CatalogRepository::upsert_listing(const catalog::Listing& l) {
-  pqxx::work tx(session_.connection());
   std::optional<long long> md_price, md_until;
   if (l.markdown) {
     md_price = l.markdown->price_minor;
     md_until = epoch(l.markdown->until);
   }
-  exec(session_, tx, kUpsertListing, l.store_id, l.sku, l.price_minor, md_price, md_until, l.zone,
-       l.shelf);
-  tx.commit();
+  write(session_, [&](Tx& tx) {
+    exec(session_, tx, kUpsertListing, l.store_id, l.sku, l.price_minor, md_price, md_until, l.zone,
+         l.shelf);
+  });
   session_.changed({l.store_id, l.sku});
 }
 
 std::optional<catalog::StoreProduct> CatalogRepository::find_store_product(
     const std::string& store_id, const std::string& sku, core::Timestamp now) {
-  pqxx::nontransaction tx(session_.connection());  // one statement: no BEGIN/COMMIT trips
-  const auto r = exec(session_, tx, kFindStoreProduct, store_id, epoch(now), sku);
-  if (r.empty()) return std::nullopt;
-  return read_store_product(r[0]);
+  return single(session_, [&](Tx& tx) -> std::optional<catalog::StoreProduct> {
+    const auto r = exec(session_, tx, kFindStoreProduct, store_id, epoch(now), sku);
+    if (r.empty()) return std::nullopt;
+    return read_store_product(r[0]);
+  });
 }
 
 std::vector<catalog::StoreProduct> CatalogRepository::list_store_products(const ListingQuery& q,
                                                                           core::Timestamp now) {
-  pqxx::read_transaction tx(session_.connection());
-  const auto r = q.text.empty()
-                     ? exec(session_, tx, kListStoreProducts, q.store_id, epoch(now), q.after_sku,
-                            q.category, q.limit)
-                     : exec(session_, tx, kSearchStoreProducts, q.store_id, epoch(now), q.after_sku,
-                            q.category, q.limit, like_substring_pattern(q.text));
-  std::vector<catalog::StoreProduct> out;
-  out.reserve(r.size());
-  for (const auto& row : r) out.push_back(read_store_product(row));
-  return out;
+  return single(session_, [&](Tx& tx) {
+    const auto r = q.text.empty()
+                       ? exec(session_, tx, kListStoreProducts, q.store_id, epoch(now), q.after_sku,
+                              q.category, q.limit)
+                       : exec(session_, tx, kSearchStoreProducts, q.store_id, epoch(now),
+                              q.after_sku, q.category, q.limit, like_substring_pattern(q.text));
+    std::vector<catalog::StoreProduct> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(read_store_product(row));
+    return out;
+  });
 }
 
 LotInsert CatalogRepository::insert_lot(const catalog::Lot& lot) {
-  pqxx::work tx(session_.connection());
-  if (exec(session_, tx, kListingExists, lot.store_id, lot.sku).empty()) {
-    return LotInsert::kNotListed;
-  }
-  const auto r =
-      exec(session_, tx, kInsertLot, lot.lot_id, lot.store_id, lot.sku, lot.quantity_received,
-           lot.origin, epoch(lot.produced_at), epoch(lot.received_at), epoch(lot.expires_at));
-  if (r.affected_rows() == 0) return LotInsert::kDuplicateId;
-  for (size_t i = 0; i < lot.trace.size(); ++i) {
-    const auto& e = lot.trace[i];
-    exec(session_, tx, kInsertTrace, lot.lot_id, static_cast<int>(i), epoch(e.at), e.event,
-         e.place);
-  }
-  tx.commit();
-  session_.changed({lot.store_id, lot.sku});
-  return LotInsert::kCreated;
+  const auto outcome = write(session_, [&](Tx& tx) {
+    if (exec(session_, tx, kListingExists, lot.store_id, lot.sku).empty()) {
+      return LotInsert::kNotListed;
+    }
+    const auto r =
+        exec(session_, tx, kInsertLot, lot.lot_id, lot.store_id, lot.sku, lot.quantity_received,
+             lot.origin, epoch(lot.produced_at), epoch(lot.received_at), epoch(lot.expires_at));
+    if (r.affected_rows() == 0) return LotInsert::kDuplicateId;
+    for (size_t i = 0; i < lot.trace.size(); ++i) {
+      const auto& e = lot.trace[i];
+      exec(session_, tx, kInsertTrace, lot.lot_id, static_cast<int>(i), epoch(e.at), e.event,
+           e.place);
+    }
+    return LotInsert::kCreated;
+  });
+  if (outcome == LotInsert::kCreated) session_.changed({lot.store_id, lot.sku});
+  return outcome;
 }
 
 std::optional<catalog::Lot> CatalogRepository::find_lot(const std::string& lot_id) {
-  pqxx::read_transaction tx(session_.connection());
-  const auto r = exec(session_, tx, kFindLot, lot_id);
-  if (r.empty()) return std::nullopt;
-  catalog::Lot lot;
-  lot.lot_id = r[0][0].as<std::string>();
-  lot.store_id = r[0][1].as<std::string>();
-  lot.sku = r[0][2].as<std::string>();
-  lot.quantity_received = r[0][3].as<long long>();
-  lot.origin = r[0][4].as<std::string>();
-  lot.produced_at = from_epoch(r[0][5]);
-  lot.received_at = from_epoch(r[0][6]);
-  lot.expires_at = from_epoch(r[0][7]);
-  for (const auto& row : exec(session_, tx, kFindTrace, lot_id)) {
-    lot.trace.push_back({from_epoch(row[0]), row[1].as<std::string>(), row[2].as<std::string>()});
-  }
-  return lot;
+  return read(session_, [&](Tx& tx) -> std::optional<catalog::Lot> {
+    const auto r = exec(session_, tx, kFindLot, lot_id);
+    if (r.empty()) return std::nullopt;
+    catalog::Lot lot;
+    lot.lot_id = r[0][0].as<std::string>();
+    lot.store_id = r[0][1].as<std::string>();
+    lot.sku = r[0][2].as<std::string>();
+    lot.quantity_received = r[0][3].as<long long>();
+    lot.origin = r[0][4].as<std::string>();
+    lot.produced_at = from_epoch(r[0][5]);
+    lot.received_at = from_epoch(r[0][6]);
+    lot.expires_at = from_epoch(r[0][7]);
+    for (const auto& row : exec(session_, tx, kFindTrace, lot_id)) {
+      lot.trace.push_back({from_epoch(row[0]), row[1].as<std::string>(), row[2].as<std::string>()});
+    }
+    return lot;
+  });
 }
 
 catalog::Rating CatalogRepository::rating(const std::string& sku) {
-  pqxx::nontransaction tx(session_.connection());
-  const auto r = exec(session_, tx, kRating, sku);
-  return {r[0][0].as<double>(), r[0][1].as<long long>()};
+  return single(session_, [&](Tx& tx) {
+    const auto r = exec(session_, tx, kRating, sku);
+    return catalog::Rating{r[0][0].as<double>(), r[0][1].as<long long>()};
+  });
 }
 
 void CatalogRepository::rate(const std::string& sku, const std::string& rater_id, int stars) {
-  pqxx::work tx(session_.connection());
-  exec(session_, tx, kRate, sku, rater_id, stars);
-  tx.commit();
+  write(session_, [&](Tx& tx) { exec(session_, tx, kRate, sku, rater_id, stars); });
   session_.changed({"", sku});  // a scan shows the rating in every store
 }
 
 void relax_durability_for_bulk_load(Session& session) {
-  pqxx::nontransaction tx(session.connection());
-  tx.exec("SET synchronous_commit TO off");
+  single(session, [](Tx& tx) { tx.exec("SET synchronous_commit TO off"); });
 }
 
 }  // namespace freshlane::storage

@@ -5,6 +5,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "freshlane/core/error.hpp"
 #include "freshlane/core/ids.hpp"
 #include "order_steps.hpp"
 #include "sql.hpp"
@@ -75,13 +76,19 @@ const Query kInsertTrip{"delivery_trip_insert", R"sql(
                      distance_m)
   SELECT $1, $2, $3, 'assigned', to_timestamp($4), to_timestamp($5), to_timestamp($6), $7
   WHERE EXISTS (SELECT 1 FROM courier_shifts
-                WHERE courier_id = $3 AND store_id = $2 AND clocked_out_at IS NULL))sql"};
+                WHERE courier_id = $3 AND store_id = $2 AND clocked_out_at IS NULL)
+    AND NOT EXISTS (SELECT 1 FROM trips
+                    WHERE courier_id = $3 AND state IN ('assigned', 'en_route')))sql"};
 const Query kInsertStop{"delivery_stop_insert", R"sql(
   INSERT INTO trip_stops (trip_id, seq, order_id, lat, lon, eta, promised_at, state)
   SELECT $1, $2, $3, o.delivery_lat, o.delivery_lon, to_timestamp($4), o.promised_at, 'planned'
-  FROM orders o WHERE o.order_id = $3 AND o.status = 'packed')sql"};
-const Query kStoresToDispatch{"delivery_stores_to_dispatch", R"sql(
-  SELECT DISTINCT store_id FROM courier_shifts WHERE clocked_out_at IS NULL ORDER BY store_id)sql"};
+  FROM orders o WHERE o.order_id = $3 AND o.status = 'packed'
+    AND NOT EXISTS (SELECT 1 FROM trip_stops s WHERE s.order_id = $3
+                    AND s.state IN ('planned', 'picked_up')))sql"};
+// A store's dispatch desk: its dispatch job's row, locked by the round's transaction, so two
+// rounds of one store never plan at once, in any process.
+const Query kLockDesk{"delivery_lock_desk", R"sql(
+  SELECT 1 FROM store_jobs WHERE job = 'dispatch' AND store_id = $1 FOR UPDATE)sql"};
 
 #define FRESHLANE_TRIP_COLUMNS                                                           \
   "t.trip_id, t.store_id, t.courier_id, c.name, t.state, extract(epoch FROM "            \
@@ -163,8 +170,7 @@ CourierOnShift read_courier(const pqxx::row& r) {
   return c;
 }
 
-std::vector<TripRecord> read_trips(Session& s, pqxx::transaction_base& tx, const Query& q,
-                                   const std::string& key) {
+std::vector<TripRecord> read_trips(Session& s, Tx& tx, const Query& q, const std::string& key) {
   std::vector<TripRecord> trips;
   std::vector<std::string> ids;
   for (const auto& r : exec(s, tx, q, key)) {
@@ -204,9 +210,9 @@ std::vector<TripRecord> read_trips(Session& s, pqxx::transaction_base& tx, const
   return trips;
 }
 
-void event(Session& s, pqxx::work& tx, const std::string& store_id, core::Timestamp at,
-           const char* kind, const std::string& order_id, const std::string& trip_id,
-           const std::string& courier_id, const std::string& detail = "") {
+void event(Session& s, Tx& tx, const std::string& store_id, core::Timestamp at, const char* kind,
+           const std::string& order_id, const std::string& trip_id, const std::string& courier_id,
+           const std::string& detail = "") {
   auto opt = [](const std::string& v) {
     return v.empty() ? std::optional<std::string>() : std::optional<std::string>(v);
   };
@@ -216,8 +222,8 @@ void event(Session& s, pqxx::work& tx, const std::string& store_id, core::Timest
 
 // New ETAs for the trip's remaining stops riding from `from` at `now`, and when the courier is
 // then back at the store.
-void reroute(Session& s, pqxx::work& tx, const std::string& trip_id, core::LatLon from,
-             core::LatLon store, core::Timestamp now, const dispatch::Params& p) {
+void reroute(Session& s, Tx& tx, const std::string& trip_id, core::LatLon from, core::LatLon store,
+             core::Timestamp now, const dispatch::Params& p) {
   const auto rows = exec(s, tx, kRemainingStops, trip_id);
   if (rows.empty()) return;
   std::vector<core::LatLon> drops;
@@ -246,7 +252,7 @@ struct LiveStop {
 
 // The order's live stop when it is this courier's. Returns the refusal otherwise.
 template <typename Outcome>
-std::optional<Outcome> find_stop(Session& s, pqxx::work& tx, const std::string& order_id,
+std::optional<Outcome> find_stop(Session& s, Tx& tx, const std::string& order_id,
                                  const std::string& courier_id, LiveStop& out) {
   if (exec(s, tx, kOnShift, courier_id).empty()) return Outcome{NotOnShift{}};
   const auto r = exec(s, tx, kLockLiveStop, order_id);
@@ -264,14 +270,14 @@ std::optional<Outcome> find_stop(Session& s, pqxx::work& tx, const std::string& 
   return std::nullopt;
 }
 
-Status lock_status(Session& s, pqxx::work& tx, const std::string& order_id) {
+Status lock_status(Session& s, Tx& tx, const std::string& order_id) {
   const auto r = exec(s, tx, kLockOrderStatus, order_id);
   return *orders::parse_status(r.at(0)[0].as<std::string>());
 }
 
 // After a stop is done: the trip ends when no bag is left to deliver (stops never picked up are
 // dropped: those orders wait for another trip), else the rest get new ETAs from here.
-void after_stop(Session& s, pqxx::work& tx, const LiveStop& stop, const std::string& courier_id,
+void after_stop(Session& s, Tx& tx, const LiveStop& stop, const std::string& courier_id,
                 core::Timestamp now, const dispatch::Params& p) {
   const auto rest = exec(s, tx, kRemainingStops, stop.trip_id);
   const bool bags_left = std::any_of(rest.begin(), rest.end(), [](const pqxx::row& r) {
@@ -289,7 +295,7 @@ void after_stop(Session& s, pqxx::work& tx, const LiveStop& stop, const std::str
   exec(s, tx, kTripDone, stop.trip_id, epoch(now), epoch(back));
 }
 
-TripRecord trip_by_id(Session& s, pqxx::transaction_base& tx, const std::string& trip_id) {
+TripRecord trip_by_id(Session& s, Tx& tx, const std::string& trip_id) {
   auto trips = read_trips(s, tx, kTrip, trip_id);
   return std::move(trips.at(0));
 }
@@ -304,10 +310,8 @@ struct StopStep {
 };
 StopOutcome move_stop(Session& s, const std::string& order_id, const std::string& courier_id,
                       StopStep step, const std::optional<std::string>& reason, const char* kind,
-                      core::Timestamp now,
-                      const std::function<void(pqxx::work&, const LiveStop&)>& then) {
-  return with_retry([&]() -> StopOutcome {
-    pqxx::work tx(s.connection());
+                      core::Timestamp now, const std::function<void(Tx&, const LiveStop&)>& then) {
+  return write(s, [&](Tx& tx) -> StopOutcome {
     LiveStop stop;
     if (auto refused = find_stop<StopOutcome>(s, tx, order_id, courier_id, stop)) return *refused;
     const Status status = lock_status(s, tx, order_id);
@@ -319,10 +323,23 @@ StopOutcome move_stop(Session& s, const std::string& order_id, const std::string
     exec(s, tx, kSetStop, stop.trip_id, stop.seq, std::string(step.stop_to), epoch(now), reason);
     event(s, tx, stop.store_id, now, kind, order_id, stop.trip_id, courier_id, reason.value_or(""));
     then(tx, stop);
-    auto trip = trip_by_id(s, tx, stop.trip_id);
-    tx.commit();
-    return trip;
+    return trip_by_id(s, tx, stop.trip_id);
   });
+}
+
+DispatchInput input_of(Session& s, Tx& tx, const catalog::Store& store) {
+  DispatchInput in;
+  in.store = store;
+  for (const auto& r : exec(s, tx, kParcels, store.store_id)) {
+    in.parcels.push_back({r[0].as<std::string>(),
+                          {r[1].as<double>(), r[2].as<double>()},
+                          from_epoch(r[3]),
+                          from_epoch(r[4])});
+  }
+  for (const auto& r : exec(s, tx, kCouriersOfStore, store.store_id)) {
+    in.couriers.push_back(read_courier(r));
+  }
+  return in;
 }
 
 }  // namespace
@@ -351,18 +368,17 @@ std::string_view to_string(CourierOnShift::State s) {
 
 bool DeliveryRepository::clock_in(const std::string& store_id, const std::string& courier_id,
                                   core::Timestamp now) {
-  pqxx::work tx(session_.connection());
-  const bool started =
-      exec(session_, tx, kShiftStart, store_id, courier_id, epoch(now)).affected_rows() == 1;
-  if (started) event(session_, tx, store_id, now, "clocked_in", "", "", courier_id);
-  tx.commit();
-  return started;
+  return write(session_, [&](Tx& tx) {
+    const bool started =
+        exec(session_, tx, kShiftStart, store_id, courier_id, epoch(now)).affected_rows() == 1;
+    if (started) event(session_, tx, store_id, now, "clocked_in", "", "", courier_id);
+    return started;
+  });
 }
 
 ClockOutOutcome DeliveryRepository::clock_out(const std::string& store_id,
                                               const std::string& courier_id, core::Timestamp now) {
-  return with_retry([&] {
-    pqxx::work tx(session_.connection());
+  return write(session_, [&](Tx& tx) {
     const auto live = exec(session_, tx, kLockLiveTrip, courier_id);
     if (!live.empty() && live[0][1].as<std::string>() == "en_route") {
       return ClockOutOutcome::kTripInProgress;
@@ -379,22 +395,21 @@ ClockOutOutcome DeliveryRepository::clock_out(const std::string& store_id,
       }
     }
     event(session_, tx, store_id, now, "clocked_out", "", "", courier_id);
-    tx.commit();
     return ClockOutOutcome::kClockedOut;
   });
 }
 
 std::optional<CourierOnShift> DeliveryRepository::courier(const std::string& courier_id) {
-  pqxx::read_transaction tx(session_.connection());
-  const auto r = exec(session_, tx, kCourier, courier_id);
-  if (r.empty()) return std::nullopt;
-  return read_courier(r[0]);
+  return single(session_, [&](Tx& tx) -> std::optional<CourierOnShift> {
+    const auto r = exec(session_, tx, kCourier, courier_id);
+    if (r.empty()) return std::nullopt;
+    return read_courier(r[0]);
+  });
 }
 
 bool DeliveryRepository::report_position(const std::string& courier_id, core::LatLon at,
                                          core::Timestamp now, const dispatch::Params& p) {
-  return with_retry([&] {
-    pqxx::work tx(session_.connection());
+  return write(session_, [&](Tx& tx) {
     const auto c = exec(session_, tx, kCourier, courier_id);
     if (c.empty()) return false;
     const CourierOnShift courier = read_courier(c[0]);
@@ -405,76 +420,86 @@ bool DeliveryRepository::report_position(const std::string& courier_id, core::La
     } else if (courier.trip_state == "done" && core::distance_m(at, store_at) <= kAtStoreM) {
       exec(session_, tx, kBackAtStore, courier.trip_id, epoch(now));
     }
-    tx.commit();
     return true;
   });
 }
 
 DispatchInput DeliveryRepository::dispatch_input(const catalog::Store& store) {
-  pqxx::read_transaction tx(session_.connection());
-  DispatchInput in;
-  in.store = store;
-  for (const auto& r : exec(session_, tx, kParcels, store.store_id)) {
-    in.parcels.push_back({r[0].as<std::string>(),
-                          {r[1].as<double>(), r[2].as<double>()},
-                          from_epoch(r[3]),
-                          from_epoch(r[4])});
-  }
-  for (const auto& r : exec(session_, tx, kCouriersOfStore, store.store_id)) {
-    in.couriers.push_back(read_courier(r));
-  }
-  return in;
+  return read(session_, [&](Tx& tx) { return input_of(session_, tx, store); });
 }
 
-void DeliveryRepository::save_plan(const std::string& store_id, const dispatch::Plan& plan,
-                                   core::Timestamp now) {
-  if (plan.trips.empty()) return;
-  pqxx::work tx(session_.connection());
-  for (const auto& trip : plan.trips) {
-    const std::string trip_id = core::new_id("trp_");
-    if (exec(session_, tx, kInsertTrip, trip_id, store_id, trip.courier_id, epoch(now),
-             epoch(trip.departs_at), epoch(trip.returns_at),
-             static_cast<int>(std::lround(trip.distance_m)))
-            .affected_rows() != 1) {
-      throw std::runtime_error("courier " + trip.courier_id + " is no longer on shift");
+std::vector<CourierOnShift> DeliveryRepository::couriers(const std::string& store_id) {
+  return single(session_, [&](Tx& tx) {
+    std::vector<CourierOnShift> out;
+    for (const auto& r : exec(session_, tx, kCouriersOfStore, store_id)) {
+      out.push_back(read_courier(r));
     }
-    int seq = 0;
-    for (const auto& stop : trip.stops) {
-      if (exec(session_, tx, kInsertStop, trip_id, ++seq, stop.order_id, epoch(stop.eta))
+    return out;
+  });
+}
+
+namespace {
+Round plan_and_write(Session& session_, const catalog::Store& store, core::Timestamp now,
+                     const Planner& plan) {
+  return write(session_, [&](Tx& tx) {
+    exec(session_, tx, kLockDesk, store.store_id);
+    Round round;
+    round.input = input_of(session_, tx, store);
+    round.plan = plan(round.input);
+    for (const auto& trip : round.plan.trips) {
+      const std::string trip_id = core::new_id("trp_");
+      if (exec(session_, tx, kInsertTrip, trip_id, store.store_id, trip.courier_id, epoch(now),
+               epoch(trip.departs_at), epoch(trip.returns_at),
+               static_cast<int>(std::lround(trip.distance_m)))
               .affected_rows() != 1) {
-        throw std::runtime_error("order " + stop.order_id + " is no longer packed");
+        throw StaleRound("courier " + trip.courier_id + " is no longer on shift, or on a trip");
       }
-      event(session_, tx, store_id, now, "courier_assigned", stop.order_id, trip_id,
-            trip.courier_id);
+      int seq = 0;
+      for (const auto& stop : trip.stops) {
+        if (exec(session_, tx, kInsertStop, trip_id, ++seq, stop.order_id, epoch(stop.eta))
+                .affected_rows() != 1) {
+          throw StaleRound("order " + stop.order_id + " is no longer waiting for a courier");
+        }
+        event(session_, tx, store.store_id, now, "courier_assigned", stop.order_id, trip_id,
+              trip.courier_id);
+      }
     }
-  }
-  tx.commit();
+    return round;
+  });
 }
+}  // namespace
 
-std::vector<std::string> DeliveryRepository::stores_to_dispatch() {
-  pqxx::read_transaction tx(session_.connection());
-  std::vector<std::string> out;
-  for (const auto& r : exec(session_, tx, kStoresToDispatch)) out.push_back(r[0].as<std::string>());
-  return out;
+Round DeliveryRepository::run_round(const catalog::Store& store, core::Timestamp now,
+                                    const Planner& plan) {
+  const bool joined = TransactionScope::open(session_) != nullptr;
+  try {
+    return plan_and_write(session_, store, now, plan);
+  } catch (const StaleRound& e) {
+    // Inside a caller's transaction the trips written before cannot be undone here: the
+    // caller's whole transaction must roll back rather than this round run again.
+    if (joined) throw core::Error(core::ErrorKind::kConflict, e.what());
+    throw;
+  }
 }
 
 std::vector<TripRecord> DeliveryRepository::live_trips(const std::string& store_id) {
-  pqxx::read_transaction tx(session_.connection());
-  return read_trips(session_, tx, kLiveTripsOfStore, store_id);
+  return read(session_,
+              [&](Tx& tx) { return read_trips(session_, tx, kLiveTripsOfStore, store_id); });
 }
 
 std::optional<TripRecord> DeliveryRepository::current_trip(const std::string& courier_id) {
-  pqxx::read_transaction tx(session_.connection());
-  auto trips = read_trips(session_, tx, kLiveTripOfCourier, courier_id);
-  if (trips.empty()) return std::nullopt;
-  return std::move(trips[0]);
+  return read(session_, [&](Tx& tx) -> std::optional<TripRecord> {
+    auto trips = read_trips(session_, tx, kLiveTripOfCourier, courier_id);
+    if (trips.empty()) return std::nullopt;
+    return std::move(trips[0]);
+  });
 }
 
 StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::string& courier_id,
                                         core::Timestamp now, const dispatch::Params& p) {
   return move_stop(
       session_, order_id, courier_id, {"planned", Status::kOutForDelivery, "picked_up"},
-      std::nullopt, "picked_up", now, [&](pqxx::work& tx, const LiveStop& stop) {
+      std::nullopt, "picked_up", now, [&](Tx& tx, const LiveStop& stop) {
         exec(session_, tx, kTripLeft, stop.trip_id, epoch(now));
         reroute(session_, tx, stop.trip_id, stop.store_at, stop.store_at, now + p.pickup_time, p);
       });
@@ -483,8 +508,7 @@ StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::
 DeliverOutcome DeliveryRepository::deliver(const std::string& order_id,
                                            const std::string& courier_id, const std::string& code,
                                            core::Timestamp now, const dispatch::Params& p) {
-  return with_retry([&]() -> DeliverOutcome {
-    pqxx::work tx(session_.connection());
+  return write(session_, [&](Tx& tx) -> DeliverOutcome {
     LiveStop stop;
     if (auto refused = find_stop<DeliverOutcome>(session_, tx, order_id, courier_id, stop)) {
       return *refused;
@@ -501,7 +525,6 @@ DeliverOutcome DeliveryRepository::deliver(const std::string& order_id,
     event(session_, tx, stop.store_id, now, "delivered", order_id, stop.trip_id, courier_id,
           on_time ? "on_time" : "late");
     after_stop(session_, tx, stop, courier_id, now, p);
-    tx.commit();
     return std::move(*order);
   });
 }
@@ -510,26 +533,27 @@ StopOutcome DeliveryRepository::fail(const std::string& order_id, const std::str
                                      const std::string& reason, core::Timestamp now,
                                      const dispatch::Params& p) {
   return move_stop(session_, order_id, courier_id, {"picked_up", Status::kPacked, "failed"}, reason,
-                   "delivery_failed", now, [&](pqxx::work& tx, const LiveStop& stop) {
+                   "delivery_failed", now, [&](Tx& tx, const LiveStop& stop) {
                      after_stop(session_, tx, stop, courier_id, now, p);
                    });
 }
 
 TrackingRecord DeliveryRepository::tracking(const std::string& order_id) {
-  pqxx::read_transaction tx(session_.connection());
-  TrackingRecord t;
-  for (const auto& r : exec(session_, tx, kTrackingEvents, order_id)) {
-    t.events.push_back({r[0].as<std::string>(), from_epoch(r[1]), r[2].as<std::string>()});
-  }
-  const auto live = exec(session_, tx, kLiveStopOfOrder, order_id);
-  if (!live.empty()) {
-    for (auto& s : trip_by_id(session_, tx, live[0][0].as<std::string>()).stops) {
-      if (s.order_id == order_id) t.live_stop = std::move(s);
+  return read(session_, [&](Tx& tx) {
+    TrackingRecord t;
+    for (const auto& r : exec(session_, tx, kTrackingEvents, order_id)) {
+      t.events.push_back({r[0].as<std::string>(), from_epoch(r[1]), r[2].as<std::string>()});
     }
-    const auto c = exec(session_, tx, kCourier, live[0][1].as<std::string>());
-    if (!c.empty()) t.courier = read_courier(c[0]);
-  }
-  return t;
+    const auto live = exec(session_, tx, kLiveStopOfOrder, order_id);
+    if (!live.empty()) {
+      for (auto& s : trip_by_id(session_, tx, live[0][0].as<std::string>()).stops) {
+        if (s.order_id == order_id) t.live_stop = std::move(s);
+      }
+      const auto c = exec(session_, tx, kCourier, live[0][1].as<std::string>());
+      if (!c.empty()) t.courier = read_courier(c[0]);
+    }
+    return t;
+  });
 }
 
 }  // namespace freshlane::storage

@@ -2,6 +2,9 @@
 
 #include <pqxx/pqxx>
 
+#include "freshlane/storage/delivery_repository.hpp"
+#include "freshlane/store/floors.hpp"
+
 namespace freshlane::storage {
 
 namespace {
@@ -14,6 +17,11 @@ core::Error to_error(std::exception_ptr e) {
     std::rethrow_exception(e);
   } catch (const core::Error& err) {
     return err;
+  } catch (const store::StaleFloor&) {
+    return {ErrorKind::kConflict, "the store's floor changed while deciding; try again"};
+  } catch (const StaleRound&) {
+    return {ErrorKind::kConflict,
+            "couriers or orders changed during the dispatch round; try again"};
   } catch (const pqxx::broken_connection&) {
     return {ErrorKind::kUnavailable, "the database connection was lost"};
   } catch (const pqxx::in_doubt_error&) {
@@ -26,6 +34,12 @@ core::Error to_error(std::exception_ptr e) {
     }
     if (state == "40001" || state == "40P01") {
       return {ErrorKind::kUnavailable, "the database is busy; try again"};
+    }
+    if (state == "55P03") {  // lock_timeout: another process holds what this needs too long
+      return {ErrorKind::kUnavailable, "the store is busy with another request; try again"};
+    }
+    if (state == "23505") {  // an expected race lost to a concurrent request
+      return {ErrorKind::kConflict, "a concurrent request changed this first; try again"};
     }
     return {ErrorKind::kInternal, "unexpected database error"};
   } catch (const std::exception&) {

@@ -8,7 +8,6 @@
 #include "freshlane/core/ids.hpp"
 #include "order_path.hpp"
 #include "order_steps.hpp"
-#include "pick_tasks.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -49,7 +48,8 @@ const Query kLockOrder{"order_lock", R"sql(
   SELECT o.status, o.fulfillment, o.customer_id, o.total_minor, s.promise_minutes
   FROM orders o JOIN stores s ON s.store_id = o.store_id
   WHERE o.order_id = $1 FOR UPDATE OF o)sql"};
-const Query kOrderExists{"order_exists", "SELECT 1 FROM orders WHERE order_id = $1"};
+const Query kStoreOf{"order_store_of",
+                     "SELECT store_id, fulfillment FROM orders WHERE order_id = $1"};
 const Query kSetCancelled{"order_set_cancelled", R"sql(
   UPDATE orders SET status = 'cancelled', updated_at = now(),
     payment_status = CASE WHEN payment_status = 'paid' THEN 'refunded' ELSE payment_status END
@@ -81,6 +81,8 @@ const Query kConsumeLots{"order_consume_lots", R"sql(
         WHERE order_id = ANY($1::text[]) GROUP BY lot_id) x
   WHERE l.lot_id = x.lot_id)sql"};
 
+const Query kFindPaymentEvent{"payment_event_find",
+                              "SELECT 1 FROM payment_events WHERE event_id = $1"};
 const Query kInsertPaymentEvent{"payment_event_insert", R"sql(
   INSERT INTO payment_events (event_id, order_id, status, amount_minor) VALUES ($1, $2, $3, $4)
   ON CONFLICT (event_id) DO NOTHING)sql"};
@@ -123,7 +125,7 @@ Order read_order(const pqxx::row& r) {
 }
 
 // Fills lines and their lots for `orders` (two queries for any number of orders).
-void load_lines(Session& s, pqxx::transaction_base& tx, std::vector<Order>& orders) {
+void load_lines(Session& s, Tx& tx, std::vector<Order>& orders) {
   if (orders.empty()) return;
   std::vector<std::string> ids;
   std::map<std::string, Order*> by_id;
@@ -163,7 +165,7 @@ std::string new_handover_code() {
   return std::string(6 - code.size(), '0') + code;
 }
 
-std::optional<Order> find_in(Session& s, pqxx::transaction_base& tx, const std::string& id) {
+std::optional<Order> find_in(Session& s, Tx& tx, const std::string& id) {
   const auto r = exec(s, tx, kFindOrder, id);
   if (r.empty()) return std::nullopt;
   std::vector<Order> one{read_order(r[0])};
@@ -171,8 +173,7 @@ std::optional<Order> find_in(Session& s, pqxx::transaction_base& tx, const std::
   return std::move(one[0]);
 }
 
-void release_or_consume(Session& s, pqxx::transaction_base& tx, const std::vector<std::string>& ids,
-                        bool consume) {
+void release_or_consume(Session& s, Tx& tx, const std::vector<std::string>& ids, bool consume) {
   const std::string array = text_array(ids);
   exec(s, tx, kLockLotsOfOrders, array);
   if (consume) {
@@ -186,100 +187,142 @@ void release_or_consume(Session& s, pqxx::transaction_base& tx, const std::vecto
 
 }  // namespace
 
-CreateOrderOutcome OrderRepository::create(const OrderRequest& req) {
+namespace {
+
+using Priced = std::map<std::string, std::pair<std::string, catalog::Money>>;  // sku → name, price
+
+// Steps 4 to 6 of the order path, inside its transaction: the reservation plan and, when it
+// holds, the order with its answer.
+Placed reserve_and_write(Session& s, Tx& tx, const OrderRequest& req, const IdempotencyKey& key,
+                         const PlaceSteps& steps) {
   using namespace order_path;
-  return with_retry([&]() -> CreateOrderOutcome {
-    pqxx::work tx(session_.connection());
-    const long long now = epoch(req.now);
-    exec(session_, tx, kLockCustomer, req.customer_id);  // one order at a time per customer
+  const long long now = epoch(req.now);
+  exec(s, tx, kLockCustomer, req.customer_id);
 
-    std::vector<std::string> skus;
-    std::map<std::string, std::int64_t> requested;
-    for (const auto& [sku, qty] : req.lines) {
-      skus.push_back(sku);
-      requested[sku] += qty;
-    }
-    const std::string sku_array = text_array(skus);
-    std::map<std::string, std::pair<std::string, catalog::Money>> priced;  // sku → name, price
-    int pending = 0;
-    for (const auto& r : exec(session_, tx, kListingsAndPending, req.store.store_id, sku_array,
-                              req.customer_id, now)) {
-      catalog::Listing l;
-      l.price_minor = r[2].as<long long>();
-      if (!r[3].is_null()) l.markdown = catalog::Markdown{r[3].as<long long>(), from_epoch(r[4])};
-      priced[r[0].as<std::string>()] = {r[1].as<std::string>(),
-                                        catalog::price_now(l, req.now).price_minor};
-      pending = r[5].as<int>();
-    }
-    if (pending >= req.max_pending_orders) return TooManyPendingOrders{pending};
-    UnknownSkus unknown;
-    for (const auto& sku : skus) {
-      if (!priced.count(sku)) unknown.skus.push_back(sku);
-    }
-    if (!unknown.skus.empty()) return unknown;
-
-    std::vector<orders::LotStock> stock;
-    for (const auto& r : exec(session_, tx, kLockLots, req.store.store_id, sku_array, now)) {
+  std::vector<std::string> skus;
+  std::map<std::string, std::int64_t> requested;
+  for (const auto& [sku, qty] : req.lines) {
+    skus.push_back(sku);
+    requested[sku] += qty;
+  }
+  Priced priced;
+  std::vector<orders::LotStock> stock;
+  int pending = 0;
+  for (const auto& r :
+       exec(s, tx, kListingsAndLots, req.store.store_id, text_array(skus), req.customer_id, now)) {
+    if (r[0].as<std::string>() == "L") {
       stock.push_back(
-          {r[0].as<std::string>(), r[1].as<std::string>(), from_epoch(r[2]), r[3].as<long long>()});
+          {r[1].as<std::string>(), r[2].as<std::string>(), from_epoch(r[3]), r[4].as<long long>()});
+      continue;
     }
-    auto plan = orders::plan_reservation(requested, std::move(stock), req.now);
-    if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) return *shortages;
-    auto& allocation = std::get<orders::Allocation>(plan);
+    catalog::Listing l;
+    l.price_minor = r[3].as<long long>();
+    if (!r[4].is_null()) l.markdown = catalog::Markdown{r[4].as<long long>(), from_epoch(r[5])};
+    priced[r[1].as<std::string>()] = {r[2].as<std::string>(),
+                                      catalog::price_now(l, req.now).price_minor};
+    pending = r[7].as<int>();
+  }
+  // The outcome, and the answer kept under the key when it is final.
+  auto refuse = [&](CreateOrderOutcome outcome) {
+    auto answer = steps.answer(outcome);
+    Placed placed{std::move(outcome), std::move(answer)};
+    if (placed.answer) {
+      exec(s, tx, kKeepAnswer, req.customer_id, key.key, key.request_hash, placed.answer->status,
+           placed.answer->body);
+    }
+    return placed;
+  };
+  if (pending >= req.max_pending_orders) return refuse(TooManyPendingOrders{pending});
+  UnknownSkus unknown;
+  for (const auto& sku : skus) {
+    if (!priced.count(sku)) unknown.skus.push_back(sku);
+  }
+  if (!unknown.skus.empty()) return refuse(unknown);
+  auto plan = orders::plan_reservation(requested, std::move(stock), req.now);
+  if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) {
+    return refuse(*shortages);
+  }
+  auto& allocation = std::get<orders::Allocation>(plan);
 
-    Order o;
-    o.order_id = core::new_id("ord_", 14);
-    o.customer_id = req.customer_id;
-    o.store_id = req.store.store_id;
-    o.fulfillment = req.fulfillment;
-    o.currency = req.store.currency;
-    o.created_at = req.now;
-    o.payment_expires_at = req.now + req.payment_window;
-    o.delivery = req.delivery;
-    o.handover_code = new_handover_code();
-    for (const auto& [sku, qty] : req.lines) {
-      orders::Line line{sku, priced[sku].first, qty, priced[sku].second, allocation[sku]};
-      o.lines.push_back(std::move(line));
+  Order o;
+  o.order_id = core::new_id("ord_", 14);
+  o.customer_id = req.customer_id;
+  o.store_id = req.store.store_id;
+  o.fulfillment = req.fulfillment;
+  o.currency = req.store.currency;
+  o.created_at = req.now;
+  o.payment_expires_at = req.now + req.payment_window;
+  o.delivery = req.delivery;
+  o.handover_code = new_handover_code();
+  for (const auto& [sku, qty] : req.lines) {
+    orders::Line line{sku, priced[sku].first, qty, priced[sku].second, allocation[sku]};
+    o.lines.push_back(std::move(line));
+  }
+  o.charged_minor = o.total_minor();
+  std::optional<double> lat, lon;
+  std::optional<std::string> address;
+  std::optional<int> distance;
+  if (o.delivery) {
+    lat = o.delivery->location.lat;
+    lon = o.delivery->location.lon;
+    address = o.delivery->address;
+    distance = o.delivery->distance_m;
+  }
+  std::vector<std::string> line_nos, line_skus, names, quantities, prices, take_lines, lots, takes;
+  for (size_t i = 0; i < o.lines.size(); ++i) {
+    const auto& line = o.lines[i];
+    line_nos.push_back(std::to_string(i));
+    line_skus.push_back(line.sku);
+    names.push_back(line.name);
+    quantities.push_back(std::to_string(line.quantity));
+    prices.push_back(std::to_string(line.unit_price_minor));
+    for (const auto& take : line.lots) {
+      take_lines.push_back(std::to_string(i));
+      lots.push_back(take.lot_id);
+      takes.push_back(std::to_string(take.quantity));
     }
-    o.charged_minor = o.total_minor();
-    std::optional<double> lat, lon;
-    std::optional<std::string> address;
-    std::optional<int> distance;
-    if (o.delivery) {
-      lat = o.delivery->location.lat;
-      lon = o.delivery->location.lon;
-      address = o.delivery->address;
-      distance = o.delivery->distance_m;
+  }
+  Placed placed{o, steps.answer(o)};
+  if (!placed.answer) throw std::logic_error("a placed order's answer is final");
+  exec(s, tx, kWriteOrder, o.order_id, o.customer_id, o.store_id,
+       std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(), now,
+       epoch(o.payment_expires_at), lat, lon, address, distance, o.handover_code,
+       text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
+       text_array(prices), text_array(take_lines), text_array(lots), text_array(takes), key.key,
+       key.request_hash, placed.answer->status, placed.answer->body);
+  for (const auto& line : o.lines) s.changed({o.store_id, line.sku});
+  return placed;
+}
+
+}  // namespace
+
+PlaceOutcome OrderRepository::place(const OrderRequest& req, const IdempotencyKey& key,
+                                    const PlaceSteps& steps) {
+  return write(session_, [&](Tx& tx) -> PlaceOutcome {
+    const auto k = exec(session_, tx, order_path::kKey, req.customer_id, key.key);
+    if (!k[0][0].as<bool>()) return KeyInUse{};
+    if (!k[0][1].is_null()) {
+      if (k[0][1].as<std::string>() != key.request_hash) return KeyReused{};
+      return Replayed{{k[0][2].as<int>(), k[0][3].as<std::string>()}};
     }
-    std::vector<std::string> line_nos, line_skus, names, quantities, prices, take_lines, lots,
-        takes;
-    for (size_t i = 0; i < o.lines.size(); ++i) {
-      const auto& line = o.lines[i];
-      line_nos.push_back(std::to_string(i));
-      line_skus.push_back(line.sku);
-      names.push_back(line.name);
-      quantities.push_back(std::to_string(line.quantity));
-      prices.push_back(std::to_string(line.unit_price_minor));
-      for (const auto& take : line.lots) {
-        take_lines.push_back(std::to_string(i));
-        lots.push_back(take.lot_id);
-        takes.push_back(std::to_string(take.quantity));
-      }
-    }
-    exec(session_, tx, kWriteOrder, o.order_id, o.customer_id, o.store_id,
-         std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(), now,
-         epoch(o.payment_expires_at), lat, lon, address, distance, o.handover_code,
-         text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
-         text_array(prices), text_array(take_lines), text_array(lots), text_array(takes));
-    tx.commit();
-    for (const auto& line : o.lines) session_.changed({o.store_id, line.sku});
-    return o;
+    if (steps.admit && !steps.admit()) return NotAdmitted{};
+    return reserve_and_write(session_, tx, req, key, steps);
   });
 }
 
 std::optional<Order> OrderRepository::find(const std::string& order_id) {
-  pqxx::read_transaction tx(session_.connection());
-  return find_in(session_, tx, order_id);
+  return read(session_, [&](Tx& tx) { return find_in(session_, tx, order_id); });
+}
+
+std::optional<std::pair<std::string, orders::Fulfillment>> OrderRepository::store_of(
+    const std::string& order_id) {
+  return single(session_,
+                [&](Tx& tx) -> std::optional<std::pair<std::string, orders::Fulfillment>> {
+                  const auto r = exec(session_, tx, kStoreOf, order_id);
+                  if (r.empty()) return std::nullopt;
+                  return std::pair{r[0][0].as<std::string>(),
+                                   *orders::parse_fulfillment(r[0][1].as<std::string>())};
+                });
 }
 
 std::optional<OrderPosition> parse_order_position(const std::string& text) {
@@ -296,25 +339,25 @@ std::optional<OrderPosition> parse_order_position(const std::string& text) {
 
 OrderPage OrderRepository::list_for_customer(const std::string& customer_id,
                                              const std::optional<OrderPosition>& after, int limit) {
-  pqxx::read_transaction tx(session_.connection());
-  OrderPage page;
-  for (const auto& r : exec(session_, tx, kListOrders, customer_id, after.has_value(),
-                            after ? after->created_epoch : 0LL,
-                            after ? after->order_id : std::string(), limit + 1)) {
-    page.orders.push_back(read_order(r));
-  }
-  if (page.orders.size() > static_cast<size_t>(limit)) {
-    page.orders.pop_back();
-    const auto& last = page.orders.back();
-    page.next = std::to_string(epoch(last.created_at)) + ":" + last.order_id;
-  }
-  load_lines(session_, tx, page.orders);
-  return page;
+  return read(session_, [&](Tx& tx) {
+    OrderPage page;
+    for (const auto& r : exec(session_, tx, kListOrders, customer_id, after.has_value(),
+                              after ? after->created_epoch : 0LL,
+                              after ? after->order_id : std::string(), limit + 1)) {
+      page.orders.push_back(read_order(r));
+    }
+    if (page.orders.size() > static_cast<size_t>(limit)) {
+      page.orders.pop_back();
+      const auto& last = page.orders.back();
+      page.next = std::to_string(epoch(last.created_at)) + ":" + last.order_id;
+    }
+    load_lines(session_, tx, page.orders);
+    return page;
+  });
 }
 
 CancelOutcome OrderRepository::cancel(const std::string& order_id, const std::string& customer_id) {
-  return with_retry([&]() -> CancelOutcome {
-    pqxx::work tx(session_.connection());
+  return write(session_, [&](Tx& tx) -> CancelOutcome {
     const auto r = exec(session_, tx, kLockOrder, order_id);
     if (r.empty() || r[0][2].as<std::string>() != customer_id) return OrderNotFound{};
     const Status status = *orders::parse_status(r[0][0].as<std::string>());
@@ -322,65 +365,55 @@ CancelOutcome OrderRepository::cancel(const std::string& order_id, const std::st
     if (!orders::can_cancel(fulfillment, status)) return InvalidTransition{status};
     release_or_consume(session_, tx, {order_id}, false);
     exec(session_, tx, kSetCancelled, order_id);
-    auto order = find_in(session_, tx, order_id);
-    tx.commit();
-    return std::move(*order);
+    return std::move(*find_in(session_, tx, order_id));
   });
 }
 
 int OrderRepository::expire_due(core::Timestamp now, int limit) {
-  return with_retry([&] {
-    pqxx::work tx(session_.connection());
+  return write(session_, [&](Tx& tx) {
     std::vector<std::string> ids;
     for (const auto& r : exec(session_, tx, kExpireDue, epoch(now), limit)) {
       ids.push_back(r[0].as<std::string>());
     }
     if (!ids.empty()) release_or_consume(session_, tx, ids, false);
-    tx.commit();
     return static_cast<int>(ids.size());
   });
 }
 
 PaymentOutcome OrderRepository::apply_payment(const PaymentEvent& e, core::Timestamp now) {
-  return with_retry([&] {
-    pqxx::work tx(session_.connection());
-    if (exec(session_, tx, kOrderExists, e.order_id).empty()) return PaymentOutcome::kUnknownOrder;
-    // A concurrent twin of this event waits here on the key, then finds it taken.
+  return write(session_, [&](Tx& tx) {
+    // Twins of one event, or two events of one order, queue here on the order's lock.
+    const auto r = exec(session_, tx, kLockOrder, e.order_id);
+    if (r.empty()) return PaymentOutcome::kUnknownOrder;
+    if (!exec(session_, tx, kFindPaymentEvent, e.event_id).empty()) {
+      return PaymentOutcome::kDuplicate;
+    }
+    const Status status = *orders::parse_status(r[0][0].as<std::string>());
+    const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
+    if (r[0][3].as<long long>() != e.amount_minor) return PaymentOutcome::kAmountMismatch;
     if (exec(session_, tx, kInsertPaymentEvent, e.event_id, e.order_id,
              e.succeeded ? "succeeded" : "failed", e.amount_minor)
             .affected_rows() == 0) {
-      return PaymentOutcome::kDuplicate;
+      return PaymentOutcome::kDuplicate;  // the same id for another order
     }
-    const auto r = exec(session_, tx, kLockOrder, e.order_id);
-    const Status status = *orders::parse_status(r[0][0].as<std::string>());
-    const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
-    if (r[0][3].as<long long>() != e.amount_minor)
-      return PaymentOutcome::kAmountMismatch;  // rolls back
     if (!e.succeeded) {
       if (status == Status::kPendingPayment) exec(session_, tx, kSetPaymentFailed, e.order_id);
-      tx.commit();
       return PaymentOutcome::kApplied;
     }
     const Status next =
         fulfillment == orders::Fulfillment::kInStore ? Status::kCompleted : Status::kPaid;
     if (!orders::can_transition(fulfillment, status, next)) {
       exec(session_, tx, kMarkRefundDue, e.event_id);
-      tx.commit();
       return PaymentOutcome::kRecordedForRefund;
     }
     exec(session_, tx, kSetPaid, e.order_id, std::string(orders::to_string(next)), epoch(now),
          r[0][4].as<int>());
-    if (next == Status::kCompleted) {
-      release_or_consume(session_, tx, {e.order_id}, true);
-    } else {
-      create_pick_tasks(session_, tx, e.order_id, now);  // they enter the engine after commit
-    }
-    tx.commit();
+    if (next == Status::kCompleted) release_or_consume(session_, tx, {e.order_id}, true);
     return PaymentOutcome::kApplied;
   });
 }
 
-HandoverOutcome hand_over_in(Session& session, pqxx::work& tx, const std::string& order_id,
+HandoverOutcome hand_over_in(Session& session, Tx& tx, const std::string& order_id,
                              const std::string& code, Status to, core::Timestamp now) {
   const auto r = exec(session, tx, kLockOrder, order_id);
   if (r.empty()) return OrderNotFound{};
@@ -395,12 +428,8 @@ HandoverOutcome hand_over_in(Session& session, pqxx::work& tx, const std::string
 
 HandoverOutcome OrderRepository::hand_over(const std::string& order_id, const std::string& code,
                                            Status to, core::Timestamp now) {
-  return with_retry([&]() -> HandoverOutcome {
-    pqxx::work tx(session_.connection());
-    auto outcome = hand_over_in(session_, tx, order_id, code, to, now);
-    if (std::holds_alternative<Order>(outcome)) tx.commit();
-    return outcome;
-  });
+  return write(session_,
+               [&](Tx& tx) { return hand_over_in(session_, tx, order_id, code, to, now); });
 }
 
 }  // namespace freshlane::storage

@@ -101,11 +101,11 @@ std::unique_ptr<Session::Connection> Pool::connect() {
   }
   try {
     auto conn = std::make_unique<Session::Connection>(config_.url);
-    pqxx::nontransaction setup(conn->conn);
-    setup.exec("SET statement_timeout = " + std::to_string(config_.statement_timeout.count()));
-    setup.exec("SET idle_in_transaction_session_timeout = " +
-               std::to_string(config_.statement_timeout.count() * 2));
-    setup.commit();
+    if (config_.prepare) {  // behind a transaction pooler its connect_query says these
+      pqxx::nontransaction setup(conn->conn);
+      for (const auto& set : session_settings(config_.statement_timeout)) setup.exec(set);
+      setup.commit();
+    }
     return conn;
   } catch (const std::exception&) {
     down_until_ns_.store(
@@ -119,6 +119,26 @@ pqxx::connection_base& Session::connection() {
   drop_if_broken();
   if (!conn_) conn_ = pool_.connect();
   return conn_->conn;
+}
+
+std::vector<std::string> session_settings(std::chrono::milliseconds statement_timeout) {
+  const auto ms = statement_timeout.count();
+  // A lock held longer than this belongs to a stuck or paused process: give up (503) rather
+  // than let its store's requests fill every worker. A transaction left idle that long is
+  // ended by the server, which frees its locks; its process's writes are then void.
+  return {"SET statement_timeout = " + std::to_string(ms),
+          "SET lock_timeout = " + std::to_string(std::max<long long>(ms / 2, 1)),
+          "SET idle_in_transaction_session_timeout = " + std::to_string(ms)};
+}
+
+bool Session::prepares_statements() const { return pool_.config_.prepare; }
+
+void Session::after_commit(std::function<void()> f) {
+  if (open_) {
+    after_commit_.push_back(std::move(f));
+  } else {
+    f();
+  }
 }
 
 void Session::prepare(const Query& q) {

@@ -1,8 +1,10 @@
 #pragma once
-// Private to storage/: running named statements with $n parameters.
+// Private to storage/: running named statements with $n parameters, and the one way to open a
+// transaction.
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "freshlane/core/time.hpp"
@@ -10,8 +12,13 @@
 
 namespace freshlane::storage {
 
+using Tx = pqxx::transaction_base;
+
+// Runs `q` in `tx`: as a statement prepared once per connection, or (behind a transaction
+// pooler) with its text each time, in one round trip either way.
 template <typename... Args>
-pqxx::result exec(Session& session, pqxx::transaction_base& tx, const Query& q, Args&&... args) {
+pqxx::result exec(Session& session, Tx& tx, const Query& q, Args&&... args) {
+  if (!session.prepares_statements()) return tx.exec_params(q.sql, std::forward<Args>(args)...);
   session.prepare(q);
   return tx.exec_prepared(q.name, std::forward<Args>(args)...);
 }
@@ -25,10 +32,6 @@ inline std::optional<core::Timestamp> optional_time(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   return from_epoch(f);
 }
-
-}  // namespace freshlane::storage
-
-namespace freshlane::storage {
 
 // A text[] literal for `$n::text[]` parameters (values are quoted and escaped).
 inline std::string text_array(const std::vector<std::string>& values) {
@@ -45,17 +48,88 @@ inline std::string text_array(const std::vector<std::string>& values) {
   return out + "}";
 }
 
-// Runs `f` (one whole transaction) again when PostgreSQL aborted it for a serialization
-// failure or a deadlock, so such errors never reach a client unless they persist.
-template <typename F>
-auto with_retry(F&& f) {
+// Marks `tx` as the session's open transaction while it lives, so repositories called inside
+// join it; runs the session's after-commit work once it committed, drops it otherwise.
+class TransactionScope {
+ public:
+  TransactionScope(Session& s, Tx& tx) : s_(s) { s_.open_ = &tx; }
+  ~TransactionScope() {
+    s_.open_ = nullptr;
+    s_.after_commit_.clear();
+  }
+  TransactionScope(const TransactionScope&) = delete;
+  TransactionScope& operator=(const TransactionScope&) = delete;
+  void committed() {
+    s_.open_ = nullptr;
+    auto work = std::move(s_.after_commit_);
+    s_.after_commit_.clear();
+    for (auto& f : work) f();
+  }
+  static Tx* open(Session& s) { return s.open_; }
+
+ private:
+  Session& s_;
+};
+
+namespace detail {
+// `f(tx)` in a new transaction of type T, committed when `f` returns; run again whole when
+// PostgreSQL aborted it for a serialization failure or a deadlock (at most five times).
+template <typename T, typename F>
+auto in_new_transaction(Session& s, F& f) {
   for (int attempt = 1;; ++attempt) {
     try {
-      return f();
+      T tx(s.connection());
+      TransactionScope scope(s, tx);
+      if constexpr (std::is_void_v<std::invoke_result_t<F&, Tx&>>) {
+        f(static_cast<Tx&>(tx));
+        tx.commit();
+        scope.committed();
+        return;
+      } else {
+        auto result = f(static_cast<Tx&>(tx));
+        tx.commit();
+        scope.committed();
+        return result;
+      }
     } catch (const pqxx::transaction_rollback&) {
       if (attempt >= 5) throw;
     }
   }
+}
+}  // namespace detail
+
+// Runs `f(tx)` in the transaction open on the session, when a caller opened one (its unit of
+// work then commits or rolls back everything together), or else in a new read-write
+// transaction of its own. Only the outermost transaction commits and retries.
+template <typename F>
+auto write(Session& s, F&& f) {
+  if (Tx* open = TransactionScope::open(s)) return f(*open);
+  return detail::in_new_transaction<pqxx::work>(s, f);
+}
+
+// The same for reads of several statements (a read-only transaction).
+template <typename F>
+auto read(Session& s, F&& f) {
+  if (Tx* open = TransactionScope::open(s)) return f(*open);
+  return detail::in_new_transaction<pqxx::read_transaction>(s, f);
+}
+
+// Reads of several statements from one snapshot of the database (repeatable read).
+template <typename F>
+auto snapshot(Session& s, F&& f) {
+  if (Tx* open = TransactionScope::open(s)) return f(*open);
+  return detail::in_new_transaction<
+      pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only>>(
+      s, f);
+}
+
+// One statement on its own: autocommitted, no BEGIN/COMMIT round trips (or in the open
+// transaction).
+template <typename F>
+auto single(Session& s, F&& f) {
+  if (Tx* open = TransactionScope::open(s)) return f(*open);
+  pqxx::nontransaction tx(s.connection());
+  return f(static_cast<Tx&>(tx));
 }
 
 }  // namespace freshlane::storage

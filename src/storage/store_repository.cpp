@@ -28,25 +28,27 @@ catalog::Store read_store(const pqxx::row& r) {
 }  // namespace
 
 bool StoreRepository::insert(const catalog::Store& s) {
-  pqxx::work tx(session_.connection());
-  const auto r = exec(session_, tx, kInsertStore, s.store_id, s.name, s.location.lat,
-                      s.location.lon, s.delivery_radius_m, s.promise_minutes, s.currency);
-  tx.commit();
-  return r.affected_rows() == 1;
+  return write(session_, [&](Tx& tx) {
+    return exec(session_, tx, kInsertStore, s.store_id, s.name, s.location.lat, s.location.lon,
+                s.delivery_radius_m, s.promise_minutes, s.currency)
+               .affected_rows() == 1;
+  });
 }
 
 std::optional<catalog::Store> StoreRepository::find(const std::string& store_id) {
-  pqxx::nontransaction tx(session_.connection());  // one statement: no BEGIN/COMMIT trips
-  const auto r = exec(session_, tx, order_path::kFindStore, store_id);
-  if (r.empty()) return std::nullopt;
-  return read_store(r[0]);
+  return single(session_, [&](Tx& tx) -> std::optional<catalog::Store> {
+    const auto r = exec(session_, tx, order_path::kFindStore, store_id);
+    if (r.empty()) return std::nullopt;
+    return read_store(r[0]);
+  });
 }
 
 std::vector<catalog::Store> StoreRepository::all() {
-  pqxx::read_transaction tx(session_.connection());
-  std::vector<catalog::Store> out;
-  for (const auto& row : exec(session_, tx, kAllStores)) out.push_back(read_store(row));
-  return out;
+  return single(session_, [&](Tx& tx) {
+    std::vector<catalog::Store> out;
+    for (const auto& row : exec(session_, tx, kAllStores)) out.push_back(read_store(row));
+    return out;
+  });
 }
 
 }  // namespace freshlane::storage

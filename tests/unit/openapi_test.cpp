@@ -39,8 +39,9 @@ std::string path_block(const std::string& doc, const std::string& pattern) {
 std::vector<std::pair<std::string, std::string>> served_routes() {
   storage::Pool pool({"postgresql://unused@127.0.0.1:1/unused", 0});
   http::Metrics metrics;
-  api::PickingFloors floors(metrics);
-  api::DispatchDesks desks(metrics, floors, dispatch::Params{}, std::chrono::seconds(120));
+  store::Floors floors;
+  api::DispatchDesks desks(metrics, floors, dispatch::Params{}, std::chrono::seconds(120),
+                           std::chrono::milliseconds(500));
   api::AnswerCache answers(std::chrono::milliseconds(500));
   api::Context ctx{pool,
                    metrics,

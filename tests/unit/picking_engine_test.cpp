@@ -365,17 +365,17 @@ TEST(PickingEngine, LayoutChangesThatWouldStrandBagsAreRefused) {
   Layout without_seafood = small_layout();
   without_seafood.zones = {"chilled", "produce"};
   for (auto& lane : without_seafood.lanes) lane.zones = {"chilled", "produce"};
-  EXPECT_EQ(e.set_layout(without_seafood), Refusal::kZoneInUse);
+  EXPECT_EQ(e.set_layout(without_seafood, t0), Refusal::kZoneInUse);
   e.clock_in("p", "seafood", t0);
   std::vector<const PickTask*> trip;
   e.next_tasks("p", t0, trip);
   pick_and_finish(e, "p", *trip[0], t0);
   Layout one_lane = small_layout();
   one_lane.lanes.erase(one_lane.lanes.begin());  // drops A, which carries the bag
-  EXPECT_EQ(e.set_layout(one_lane), Refusal::kLaneInUse);
+  EXPECT_EQ(e.set_layout(one_lane, t0), Refusal::kLaneInUse);
   Layout wider = small_layout();
   wider.lanes[1].capacity = 10;
-  EXPECT_EQ(e.set_layout(wider), Refusal::kOk);
+  EXPECT_EQ(e.set_layout(wider, t0), Refusal::kOk);
   EXPECT_EQ(e.layout().lanes[1].capacity, 10);
   EXPECT_EQ(e.lanes(t0)[0].in_transit, 1);
 }

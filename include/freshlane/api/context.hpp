@@ -5,18 +5,18 @@
 
 #include "freshlane/api/answer_cache.hpp"
 #include "freshlane/api/dispatch_desks.hpp"
-#include "freshlane/api/picking_floors.hpp"
 #include "freshlane/catalog/qr_code.hpp"
 #include "freshlane/core/time.hpp"
 #include "freshlane/http/metrics.hpp"
 #include "freshlane/storage/pool.hpp"
+#include "freshlane/store/floors.hpp"
 
 namespace freshlane::api {
 
 struct Context {
   storage::Pool& pool;
   http::Metrics& metrics;
-  PickingFloors& floors;
+  store::Floors& floors;
   DispatchDesks& desks;
   AnswerCache& answers;
   catalog::QrCodec qr;

@@ -20,6 +20,7 @@ struct Config {
   int db_pool_size = 8;                   // FRESHLANE_DB_POOL_SIZE
   std::size_t db_max_queue = 1024;        // FRESHLANE_DB_MAX_QUEUE
   int statement_timeout_ms = 5000;        // FRESHLANE_STATEMENT_TIMEOUT_MS
+  bool db_prepare = true;                 // FRESHLANE_DB_PREPARE: 0 behind a transaction pooler
   std::string log_level = "info";         // FRESHLANE_LOG_LEVEL
   std::string admin_token;                // FRESHLANE_ADMIN_TOKEN, required to serve
   std::string qr_secret;                  // FRESHLANE_QR_SECRET, required to serve

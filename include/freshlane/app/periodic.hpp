@@ -1,6 +1,12 @@
 #pragma once
-// Runs a job on the database pool every `interval` until stopped: the expiry sweeper (unpaid
-// orders expire, idempotency keys older than 24 h go) and the picking floors' clock.
+// Work that runs by the clock, shared by every server process.
+//
+// Periodic runs a job on the database pool every `interval` until stopped. The fleet's jobs
+// (a store's floor clock and dispatch rounds, the chain's expiry sweep) poll for claims every
+// fraction of their period, so each store's job runs once per period across all processes
+// (storage/job_repository.hpp) and a stopped or paused process's stores are taken over one
+// period later. The change feed is polled by every process for its own cache.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -8,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "freshlane/storage/job_repository.hpp"
 #include "freshlane/storage/pool.hpp"
 
 namespace freshlane::app {
@@ -32,7 +39,28 @@ class Periodic {
   std::thread thread_;
 };
 
-// The expiry sweeper's job.
+// Polls for `job` claims every quarter period (50 ms to 1 s) and runs each claim it wins with
+// `work(session, store_id)` inside the claim's checked transaction. Counts runs and claims
+// found void (taken over while waiting) in `runs` / `voided`.
+class ClaimedJob {
+ public:
+  using Work = std::function<void(storage::Session&, const std::string& store_id)>;
+  ClaimedJob(storage::Pool& pool, storage::Job job, std::chrono::milliseconds period, Work work);
+  void stop() { poller_.stop(); }
+  std::uint64_t runs() const { return runs_; }
+  std::uint64_t voided() const { return voided_; }
+
+ private:
+  void poll(storage::Session& s);
+  storage::Job job_;
+  std::chrono::milliseconds period_;
+  Work work_;
+  std::atomic<std::uint64_t> runs_{0}, voided_{0};
+  Periodic poller_;  // last: it starts polling at once
+};
+
+// The expiry sweep's work: unpaid orders expire, idempotency keys older than 24 h go, and so do
+// change-feed rows older than a minute.
 void sweep_expired(storage::Session& session);
 
 }  // namespace freshlane::app

@@ -32,6 +32,9 @@ class Metrics {
   };
   void add_gauge_family(std::string name, std::string help,
                         std::function<std::vector<Sample>()> read);
+  // The same for a counter kept elsewhere (read at scrape time, only ever growing).
+  void add_counter_family(std::string name, std::string help,
+                          std::function<std::vector<Sample>()> read);
 
   // A histogram without labels (e.g. seconds from payment to the last bag on a lane).
   void add_histogram(std::string name, std::string help, std::vector<double> buckets);
@@ -57,6 +60,7 @@ class Metrics {
   struct GaugeFamily {
     std::string name, help;
     std::function<std::vector<Sample>()> read;
+    const char* type = "gauge";
   };
   struct Histogram {
     std::string help;

@@ -5,9 +5,9 @@
 // ready to pack once all their bags have arrived.
 //
 // Pure and deterministic: no I/O, no clock. Every call takes `now`; everything the engine
-// decides is also appended to an event list (take_events) that the storage layer records, so
-// the database can rebuild the same state after a restart (restore_task / restore_picker).
-// Not thread-safe: one owner at a time (the API holds a lock per store).
+// decides, and every change of its state, is also appended to an event list (take_events) that
+// the records keep, so the same state can be rebuilt from them at any time (restore_task /
+// restore_picker). Not thread-safe: one owner at a time (store/floors.hpp).
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -101,6 +101,7 @@ enum class Refusal {
 };
 
 enum class EventKind {
+  kTaskAdded,  // a paid order's bag joined the floor
   kTaskAssigned,
   kTaskReleased,  // back to open: picker clocked out or timed out
   kItemPicked,
@@ -117,6 +118,8 @@ enum class EventKind {
   kPickerClockedIn,
   kPickerClockedOut,
   kPickerTimedOut,
+  kPickerSeen,     // a picker's last sign of life moved on (their time-out counts from it)
+  kLayoutChanged,  // zones, lanes or rules of the floor
 };
 std::string_view to_string(EventKind k);
 
@@ -179,7 +182,7 @@ class Engine {
   const Layout& layout() const { return layout_; }
   // Refuses (changing nothing) to drop a lane carrying bags or a zone with tasks or pickers.
   // Deadlines already set do not change.
-  Refusal set_layout(Layout layout);
+  Refusal set_layout(Layout layout, Timestamp now);
 
   // A paid order's tasks enter the engine as open tasks (ids unique; known ids are skipped).
   void add_tasks(std::vector<PickTask> tasks);
@@ -261,6 +264,7 @@ class Engine {
   PickTask* find(const std::string& task_id);
   Refusal held_task(const std::string& picker_id, const std::string& task_id, Timestamp now,
                     PickTask*& out);
+  void seen(Picker& p, Timestamp now);
   void index_task(PickTask& t);
   void release(Picker& p, Timestamp now);
   void reopen(PickTask& t, Timestamp now, const std::string& picker_id);

@@ -1,7 +1,10 @@
 #pragma once
 // Delivery: courier shifts and positions, trips and their stops, the delivery event log, and
-// what the dispatcher, the quote and order tracking read. Every change is one transaction.
+// what the dispatcher, the quote and order tracking read. Every change is one transaction,
+// and changes exactly the rows it means to from the state it expects.
+#include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -74,6 +77,18 @@ struct TrackingRecord {
   std::optional<CourierOnShift> courier;  // of the live trip
 };
 
+// What one dispatch round did: what it started from and the trips it gave out.
+struct Round {
+  DispatchInput input;
+  dispatch::Plan plan;
+};
+using Planner = std::function<dispatch::Plan(const DispatchInput&)>;
+// A round's plan met a courier or an order that had moved on: nothing of it was written.
+class StaleRound : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct NotOnShift {};
 struct NotYourOrder {};  // the order is on no live trip of this courier
 using StopOutcome =
@@ -98,11 +113,13 @@ class DeliveryRepository {
                        const dispatch::Params& p);
 
   DispatchInput dispatch_input(const catalog::Store& store);
-  // Writes the plan's trips (state assigned) and a courier_assigned event per order. Throws
-  // when another round took one of its orders or couriers first (nothing is written).
-  void save_plan(const std::string& store_id, const dispatch::Plan& plan, core::Timestamp now);
-  // Stores where a round may have work: packed delivery orders waiting, couriers on shift.
-  std::vector<std::string> stores_to_dispatch();
+  std::vector<CourierOnShift> couriers(const std::string& store_id);
+  // One dispatch round of the store as one transaction, serialized with every other round of
+  // that store in any process (the store's dispatch desk is locked first): reads what the round
+  // starts from, lets `plan` decide, writes the trips (state assigned) with a courier_assigned
+  // event per order. Throws StaleRound, writing nothing, when a courier is no longer free or an
+  // order no longer waiting.
+  Round run_round(const catalog::Store& store, core::Timestamp now, const Planner& plan);
 
   std::vector<TripRecord> live_trips(const std::string& store_id);
   std::optional<TripRecord> current_trip(const std::string& courier_id);

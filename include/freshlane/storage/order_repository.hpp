@@ -1,10 +1,14 @@
 #pragma once
-// Orders: creation with atomic FEFO reservation, reads, cancel, expiry and payments.
+// Orders: creation with atomic FEFO reservation under an idempotency key, reads, cancel,
+// expiry and payments.
 //
-// Lock order (so concurrent transactions never deadlock): customer row, then order rows, then
-// lots sorted by (sku, expires_at, lot_id). Transactions that still abort for a serialization
-// failure or deadlock are retried.
+// Lock order (so concurrent transactions never deadlock): a store's floor row, then the
+// customer row, then order rows, then lots sorted by (sku, expires_at, lot_id). Transactions
+// that still abort for a serialization failure or deadlock are retried. Every method runs in
+// the session's open transaction when its caller opened one (a floor unit: payments and
+// cancellations of orders with pick tasks).
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -35,6 +39,37 @@ struct TooManyPendingOrders {
 };
 using CreateOrderOutcome =
     std::variant<orders::Order, std::vector<orders::Shortage>, UnknownSkus, TooManyPendingOrders>;
+
+// An Idempotency-Key, scoped to its customer, with the hash of the request's canonical body.
+struct IdempotencyKey {
+  std::string key;
+  std::string request_hash;
+};
+// The answer kept under a key and given again to every retry.
+struct StoredAnswer {
+  int status = 0;
+  std::string body;
+};
+struct KeyInUse {};     // a request with this key is running now
+struct KeyReused {};    // the key was first used with another body
+struct NotAdmitted {};  // the admission check refused (nothing kept under the key)
+struct Placed {
+  CreateOrderOutcome outcome;
+  std::optional<StoredAnswer> answer;  // kept under the key (none: not final, e.g. 429)
+};
+struct Replayed {
+  StoredAnswer answer;
+};
+using PlaceOutcome = std::variant<Placed, Replayed, KeyInUse, KeyReused, NotAdmitted>;
+
+struct PlaceSteps {
+  // Runs inside the transaction once the key is known to be new, before any stock is touched:
+  // false refuses for now (a busy store), keeping nothing.
+  std::function<bool()> admit;
+  // The answer to keep under the key for an outcome; nullopt when the outcome is not final
+  // (too many unpaid orders: the same request may succeed later), so nothing is kept.
+  std::function<std::optional<StoredAnswer>(const CreateOrderOutcome&)> answer;
+};
 
 struct OrderNotFound {};
 struct InvalidTransition {
@@ -76,7 +111,11 @@ class OrderRepository {
  public:
   explicit OrderRepository(Session& session) : session_(session) {}
 
-  CreateOrderOutcome create(const OrderRequest& request);
+  // Places the order in one transaction with its idempotency key: a key already answered is
+  // replayed (or refused when the body differs), a key in use by a running twin is refused,
+  // and otherwise the order (or a final refusal) and its answer commit together.
+  PlaceOutcome place(const OrderRequest& request, const IdempotencyKey& key,
+                     const PlaceSteps& steps);
   std::optional<orders::Order> find(const std::string& order_id);
   // Newest first, after `after` when given.
   OrderPage list_for_customer(const std::string& customer_id,
@@ -85,8 +124,11 @@ class OrderRepository {
   CancelOutcome cancel(const std::string& order_id, const std::string& customer_id);
   // Expires unpaid orders whose payment window closed at `now`, releasing their stock.
   int expire_due(core::Timestamp now, int limit = 200);
-  // A paid delivery or pickup order gets its pick tasks in the same transaction.
+  // Records the provider's event; a succeeded one moves the order to paid (delivery and
+  // pickup: the caller's floor unit then splits it into pick tasks) or completed (in_store).
   PaymentOutcome apply_payment(const PaymentEvent& event, core::Timestamp now);
+  // The store and fulfillment of an order (they never change), without locking it.
+  std::optional<std::pair<std::string, orders::Fulfillment>> store_of(const std::string& order_id);
   // The customer's code, checked in constant time, moves the order to `to` (collected at the
   // pickup counter; delivered at the door).
   HandoverOutcome hand_over(const std::string& order_id, const std::string& code, orders::Status to,

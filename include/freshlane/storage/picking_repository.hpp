@@ -1,9 +1,7 @@
 #pragma once
-// The picking floor in PostgreSQL: layouts, pick tasks, shifts, and the record of every engine
-// decision. The engine decides; this records it, together with what the decision means for
-// orders and stock (a short pick shrinks a line and corrects the lots, a finished bag takes
-// its units off the shelf, a packed order moves on). After a restart load_floor() gives back
-// everything the engine needs to carry on.
+// The picking floor's reference rows in PostgreSQL: layouts and conveyor lanes, one task as
+// stored, and a paid order's lines with the zones they are shelved in. The floor's live state
+// (tasks, shifts, the record of every decision) is the floor records' (floor_records.hpp).
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,12 +10,6 @@
 #include "freshlane/storage/pool.hpp"
 
 namespace freshlane::storage {
-
-struct FloorRecords {
-  std::optional<picking::Layout> layout;  // nullopt: the store uses the default layout
-  std::vector<picking::PickTask> tasks;   // live tasks of orders still paid or picking
-  std::vector<picking::Picker> pickers;   // open shifts, with the tasks each holds
-};
 
 struct StoredTask {
   std::string store_id;
@@ -34,17 +26,13 @@ class PickingRepository {
   // Zones that still have listings in the store but are not in `zones`.
   std::vector<std::string> zones_in_use_outside(const std::string& store_id,
                                                 const std::vector<std::string>& zones);
+  // Writes the layout's rows (in the caller's floor unit, which records the change).
   void save_layout(const std::string& store_id, const picking::Layout& layout);
 
-  FloorRecords load_floor(const std::string& store_id, core::Timestamp now);
-  // Live tasks of one order (after its payment created them), with the order's store.
-  std::vector<StoredTask> live_tasks_of(const std::string& order_id);
   std::optional<StoredTask> find_task(const std::string& task_id);
-  std::vector<std::string> stores_with_live_tasks();
-
-  // Records `events` of `store_id` and their effects in one transaction. Throws when the
-  // database disagrees (e.g. packing an order that is not picking): nothing is then written.
-  void record(const std::string& store_id, const std::vector<picking::Event>& events);
+  // An order's lines with the zone and shelf of each SKU in its store, for splitting it into
+  // pick tasks once it is paid.
+  std::vector<picking::ZonedLine> zoned_lines(const std::string& order_id);
 
  private:
   Session& session_;

@@ -18,7 +18,8 @@
 
 namespace pqxx {
 class connection_base;
-}
+class transaction_base;
+}  // namespace pqxx
 
 namespace freshlane::storage {
 
@@ -27,9 +28,18 @@ struct PoolConfig {
   int size = 4;                                       // connections = worker threads
   std::size_t max_queue = 1024;                       // waiting jobs beyond → rejected
   std::chrono::milliseconds statement_timeout{5000};  // per SQL statement
-  std::chrono::milliseconds queue_timeout{5000};      // a job older than this is rejected
-  std::chrono::milliseconds reconnect_backoff{500};   // after a failed connect
+  // Named statements prepared once per connection. Off behind a pooler in transaction mode
+  // (pgbouncer), where a connection's server-side state does not survive the transaction:
+  // every statement then travels with its text, and the session settings below are left to
+  // the pooler's connect_query.
+  bool prepare = true;
+  std::chrono::milliseconds queue_timeout{5000};     // a job older than this is rejected
+  std::chrono::milliseconds reconnect_backoff{500};  // after a failed connect
 };
+
+// What every connection runs with: statement, lock and idle-in-transaction timeouts, derived
+// from the statement timeout. Behind a transaction pooler, put them in its connect_query.
+std::vector<std::string> session_settings(std::chrono::milliseconds statement_timeout);
 
 // A named SQL statement, prepared once per connection on first use.
 struct Query {
@@ -56,8 +66,16 @@ class Session {
   // read sees its own write.
   void publish_changes();
 
+  // Runs `f` once the transaction open on this session commits, and never if it rolls back;
+  // at once when no transaction is open. Memory that mirrors what a transaction writes is
+  // updated this way, so it never runs ahead of the database.
+  void after_commit(std::function<void()> f);
+
+  bool prepares_statements() const;
+
  private:
   friend class Pool;
+  friend class TransactionScope;  // storage/sql.hpp: opens and closes the session's transaction
   struct Connection;  // owns the pqxx::connection (an alias, so it cannot be forward-declared)
   explicit Session(Pool& pool);
   void drop_if_broken();
@@ -65,6 +83,8 @@ class Session {
   std::unique_ptr<Connection> conn_;
   std::set<std::string> prepared_;
   std::vector<catalog::ProductKey> changes_;
+  pqxx::transaction_base* open_ = nullptr;  // the transaction repositories join, if any
+  std::vector<std::function<void()>> after_commit_;
 };
 
 class Pool {

@@ -1,0 +1,82 @@
+#include "freshlane/store/floors.hpp"
+
+#include <algorithm>
+
+namespace freshlane::store {
+
+std::shared_ptr<picking::Engine> build_engine(const StoredFloor& stored) {
+  auto engine = std::make_shared<picking::Engine>(stored.layout);
+  for (const auto& t : stored.tasks) engine->restore_task(t);
+  for (const auto& p : stored.pickers) engine->restore_picker(p);
+  return engine;
+}
+
+void Floors::listen(Listener on_recorded) { listeners_.push_back(std::move(on_recorded)); }
+
+Floors::Entry& Floors::entry(const std::string& store_id) {
+  std::lock_guard lock(mu_);
+  auto& e = entries_[store_id];
+  if (!e) e = std::make_unique<Entry>();
+  return *e;
+}
+
+Floors::Held Floors::checkout(FloorRecords::Unit& unit, const std::string& store_id,
+                              core::Timestamp now) {
+  Held held;
+  held.stamp = unit.stamp();
+  held.now = std::max(now, held.stamp.clock);
+  {
+    Entry& e = entry(store_id);
+    std::lock_guard lock(e.mu);
+    if (e.engine && e.version == held.stamp.version) held.engine = std::move(e.engine);
+  }
+  if (!held.engine) {
+    held.engine = build_engine(unit.load());
+    std::lock_guard lock(mu_);
+    ++stats_.loads;
+  }
+  // A task held by nobody on shift (records older than this rule) goes back to its zone.
+  held.engine->release_orphans(held.now);
+  held.engine->advance(held.now);
+  return held;
+}
+
+void Floors::settle(FloorRecords::Unit& unit, const std::string& store_id, Held held) {
+  auto events = std::make_shared<std::vector<picking::Event>>(held.engine->take_events());
+  FloorStamp next = held.stamp;
+  if (!events->empty()) {
+    next = {held.stamp.version + 1, held.now};
+    unit.record(*events, *held.engine, next);
+  }
+  unit.after_commit([this, store_id, version = next.version, engine = held.engine, events] {
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.decisions;
+    }
+    if (!events->empty()) {
+      for (const auto& listener : listeners_) listener(store_id, *events, *engine);
+    }
+    keep(store_id, version, engine);
+  });
+}
+
+void Floors::keep(const std::string& store_id, std::int64_t version,
+                  std::shared_ptr<picking::Engine> engine) {
+  Entry& e = entry(store_id);
+  std::lock_guard lock(e.mu);
+  if (e.engine && e.version >= version) return;  // as new or newer is here already
+  e.version = version;
+  e.engine = std::move(engine);
+}
+
+void Floors::count_stale() {
+  std::lock_guard lock(mu_);
+  ++stats_.stale;
+}
+
+Floors::Stats Floors::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+}  // namespace freshlane::store
