@@ -13,6 +13,7 @@ constexpr const char* kPaidToDoor = "freshlane_delivery_paid_to_door_minutes";
 constexpr const char* kDelivered = "freshlane_deliveries_total";
 constexpr const char* kOnTime = "freshlane_deliveries_on_time_total";
 constexpr const char* kTripsPlanned = "freshlane_dispatch_trips_planned_total";
+constexpr const char* kLoadReads = "freshlane_store_load_reads_total";
 constexpr int kTypicalBagUnits = 3;  // what a quote assumes an order's bag holds
 constexpr auto kForgetAfter = std::chrono::minutes(1);
 }  // namespace
@@ -31,6 +32,10 @@ DispatchDesks::DispatchDesks(http::Metrics& metrics, store::Floors& floors, disp
   metrics_.add_counter(kDelivered, "Delivery orders handed over at the door.");
   metrics_.add_counter(kOnTime, "Delivery orders handed over at or before their promise.");
   metrics_.add_counter(kTripsPlanned, "Trips the dispatcher gave to couriers.");
+  metrics_.add_counter(kLoadReads,
+                       "Reads of a store's load (floor backlog, couriers) from the database: for "
+                       "a delivery order's admission each, for quotes and tracking one per store "
+                       "and period however many ask.");
   metrics_.add_gauge("freshlane_delivery_on_time_ratio",
                      "Deliveries on time divided by deliveries, since start (1 before any).",
                      [this] {
@@ -106,6 +111,7 @@ int DispatchDesks::run_round(storage::Session& s, const catalog::Store& store,
 
 dispatch::StoreLoad DispatchDesks::load(storage::Session& s, const catalog::Store& store,
                                         core::Timestamp now) {
+  metrics_.increment(kLoadReads);
   dispatch::StoreLoad load;
   storage::PgFloorRecords records(s);
   floors_.read(records, store.store_id, [&](const picking::Engine& e) {

@@ -47,12 +47,14 @@ http::Response pack(Context& ctx, const http::Request& req, storage::Session& se
   const Principal who = authenticate(req, ctx, session);
   const auto order = order_of_store(who, session, req.param("order_id"), {"packer"});
   if (order.status != orders::Status::kPicking) return invalid_transition(order.status, "packed");
-  decide_on_floor(ctx, session, order.store_id, [&](picking::Engine& e, core::Timestamp now) {
-    throw_if_refused(e.pack(order.order_id, now),
-                     "order " + order.order_id + " has bags still on their way");
-  });
-  return json_response(200,
-                       to_json(*storage::OrderRepository(session).find(order.order_id), false));
+  const auto refusal = decide_on_floor(
+      ctx, session, order.store_id,
+      [&](picking::Engine& e, core::Timestamp now) { return e.pack(order.order_id, now); });
+  const auto now = storage::OrderRepository(session).find(order.order_id);
+  // Off the floor since it was read: another packer was quicker.
+  if (refusal == picking::Refusal::kUnknownOrder) return invalid_transition(now->status, "packed");
+  throw_if_refused(refusal, "order " + order.order_id + " has bags still on their way");
+  return json_response(200, to_json(*now, false));
 }
 
 http::Response hand_over(Context& ctx, const http::Request& req, storage::Session& session) {

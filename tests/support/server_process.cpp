@@ -138,6 +138,14 @@ int ServerProcess::stop(bool crash) {
   return -SIGKILL;
 }
 
+void ServerProcess::pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void ServerProcess::resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 std::string ServerProcess::log() const { return read_file(log_path_); }
 
 }  // namespace freshlane::testing

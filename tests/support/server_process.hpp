@@ -30,6 +30,11 @@ class ServerProcess {
   // SIGTERM (or SIGKILL: a crash), then waits; returns the exit code (or -signal).
   int stop(bool crash = false);
   bool running();
+  // SIGSTOP / SIGCONT: a process that stops answering without dying (a long GC pause, a
+  // hung VM), then carries on as if nothing happened.
+  void pause();
+  void resume();
+  pid_t pid() const { return pid_; }
   std::string log() const;
 
   HttpResponse get(const std::string& target, const std::vector<Header>& headers = {}) const {

@@ -1,0 +1,100 @@
+#include "support/pgbouncer.hpp"
+
+#include <pwd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+#include <thread>
+
+#include "support/server_process.hpp"
+
+namespace freshlane::testing {
+
+namespace {
+struct UrlParts {
+  std::string user, password, host, port, database;
+};
+UrlParts parse(const std::string& url) {
+  static const std::regex re(R"(postgresql://([^:]+):([^@]+)@([^:/]+):(\d+)/([^?]+).*)");
+  std::smatch m;
+  if (!std::regex_match(url, m, re)) throw std::runtime_error("cannot read the URL " + url);
+  return {m[1], m[2], m[3], m[4], m[5]};
+}
+}  // namespace
+
+Pgbouncer::Pgbouncer(const std::string& postgres_url) {
+  const UrlParts pg = parse(postgres_url);
+  char tmpl[] = "/tmp/freshlane-pgbouncer.XXXXXX";
+  dir_ = ::mkdtemp(tmpl);
+  port_ = free_port();
+  {
+    std::ofstream ini(dir_ + "/pgbouncer.ini");
+    // The session settings freshlane runs with (storage::session_settings) go in the
+    // connect_query: behind a transaction pooler a client's SET would land on any connection.
+    ini << "[databases]\n* = host=" << pg.host << " port=" << pg.port
+        << " connect_query='SET statement_timeout = 5000; SET lock_timeout = 2500; "
+           "SET idle_in_transaction_session_timeout = 5000'\n"
+        << "[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = " << port_
+        << "\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = " << dir_
+        << "/users.txt\npool_mode = transaction\nmax_client_conn = 500\n"
+           "default_pool_size = 16\nlogfile = "
+        << dir_ << "/pgbouncer.log\n";
+    std::ofstream users(dir_ + "/users.txt");
+    users << '"' << pg.user << "\" \"" << pg.password << "\"\n";
+  }
+  // pgbouncer will not run as root: as root, it runs as `postgres`.
+  const bool root = ::geteuid() == 0;
+  const passwd* pw = root ? ::getpwnam("postgres") : nullptr;
+  if (root && !pw) throw std::runtime_error("pgbouncer: no postgres user to run as");
+  if (pw) {
+    for (const char* f : {"", "/pgbouncer.ini", "/users.txt"}) {
+      if (::chown((dir_ + f).c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+        throw std::runtime_error("pgbouncer: cannot hand its folder over");
+      }
+    }
+  }
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    if (pw && (::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0)) ::_exit(126);
+    const std::string ini = dir_ + "/pgbouncer.ini";
+    ::execl("/usr/sbin/pgbouncer", "pgbouncer", "-q", ini.c_str(), nullptr);
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("pgbouncer exited at start (is Debian's pgbouncer installed?)");
+    }
+    if (std::system(
+            ("psql -qAtX -c 'SELECT 1' '" + url(postgres_url) + "' >/dev/null 2>&1").c_str()) ==
+        0) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("pgbouncer did not come up on port " + std::to_string(port_));
+}
+
+Pgbouncer::~Pgbouncer() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  std::system(("rm -rf '" + dir_ + "'").c_str());
+}
+
+std::string Pgbouncer::url(const std::string& postgres_url) const {
+  const UrlParts pg = parse(postgres_url);
+  return "postgresql://" + pg.user + ":" + pg.password + "@127.0.0.1:" + std::to_string(port_) +
+         "/" + pg.database;
+}
+
+}  // namespace freshlane::testing
