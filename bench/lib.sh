@@ -29,7 +29,7 @@ bench_prepare() {
   bash scripts/install-deps --bench
   say "building Release freshlane in $build_dir ..."
   FRESHLANE_BUILD_DIR=$build_dir FRESHLANE_BUILD_TYPE=Release FRESHLANE_BUILD_TESTS=ON \
-    bash scripts/build freshlane hold_connections order_sql >/dev/null
+    bash scripts/build freshlane hold_connections >/dev/null
   mkdir -p "$work/pg"
   chmod 755 "$work/pg"
   local admin_url
@@ -48,10 +48,11 @@ bench_prepare() {
 # first) and waits until /readyz answers 200. Sets server_pid and base_url.
 bench_start_server() {
   local port
-  port=$(bash scripts/free-port 18080)
+  port=$(bash scripts/free-port "${1:-18080}")
   FRESHLANE_THREADS=1 FRESHLANE_LISTEN=127.0.0.1:$port \
-    "$build_dir/freshlane" serve >"$work/server.log" 2>&1 &
+    "$build_dir/freshlane" serve >"$work/server-$port.log" 2>&1 &
   server_pid=$!
+  pids_to_stop+=("$server_pid")
   base_url=http://127.0.0.1:$port
   local i
   for i in $(seq 1 100); do
@@ -59,8 +60,14 @@ bench_start_server() {
     sleep 0.1
   done
   say "freshlane did not become ready:"
-  tail -n 20 "$work/server.log" >&2
+  tail -n 20 "$work/server-$port.log" >&2
   exit 1
+}
+
+# Stops a server started by bench_start_server (SIGTERM, waits).
+bench_stop_server() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
 }
 
 # Resident size of a process in MiB, one decimal.

@@ -47,6 +47,35 @@ ALTER TABLE picker_shifts ALTER COLUMN last_seen_at SET NOT NULL;
 -- When an event was written, beside when it happened: how late the floor's clock ran.
 ALTER TABLE pick_events ADD COLUMN recorded_at timestamptz NOT NULL DEFAULT now();
 
+-- A customer's unpaid orders, kept on their row: an order takes one only while under the limit
+-- (a compare-and-set in the order's own statement); leaving pending_payment gives it back.
+ALTER TABLE customers ADD COLUMN pending_orders integer NOT NULL DEFAULT 0;
+UPDATE customers c SET pending_orders = (SELECT count(*) FROM orders o
+                                         WHERE o.customer_id = c.customer_id
+                                           AND o.status = 'pending_payment');
+CREATE FUNCTION order_left_pending() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE customers SET pending_orders = greatest(pending_orders - 1, 0)
+  WHERE customer_id = OLD.customer_id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER orders_left_pending AFTER UPDATE OF status ON orders
+  FOR EACH ROW WHEN (OLD.status = 'pending_payment' AND NEW.status <> 'pending_payment')
+  EXECUTE FUNCTION order_left_pending();
+CREATE TRIGGER orders_deleted_pending AFTER DELETE ON orders
+  FOR EACH ROW WHEN (OLD.status = 'pending_payment') EXECUTE FUNCTION order_left_pending();
+
+-- An order is planned from a read without locks and written by one statement that reserves
+-- only units still there: when a lot no longer has them, this undoes the statement.
+CREATE FUNCTION freshlane_stock_moved(moved boolean) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  IF moved THEN
+    RAISE EXCEPTION 'a lot no longer holds the units the order was planned with'
+      USING ERRCODE = 'FL001';
+  END IF;
+  RETURN false;
+END $$;
+
 -- An idempotency key is written with its answer, in the order's own transaction.
 DELETE FROM idempotency_keys WHERE status IS NULL;
 ALTER TABLE idempotency_keys ALTER COLUMN status SET NOT NULL;

@@ -29,8 +29,14 @@ Principal authenticate(const http::Request& req, const Context& ctx, storage::Se
     return {Role::kAdmin, "admin", "", ""};
   }
   if (token.size() > 200) throw Error(ErrorKind::kUnauthorized, "the token is not valid");
-  const auto owner = storage::AccountRepository(session).find_token(token_hash(token));
-  if (!owner) throw Error(ErrorKind::kUnauthorized, "the token is not valid");
+  const std::string hash = token_hash(token);
+  const auto now = Recent<storage::TokenOwner>::Clock::now();
+  auto owner = ctx.tokens.get(hash, now);
+  if (!owner) {
+    owner = storage::AccountRepository(session).find_token(hash);
+    if (!owner) throw Error(ErrorKind::kUnauthorized, "the token is not valid");
+    ctx.tokens.put(hash, *owner, now);
+  }
   const Role role = owner->role == "customer" ? Role::kCustomer
                     : owner->role == "staff"  ? Role::kStaff
                                               : Role::kCourier;

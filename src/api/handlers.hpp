@@ -61,6 +61,9 @@ auto read_floor(Context& ctx, storage::Session& session, const std::string& stor
 
 // The store, or 404 "no store <id>" (api/stores.cpp).
 catalog::Store existing_store(storage::Session& session, const std::string& store_id);
+// The same, remembered a few seconds (the hot paths: orders).
+catalog::Store recent_store(const Context& ctx, storage::Session& session,
+                            const std::string& store_id);
 
 // Throws invalid_code (not a code) or unknown_code (forged) unless `code` is a lot or shelf
 // label we signed (api/scan.cpp).

@@ -119,30 +119,29 @@ http::Response create_order(Context& ctx, const http::Request& req, storage::Ses
   const ParsedOrder p = parse_order(req.body);
 
   // Refusals before anything is placed are not kept under the key: a retry is checked afresh.
-  const auto store = storage::StoreRepository(session).find(p.store_id);
-  if (!store) throw Error(ErrorKind::kNotFound, "no store " + p.store_id);
+  const auto store = recent_store(ctx, session, p.store_id);
   std::optional<orders::Delivery> delivery = p.delivery;
   if (delivery) {
-    const double d = core::distance_m(store->location, delivery->location);
+    const double d = core::distance_m(store.location, delivery->location);
     delivery->distance_m = static_cast<int>(d + 0.5);
-    if (!store->delivers_within(d)) {
+    if (!store.delivers_within(d)) {
       return http::problem(
           ErrorKind::kOutOfDeliveryRange,
           "the address is " + std::to_string(delivery->distance_m) +
               " m from the store, which delivers within " +
-              std::to_string(store->delivery_radius_m) + " m",
-          {{"distance_m", delivery->distance_m}, {"delivery_radius_m", store->delivery_radius_m}});
+              std::to_string(store.delivery_radius_m) + " m",
+          {{"distance_m", delivery->distance_m}, {"delivery_radius_m", store.delivery_radius_m}});
     }
   }
   const storage::OrderRequest request{
-      who.id,   *store,    p.fulfillment,      p.lines,
+      who.id,   store,     p.fulfillment,      p.lines,
       delivery, ctx.now(), ctx.payment_window, ctx.max_pending_orders};
   std::optional<http::Response> busy;
   storage::PlaceSteps steps;
   steps.admit = [&] {
     // A busy store refuses delivery orders for now; once the key is known to be new, so a
     // retry of an order placed before still gets its answer.
-    if (delivery) busy = refuse_if_store_busy(ctx, session, *store, delivery->location);
+    if (delivery) busy = refuse_if_store_busy(ctx, session, store, delivery->location);
     return !busy;
   };
   steps.answer = [&](const storage::CreateOrderOutcome& o) { return answer_for(o, p.store_id); };

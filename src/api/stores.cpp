@@ -15,6 +15,15 @@ namespace freshlane::api {
 using core::Error;
 using core::ErrorKind;
 
+catalog::Store recent_store(const Context& ctx, storage::Session& session,
+                            const std::string& store_id) {
+  const auto now = Recent<catalog::Store>::Clock::now();
+  if (auto store = ctx.stores.get(store_id, now)) return std::move(*store);
+  auto store = existing_store(session, store_id);
+  ctx.stores.put(store_id, store, now);
+  return store;
+}
+
 catalog::Store existing_store(storage::Session& session, const std::string& store_id) {
   auto store = storage::StoreRepository(session).find(store_id);
   if (!store) throw Error(ErrorKind::kNotFound, "no store " + store_id);

@@ -1,5 +1,6 @@
 #include "freshlane/storage/catalog_repository.hpp"
 
+#include "catalog_search.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -41,13 +42,19 @@ const Query kListStoreProducts{"store_product_list",
                                "AND ($4 = '' OR p.category = $4) "
                                "ORDER BY sp.sku LIMIT $5"};
 
-// A separate statement for text search, so its plan can use the trigram index.
+}  // namespace
+
+// A separate statement for text search, planned with its pattern each time: the pattern
+// decides whether the trigram index helps.
 const Query kSearchStoreProducts{"store_product_search",
                                  "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
                                  "FROM store_products sp JOIN products p ON p.sku = sp.sku "
                                  "WHERE sp.store_id = $1 AND sp.sku > $3 "
                                  "AND ($4 = '' OR p.category = $4) AND p.name ILIKE $6 "
-                                 "ORDER BY sp.sku LIMIT $5"};
+                                 "ORDER BY sp.sku LIMIT $5",
+                                 true};
+
+namespace {
 #undef FRESHLANE_STORE_PRODUCT_COLUMNS
 
 const Query kListingExists{"listing_exists", R"sql(

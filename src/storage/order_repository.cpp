@@ -5,6 +5,7 @@
 
 #include "freshlane/catalog/pricing.hpp"
 #include "freshlane/core/crypto.hpp"
+#include "freshlane/core/error.hpp"
 #include "freshlane/core/ids.hpp"
 #include "order_path.hpp"
 #include "order_steps.hpp"
@@ -189,61 +190,48 @@ void release_or_consume(Session& s, Tx& tx, const std::vector<std::string>& ids,
 
 namespace {
 
-using Priced = std::map<std::string, std::pair<std::string, catalog::Money>>;  // sku → name, price
-
-// Steps 4 to 6 of the order path, inside its transaction: the reservation plan and, when it
-// holds, the order with its answer.
-Placed reserve_and_write(Session& s, Tx& tx, const OrderRequest& req, const IdempotencyKey& key,
-                         const PlaceSteps& steps) {
-  using namespace order_path;
-  const long long now = epoch(req.now);
-  exec(s, tx, kLockCustomer, req.customer_id);
-
-  std::vector<std::string> skus;
-  std::map<std::string, std::int64_t> requested;
-  for (const auto& [sku, qty] : req.lines) {
-    skus.push_back(sku);
-    requested[sku] += qty;
-  }
-  Priced priced;
+// What an order starts from (order_path::kOrderRead).
+struct OrderRead {
+  std::optional<StoredAnswer> answer;  // the key's, with the hash it was kept under
+  std::string answered_hash;
+  std::map<std::string, std::pair<std::string, catalog::Money>> priced;  // sku → name, price
   std::vector<orders::LotStock> stock;
-  int pending = 0;
-  for (const auto& r :
-       exec(s, tx, kListingsAndLots, req.store.store_id, text_array(skus), req.customer_id, now)) {
-    if (r[0].as<std::string>() == "L") {
-      stock.push_back(
-          {r[1].as<std::string>(), r[2].as<std::string>(), from_epoch(r[3]), r[4].as<long long>()});
-      continue;
-    }
-    catalog::Listing l;
-    l.price_minor = r[3].as<long long>();
-    if (!r[4].is_null()) l.markdown = catalog::Markdown{r[4].as<long long>(), from_epoch(r[5])};
-    priced[r[1].as<std::string>()] = {r[2].as<std::string>(),
-                                      catalog::price_now(l, req.now).price_minor};
-    pending = r[7].as<int>();
-  }
-  // The outcome, and the answer kept under the key when it is final.
-  auto refuse = [&](CreateOrderOutcome outcome) {
-    auto answer = steps.answer(outcome);
-    Placed placed{std::move(outcome), std::move(answer)};
-    if (placed.answer) {
-      exec(s, tx, kKeepAnswer, req.customer_id, key.key, key.request_hash, placed.answer->status,
-           placed.answer->body);
-    }
-    return placed;
-  };
-  if (pending >= req.max_pending_orders) return refuse(TooManyPendingOrders{pending});
-  UnknownSkus unknown;
-  for (const auto& sku : skus) {
-    if (!priced.count(sku)) unknown.skus.push_back(sku);
-  }
-  if (!unknown.skus.empty()) return refuse(unknown);
-  auto plan = orders::plan_reservation(requested, std::move(stock), req.now);
-  if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) {
-    return refuse(*shortages);
-  }
-  auto& allocation = std::get<orders::Allocation>(plan);
+};
 
+OrderRead read_order(Session& s, const OrderRequest& req, const std::string& sku_array,
+                     const IdempotencyKey& key) {
+  return single(s, [&](Tx& tx) {
+    OrderRead in;
+    for (const auto& r : exec(s, tx, order_path::kOrderRead, req.store.store_id, sku_array,
+                              req.customer_id, epoch(req.now), key.key)) {
+      const auto kind = r[0].as<std::string>();
+      if (kind == "K") {
+        in.answered_hash = r[1].as<std::string>();
+        in.answer = StoredAnswer{std::stoi(r[2].as<std::string>()), r[3].as<std::string>()};
+      } else if (kind == "S") {
+        catalog::Listing l;
+        l.price_minor = std::stoll(r[3].as<std::string>());
+        if (!r[4].is_null()) {  // "<markdown price> <until, epoch seconds>"
+          const auto markdown = r[4].as<std::string>();
+          const auto space = markdown.find(' ');
+          l.markdown = catalog::Markdown{
+              std::stoll(markdown.substr(0, space)),
+              core::Timestamp{std::chrono::seconds{std::stoll(markdown.substr(space + 1))}}};
+        }
+        in.priced[r[1].as<std::string>()] = {r[2].as<std::string>(),
+                                             catalog::price_now(l, req.now).price_minor};
+      } else {
+        in.stock.push_back(
+            {r[1].as<std::string>(), r[2].as<std::string>(),
+             core::Timestamp{std::chrono::seconds{std::stoll(r[3].as<std::string>())}},
+             std::stoll(r[4].as<std::string>())});
+      }
+    }
+    return in;
+  });
+}
+
+Order order_of(const OrderRequest& req, OrderRead& in, orders::Allocation& allocation) {
   Order o;
   o.order_id = core::new_id("ord_", 14);
   o.customer_id = req.customer_id;
@@ -255,10 +243,21 @@ Placed reserve_and_write(Session& s, Tx& tx, const OrderRequest& req, const Idem
   o.delivery = req.delivery;
   o.handover_code = new_handover_code();
   for (const auto& [sku, qty] : req.lines) {
-    orders::Line line{sku, priced[sku].first, qty, priced[sku].second, allocation[sku]};
-    o.lines.push_back(std::move(line));
+    o.lines.push_back({sku, in.priced[sku].first, qty, in.priced[sku].second, allocation[sku]});
   }
   o.charged_minor = o.total_minor();
+  return o;
+}
+
+// The order's one statement; nullopt when a lot no longer had the planned units (nothing was
+// written: plan again).
+struct Written {
+  bool key_locked = false;
+  bool placed = false;
+  int unpaid = 0;
+};
+std::optional<Written> write_order(Session& s, const OrderRequest& req, const Order& o,
+                                   const IdempotencyKey& key, const StoredAnswer& answer) {
   std::optional<double> lat, lon;
   std::optional<std::string> address;
   std::optional<int> distance;
@@ -282,32 +281,96 @@ Placed reserve_and_write(Session& s, Tx& tx, const OrderRequest& req, const Idem
       takes.push_back(std::to_string(take.quantity));
     }
   }
-  Placed placed{o, steps.answer(o)};
-  if (!placed.answer) throw std::logic_error("a placed order's answer is final");
-  exec(s, tx, kWriteOrder, o.order_id, o.customer_id, o.store_id,
-       std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(), now,
-       epoch(o.payment_expires_at), lat, lon, address, distance, o.handover_code,
-       text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
-       text_array(prices), text_array(take_lines), text_array(lots), text_array(takes), key.key,
-       key.request_hash, placed.answer->status, placed.answer->body);
-  for (const auto& line : o.lines) s.changed({o.store_id, line.sku});
-  return placed;
+  try {
+    return single(s, [&](Tx& tx) {
+      const auto r = exec(
+          s, tx, order_path::kWriteOrder, o.order_id, o.customer_id, o.store_id,
+          std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(),
+          epoch(req.now), epoch(o.payment_expires_at), lat, lon, address, distance, o.handover_code,
+          text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
+          text_array(prices), text_array(take_lines), text_array(lots), text_array(takes), key.key,
+          key.request_hash, answer.status, answer.body, req.max_pending_orders);
+      return std::optional<Written>(Written{r[0][0].as<bool>(),
+                                            !r[0][1].is_null() && r[0][1].as<bool>(),
+                                            r[0][2].is_null() ? 0 : r[0][2].as<int>()});
+    });
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "FL001") return std::nullopt;
+    throw;
+  }
 }
 
 }  // namespace
 
 PlaceOutcome OrderRepository::place(const OrderRequest& req, const IdempotencyKey& key,
                                     const PlaceSteps& steps) {
-  return write(session_, [&](Tx& tx) -> PlaceOutcome {
-    const auto k = exec(session_, tx, order_path::kKey, req.customer_id, key.key);
-    if (!k[0][0].as<bool>()) return KeyInUse{};
-    if (!k[0][1].is_null()) {
-      if (k[0][1].as<std::string>() != key.request_hash) return KeyReused{};
-      return Replayed{{k[0][2].as<int>(), k[0][3].as<std::string>()}};
+  std::vector<std::string> skus;
+  std::map<std::string, std::int64_t> requested;
+  for (const auto& [sku, qty] : req.lines) {
+    skus.push_back(sku);
+    requested[sku] += qty;
+  }
+  const std::string sku_array = text_array(skus);
+  bool admitted = false;
+  // Each round: one read, one statement. Another round only when the stock moved between the
+  // two, or a twin with the same key committed in between (its answer is then found).
+  for (int round = 1;; ++round) {
+    OrderRead in = read_order(session_, req, sku_array, key);
+    if (in.answer) {
+      if (in.answered_hash != key.request_hash) return KeyReused{};
+      return Replayed{*in.answer};
     }
-    if (steps.admit && !steps.admit()) return NotAdmitted{};
-    return reserve_and_write(session_, tx, req, key, steps);
-  });
+    if (!admitted) {
+      if (steps.admit && !steps.admit()) return NotAdmitted{};
+      admitted = true;
+    }
+    // Refused for good: only the answer is kept (unless a twin kept one first: see above).
+    auto refuse = [&](CreateOrderOutcome outcome) -> std::optional<PlaceOutcome> {
+      auto answer = steps.answer(outcome);
+      if (answer && single(session_, [&](Tx& tx) {
+                      return exec(session_, tx, order_path::kKeepAnswer, req.customer_id, key.key,
+                                  key.request_hash, answer->status, answer->body)
+                          .affected_rows();
+                    }) == 0) {
+        return std::nullopt;
+      }
+      return Placed{std::move(outcome), std::move(answer)};
+    };
+    std::optional<PlaceOutcome> refused;
+    UnknownSkus unknown;
+    for (const auto& sku : skus) {
+      if (!in.priced.count(sku)) unknown.skus.push_back(sku);
+    }
+    auto plan = orders::plan_reservation(requested, std::move(in.stock), req.now);
+    if (!unknown.skus.empty()) {
+      refused = refuse(unknown);
+    } else if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) {
+      refused = refuse(*shortages);
+    } else {
+      const Order o = order_of(req, in, std::get<orders::Allocation>(plan));
+      auto answer = steps.answer(o);
+      if (!answer) throw std::logic_error("a placed order's answer is final");
+      std::optional<Written> written;
+      try {
+        written = write_order(session_, req, o, key, *answer);
+      } catch (const pqxx::unique_violation&) {
+        // A twin with this key committed since the read: its answer is found next round.
+      } catch (const pqxx::transaction_rollback&) {
+        // A deadlock or serialization failure: nothing was written; once more.
+      }
+      if (written && !written->key_locked) return KeyInUse{};
+      if (written && written->placed) {
+        for (const auto& line : o.lines) session_.changed({o.store_id, line.sku});
+        return Placed{o, std::move(answer)};
+      }
+      if (written) {  // the customer's limit of unpaid orders: not final, nothing kept
+        return Placed{TooManyPendingOrders{written->unpaid}, std::nullopt};
+      }
+    }
+    if (refused) return std::move(*refused);
+    if (round >= 5)
+      throw core::Error(core::ErrorKind::kUnavailable, "the store is busy; try again");
+  }
 }
 
 std::optional<Order> OrderRepository::find(const std::string& order_id) {

@@ -65,9 +65,6 @@ class Fleet {
   void note(const HttpResponse& r, const std::string& what) {
     std::lock_guard lock(mu_);
     ++statuses_[r.status];
-    if (std::getenv("FLEET_DEBUG") && r.status >= 400) {
-      std::printf("  %d %s %s\n", r.status, what.c_str(), r.body.substr(0, 160).c_str());
-    }
     if (r.status >= 500 && r.status != 503) failures_.push_back(what + " → " + r.body);
   }
   std::vector<std::unique_ptr<ServerProcess>> servers_;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/order_repository.hpp"
@@ -53,11 +55,13 @@ class IdempotencyTest : public ::testing::Test {
     return tx.exec(sql)[0][0].as<long long>();
   }
   storage::PlaceOutcome place(const std::string& customer, const std::string& key,
-                              const std::string& hash, int quantity = 1) {
+                              const std::string& hash, int quantity = 1,
+                              std::function<bool()> admit = {}) {
     storage::OrderRequest req{
         customer, kStore, orders::Fulfillment::kPickup, {{"MILK", quantity}}, std::nullopt, kNow,
         900s,     3};
     storage::PlaceSteps steps;
+    steps.admit = std::move(admit);
     steps.answer =
         [](const storage::CreateOrderOutcome& o) -> std::optional<storage::StoredAnswer> {
       if (const auto* order = std::get_if<orders::Order>(&o)) {
@@ -151,4 +155,42 @@ TEST_F(IdempotencyTest, KeysAreKeptADayThenPruned) {
   EXPECT_EQ(pruned, 1);
   EXPECT_TRUE(std::holds_alternative<storage::Replayed>(place("c2", "day", "h")));
   EXPECT_NE(placed_body(place("c1", "old", "h")), "");  // gone, so new
+}
+
+TEST_F(IdempotencyTest, StockTakenBetweenTheReadAndTheWriteIsNeverOversold) {
+  // Between the order's read and its write, someone else takes 4 of the lot's 5 units: the
+  // write finds them gone, nothing of it holds, and the order is planned again from a new read.
+  auto taken_meanwhile = [&] {
+    exec("UPDATE lots SET quantity_reserved = quantity_reserved + 4 WHERE lot_id = 'L1'");
+    return true;
+  };
+  const auto refused = place("c1", "k", "h", 2, taken_meanwhile);
+  ASSERT_TRUE(std::holds_alternative<storage::Placed>(refused));
+  EXPECT_EQ(std::get<storage::Placed>(refused).answer->status, 409);  // out of stock, kept
+  EXPECT_EQ(count("SELECT count(*) FROM orders"), 0);
+  EXPECT_EQ(count("SELECT quantity_reserved FROM lots WHERE lot_id = 'L1'"), 4);
+  EXPECT_EQ(count("SELECT pending_orders FROM customers WHERE customer_id = 'c1'"), 0);
+  // With one unit taken meanwhile, two still fit: placed on the second read.
+  exec("UPDATE lots SET quantity_reserved = 0");
+  auto one_taken = [&] {
+    exec("UPDATE lots SET quantity_reserved = quantity_reserved + 1 WHERE lot_id = 'L1'");
+    return true;
+  };
+  EXPECT_NE(placed_body(place("c2", "k2", "h", 2, one_taken)), "");
+  EXPECT_EQ(count("SELECT quantity_reserved FROM lots WHERE lot_id = 'L1'"), 3);
+}
+
+TEST_F(IdempotencyTest, ACustomersUnpaidOrdersAreCountedOnTheirRow) {
+  for (int i = 0; i < 3; ++i) EXPECT_NE(placed_body(place("c1", "k" + std::to_string(i), "h")), "");
+  const auto fourth = place("c1", "k3", "h");
+  ASSERT_TRUE(std::holds_alternative<storage::Placed>(fourth));
+  EXPECT_TRUE(std::holds_alternative<storage::TooManyPendingOrders>(
+      std::get<storage::Placed>(fourth).outcome));
+  EXPECT_FALSE(std::get<storage::Placed>(fourth).answer);  // not final: nothing kept
+  EXPECT_EQ(count("SELECT count(*) FROM idempotency_keys WHERE key = 'k3'"), 0);
+  EXPECT_EQ(count("SELECT quantity_reserved FROM lots WHERE lot_id = 'L1'"), 3);
+  // An order leaving pending_payment (paid, cancelled, expired) gives its place back.
+  exec("UPDATE orders SET status = 'expired' WHERE order_id = (SELECT min(order_id) FROM orders)");
+  EXPECT_EQ(count("SELECT pending_orders FROM customers WHERE customer_id = 'c1'"), 2);
+  EXPECT_NE(placed_body(place("c1", "k3", "h")), "");
 }

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <regex>
 #include <stdexcept>
 #include <thread>
@@ -33,21 +32,12 @@ Pgbouncer::Pgbouncer(const std::string& postgres_url) {
   char tmpl[] = "/tmp/freshlane-pgbouncer.XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   port_ = free_port();
-  {
-    std::ofstream ini(dir_ + "/pgbouncer.ini");
-    // The session settings freshlane runs with (storage::session_settings) go in the
-    // connect_query: behind a transaction pooler a client's SET would land on any connection.
-    ini << "[databases]\n* = host=" << pg.host << " port=" << pg.port
-        << " connect_query='SET statement_timeout = 5000; SET lock_timeout = 2500; "
-           "SET idle_in_transaction_session_timeout = 5000'\n"
-        << "[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = " << port_
-        << "\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = " << dir_
-        << "/users.txt\npool_mode = transaction\nmax_client_conn = 500\n"
-           "default_pool_size = 16\nlogfile = "
-        << dir_ << "/pgbouncer.log\n";
-    std::ofstream users(dir_ + "/users.txt");
-    users << '"' << pg.user << "\" \"" << pg.password << "\"\n";
-  }
+  // The configuration the Docker fleet runs too: one script for both.
+  const std::string script = std::string(FRESHLANE_SOURCE_DIR) + "/scripts/pgbouncer-config";
+  const std::string write = "PGBOUNCER_POOL_SIZE=16 bash '" + script + "' '" + dir_ + "' " +
+                            pg.host + " " + pg.port + " '" + pg.user + "' '" + pg.password +
+                            "' 127.0.0.1 " + std::to_string(port_);
+  if (std::system(write.c_str()) != 0) throw std::runtime_error("pgbouncer: " + write);
   // pgbouncer will not run as root: as root, it runs as `postgres`.
   const bool root = ::geteuid() == 0;
   const passwd* pw = root ? ::getpwnam("postgres") : nullptr;
@@ -80,6 +70,9 @@ Pgbouncer::Pgbouncer(const std::string& postgres_url) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
   throw std::runtime_error("pgbouncer did not come up on port " + std::to_string(port_));
 }
 
