@@ -59,26 +59,7 @@ void get_quote(Context& ctx, http::Request&& request, http::Responder done) {
     done(json_response(
         200, to_json(p->store, dispatch::quote(p->store, door, p->load, ctx.desks.params()))));
   };
-  ctx.desks.with_load(store_id, std::move(answer), [&ctx, store_id](auto publish) {
-    ctx.pool.submit(
-        [&ctx, store_id, publish](storage::Session& session) {
-          DispatchDesks::PublishedPtr published;
-          std::exception_ptr error;
-          try {
-            const auto store = existing_store(session, store_id);
-            published = std::make_shared<const DispatchDesks::Published>(
-                DispatchDesks::Published{store, ctx.desks.load(session, store, ctx.now())});
-          } catch (...) {
-            error = std::current_exception();
-          }
-          publish(std::move(published), std::move(error));
-        },
-        [publish] {
-          publish(nullptr, std::make_exception_ptr(core::Error(
-                               ErrorKind::kUnavailable,
-                               "the service is busy; retry after the indicated delay")));
-        });
-  });
+  ctx.desks.with_load(ctx.pool, store_id, std::move(answer));
 }
 
 std::optional<core::Timestamp> last_event(const storage::TrackingRecord& t, std::string_view kind) {
@@ -112,11 +93,9 @@ std::optional<core::Timestamp> estimate_arrival(Context& ctx, storage::Session& 
     default:
       return std::nullopt;
   }
-  const auto store = storage::StoreRepository(session).find(o.store_id);
-  if (!store) return std::nullopt;
-  const auto eta = dispatch::estimate(o.delivery->distance_m,
-                                      ctx.desks.load_for_reading(session, *store, now)->load,
-                                      ctx.desks.params());
+  const auto eta =
+      dispatch::estimate(o.delivery->distance_m,
+                         ctx.desks.load_for_reading(session, o.store_id)->load, ctx.desks.params());
   return now + dispatch::still_ahead(eta, stage);
 }
 

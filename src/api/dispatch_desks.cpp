@@ -5,6 +5,7 @@
 #include "freshlane/storage/delivery_repository.hpp"
 #include "freshlane/storage/floor_records.hpp"
 #include "freshlane/storage/store_repository.hpp"
+#include "handlers.hpp"
 
 namespace freshlane::api {
 
@@ -16,6 +17,28 @@ constexpr const char* kTripsPlanned = "freshlane_dispatch_trips_planned_total";
 constexpr const char* kLoadReads = "freshlane_store_load_reads_total";
 constexpr int kTypicalBagUnits = 3;  // what a quote assumes an order's bag holds
 constexpr auto kForgetAfter = std::chrono::minutes(1);
+constexpr std::size_t kMaxSlots = 10'000;  // stores whose load is published, at most
+
+// Whether a floor decision changed what a quote sums: the backlog, the pickers on shift, the
+// layout, the orders waiting for a courier (a sign of life or a scanned item do not).
+bool changes_load(const std::vector<picking::Event>& events) {
+  using picking::EventKind;
+  return std::any_of(events.begin(), events.end(), [](const picking::Event& e) {
+    switch (e.kind) {
+      case EventKind::kTaskAdded:
+      case EventKind::kBagFinished:
+      case EventKind::kTaskCancelled:
+      case EventKind::kPickerClockedIn:
+      case EventKind::kPickerClockedOut:
+      case EventKind::kPickerTimedOut:
+      case EventKind::kLayoutChanged:
+      case EventKind::kOrderPacked:
+        return true;
+      default:
+        return false;
+    }
+  });
+}
 }  // namespace
 
 DispatchDesks::DispatchDesks(http::Metrics& metrics, store::Floors& floors, dispatch::Params params,
@@ -134,46 +157,84 @@ dispatch::StoreLoad DispatchDesks::load(storage::Session& s, const catalog::Stor
   return load;
 }
 
-DispatchDesks::PublishedPtr DispatchDesks::fresh(const std::string& store_id) const {
-  std::lock_guard lock(mu_);
-  const auto it = loads_.find(store_id);
-  if (it == loads_.end() || !it->second.published) return nullptr;
-  if (Clock::now() - it->second.at >= fresh_for_) return nullptr;
-  return it->second.published;
+bool DispatchDesks::fresh(const Slot& slot, Clock::time_point now) const {
+  return (slot.published || slot.missing) && now - slot.at < fresh_for_;
 }
 
-void DispatchDesks::with_load(const std::string& store_id, Use use, const Reader& read) {
+DispatchDesks::PublishedPtr DispatchDesks::read_published(storage::Session& s,
+                                                          const std::string& store_id) {
+  const auto store = existing_store(s, store_id);
+  return std::make_shared<const Published>(Published{store, load(s, store, core::system_now())});
+}
+
+void DispatchDesks::with_load(storage::Pool& pool, const std::string& store_id, Use use) {
   PublishedPtr ready;
+  std::exception_ptr missing;
+  std::uint64_t generation = 0;
   bool first = false;
   {
     std::lock_guard lock(mu_);
+    if (loads_.size() >= kMaxSlots && !loads_.count(store_id)) {  // fake store ids, say
+      const auto now = Clock::now();
+      std::erase_if(loads_, [&](const auto& kv) {
+        return kv.second.waiting.empty() && !fresh(kv.second, now);
+      });
+    }
     Slot& slot = loads_[store_id];
-    if (slot.published && Clock::now() - slot.at < fresh_for_) {
+    if (fresh(slot, Clock::now())) {
       ready = slot.published;
+      missing = slot.missing;
     } else {
       first = slot.waiting.empty();
+      generation = slot.generation;
       slot.waiting.push_back(std::move(use));
     }
   }
-  if (ready) return use(std::move(ready), nullptr);  // never under the lock
+  if (ready || missing) return use(std::move(ready), std::move(missing));  // never under the lock
   if (!first) return;
-  read([this, store_id](PublishedPtr p, std::exception_ptr e) {
-    publish(store_id, std::move(p), std::move(e));
-  });
+  auto publish_read = [this, store_id, generation](PublishedPtr p, std::exception_ptr e) {
+    publish(store_id, generation, std::move(p), std::move(e));
+  };
+  pool.submit(
+      [this, store_id, publish_read](storage::Session& s) {
+        PublishedPtr published;
+        std::exception_ptr error;
+        try {
+          published = read_published(s, store_id);
+        } catch (...) {
+          error = std::current_exception();
+        }
+        publish_read(std::move(published), std::move(error));
+      },
+      [publish_read] {
+        publish_read(nullptr, std::make_exception_ptr(core::Error(
+                                  core::ErrorKind::kUnavailable,
+                                  "the service is busy; retry after the indicated delay")));
+      });
 }
 
-void DispatchDesks::publish(const std::string& store_id, PublishedPtr published,
-                            std::exception_ptr error) {
+void DispatchDesks::publish(const std::string& store_id, std::uint64_t generation,
+                            PublishedPtr published, std::exception_ptr error) {
   std::vector<Use> waiting;
   {
     std::lock_guard lock(mu_);
     Slot& slot = loads_[store_id];
     waiting.swap(slot.waiting);
-    if (published) {
-      slot.published = published;
-      slot.at = Clock::now();
+    if (generation == slot.generation) {  // nothing of this process changed it meanwhile
+      bool not_found = false;
+      try {
+        if (error) std::rethrow_exception(error);
+      } catch (const core::Error& e) {
+        not_found = e.kind() == core::ErrorKind::kNotFound;
+      } catch (...) {
+      }
+      if (published || not_found) {
+        slot.published = published;
+        slot.missing = not_found ? error : nullptr;
+        slot.at = Clock::now();
+      }
     }
-    if (!published && !error) loads_.erase(store_id);
+    if (!slot.published && !slot.missing) loads_.erase(store_id);
   }
   for (auto& use : waiting) use(published, error);
 }
@@ -181,18 +242,31 @@ void DispatchDesks::publish(const std::string& store_id, PublishedPtr published,
 void DispatchDesks::forget(const std::string& store_id) {
   std::lock_guard lock(mu_);
   const auto it = loads_.find(store_id);
-  if (it != loads_.end()) it->second.published = nullptr;
+  if (it == loads_.end()) return;
+  ++it->second.generation;
+  it->second.published = nullptr;
+  it->second.missing = nullptr;
 }
 
 DispatchDesks::PublishedPtr DispatchDesks::load_for_reading(storage::Session& s,
-                                                            const catalog::Store& store,
-                                                            core::Timestamp now) {
-  if (auto published = fresh(store.store_id)) return published;
-  auto published = std::make_shared<const Published>(Published{store, load(s, store, now)});
+                                                            const std::string& store_id) {
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = loads_.find(store_id);
+    if (it != loads_.end() && fresh(it->second, Clock::now()) && it->second.published) {
+      return it->second.published;
+    }
+    if (it != loads_.end()) generation = it->second.generation;
+  }
+  auto published = read_published(s, store_id);
   std::lock_guard lock(mu_);
-  Slot& slot = loads_[store.store_id];
-  slot.published = published;
-  slot.at = Clock::now();
+  Slot& slot = loads_[store_id];
+  if (slot.generation == generation) {
+    slot.published = published;
+    slot.missing = nullptr;
+    slot.at = Clock::now();
+  }
   return published;
 }
 

@@ -56,13 +56,16 @@ void FloorMetrics::watch(const store::Floors& floors) {
   metrics_.add_counter_family(
       "freshlane_floor_decisions_total",
       "Decisions on store floors committed by this process, by how the floor was had: "
-      "kept from this process's last decision (cached) or rebuilt from the database (loaded); "
-      "and decisions voided by a record another process had changed (stale).",
+      "rebuilt from the database because another process wrote since (loaded); decisions "
+      "voided by a record another process had changed (stale), and voided again on the rebuilt "
+      "floor (stale_twice: records and engine disagree, a bug).",
       [&floors] {
         const auto s = floors.stats();
-        return std::vector<http::Metrics::Sample>{{{{"outcome", "committed"}}, double(s.decisions)},
-                                                  {{{"outcome", "loaded"}}, double(s.loads)},
-                                                  {{{"outcome", "stale"}}, double(s.stale)}};
+        return std::vector<http::Metrics::Sample>{
+            {{{"outcome", "committed"}}, double(s.decisions)},
+            {{{"outcome", "loaded"}}, double(s.loads)},
+            {{{"outcome", "stale"}}, double(s.stale)},
+            {{{"outcome", "stale_twice"}}, double(s.stale_twice)}};
       });
 }
 

@@ -1,6 +1,7 @@
 #include "picking_views.hpp"
 
 #include "freshlane/core/error.hpp"
+#include "freshlane/store/floors.hpp"
 #include "json_views.hpp"
 
 namespace freshlane::api {
@@ -14,31 +15,31 @@ void throw_if_refused(Refusal r, const std::string& detail) {
     case Refusal::kOk:
       return;
     case Refusal::kUnknownZone:
-      throw Error(ErrorKind::kUnknownZone, detail);
+      throw store::Refused(ErrorKind::kUnknownZone, detail);
     case Refusal::kNotClockedIn:
-      throw Error(ErrorKind::kNotClockedIn, detail);
+      throw store::Refused(ErrorKind::kNotClockedIn, detail);
     case Refusal::kPickerBusy:
-      throw Error(ErrorKind::kPickerBusy, detail);
+      throw store::Refused(ErrorKind::kPickerBusy, detail);
     case Refusal::kUnknownTask:
     case Refusal::kUnknownOrder:
-      throw Error(ErrorKind::kNotFound, detail);
+      throw store::Refused(ErrorKind::kNotFound, detail);
     case Refusal::kNotYourTask:
-      throw Error(ErrorKind::kNotYourTask, detail);
+      throw store::Refused(ErrorKind::kNotYourTask, detail);
     case Refusal::kTaskClosed:
-      throw Error(ErrorKind::kTaskClosed, detail);
+      throw store::Refused(ErrorKind::kTaskClosed, detail);
     case Refusal::kWrongItem:
-      throw Error(ErrorKind::kWrongItem, detail);
+      throw store::Refused(ErrorKind::kWrongItem, detail);
     case Refusal::kTooMany:
-      throw Error(ErrorKind::kExceedsLine, detail);
+      throw store::Refused(ErrorKind::kExceedsLine, detail);
     case Refusal::kIncomplete:
-      throw Error(ErrorKind::kTaskIncomplete, detail);
+      throw store::Refused(ErrorKind::kTaskIncomplete, detail);
     case Refusal::kNotReadyToPack:
-      throw Error(ErrorKind::kNotReadyToPack, detail);
+      throw store::Refused(ErrorKind::kNotReadyToPack, detail);
     case Refusal::kPickingStarted:
-      throw Error(ErrorKind::kInvalidTransition, detail);
+      throw store::Refused(ErrorKind::kInvalidTransition, detail);
     case Refusal::kLaneInUse:
     case Refusal::kZoneInUse:
-      throw Error(ErrorKind::kLayoutInUse, detail);
+      throw store::Refused(ErrorKind::kLayoutInUse, detail);
   }
   throw Error(ErrorKind::kInternal, detail);
 }

@@ -6,7 +6,8 @@
 
 namespace freshlane::api {
 
-// Throws the error a refusal means to the caller (nothing for kOk).
+// Throws the error a refusal means to the caller (nothing for kOk), as store::Refused: in a
+// decision on the floor, the floor's own progress is still recorded.
 void throw_if_refused(picking::Refusal r, const std::string& detail);
 
 nlohmann::json to_json(const picking::PickTask& t, core::Timestamp now);

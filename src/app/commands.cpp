@@ -191,11 +191,23 @@ int serve_command(const Config& config) {
         }
         return out;
       });
-  // Answers cached here learn of changes made through other processes within a poll.
+  // Answers cached here learn of changes made through other processes within a poll; the
+  // first poll marks where reading starts, before any answer is cached.
   storage::ChangeFeed feed;
+  try {
+    pool.run_here([&feed](storage::Session& s) { feed.poll(s); });
+  } catch (const std::exception&) {
+    // The database is away: the first poll that reaches it marks the start (the cache's TTL
+    // bounds anything cached in between).
+  }
   Periodic change_poll(
       pool, "change feed", std::chrono::milliseconds(100),
       [&feed, &answers](storage::Session& s) { answers.invalidate(feed.poll(s)); });
+  // Whatever ends serving, the pool stops first: its jobs use everything declared above.
+  struct StopPoolFirst {
+    storage::Pool& pool;
+    ~StopPoolFirst() { pool.stop(); }
+  } stop_pool_first{pool};
   server.run();
   log->info("stopping: draining the database pool");
   change_poll.stop();

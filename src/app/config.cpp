@@ -45,7 +45,8 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_STATEMENT_TIMEOUT_MS", "5000",
        "limit for one SQL statement (locks wait half of it; an idle transaction ends after it)"},
       {"FRESHLANE_DB_PREPARE", "1",
-       "1: prepare named statements per connection; 0: behind pgbouncer in transaction mode"},
+       "1: prepare named statements per connection and set its timeouts; 0: behind pgbouncer in "
+       "transaction mode (its connect_query sets them: scripts/pgbouncer-config)"},
       {"FRESHLANE_LOG_LEVEL", "info", "trace, debug, info, warn, error, off"},
       {"FRESHLANE_ADMIN_TOKEN", "", "bearer token of the admin role (16+ characters; serve)"},
       {"FRESHLANE_QR_SECRET", "", "HMAC key signing QR codes (16+ characters; serve)"},

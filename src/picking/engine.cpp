@@ -221,6 +221,11 @@ void Engine::index_task(PickTask& t) {
   }
 }
 
+void Engine::restore_started(const std::string& order_id) {
+  const auto it = orders_.find(order_id);
+  if (it != orders_.end()) it->second.started = true;
+}
+
 void Engine::restore_picker(Picker picker) {
   const std::string id = picker.picker_id;
   pickers_[id] = std::move(picker);

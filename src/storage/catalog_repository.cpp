@@ -1,6 +1,5 @@
 #include "freshlane/storage/catalog_repository.hpp"
 
-#include "catalog_search.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -42,19 +41,14 @@ const Query kListStoreProducts{"store_product_list",
                                "AND ($4 = '' OR p.category = $4) "
                                "ORDER BY sp.sku LIMIT $5"};
 
-}  // namespace
-
-// A separate statement for text search, planned with its pattern each time: the pattern
-// decides whether the trigram index helps.
+// A separate statement for text search, run with a plan made for its pattern each time (see
+// list_store_products): the pattern decides whether the trigram index helps.
 const Query kSearchStoreProducts{"store_product_search",
                                  "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
                                  "FROM store_products sp JOIN products p ON p.sku = sp.sku "
                                  "WHERE sp.store_id = $1 AND sp.sku > $3 "
                                  "AND ($4 = '' OR p.category = $4) AND p.name ILIKE $6 "
-                                 "ORDER BY sp.sku LIMIT $5",
-                                 true};
-
-namespace {
+                                 "ORDER BY sp.sku LIMIT $5"};
 #undef FRESHLANE_STORE_PRODUCT_COLUMNS
 
 const Query kListingExists{"listing_exists", R"sql(
@@ -163,16 +157,23 @@ std::optional<catalog::StoreProduct> CatalogRepository::find_store_product(
 
 std::vector<catalog::StoreProduct> CatalogRepository::list_store_products(const ListingQuery& q,
                                                                           core::Timestamp now) {
-  return single(session_, [&](Tx& tx) {
-    const auto r = q.text.empty()
-                       ? exec(session_, tx, kListStoreProducts, q.store_id, epoch(now), q.after_sku,
-                              q.category, q.limit)
-                       : exec(session_, tx, kSearchStoreProducts, q.store_id, epoch(now),
-                              q.after_sku, q.category, q.limit, like_substring_pattern(q.text));
+  auto rows = [&](const pqxx::result& r) {
     std::vector<catalog::StoreProduct> out;
     out.reserve(r.size());
     for (const auto& row : r) out.push_back(read_store_product(row));
     return out;
+  };
+  if (q.text.empty()) {
+    return single(session_, [&](Tx& tx) {
+      return rows(exec(session_, tx, kListStoreProducts, q.store_id, epoch(now), q.after_sku,
+                       q.category, q.limit));
+    });
+  }
+  // The connections plan statements once, generically; a search is planned for its pattern.
+  return read(session_, [&](Tx& tx) {
+    tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
+    return rows(exec(session_, tx, kSearchStoreProducts, q.store_id, epoch(now), q.after_sku,
+                     q.category, q.limit, like_substring_pattern(q.text)));
   });
 }
 

@@ -35,6 +35,9 @@ core::Error to_error(std::exception_ptr e) {
     if (state == "40001" || state == "40P01") {
       return {ErrorKind::kUnavailable, "the database is busy; try again"};
     }
+    if (state == "25P03") {  // this process sat idle in a transaction (paused): it was ended
+      return {ErrorKind::kUnavailable, "the database ended a stalled transaction; try again"};
+    }
     if (state == "55P03") {  // lock_timeout: another process holds what this needs too long
       return {ErrorKind::kUnavailable, "the store is busy with another request; try again"};
     }

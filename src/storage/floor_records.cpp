@@ -50,6 +50,11 @@ const Query kFindTask{"picking_find_task",
 const Query kLinesOfTasks{"picking_lines_of_tasks", R"sql(
   SELECT task_id, line_no, sku, quantity, picked, missing, name, shelf FROM pick_task_lines
   WHERE task_id = ANY($1::text[]) ORDER BY task_id, line_no)sql"};
+const Query kStartedOrders{"floor_started_orders", R"sql(
+  SELECT o.order_id FROM orders o
+  WHERE o.store_id = $1 AND o.status = 'picking'
+    AND EXISTS (SELECT 1 FROM pick_tasks t WHERE t.order_id = o.order_id
+                AND t.state NOT IN ('packed', 'cancelled')))sql"};
 const Query kOpenShifts{"picking_open_shifts", R"sql(
   SELECT staff_id, zone, extract(epoch FROM clocked_in_at)::bigint,
          extract(epoch FROM last_seen_at)::bigint
@@ -225,6 +230,14 @@ store::StoredFloor load_floor(Session& s, Tx& tx, const std::string& store_id, F
   for (auto& st : read_tasks(s, tx, kLiveTasksOfStore, store_id)) {
     out.tasks.push_back(std::move(st.task));
   }
+  // In payment order, as a process adds them: deadline ties go first come first served in a
+  // rebuilt engine as in a kept one.
+  std::stable_sort(out.tasks.begin(), out.tasks.end(), [](const PickTask& a, const PickTask& b) {
+    return std::tie(a.paid_at, a.order_id) < std::tie(b.paid_at, b.order_id);
+  });
+  for (const auto& row : exec(s, tx, kStartedOrders, store_id)) {
+    out.started.push_back(row[0].as<std::string>());
+  }
   std::map<std::string, std::vector<const PickTask*>> held;
   for (const auto& t : out.tasks) {
     if (t.state == picking::TaskState::kAssigned && !t.finished_at) held[t.picker_id].push_back(&t);
@@ -237,7 +250,7 @@ store::StoredFloor load_floor(Session& s, Tx& tx, const std::string& store_id, F
     p.last_seen = from_epoch(row[3]);
     auto& mine = held[p.picker_id];
     std::sort(mine.begin(), mine.end(), [](auto a, auto b) {
-      return std::tie(*a->assigned_at, a->task_id) < std::tie(*b->assigned_at, b->task_id);
+      return std::tie(a->assigned_at, a->task_id) < std::tie(b->assigned_at, b->task_id);
     });
     for (const PickTask* t : mine) p.tasks.push_back(t->task_id);
     out.pickers.push_back(std::move(p));

@@ -426,8 +426,8 @@ CancelOutcome OrderRepository::cancel(const std::string& order_id, const std::st
     const Status status = *orders::parse_status(r[0][0].as<std::string>());
     const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
     if (!orders::can_cancel(fulfillment, status)) return InvalidTransition{status};
+    exec(session_, tx, kSetCancelled, order_id);  // (its trigger: the customer's row) before lots
     release_or_consume(session_, tx, {order_id}, false);
-    exec(session_, tx, kSetCancelled, order_id);
     return std::move(*find_in(session_, tx, order_id));
   });
 }

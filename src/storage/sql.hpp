@@ -14,14 +14,11 @@ namespace freshlane::storage {
 
 using Tx = pqxx::transaction_base;
 
-// Runs `q` in `tx`: as a statement prepared once per connection, or with its text each time
-// (behind a transaction pooler, or when its plan depends on the values), in one round trip
-// either way.
+// Runs `q` in `tx`: as a statement prepared once per connection, or (behind a transaction
+// pooler) with its text each time, in one round trip either way.
 template <typename... Args>
 pqxx::result exec(Session& session, Tx& tx, const Query& q, Args&&... args) {
-  if (!session.prepares_statements() || q.plan_each_time) {
-    return tx.exec_params(q.sql, std::forward<Args>(args)...);
-  }
+  if (!session.prepares_statements()) return tx.exec_params(q.sql, std::forward<Args>(args)...);
   session.prepare(q);
   return tx.exec_prepared(q.name, std::forward<Args>(args)...);
 }

@@ -8,6 +8,7 @@ std::shared_ptr<picking::Engine> build_engine(const StoredFloor& stored) {
   auto engine = std::make_shared<picking::Engine>(stored.layout);
   for (const auto& t : stored.tasks) engine->restore_task(t);
   for (const auto& p : stored.pickers) engine->restore_picker(p);
+  for (const auto& order_id : stored.started) engine->restore_started(order_id);
   return engine;
 }
 
@@ -69,9 +70,10 @@ void Floors::keep(const std::string& store_id, std::int64_t version,
   e.engine = std::move(engine);
 }
 
-void Floors::count_stale() {
+void Floors::count_stale(int attempt) {
   std::lock_guard lock(mu_);
   ++stats_.stale;
+  if (attempt >= 2) ++stats_.stale_twice;
 }
 
 Floors::Stats Floors::stats() const {

@@ -75,9 +75,12 @@ TEST(FleetCaches, WithTheFeedLostAnAnswerStillLivesNoLongerThanItsTtl) {
   }
   std::this_thread::sleep_for(300ms);  // B has heard of the setup's changes
   ASSERT_EQ(price(b, "CF-1"), 1000);
+  const auto cached = Clock::now();
   set_price(a, "CF-1", 1234);
   std::this_thread::sleep_for(300ms);
-  EXPECT_EQ(price(b, "CF-1"), 1000);  // no feed: B does not know yet
+  const int seen = price(b, "CF-1");
+  // No feed: B does not know yet, as long as its answer is younger than its second.
+  if (Clock::now() - cached < 900ms) EXPECT_EQ(seen, 1000);
   std::this_thread::sleep_for(1200ms);
   EXPECT_EQ(price(b, "CF-1"), 1234);  // but its answer has lived out its second
 }
@@ -97,9 +100,10 @@ TEST(FleetCaches, AProcessKilledAfterTheOrderCommittedLosesNoAnswer) {
     // process dies: for the client the answer is lost.
     Connection c(a->port());
     ASSERT_TRUE(c.send(build_request("POST", "/v1/orders", body, headers, true)));
-    for (int i = 0; i < 500 && db_number(db.url(), "SELECT count(*) FROM orders") == 0; ++i) {
+    for (int i = 0; i < 5000 && db_number(db.url(), "SELECT count(*) FROM orders") == 0; ++i) {
       std::this_thread::sleep_for(2ms);
     }
+    ASSERT_EQ(db_number(db.url(), "SELECT count(*) FROM orders"), 1) << "the order never came";
     a->stop(true);
   }
   pqxx::connection c(db.url());

@@ -15,8 +15,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::map<std::string, std::string> env() {
-  return {{"FRESHLANE_FLOOR_TICK_MS", "500"}, {"FRESHLANE_DISPATCH_INTERVAL_MS", "500"}};
+std::map<std::string, std::string> env(const std::string& name = "freshlane") {
+  return {{"FRESHLANE_FLOOR_TICK_MS", "500"},
+          {"FRESHLANE_DISPATCH_INTERVAL_MS", "500"},
+          {"PGAPPNAME", name}};  // how PostgreSQL names its connections
 }
 
 HttpResponse to(ServerProcess& s, const std::string& token, const std::string& path,
@@ -40,7 +42,7 @@ HttpResponse served(ServerProcess& s, const std::string& token, const std::strin
 TEST(StaleWriter, APausedProcessResumedAfterATakeoverHasNoWriteAccepted) {
   TestDatabase db;
   migrate_database(db.url());
-  ServerProcess a(db.url(), env()), b(db.url(), env());
+  ServerProcess a(db.url(), env("freshlane-a")), b(db.url(), env("freshlane-b"));
   Shop shop{a};
   shop.store("sw");
   ASSERT_EQ(a.admin("PUT", "/v1/stores/sw/layout",
@@ -76,6 +78,7 @@ TEST(StaleWriter, APausedProcessResumedAfterATakeoverHasNoWriteAccepted) {
   {
     pqxx::connection c(db.url());
     pqxx::work hold(c);
+    hold.exec("SELECT 1 FROM store_jobs WHERE job = 'floor' AND store_id = 'sw' FOR UPDATE");
     hold.exec("SELECT 1 FROM store_floors WHERE store_id = 'sw' FOR UPDATE");
     paused_scan = std::async(std::launch::async, [&] {
       try {
@@ -84,18 +87,23 @@ TEST(StaleWriter, APausedProcessResumedAfterATakeoverHasNoWriteAccepted) {
         return HttpResponse{0, {}, "no answer"};
       }
     });
-    // A's unit is waiting for the row inside PostgreSQL: pause A right there.
+    // A's unit is waiting for the floor's row inside PostgreSQL (no tick of the floor's clock
+    // can be: it is claimed and confirmed on its job's row, which this transaction holds too):
+    // pause A right there.
     pqxx::connection watch(db.url());
-    for (int i = 0; i < 500; ++i) {
+    bool waiting_found = false;
+    for (int i = 0; i < 500 && !waiting_found; ++i) {
       const auto waiting = pqxx::nontransaction(watch)
                                .exec_params(
                                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND "
-                                   "wait_event_type = 'Lock'",
+                                   "application_name = 'freshlane-a' AND "
+                                   "wait_event_type = 'Lock' AND query LIKE '%FROM store_floors%'",
                                    db.name())[0][0]
                                .as<int>();
-      if (waiting > 0) break;
-      std::this_thread::sleep_for(10ms);
+      waiting_found = waiting > 0;
+      if (!waiting_found) std::this_thread::sleep_for(10ms);
     }
+    ASSERT_TRUE(waiting_found) << "A's scan never reached the floor's lock";
     a.pause();
     hold.commit();
   }
@@ -196,4 +204,32 @@ TEST(StaleWriter, ADatabaseBlipOf7sRunsNothingTwice) {
   EXPECT_LE(total, most);
   EXPECT_GT(runs(), after_blip) << "periodic work did not resume after the blip";
   EXPECT_GT(total, 10);
+}
+
+// A bag handed back (its picker clocked out) belongs to an order whose picking has started: a
+// process that rebuilds the floor from the records must know that too, and hand the bag out.
+TEST(StaleWriter, ARebuiltFloorHandsOutABagReleasedByAnotherProcess) {
+  TestDatabase db;
+  migrate_database(db.url());
+  ServerProcess a(db.url(), env()), b(db.url(), env());
+  Shop shop{a};
+  shop.store("rb");
+  shop.stock("rb", "RB-1", 10);
+  const std::string p = shop.staff("rb", "picker"), q = shop.staff("rb", "picker");
+  const auto placed = shop.order(shop.customer(), Shop::order_body("rb", {{"RB-1", 1}}), "k1");
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  ASSERT_EQ(shop.pay(placed.json()["order_id"], placed.json()["total_minor"], "ev-1").status, 200);
+  ASSERT_EQ(to(a, p, "/v1/stores/rb/pickers/clock-in", {{"zone", "produce"}}).status, 200);
+  const auto first = to(a, p, "/v1/stores/rb/pick-tasks/next");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(to(a, p, "/v1/stores/rb/pickers/clock-out").status, 200);  // the bag goes back
+  // B has never seen this floor: it rebuilds it from the records.
+  ASSERT_EQ(to(b, q, "/v1/stores/rb/pickers/clock-in", {{"zone", "produce"}}).status, 200);
+  const auto again = to(b, q, "/v1/stores/rb/pick-tasks/next");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json()["tasks"][0]["task_id"], first.json()["tasks"][0]["task_id"]);
+  EXPECT_EQ(db_number(db.url(),
+                      "SELECT count(*) FROM pick_events WHERE kind = "
+                      "'order_picking_started'"),
+            1);
 }

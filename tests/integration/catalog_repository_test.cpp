@@ -4,7 +4,7 @@
 
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/store_repository.hpp"
-#include "storage/catalog_search.hpp"
+#include "storage/sql.hpp"
 #include "support/test_database.hpp"
 
 using namespace freshlane;
@@ -174,23 +174,18 @@ TEST_F(CatalogRepositoryTest, SearchIsIndexBackedAt100kProducts) {
     tx.commit();
   }
   with([&](storage::Session& s) {
-    storage::CatalogRepository repo(s);
-    const auto found = repo.list_store_products({"s1", "帝王蟹", "", "", 50}, kNow);
-    ASSERT_EQ(found.size(), 1u);
-    // Ask PostgreSQL how it runs the statement as the server sends it: on a connection with
-    // the server's settings (generic plans), with its values.
-    pqxx::read_transaction tx(s.connection());
-    std::string plan;
-    for (const auto& row :
-         tx.exec_params(std::string("EXPLAIN ") + storage::kSearchStoreProducts.sql, "s1",
-                        1800000000, "", "", 51, "%帝王蟹%")) {
-      plan += row[0].as<std::string>() + "\n";
-    }
-    EXPECT_NE(plan.find("products_name_trgm"), std::string::npos) << plan;
-    // ...and it is sent that way: not prepared (a prepared one would keep a generic plan).
-    EXPECT_EQ(tx.exec("SELECT count(*) FROM pg_prepared_statements WHERE name = "
-                      "'store_product_search'")[0][0]
-                  .as<int>(),
-              0);
+    // Inside one transaction of a server's connection (generic plans): the search, then
+    // PostgreSQL's plan of it as the search left the transaction set up.
+    storage::read(s, [&](storage::Tx& tx) {
+      const auto found =
+          storage::CatalogRepository(s).list_store_products({"s1", "帝王蟹", "", "", 50}, kNow);
+      ASSERT_EQ(found.size(), 1u);
+      std::string plan;
+      for (const auto& row : tx.exec(
+               "EXPLAIN EXECUTE store_product_search('s1', 1800000000, '', '', 51, '%帝王蟹%')")) {
+        plan += row[0].as<std::string>() + "\n";
+      }
+      EXPECT_NE(plan.find("products_name_trgm"), std::string::npos) << plan;
+    });
   });
 }

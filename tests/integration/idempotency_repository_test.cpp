@@ -170,14 +170,22 @@ TEST_F(IdempotencyTest, StockTakenBetweenTheReadAndTheWriteIsNeverOversold) {
   EXPECT_EQ(count("SELECT count(*) FROM orders"), 0);
   EXPECT_EQ(count("SELECT quantity_reserved FROM lots WHERE lot_id = 'L1'"), 4);
   EXPECT_EQ(count("SELECT pending_orders FROM customers WHERE customer_id = 'c1'"), 0);
-  // With one unit taken meanwhile, two still fit: placed on the second read.
+  // A second lot, expiring later. The order is planned on the first lot (earliest expiry
+  // first); the first lot then runs short, and the order is placed on the second read, from
+  // both lots.
   exec("UPDATE lots SET quantity_reserved = 0");
-  auto one_taken = [&] {
-    exec("UPDATE lots SET quantity_reserved = quantity_reserved + 1 WHERE lot_id = 'L1'");
+  exec(
+      "INSERT INTO lots (lot_id, store_id, sku, quantity_received, quantity_on_hand, origin, "
+      "produced_at, received_at, expires_at) SELECT 'L2', store_id, sku, 5, 5, origin, "
+      "produced_at, received_at, expires_at + interval '1 day' FROM lots WHERE lot_id = 'L1'");
+  auto first_lot_runs_short = [&] {
+    exec("UPDATE lots SET quantity_reserved = 4 WHERE lot_id = 'L1'");
     return true;
   };
-  EXPECT_NE(placed_body(place("c2", "k2", "h", 2, one_taken)), "");
-  EXPECT_EQ(count("SELECT quantity_reserved FROM lots WHERE lot_id = 'L1'"), 3);
+  EXPECT_NE(placed_body(place("c2", "k2", "h", 2, first_lot_runs_short)), "");
+  EXPECT_EQ(count("SELECT quantity_reserved FROM lots WHERE lot_id = 'L1'"), 5);
+  EXPECT_EQ(count("SELECT quantity_reserved FROM lots WHERE lot_id = 'L2'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM order_line_lots"), 2);
 }
 
 TEST_F(IdempotencyTest, ACustomersUnpaidOrdersAreCountedOnTheirRow) {

@@ -5,13 +5,15 @@
 // dispatcher plan, and writes the trips, all in one transaction that first locks the store's
 // dispatch desk in PostgreSQL: two rounds of one store never plan at once, in any process, and
 // a round whose plan met a courier or an order that had moved on writes nothing and is planned
-// once more. Nothing is held in memory between rounds.
+// once more (a round by the clock, inside its claim's transaction, instead fails that period:
+// 409, and the next period plans anew). Nothing is held in memory between rounds.
 //
 // The load a quote sums (the floor's backlog, the couriers) is read without joining any
 // decision: from a copy published by this process when it is fresher than `fresh_for`, else
 // from the database, once for all the requests that want it meanwhile; so a flood of quotes
 // costs one database read per store and period, never a worker each.
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <map>
@@ -49,19 +51,16 @@ class DispatchDesks {
     dispatch::StoreLoad load;
   };
   using PublishedPtr = std::shared_ptr<const Published>;
-  // The store's published load while fresh, else null.
-  PublishedPtr fresh(const std::string& store_id) const;
-  // Calls `use` with the store's load: the published one while fresh, else one read for all the
-  // callers that ask meanwhile; `read` (given the store id) reads it on a database worker and
-  // is called once per refresh. `use` gets null and the error when the read failed.
+  // Calls `use` with the store's load: the published one while fresh, else one read on a
+  // worker of `pool` for all the callers that ask meanwhile. `use` gets null and the error when
+  // the read failed (404 for an unknown store, remembered as long as a load is).
   using Use = std::function<void(PublishedPtr, std::exception_ptr)>;
-  using Reader = std::function<void(std::function<void(PublishedPtr, std::exception_ptr)>)>;
-  void with_load(const std::string& store_id, Use use, const Reader& read);
-  // A write of this process changed the store's load: the next quote reads it anew.
-  void forget(const std::string& store_id);
+  void with_load(storage::Pool& pool, const std::string& store_id, Use use);
   // On a database worker: the published load while fresh, else read now and published.
-  PublishedPtr load_for_reading(storage::Session& s, const catalog::Store& store,
-                                core::Timestamp now);
+  PublishedPtr load_for_reading(storage::Session& s, const std::string& store_id);
+  // A write of this process changed the store's load: the next quote reads it anew, and a read
+  // begun before is not published.
+  void forget(const std::string& store_id);
 
   // Counts a delivery (on time or not, paid-to-door minutes) once it is stored.
   void delivered(const orders::Order& o, core::Timestamp now);
@@ -75,10 +74,16 @@ class DispatchDesks {
   };
   struct Slot {
     PublishedPtr published;
+    std::exception_ptr missing;  // no such store
     Clock::time_point at;
-    std::vector<Use> waiting;  // non-empty while a read is in flight
+    std::uint64_t generation = 0;  // moved on by forget(): older reads are not kept
+    std::vector<Use> waiting;      // non-empty while a read is in flight
   };
-  void publish(const std::string& store_id, PublishedPtr published, std::exception_ptr error);
+  // Reads the store and its load (throws 404 for an unknown store).
+  PublishedPtr read_published(storage::Session& s, const std::string& store_id);
+  bool fresh(const Slot& slot, Clock::time_point now) const;
+  void publish(const std::string& store_id, std::uint64_t generation, PublishedPtr published,
+               std::exception_ptr error);
 
   http::Metrics& metrics_;
   store::Floors& floors_;

@@ -215,6 +215,8 @@ class Engine {
   // Rebuilding after a restart, without events. Tasks of one order may come in any order.
   void restore_task(PickTask task);
   void restore_picker(Picker picker);
+  // The order's picking had started (its tasks may all be open again after a release).
+  void restore_started(const std::string& order_id);
   // After restoring: a task held by no restored picker goes back to open.
   void release_orphans(Timestamp now);
 

@@ -2,11 +2,12 @@
 // Orders: creation with atomic FEFO reservation under an idempotency key, reads, cancel,
 // expiry and payments.
 //
-// Lock order (so concurrent transactions never deadlock): a store's floor row, then the
-// customer row, then order rows, then lots sorted by (sku, expires_at, lot_id). Transactions
-// that still abort for a serialization failure or deadlock are retried. Every method runs in
-// the session's open transaction when its caller opened one (a floor unit: payments and
-// cancellations of orders with pick tasks).
+// Lock order: a store's floor row, then order rows, then the customer's row (their count of
+// unpaid orders, kept by a trigger when an order leaves pending_payment), then lots (sorted by
+// (sku, expires_at, lot_id) where several are locked at once; a new order's statement takes its
+// few lots in the order it finds them). What still deadlocks is undone and run again. Every
+// method runs in the session's open transaction when its caller opened one (a floor unit:
+// payments and cancellations of orders with pick tasks).
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -63,8 +64,8 @@ struct Replayed {
 using PlaceOutcome = std::variant<Placed, Replayed, KeyInUse, KeyReused, NotAdmitted>;
 
 struct PlaceSteps {
-  // Runs inside the transaction once the key is known to be new, before any stock is touched:
-  // false refuses for now (a busy store), keeping nothing.
+  // Runs once the key is known to have no answer, before anything is written: false refuses
+  // for now (a busy store), keeping nothing.
   std::function<bool()> admit;
   // The answer to keep under the key for an outcome; nullopt when the outcome is not final
   // (too many unpaid orders: the same request may succeed later), so nothing is kept.

@@ -42,12 +42,10 @@ struct PoolConfig {
 std::vector<std::string> session_settings(std::chrono::milliseconds statement_timeout);
 
 // A named SQL statement, prepared once per connection on first use and planned once (the
-// connections run with generic plans). A statement whose best plan depends on its values (a
-// text search: the pattern decides whether an index helps) is planned each time instead.
+// connections run with generic plans).
 struct Query {
   const char* name;
   const char* sql;
-  bool plan_each_time = false;
 };
 
 class Pool;

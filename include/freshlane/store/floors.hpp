@@ -49,12 +49,20 @@ struct StoredFloor {
   picking::Layout layout;
   std::vector<picking::PickTask> tasks;  // live: not packed or cancelled, order still live
   std::vector<picking::Picker> pickers;  // open shifts, each with the tasks it holds
+  std::vector<std::string> started;      // orders whose picking started (status picking)
 };
 
 // A record found another state than the decision expected: the decision is void.
 class StaleFloor : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// What a decision throws when the engine refused it (the engine is then unchanged): the
+// floor's own progress up to now is still recorded. Any other exception rolls the unit back.
+class Refused : public core::Error {
+ public:
+  using core::Error::Error;
 };
 
 // The port: where the floors are kept (PostgreSQL for the server, memory for the simulator).
@@ -99,9 +107,11 @@ class Floors {
 
   // Moves the store's floor to `now` (never earlier than its clock), runs `decide(engine,
   // now)` on it, records everything the engine decided in the same unit, and returns what
-  // `decide` returned. A core::Error thrown by `decide` (a refusal) is rethrown after the
-  // floor's own progress up to `now` was recorded. A decision voided by a stale record is
-  // taken once more on the reloaded floor; voided again, it is a 409 conflict.
+  // `decide` returned. A Refused thrown by `decide` is rethrown after the floor's own progress
+  // up to `now` was recorded. A decision voided by a stale record is taken once more on the
+  // reloaded floor; voided again (records and a rebuilt engine disagree: a bug, counted as
+  // stale_twice), it is a 409 conflict. Inside a caller's transaction the records cannot take
+  // it once more: the first stale record fails the caller's transaction (409).
   template <typename F>
   auto decide(FloorRecords& records, const std::string& store_id, core::Timestamp now, F&& decide);
 
@@ -111,9 +121,11 @@ class Floors {
   auto read(FloorRecords& records, const std::string& store_id, F&& look);
 
   struct Stats {
-    std::uint64_t decisions = 0;  // units committed
-    std::uint64_t loads = 0;      // engines rebuilt from the records (another process wrote)
-    std::uint64_t stale = 0;      // decisions voided by a stale record
+    std::uint64_t decisions = 0;    // units committed
+    std::uint64_t loads = 0;        // engines rebuilt from the records (another process wrote)
+    std::uint64_t stale = 0;        // decisions voided by a stale record
+    std::uint64_t stale_twice = 0;  // ...and again on the rebuilt floor: records and engine
+                                    // disagree (a bug worth an alert)
   };
   Stats stats() const;
 
@@ -135,7 +147,7 @@ class Floors {
   void settle(FloorRecords::Unit& unit, const std::string& store_id, Held held);
   void keep(const std::string& store_id, std::int64_t version,
             std::shared_ptr<picking::Engine> engine);
-  void count_stale();
+  void count_stale(int attempt);
 
   std::vector<Listener> listeners_;
   mutable std::mutex mu_;
@@ -163,14 +175,14 @@ auto Floors::decide(FloorRecords& records, const std::string& store_id, core::Ti
           } else {
             result.emplace(decide(*held.engine, held.now));
           }
-        } catch (const core::Error&) {
+        } catch (const Refused&) {
           refused = std::current_exception();
         }
         settle(unit, store_id, std::move(held));
       });
       break;
     } catch (const StaleFloor&) {
-      count_stale();
+      count_stale(attempt);
       if (attempt >= 2) {
         throw core::Error(core::ErrorKind::kConflict,
                           "the store's floor changed while deciding; try again");
@@ -192,15 +204,15 @@ auto Floors::read(FloorRecords& records, const std::string& store_id, F&& look) 
     }
   }
   const StoredFloor stored = records.read(store_id);
-  auto engine = build_engine(stored);
-  if constexpr (std::is_void_v<decltype(look(static_cast<const picking::Engine&>(*engine)))>) {
-    look(static_cast<const picking::Engine&>(*engine));
-    keep(store_id, stored.stamp.version, std::move(engine));
-  } else {
-    auto out = look(static_cast<const picking::Engine&>(*engine));
-    keep(store_id, stored.stamp.version, std::move(engine));
-    return out;
-  }
+  // Offered to the cache once looked at: a decision may take it from there and change it.
+  struct KeepAfter {
+    Floors& floors;
+    const std::string& store_id;
+    std::int64_t version;
+    std::shared_ptr<picking::Engine> engine;
+    ~KeepAfter() { floors.keep(store_id, version, std::move(engine)); }
+  } kept{*this, store_id, stored.stamp.version, build_engine(stored)};
+  return look(static_cast<const picking::Engine&>(*kept.engine));
 }
 
 }  // namespace freshlane::store
