@@ -24,15 +24,24 @@ void set_price(const ServerProcess& s, const std::string& sku, int price) {
               nlohmann::json{{"price_minor", price}, {"zone", "produce"}, {"shelf", "A1"}}.dump());
   if (r.status != 200) throw std::runtime_error(r.body);
 }
+
+// Two processes with long-lived answers on one database, a store with one product at 1000.
+struct TwoProcesses {
+  TestDatabase db;
+  bool migrated = (migrate_database(db.url()), true);
+  ServerProcess a{db.url(), long_cache()}, b{db.url(), long_cache()};
+  Shop shop{a};
+  TwoProcesses() {
+    shop.store("cf");
+    shop.stock("cf", "CF-1", 5, 1000);
+  }
+};
 }  // namespace
 
 TEST(FleetCaches, AWriteThroughOneProcessShowsInAnothersReadsWithinAPoll) {
-  TestDatabase db;
-  migrate_database(db.url());
-  ServerProcess a(db.url(), long_cache()), b(db.url(), long_cache());
-  Shop shop{a};
-  shop.store("cf");
-  shop.stock("cf", "CF-1", 5, 1000);
+  TwoProcesses fleet;
+  ServerProcess &a = fleet.a, &b = fleet.b;
+  Shop& shop = fleet.shop;
   std::this_thread::sleep_for(300ms);  // B has heard of the setup's changes
   for (int round = 0; round < 5; ++round) {
     ASSERT_EQ(price(b, "CF-1"), 1000 + round);  // B holds the answer now
@@ -62,14 +71,10 @@ TEST(FleetCaches, AWriteThroughOneProcessShowsInAnothersReadsWithinAPoll) {
 }
 
 TEST(FleetCaches, WithTheFeedLostAnAnswerStillLivesNoLongerThanItsTtl) {
-  TestDatabase db;
-  migrate_database(db.url());
-  ServerProcess a(db.url(), long_cache()), b(db.url(), long_cache());
-  Shop shop{a};
-  shop.store("cf");
-  shop.stock("cf", "CF-1", 5, 1000);
+  TwoProcesses fleet;
+  ServerProcess &a = fleet.a, &b = fleet.b;
   {
-    pqxx::connection c(db.url());
+    pqxx::connection c(fleet.db.url());
     pqxx::nontransaction sql(c);
     sql.exec("ALTER TABLE store_products DISABLE TRIGGER USER");  // the feed hears nothing
   }
