@@ -428,20 +428,9 @@ DispatchInput DeliveryRepository::dispatch_input(const catalog::Store& store) {
   return read(session_, [&](Tx& tx) { return input_of(session_, tx, store); });
 }
 
-std::vector<CourierOnShift> DeliveryRepository::couriers(const std::string& store_id) {
-  return single(session_, [&](Tx& tx) {
-    std::vector<CourierOnShift> out;
-    for (const auto& r : exec(session_, tx, kCouriersOfStore, store_id)) {
-      out.push_back(read_courier(r));
-    }
-    return out;
-  });
-}
-
-namespace {
-Round plan_and_write(Session& session_, const catalog::Store& store, core::Timestamp now,
-                     const Planner& plan) {
-  return write(session_, [&](Tx& tx) {
+Round DeliveryRepository::run_round(const catalog::Store& store, core::Timestamp now,
+                                    const Planner& plan) {
+  return write_or_conflict<StaleRound>(session_, [&](Tx& tx) {
     exec(session_, tx, kLockDesk, store.store_id);
     Round round;
     round.input = input_of(session_, tx, store);
@@ -466,20 +455,6 @@ Round plan_and_write(Session& session_, const catalog::Store& store, core::Times
     }
     return round;
   });
-}
-}  // namespace
-
-Round DeliveryRepository::run_round(const catalog::Store& store, core::Timestamp now,
-                                    const Planner& plan) {
-  const bool joined = TransactionScope::open(session_) != nullptr;
-  try {
-    return plan_and_write(session_, store, now, plan);
-  } catch (const StaleRound& e) {
-    // Inside a caller's transaction the trips written before cannot be undone here: the
-    // caller's whole transaction must roll back rather than this round run again.
-    if (joined) throw core::Error(core::ErrorKind::kConflict, e.what());
-    throw;
-  }
 }
 
 std::vector<TripRecord> DeliveryRepository::live_trips(const std::string& store_id) {

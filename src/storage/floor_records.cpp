@@ -456,19 +456,11 @@ std::optional<StoredTask> read_task(Session& s, Tx& tx, const std::string& task_
 }
 
 void PgFloorRecords::run(const std::string& store_id, const std::function<void(Unit&)>& work) {
-  const bool joined = TransactionScope::open(session_) != nullptr;
-  try {
-    write(session_, [&](Tx& tx) {
-      PgUnit unit(session_, tx, store_id,
-                  stamp_of(exec(session_, tx, kLockFloor, store_id), store_id));
-      work(unit);
-    });
-  } catch (const StaleFloor& e) {
-    // Inside a caller's transaction, what this unit wrote before the stale record cannot be
-    // undone here: the caller's whole transaction must roll back, not this unit run again.
-    if (joined) throw core::Error(core::ErrorKind::kConflict, e.what());
-    throw;
-  }
+  write_or_conflict<StaleFloor>(session_, [&](Tx& tx) {
+    PgUnit unit(session_, tx, store_id,
+                stamp_of(exec(session_, tx, kLockFloor, store_id), store_id));
+    work(unit);
+  });
 }
 
 FloorStamp PgFloorRecords::peek(const std::string& store_id) {

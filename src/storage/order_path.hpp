@@ -18,20 +18,22 @@ inline const Query kFindStore{"store_find", R"sql(
   SELECT store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency
   FROM stores WHERE store_id = $1)sql"};
 
-// 3. What the order starts from, in one read (no transaction, no lock): the idempotency key's
-// answer if it has one ('K'), the listings of the ordered SKUs ('S') and every lot they could
-// take from ('L'). $1 store, $2 SKUs, $3 customer, $4 now, $5 key.
+// 3. What the order starts from, in one read (no transaction, no lock), as rows of (kind, two
+// texts, three numbers): the idempotency key's answer if it has one ('K': request hash, answer,
+// status), the listings of the ordered SKUs ('S': sku, name, price, markdown price, markdown
+// until) and every lot they could take from ('L': lot, sku, expires, available).
+// $1 store, $2 SKUs, $3 customer, $4 now, $5 key.
 inline const Query kOrderRead{"order_read", R"sql(
-  SELECT 'K', k.request_hash, k.status::text, k.response_body, NULL
+  SELECT 'K', k.request_hash, k.response_body, k.status::bigint, NULL::bigint, NULL::bigint
   FROM idempotency_keys k WHERE k.customer_id = $3 AND k.key = $5
   UNION ALL
-  SELECT 'S', sp.sku, p.name, sp.price_minor::text,
-         sp.markdown_price_minor::text || ' ' || extract(epoch FROM sp.markdown_until)::bigint
+  SELECT 'S', sp.sku, p.name, sp.price_minor, sp.markdown_price_minor,
+         extract(epoch FROM sp.markdown_until)::bigint
   FROM store_products sp JOIN products p ON p.sku = sp.sku
   WHERE sp.store_id = $1 AND sp.sku = ANY($2::text[])
   UNION ALL
-  SELECT 'L', lot_id, sku, extract(epoch FROM expires_at)::bigint::text,
-         (quantity_on_hand - quantity_reserved)::text
+  SELECT 'L', lot_id, sku, extract(epoch FROM expires_at)::bigint,
+         quantity_on_hand - quantity_reserved, NULL
   FROM lots
   WHERE store_id = $1 AND sku = ANY($2::text[]) AND expires_at > to_timestamp($4)
     AND quantity_on_hand > quantity_reserved)sql"};

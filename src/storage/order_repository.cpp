@@ -186,10 +186,6 @@ void release_or_consume(Session& s, Tx& tx, const std::vector<std::string>& ids,
   }
 }
 
-}  // namespace
-
-namespace {
-
 // What an order starts from (order_path::kOrderRead).
 struct OrderRead {
   std::optional<StoredAnswer> answer;  // the key's, with the hash it was kept under
@@ -207,24 +203,16 @@ OrderRead read_order(Session& s, const OrderRequest& req, const std::string& sku
       const auto kind = r[0].as<std::string>();
       if (kind == "K") {
         in.answered_hash = r[1].as<std::string>();
-        in.answer = StoredAnswer{std::stoi(r[2].as<std::string>()), r[3].as<std::string>()};
+        in.answer = StoredAnswer{r[3].as<int>(), r[2].as<std::string>()};
       } else if (kind == "S") {
         catalog::Listing l;
-        l.price_minor = std::stoll(r[3].as<std::string>());
-        if (!r[4].is_null()) {  // "<markdown price> <until, epoch seconds>"
-          const auto markdown = r[4].as<std::string>();
-          const auto space = markdown.find(' ');
-          l.markdown = catalog::Markdown{
-              std::stoll(markdown.substr(0, space)),
-              core::Timestamp{std::chrono::seconds{std::stoll(markdown.substr(space + 1))}}};
-        }
+        l.price_minor = r[3].as<long long>();
+        if (!r[4].is_null()) l.markdown = catalog::Markdown{r[4].as<long long>(), from_epoch(r[5])};
         in.priced[r[1].as<std::string>()] = {r[2].as<std::string>(),
                                              catalog::price_now(l, req.now).price_minor};
       } else {
-        in.stock.push_back(
-            {r[1].as<std::string>(), r[2].as<std::string>(),
-             core::Timestamp{std::chrono::seconds{std::stoll(r[3].as<std::string>())}},
-             std::stoll(r[4].as<std::string>())});
+        in.stock.push_back({r[1].as<std::string>(), r[2].as<std::string>(), from_epoch(r[3]),
+                            r[4].as<long long>()});
       }
     }
     return in;
@@ -341,10 +329,10 @@ PlaceOutcome OrderRepository::place(const OrderRequest& req, const IdempotencyKe
     for (const auto& sku : skus) {
       if (!in.priced.count(sku)) unknown.skus.push_back(sku);
     }
-    auto plan = orders::plan_reservation(requested, std::move(in.stock), req.now);
     if (!unknown.skus.empty()) {
       refused = refuse(unknown);
-    } else if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) {
+    } else if (auto plan = orders::plan_reservation(requested, std::move(in.stock), req.now);
+               auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) {
       refused = refuse(*shortages);
     } else {
       const Order o = order_of(req, in, std::get<orders::Allocation>(plan));

@@ -19,6 +19,21 @@ Session::Session(Pool& pool) : pool_(pool) {}
 Session::~Session() = default;
 
 namespace {
+// What every connection runs with, derived from the statement timeout (behind a transaction
+// pooler, its connect_query says the same: scripts/pgbouncer-config).
+std::vector<std::string> session_settings(std::chrono::milliseconds statement_timeout) {
+  const auto ms = statement_timeout.count();
+  // A lock held longer than this belongs to a stuck or paused process: give up (503) rather
+  // than let its store's requests fill every worker. A transaction left idle that long is
+  // ended by the server, which frees its locks; its process's writes are then void.
+  // Statements are keyed lookups whose best plan does not depend on the values: planned once
+  // per connection, not again for every execution (an order's read took 0.4 ms to plan).
+  return {"SET statement_timeout = " + std::to_string(ms),
+          "SET lock_timeout = " + std::to_string(std::max<long long>(ms / 2, 1)),
+          "SET idle_in_transaction_session_timeout = " + std::to_string(ms),
+          "SET plan_cache_mode = force_generic_plan"};
+}
+
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
       .count();
@@ -119,19 +134,6 @@ pqxx::connection_base& Session::connection() {
   drop_if_broken();
   if (!conn_) conn_ = pool_.connect();
   return conn_->conn;
-}
-
-std::vector<std::string> session_settings(std::chrono::milliseconds statement_timeout) {
-  const auto ms = statement_timeout.count();
-  // A lock held longer than this belongs to a stuck or paused process: give up (503) rather
-  // than let its store's requests fill every worker. A transaction left idle that long is
-  // ended by the server, which frees its locks; its process's writes are then void.
-  // Statements are keyed lookups whose best plan does not depend on the values: planned once
-  // per connection, not again for every execution (an order's read took 0.4 ms to plan).
-  return {"SET statement_timeout = " + std::to_string(ms),
-          "SET lock_timeout = " + std::to_string(std::max<long long>(ms / 2, 1)),
-          "SET idle_in_transaction_session_timeout = " + std::to_string(ms),
-          "SET plan_cache_mode = force_generic_plan"};
 }
 
 bool Session::prepares_statements() const { return pool_.config_.prepare; }

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "freshlane/core/error.hpp"
 #include "freshlane/core/time.hpp"
 #include "freshlane/storage/pool.hpp"
 
@@ -105,6 +106,21 @@ template <typename F>
 auto write(Session& s, F&& f) {
   if (Tx* open = TransactionScope::open(s)) return f(*open);
   return detail::in_new_transaction<pqxx::work>(s, f);
+}
+
+// A write that throws `Stale` when a row it expected had moved on (nothing of it holds once
+// its transaction rolls back). Run alone, its caller may run it again. Inside a caller's
+// transaction what it wrote before cannot be undone here, so `Stale` becomes a 409 conflict
+// that fails the caller's whole transaction instead of this write running again in it.
+template <typename Stale, typename F>
+auto write_or_conflict(Session& s, F&& f) {
+  const bool joined = TransactionScope::open(s) != nullptr;
+  try {
+    return write(s, std::forward<F>(f));
+  } catch (const Stale& e) {
+    if (joined) throw core::Error(core::ErrorKind::kConflict, e.what());
+    throw;
+  }
 }
 
 // The same for reads of several statements (a read-only transaction).

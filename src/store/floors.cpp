@@ -21,6 +21,11 @@ Floors::Entry& Floors::entry(const std::string& store_id) {
   return *e;
 }
 
+bool Floors::holds_engine(Entry& e) {
+  std::lock_guard lock(e.mu);
+  return e.engine != nullptr;
+}
+
 Floors::Held Floors::checkout(FloorRecords::Unit& unit, const std::string& store_id,
                               core::Timestamp now) {
   Held held;

@@ -76,6 +76,19 @@ class Fleet {
   std::vector<std::string> failures_;
 };
 
+// Two `serve` processes on one fresh, migrated database; the shop is set up through the first.
+struct TwoServers {
+  explicit TwoServers(const std::map<std::string, std::string>& env) : TwoServers(env, env) {}
+  TwoServers(std::map<std::string, std::string> env_a, std::map<std::string, std::string> env_b)
+      : migrated((migrate_database(db.url()), true)),
+        a(db.url(), std::move(env_a)),
+        b(db.url(), std::move(env_b)) {}
+  TestDatabase db;
+  bool migrated;
+  ServerProcess a, b;
+  Shop shop{a};
+};
+
 // Reads a number from the test database.
 inline long long db_number(const std::string& url, const std::string& sql) {
   pqxx::connection c(url);

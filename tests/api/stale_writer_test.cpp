@@ -40,10 +40,10 @@ HttpResponse served(ServerProcess& s, const std::string& token, const std::strin
 }  // namespace
 
 TEST(StaleWriter, APausedProcessResumedAfterATakeoverHasNoWriteAccepted) {
-  TestDatabase db;
-  migrate_database(db.url());
-  ServerProcess a(db.url(), env("freshlane-a")), b(db.url(), env("freshlane-b"));
-  Shop shop{a};
+  TwoServers fleet(env("freshlane-a"), env("freshlane-b"));
+  auto& db = fleet.db;
+  auto& shop = fleet.shop;
+  auto &a = fleet.a, &b = fleet.b;
   shop.store("sw");
   ASSERT_EQ(a.admin("PUT", "/v1/stores/sw/layout",
                     nlohmann::json{{"zones", {"produce"}},
@@ -162,10 +162,10 @@ TEST(StaleWriter, APausedProcessResumedAfterATakeoverHasNoWriteAccepted) {
 // (the floor's clock, dispatch rounds) still runs at most once per store and period across
 // the processes, and carries on afterwards.
 TEST(StaleWriter, ADatabaseBlipOf7sRunsNothingTwice) {
-  TestDatabase db;
-  migrate_database(db.url());
-  ServerProcess a(db.url(), env()), b(db.url(), env());
-  Shop shop{a};
+  TwoServers fleet(env());
+  auto& db = fleet.db;
+  auto& shop = fleet.shop;
+  auto& a = fleet.a;  // B runs beside it, its jobs claimed against A's
   shop.store("bl");
   // Work for both jobs: a picker on shift (the floor's clock), a courier (dispatch rounds).
   ASSERT_EQ(
@@ -209,10 +209,10 @@ TEST(StaleWriter, ADatabaseBlipOf7sRunsNothingTwice) {
 // A bag handed back (its picker clocked out) belongs to an order whose picking has started: a
 // process that rebuilds the floor from the records must know that too, and hand the bag out.
 TEST(StaleWriter, ARebuiltFloorHandsOutABagReleasedByAnotherProcess) {
-  TestDatabase db;
-  migrate_database(db.url());
-  ServerProcess a(db.url(), env()), b(db.url(), env());
-  Shop shop{a};
+  TwoServers fleet(env());
+  auto& db = fleet.db;
+  auto& shop = fleet.shop;
+  auto &a = fleet.a, &b = fleet.b;
   shop.store("rb");
   shop.stock("rb", "RB-1", 10);
   const std::string p = shop.staff("rb", "picker"), q = shop.staff("rb", "picker");

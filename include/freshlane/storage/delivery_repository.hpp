@@ -113,7 +113,6 @@ class DeliveryRepository {
                        const dispatch::Params& p);
 
   DispatchInput dispatch_input(const catalog::Store& store);
-  std::vector<CourierOnShift> couriers(const std::string& store_id);
   // One dispatch round of the store as one transaction, serialized with every other round of
   // that store in any process (the store's dispatch desk is locked first): reads what the round
   // starts from, lets `plan` decide, writes the trips (state assigned) with a courier_assigned

@@ -37,10 +37,6 @@ struct PoolConfig {
   std::chrono::milliseconds reconnect_backoff{500};  // after a failed connect
 };
 
-// What every connection runs with: statement, lock and idle-in-transaction timeouts, derived
-// from the statement timeout. Behind a transaction pooler, put them in its connect_query.
-std::vector<std::string> session_settings(std::chrono::milliseconds statement_timeout);
-
 // A named SQL statement, prepared once per connection on first use and planned once (the
 // connections run with generic plans).
 struct Query {

@@ -141,6 +141,7 @@ class Floors {
     core::Timestamp now;
   };
   Entry& entry(const std::string& store_id);
+  static bool holds_engine(Entry& e);
   // The engine for a unit: this process's when it is at the unit's stamp, else rebuilt.
   Held checkout(FloorRecords::Unit& unit, const std::string& store_id, core::Timestamp now);
   // Records what the engine decided and keeps it once the unit commits.
@@ -195,9 +196,9 @@ auto Floors::decide(FloorRecords& records, const std::string& store_id, core::Ti
 
 template <typename F>
 auto Floors::read(FloorRecords& records, const std::string& store_id, F&& look) {
-  const FloorStamp stamp = records.peek(store_id);
-  {
-    Entry& e = entry(store_id);
+  Entry& e = entry(store_id);
+  if (holds_engine(e)) {  // worth asking whether it is still the stored one
+    const FloorStamp stamp = records.peek(store_id);
     std::lock_guard lock(e.mu);
     if (e.engine && e.version == stamp.version) {
       return look(static_cast<const picking::Engine&>(*e.engine));
