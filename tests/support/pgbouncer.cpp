@@ -49,9 +49,11 @@ Pgbouncer::Pgbouncer(const std::string& postgres_url) {
       }
     }
   }
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ == 0) {
     if (pw && (::setgid(pw->pw_gid) != 0 || ::setuid(pw->pw_uid) != 0)) ::_exit(126);
+    die_with_parent(parent);
     const std::string ini = dir_ + "/pgbouncer.ini";
     ::execl("/usr/sbin/pgbouncer", "pgbouncer", "-q", ini.c_str(), nullptr);
     ::_exit(127);

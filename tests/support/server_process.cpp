@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,13 +30,20 @@ unsigned short free_port() {
   return ntohs(addr.sin_port);
 }
 
+void die_with_parent(pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);  // the parent was gone before the call
+}
+
 namespace {
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
             const std::string& log_path) {
   std::vector<std::string> argv_s{FRESHLANE_BINARY};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
+    die_with_parent(parent);
     const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);

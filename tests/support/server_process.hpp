@@ -13,6 +13,11 @@ inline constexpr const char* kQrSecret = "test-qr-secret-0123456789";
 
 unsigned short free_port();
 
+// Called in a child just forked by `parent` (after any change of user): the child is killed
+// when the thread that forked it ends, so a test killed or crashed midway leaves no process
+// behind, not even one it had paused.
+void die_with_parent(pid_t parent);
+
 // Runs `freshlane <args>` to completion with the given extra environment; returns exit code and
 // captures stderr+stdout into `output`.
 int run_freshlane(const std::vector<std::string>& args,
