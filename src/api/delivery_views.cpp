@@ -71,7 +71,7 @@ nlohmann::json to_json(const storage::CourierOnShift& c, core::Timestamp now) {
   const auto state = c.state(now);
   return {{"courier_id", c.courier_id},
           {"name", c.name},
-          {"state", storage::to_string(state)},
+          {"state", store::to_string(state)},
           {"clocked_in_at", core::format_rfc3339(c.clocked_in_at)},
           {"available_at", core::format_rfc3339(c.available_at(now))},
           {"trip_id", state == storage::CourierOnShift::State::kOnTrip ? nlohmann::json(c.trip_id)

@@ -49,7 +49,9 @@ DispatchDesks::DispatchDesks(http::Metrics& metrics, store::Floors& floors, disp
       packing_(packing),
       fresh_for_(fresh_for) {
   floors_.listen(
-      [this](const std::string& store_id, const auto&, const auto&) { forget(store_id); });
+      [this](const std::string& store_id, const auto& events, const auto&) {
+        if (changes_load(events)) forget(store_id);
+      });
   metrics_.add_histogram(kPaidToDoor, "Minutes from payment to the hand-over at the door.",
                          {10, 15, 20, 25, 30, 35, 40, 45, 60, 90, 120});
   metrics_.add_counter(kDelivered, "Delivery orders handed over at the door.");
@@ -92,35 +94,10 @@ DispatchDesks::DispatchDesks(http::Metrics& metrics, store::Floors& floors, disp
 
 int DispatchDesks::run_round(storage::Session& s, const catalog::Store& store,
                              core::Timestamp now) {
-  Utilization u;
-  auto planner = [&](const storage::DispatchInput& in) {
-    u = Utilization{};
-    std::vector<dispatch::Courier> couriers;
-    for (const auto& c : in.couriers) {
-      ++u.on_shift;
-      const auto state = c.state(now);
-      if (state == storage::CourierOnShift::State::kOnTrip) {
-        ++u.on_trip;
-        continue;
-      }
-      const double to_store = state == storage::CourierOnShift::State::kReturning && c.position
-                                  ? core::distance_m(*c.position, store.location)
-                                  : 0.0;
-      couriers.push_back({c.courier_id, c.available_at(now), to_store});
-    }
-    if (in.parcels.empty() || couriers.empty()) return dispatch::Plan{};
-    return dispatch::plan(store.location, in.parcels, couriers, now, params_);
-  };
-  storage::DeliveryRepository repo(s);
-  storage::Round round;
-  try {
-    round = repo.run_round(store, now, planner);
-  } catch (const storage::StaleRound&) {
-    round = repo.run_round(store, now, planner);  // once more, on what changed
-  }
+  storage::PgDeskRecords records(s);
+  const auto round = store::run_round(records, store, now, params_);
   const int planned = static_cast<int>(round.plan.trips.size());
-  u.on_trip += planned;
-  u.at = Clock::now();
+  Utilization u{round.on_shift, round.on_trip, Clock::now()};
   s.after_commit([this, store_id = store.store_id, u, planned] {
     if (planned > 0) {
       metrics_.increment(kTripsPlanned, planned);
@@ -135,26 +112,11 @@ int DispatchDesks::run_round(storage::Session& s, const catalog::Store& store,
 dispatch::StoreLoad DispatchDesks::load(storage::Session& s, const catalog::Store& store,
                                         core::Timestamp now) {
   metrics_.increment(kLoadReads);
-  dispatch::StoreLoad load;
-  storage::PgFloorRecords records(s);
-  floors_.read(records, store.store_id, [&](const picking::Engine& e) {
-    const auto backlog = e.backlog(now);
-    load.picking_backlog = backlog.work;
-    load.pickers_on_shift = backlog.pickers;
-    const auto& layout = e.layout();
-    load.pick = layout.seconds_per_task + layout.seconds_per_unit * kTypicalBagUnits;
-    for (const auto& lane : layout.lanes) load.conveyor = std::max(load.conveyor, lane.transit);
-  });
-  load.packing = packing_;
   const auto in = storage::DeliveryRepository(s).dispatch_input(store);
-  std::vector<core::Timestamp> free_at;
-  for (const auto& c : in.couriers) free_at.push_back(c.available_at(now));
-  const auto ready = now + dispatch::estimate(0, load, params_).until_packed();
-  const auto round_trip = params_.pickup_time + params_.handover_time +
-                          2 * dispatch::ride_time(store.delivery_radius_m / 2.0, params_);
-  load.courier_wait = dispatch::courier_wait(
-      std::move(free_at), static_cast<int>(in.parcels.size()), ready, round_trip, params_);
-  return load;
+  storage::PgFloorRecords records(s);
+  return floors_.read(records, store.store_id, [&](const picking::Engine& e) {
+    return store::load_of(e, in, now, params_, {packing_, 0, kTypicalBagUnits});
+  });
 }
 
 bool DispatchDesks::fresh(const Slot& slot, Clock::time_point now) const {

@@ -87,6 +87,13 @@ const Query kInsertStop{"delivery_stop_insert", R"sql(
                     AND s.state IN ('planned', 'picked_up')))sql"};
 // A store's dispatch desk: its dispatch job's row, locked by the round's transaction, so two
 // rounds of one store never plan at once, in any process.
+// Delivery orders admitted and not yet packed: awaiting payment (not expired), paid, picking.
+const Query kUnpackedDelivery{"delivery_unpacked", R"sql(
+  SELECT count(*) FROM orders
+  WHERE store_id = $1 AND fulfillment = 'delivery'
+    AND (status IN ('paid', 'picking')
+         OR (status = 'pending_payment' AND payment_expires_at > now())))sql"};
+
 const Query kLockDesk{"delivery_lock_desk", R"sql(
   SELECT 1 FROM store_jobs WHERE job = 'dispatch' AND store_id = $1 FOR UPDATE)sql"};
 
@@ -339,32 +346,11 @@ DispatchInput input_of(Session& s, Tx& tx, const catalog::Store& store) {
   for (const auto& r : exec(s, tx, kCouriersOfStore, store.store_id)) {
     in.couriers.push_back(read_courier(r));
   }
+  in.unpacked_delivery = exec(s, tx, kUnpackedDelivery, store.store_id).at(0)[0].as<int>();
   return in;
 }
 
 }  // namespace
-
-CourierOnShift::State CourierOnShift::state(core::Timestamp now) const {
-  if (trip_state == "assigned" || trip_state == "en_route") return State::kOnTrip;
-  if (trip_state == "done" && returns_at && *returns_at > now) return State::kReturning;
-  return State::kIdle;
-}
-
-core::Timestamp CourierOnShift::available_at(core::Timestamp now) const {
-  return state(now) == State::kIdle ? now : std::max(now, returns_at.value_or(now));
-}
-
-std::string_view to_string(CourierOnShift::State s) {
-  switch (s) {
-    case CourierOnShift::State::kIdle:
-      return "idle";
-    case CourierOnShift::State::kOnTrip:
-      return "on_trip";
-    case CourierOnShift::State::kReturning:
-      return "returning";
-  }
-  return "idle";
-}
 
 bool DeliveryRepository::clock_in(const std::string& store_id, const std::string& courier_id,
                                   core::Timestamp now) {

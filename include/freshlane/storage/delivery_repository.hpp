@@ -14,25 +14,15 @@
 #include "freshlane/orders/order.hpp"
 #include "freshlane/storage/order_repository.hpp"
 #include "freshlane/storage/pool.hpp"
+#include "freshlane/store/desk.hpp"
 
 namespace freshlane::storage {
 
-struct CourierOnShift {
-  std::string courier_id;
-  std::string name;
-  core::Timestamp clocked_in_at;
-  std::optional<core::LatLon> position;
-  std::optional<core::Timestamp> position_at;
-  std::string trip_id;     // the latest trip, "" for none
-  std::string trip_state;  // assigned, en_route, done ("" for none)
-  std::optional<core::Timestamp> returns_at;
-
-  enum class State { kIdle, kOnTrip, kReturning };
-  State state(core::Timestamp now) const;
-  // When the courier can take bags at the store (now when idle).
-  core::Timestamp available_at(core::Timestamp now) const;
-};
-std::string_view to_string(CourierOnShift::State s);
+using CourierOnShift = store::CourierOnShift;
+using DispatchInput = store::DeskInput;
+using Round = store::Round;
+using Planner = store::Planner;
+using StaleRound = store::StaleRound;
 
 struct StopRecord {
   int seq = 0;
@@ -58,13 +48,6 @@ struct TripRecord {
   std::vector<StopRecord> stops;  // in visiting order
 };
 
-// What one dispatch round of a store starts from.
-struct DispatchInput {
-  catalog::Store store;
-  std::vector<dispatch::Parcel> parcels;  // packed delivery orders on no live trip
-  std::vector<CourierOnShift> couriers;   // on shift, by id
-};
-
 // What tracking shows beyond the order itself.
 struct TrackingRecord {
   struct Event {
@@ -75,18 +58,6 @@ struct TrackingRecord {
   std::vector<Event> events;  // in time order
   std::optional<StopRecord> live_stop;
   std::optional<CourierOnShift> courier;  // of the live trip
-};
-
-// What one dispatch round did: what it started from and the trips it gave out.
-struct Round {
-  DispatchInput input;
-  dispatch::Plan plan;
-};
-using Planner = std::function<dispatch::Plan(const DispatchInput&)>;
-// A round's plan met a courier or an order that had moved on: nothing of it was written.
-class StaleRound : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
 };
 
 struct NotOnShift {};
@@ -134,6 +105,18 @@ class DeliveryRepository {
                    const std::string& reason, core::Timestamp now, const dispatch::Params& p);
 
   TrackingRecord tracking(const std::string& order_id);
+
+ private:
+  Session& session_;
+};
+
+// The store's dispatch desk kept in PostgreSQL (store::run_round's records).
+class PgDeskRecords : public store::DeskRecords {
+ public:
+  explicit PgDeskRecords(Session& session) : session_(session) {}
+  Round run(const catalog::Store& store, core::Timestamp now, const Planner& plan) override {
+    return DeliveryRepository(session_).run_round(store, now, plan);
+  }
 
  private:
   Session& session_;
