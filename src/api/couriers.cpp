@@ -1,6 +1,6 @@
 // Couriers' app and the dispatch desk: shifts, position, the current trip, taking the bags at
-// the store, the hand-over at the door, failed deliveries; the dispatch board and on-demand
-// rounds for managers.
+// the store, the hand-over at the door, failed deliveries and handing their bags back; the
+// dispatch board and on-demand rounds for managers.
 #include "auth.hpp"
 #include "delivery_views.hpp"
 #include "freshlane/http/problem.hpp"
@@ -54,6 +54,9 @@ http::Response clock_out(Context& ctx, const http::Request& req, storage::Sessio
       throw Error(ErrorKind::kNotOnShift, "you are not on shift");
     case storage::ClockOutOutcome::kTripInProgress:
       break;
+    case storage::ClockOutOutcome::kBagsToReturn:
+      throw Error(ErrorKind::kTripInProgress,
+                  "hand the bags of your failed deliveries back at the store before clocking out");
   }
   throw Error(ErrorKind::kTripInProgress,
               "deliver or report every order you took before clocking out");
@@ -78,7 +81,7 @@ http::Response get_trip(Context& ctx, const http::Request& req, storage::Session
   require_role(who, Role::kCourier);
   const auto trip = storage::DeliveryRepository(session).current_trip(who.id);
   if (!trip) return http::Response{204, "", "", {}};
-  return json_response(200, to_json(*trip));
+  return json_response(200, to_json(*trip, ctx.now()));
 }
 
 // The refusals every courier action on an order shares.
@@ -112,9 +115,10 @@ http::Response answer(const std::string& order_id, Outcome&& outcome, Ok&& ok) {
   throw Error(ErrorKind::kInternal, "unreachable");
 }
 
-http::Response trip_answer(const std::string& order_id, storage::StopOutcome outcome) {
-  return answer<storage::TripRecord>(order_id, std::move(outcome), [](const auto& trip) {
-    return json_response(200, to_json(trip));
+http::Response trip_answer(const std::string& order_id, storage::StopOutcome outcome,
+                           core::Timestamp now) {
+  return answer<storage::TripRecord>(order_id, std::move(outcome), [now](const auto& trip) {
+    return json_response(200, to_json(trip, now));
   });
 }
 
@@ -124,10 +128,11 @@ http::Response pick_up(Context& ctx, const http::Request& req, storage::Session&
   const auto& order_id = req.param("order_id");
   BodyReader body(req.body.empty() ? "{}" : req.body);
   body.finish();
+  const auto now = ctx.now();
   auto outcome =
-      storage::DeliveryRepository(session).pick_up(order_id, who.id, ctx.now(), ctx.desks.params());
+      storage::DeliveryRepository(session).pick_up(order_id, who.id, now, ctx.desks.params());
   ctx.desks.forget(who.store_id);
-  return trip_answer(order_id, std::move(outcome));
+  return trip_answer(order_id, std::move(outcome), now);
 }
 
 http::Response deliver(Context& ctx, const http::Request& req, storage::Session& session) {
@@ -155,17 +160,35 @@ http::Response delivery_failed(Context& ctx, const http::Request& req, storage::
   BodyReader body(req.body);
   const std::string reason = body.string("reason", Need::kRequired, 1, 200).value_or("");
   body.finish();
-  auto outcome = storage::DeliveryRepository(session).fail(order_id, who.id, reason, ctx.now(),
-                                                           ctx.desks.params());
+  const auto now = ctx.now();
+  auto outcome =
+      storage::DeliveryRepository(session).fail(order_id, who.id, reason, now, ctx.desks.params());
   ctx.desks.forget(who.store_id);
-  return trip_answer(order_id, std::move(outcome));
+  return trip_answer(order_id, std::move(outcome), now);
+}
+
+// The courier is back at the store with the bags of a failed delivery: they hand them back (all
+// they carry), the orders are packed again and can be planned again.
+http::Response return_to_store(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  require_role(who, Role::kCourier);
+  const auto& order_id = req.param("order_id");
+  BodyReader body(req.body.empty() ? "{}" : req.body);
+  body.finish();
+  auto outcome = storage::DeliveryRepository(session).return_bags(order_id, who.id, ctx.now());
+  return answer<storage::BagsReturned>(order_id, std::move(outcome), [&](const auto&) {
+    ctx.desks.forget(who.store_id);
+    const auto order = storage::OrderRepository(session).find(order_id);
+    return json_response(200, to_json(*order, false));
+  });
 }
 
 http::Response board(Context& ctx, storage::Session& session, const catalog::Store& store,
                      std::optional<int> planned) {
-  storage::DeliveryRepository repo(session);
-  auto body =
-      dispatch_board(repo.dispatch_input(store), repo.live_trips(store.store_id), ctx.now());
+  const auto now = ctx.now();
+  const auto desk = ctx.desks.snapshot(session, store, now);
+  auto body = dispatch_board(desk.input, desk.etas,
+                             storage::DeliveryRepository(session).live_trips(store.store_id), now);
   if (planned) body["planned"] = *planned;
   return json_response(200, body);
 }
@@ -196,6 +219,7 @@ void add_courier_routes(http::Router& router, Context& ctx) {
   router.add("POST", "/v1/orders/{order_id}/pickup", with_database(ctx, pick_up));
   router.add("POST", "/v1/orders/{order_id}/deliver", with_database(ctx, deliver));
   router.add("POST", "/v1/orders/{order_id}/delivery-failed", with_database(ctx, delivery_failed));
+  router.add("POST", "/v1/orders/{order_id}/return-to-store", with_database(ctx, return_to_store));
   router.add("GET", "/v1/stores/{store_id}/dispatch", with_database(ctx, get_board));
   router.add("POST", "/v1/stores/{store_id}/dispatch", with_database(ctx, run_round));
 }

@@ -1,5 +1,6 @@
 // Delivery for customers: the quote before ordering, the promise check when a delivery order is
-// placed, and tracking an order from payment to the door.
+// placed, tracking an order from payment to the door, and choosing a redelivery after a failed
+// one.
 #include "auth.hpp"
 #include "delivery_views.hpp"
 #include "freshlane/core/ids.hpp"
@@ -16,23 +17,23 @@ using core::Error;
 using core::ErrorKind;
 
 std::optional<http::Response> refuse_if_store_busy(Context& ctx, storage::Session& session,
-                                                   const catalog::Store& store, core::LatLon door) {
+                                                   const catalog::Store& store, core::LatLon door,
+                                                   const store::FloorLoad& floor) {
   const auto now = ctx.now();
   const auto q =
-      dispatch::quote(store, door, ctx.desks.load(session, store, now), ctx.desks.params());
+      dispatch::quote(store, door, ctx.desks.load(session, store, floor, now), ctx.desks.params());
   if (q.reason != dispatch::QuoteReason::kStoreBusy) return std::nullopt;
-  const std::string why =
-      q.eta_minutes ? "delivery would take about " + std::to_string(*q.eta_minutes) +
-                          " minutes, beyond the promised " + std::to_string(store.promise_minutes)
-                    : std::string("no courier is on shift");
   return http::problem(
-      ErrorKind::kStoreBusy, why + "; try again later or order for pickup",
+      ErrorKind::kStoreBusy, quote_detail(store, q) + "; try again later or order for pickup",
       {{"eta_minutes", q.eta_minutes ? nlohmann::json(*q.eta_minutes) : nlohmann::json()},
        {"promise_minutes", store.promise_minutes}},
       static_cast<int>(q.retry_after.count()));
 }
 
 namespace {
+
+constexpr auto kRedeliverySkew = std::chrono::seconds(60);   // a clock a little behind ours
+constexpr auto kRedeliveryHorizon = std::chrono::hours(24);  // fresh food waits no longer
 
 // The quote never takes a database worker of its own: it is summed on the I/O thread from the
 // store's load as published (DispatchDesks), read at most once per store and period for all the
@@ -70,33 +71,52 @@ std::optional<core::Timestamp> last_event(const storage::TrackingRecord& t, std:
   return at;
 }
 
-// The current estimate of the door time; none for orders that are not on their way.
-std::optional<core::Timestamp> estimate_arrival(Context& ctx, storage::Session& session,
-                                                const orders::Order& o,
-                                                const storage::TrackingRecord& t,
-                                                core::Timestamp now) {
+// The current estimate of the door time (none for orders not on their way) and whether it
+// misses the promise.
+struct Arrival {
+  std::optional<core::Timestamp> at;
+  bool late = false;
+};
+Arrival estimate_arrival(Context& ctx, storage::Session& session, const orders::Order& o,
+                         const storage::TrackingRecord& t, core::Timestamp now) {
   using orders::Status;
-  if (o.status == Status::kDelivered) return last_event(t, "delivered");
-  if (o.fulfillment != orders::Fulfillment::kDelivery || !o.delivery) return std::nullopt;
-  if (t.live_stop) return std::max(now, t.live_stop->eta);
-  dispatch::Stage stage;
+  const auto past_promise = [&](const std::optional<core::Timestamp>& at) {
+    return o.promised_at && (!at || *at > *o.promised_at);
+  };
+  if (o.status == Status::kDelivered) {
+    const auto at = last_event(t, "delivered");
+    return {at, at && past_promise(at)};
+  }
+  if (o.fulfillment != orders::Fulfillment::kDelivery || !o.delivery) return {};
+  if (t.live_timing) {  // on a trip: the stop re-timed from the courier's real state
+    const auto at = store::live_stop_eta(*t.live_timing, now);
+    return {at, past_promise(at)};
+  }
   switch (o.status) {
     case Status::kPaid:
-      stage = dispatch::Stage::kPaid;
-      break;
     case Status::kPicking:
-      stage = dispatch::Stage::kPicking;
-      break;
     case Status::kPacked:
-      stage = dispatch::Stage::kPacked;
+    case Status::kReturning:
       break;
     default:
-      return std::nullopt;
+      return {};
   }
-  const auto eta =
-      dispatch::estimate(o.delivery->distance_m,
-                         ctx.desks.load_for_reading(session, o.store_id)->load, ctx.desks.params());
-  return now + dispatch::still_ahead(eta, stage);
+  // The store's live ETAs as published; read anew once when they predate this order's step.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const auto published = ctx.desks.load_for_reading(session, o.store_id);
+    if (const auto it = published->etas.find(o.order_id); it != published->etas.end()) {
+      return {it->second.eta, it->second.late()};
+    }
+    ctx.desks.forget(o.store_id);
+  }
+  return {};
+}
+
+http::Response tracking_answer(Context& ctx, storage::Session& session, const orders::Order& o) {
+  const auto now = ctx.now();
+  const auto track = storage::DeliveryRepository(session).tracking(o.order_id);
+  const auto arrival = estimate_arrival(ctx, session, o, track, now);
+  return json_response(200, tracking_view(o, track, arrival.at, arrival.late));
 }
 
 http::Response get_tracking(Context& ctx, const http::Request& req, storage::Session& session) {
@@ -107,10 +127,48 @@ http::Response get_tracking(Context& ctx, const http::Request& req, storage::Ses
   if (!order || order->customer_id != who.id) {
     throw Error(ErrorKind::kNotFound, "no order " + order_id);
   }
+  return tracking_answer(ctx, session, *order);
+}
+
+// After a failed delivery the customer chooses when it may come again: "asap" or a time (not
+// in the past, within a day: the bags are fresh food). Answers with the tracking view.
+http::Response request_redelivery(Context& ctx, const http::Request& req,
+                                  storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  require_role(who, Role::kCustomer);
+  const auto& order_id = req.param("order_id");
   const auto now = ctx.now();
-  const auto track = storage::DeliveryRepository(session).tracking(order_id);
-  return json_response(
-      200, tracking_view(*order, track, estimate_arrival(ctx, session, *order, track, now)));
+  BodyReader body(req.body);
+  std::optional<core::Timestamp> not_before;
+  if (const auto text = body.string("not_before", Need::kRequired, 1, 64);
+      text && *text != "asap") {
+    const auto at = core::parse_rfc3339(*text);
+    if (!at) {
+      body.error("not_before", "must be \"asap\" or an RFC 3339 time");
+    } else if (*at < now - kRedeliverySkew) {
+      body.error("not_before", "must not be in the past");
+    } else if (*at > now + kRedeliveryHorizon) {
+      body.error("not_before", "must be within 24 hours");
+    } else {
+      not_before = *at;
+    }
+  }
+  body.finish();
+  const auto outcome =
+      storage::DeliveryRepository(session).redeliver({order_id, who.id, not_before}, now);
+  if (std::holds_alternative<storage::OrderNotFound>(outcome)) {
+    throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  }
+  if (const auto* refused = std::get_if<storage::InvalidTransition>(&outcome)) {
+    return http::problem(ErrorKind::kInvalidTransition,
+                         "a redelivery can be chosen only after a failed delivery, until a "
+                         "courier takes the bags again; the order is " +
+                             std::string(orders::to_string(refused->from)),
+                         {{"order_status", orders::to_string(refused->from)}});
+  }
+  ctx.desks.forget(std::get<storage::RedeliverySet>(outcome).store_id);
+  const auto order = storage::OrderRepository(session).find(order_id);
+  return tracking_answer(ctx, session, *order);
 }
 
 }  // namespace
@@ -120,6 +178,7 @@ void add_delivery_routes(http::Router& router, Context& ctx) {
     get_quote(ctx, std::move(req), std::move(done));
   });
   router.add("GET", "/v1/orders/{order_id}/tracking", with_database(ctx, get_tracking));
+  router.add("POST", "/v1/orders/{order_id}/redelivery", with_database(ctx, request_redelivery));
 }
 
 }  // namespace freshlane::api

@@ -1,5 +1,9 @@
 #include "delivery_views.hpp"
 
+#include <cmath>
+#include <map>
+#include <string_view>
+
 #include "freshlane/core/time.hpp"
 #include "json_views.hpp"
 
@@ -27,7 +31,30 @@ nlohmann::json position(const std::optional<core::LatLon>& at,
 
 }  // namespace
 
+std::string quote_detail(const catalog::Store& store, const dispatch::Quote& q) {
+  switch (q.reason) {
+    case dispatch::QuoteReason::kNone:
+      return "";
+    case dispatch::QuoteReason::kOutOfRange:
+      return "the address is " + std::to_string(q.distance_m) +
+             " m from the store, which delivers within " + std::to_string(store.delivery_radius_m) +
+             " m";
+    case dispatch::QuoteReason::kStoreBusy:
+      break;
+  }
+  switch (q.busy) {
+    case dispatch::Busy::kNoPicker:
+      return "no picker is on shift to pick the order";
+    case dispatch::Busy::kNoCourier:
+      return "no courier is on shift";
+    default:
+      return "delivery would take about " + std::to_string(q.eta_minutes.value_or(0)) +
+             " minutes, beyond the promised " + std::to_string(store.promise_minutes);
+  }
+}
+
 nlohmann::json to_json(const catalog::Store& store, const dispatch::Quote& q) {
+  const std::string detail = quote_detail(store, q);
   return {
       {"store_id", store.store_id},
       {"deliverable", q.deliverable},
@@ -36,21 +63,27 @@ nlohmann::json to_json(const catalog::Store& store, const dispatch::Quote& q) {
       {"eta_minutes", q.eta_minutes ? nlohmann::json(*q.eta_minutes) : nlohmann::json()},
       {"promise_minutes", store.promise_minutes},
       {"reason", q.reason == dispatch::QuoteReason::kNone ? nlohmann::json()
-                                                          : nlohmann::json(reason_text(q.reason))}};
+                                                          : nlohmann::json(reason_text(q.reason))},
+      {"detail", detail.empty() ? nlohmann::json() : nlohmann::json(detail)}};
 }
 
-nlohmann::json to_json(const storage::TripRecord& t) {
+nlohmann::json to_json(const storage::TripRecord& t, core::Timestamp now) {
   nlohmann::json stops = nlohmann::json::array();
   for (const auto& s : t.stops) {
+    const bool live = s.state == "planned" || s.state == "picked_up";
+    const auto eta =
+        live ? store::live_stop_eta(
+                   {s.order_id, s.promised_at, s.eta, s.state == "picked_up", t.departs_at}, now)
+             : s.eta;
     stops.push_back({{"seq", s.seq},
                      {"order_id", s.order_id},
                      {"state", s.state},
                      {"lat", s.at.lat},
                      {"lon", s.at.lon},
                      {"address", s.address},
-                     {"eta", core::format_rfc3339(s.eta)},
+                     {"eta", core::format_rfc3339(eta)},
                      {"promised_at", core::format_rfc3339(s.promised_at)},
-                     {"late", s.eta > s.promised_at},
+                     {"late", eta > s.promised_at},
                      {"done_at", time_or_null(s.done_at)},
                      {"reason", s.reason.empty() ? nlohmann::json() : nlohmann::json(s.reason)}});
   }
@@ -80,21 +113,59 @@ nlohmann::json to_json(const storage::CourierOnShift& c, core::Timestamp now) {
 }
 
 nlohmann::json dispatch_board(const storage::DispatchInput& in,
+                              const std::vector<store::LiveEta>& etas,
                               const std::vector<storage::TripRecord>& trips, core::Timestamp now) {
+  std::map<std::string_view, const store::LiveEta*> eta_of;
+  for (const auto& e : etas) eta_of.emplace(e.order_id, &e);
+  // The live ETA and whether it misses the promise (no ETA: nobody on shift to do it).
+  auto with_eta = [&](nlohmann::json entry, const std::string& order_id) {
+    const auto it = eta_of.find(order_id);
+    const store::LiveEta* e = it == eta_of.end() ? nullptr : it->second;
+    entry["eta"] = e && e->eta ? nlohmann::json(core::format_rfc3339(*e->eta)) : nlohmann::json();
+    entry["late"] = e ? e->late() : false;
+    return entry;
+  };
+  auto distance = [&](core::LatLon drop) {
+    return std::lround(core::distance_m(in.store.location, drop));
+  };
   nlohmann::json waiting = nlohmann::json::array();
   for (const auto& p : in.parcels) {
-    waiting.push_back({{"order_id", p.order_id},
-                       {"packed_at", core::format_rfc3339(p.ready_at)},
-                       {"promised_at", core::format_rfc3339(p.promised_at)},
-                       {"late", now > p.promised_at},
-                       {"distance_m", std::lround(core::distance_m(in.store.location, p.drop))}});
+    waiting.push_back(with_eta({{"order_id", p.order_id},
+                                {"packed_at", core::format_rfc3339(p.ready_at)},
+                                {"promised_at", core::format_rfc3339(p.promised_at)},
+                                {"distance_m", distance(p.drop)}},
+                               p.order_id));
+  }
+  nlohmann::json coming = nlohmann::json::array();
+  for (const auto& o : in.coming) {
+    const char* stage = "paid";
+    switch (o.stage) {
+      case store::ComingOrder::Stage::kPaid:
+        break;
+      case store::ComingOrder::Stage::kPicking:
+        stage = "picking";
+        break;
+      case store::ComingOrder::Stage::kReturning:
+        stage = "returning";
+        break;
+      case store::ComingOrder::Stage::kHeld:
+        stage = "held";
+        break;
+    }
+    coming.push_back(with_eta({{"order_id", o.order_id},
+                               {"status", stage},
+                               {"promised_at", core::format_rfc3339(o.promised_at)},
+                               {"not_before", time_or_null(o.not_before)},
+                               {"distance_m", distance(o.drop)}},
+                              o.order_id));
   }
   nlohmann::json trip_list = nlohmann::json::array();
-  for (const auto& t : trips) trip_list.push_back(to_json(t));
+  for (const auto& t : trips) trip_list.push_back(to_json(t, now));
   nlohmann::json couriers = nlohmann::json::array();
   for (const auto& c : in.couriers) couriers.push_back(to_json(c, now));
   return {{"store_id", in.store.store_id},
           {"waiting", std::move(waiting)},
+          {"coming", std::move(coming)},
           {"trips", std::move(trip_list)},
           {"couriers", std::move(couriers)}};
 }
@@ -141,11 +212,14 @@ nlohmann::json timeline(const orders::Order& o, const storage::TrackingRecord& t
 }
 
 nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingRecord& t,
-                             const std::optional<core::Timestamp>& estimated_at) {
+                             const std::optional<core::Timestamp>& estimated_at, bool late) {
   nlohmann::json failed = nlohmann::json::array();
   for (const auto& e : t.events) {
     if (e.kind == "delivery_failed") {
-      failed.push_back({{"at", core::format_rfc3339(e.at)}, {"reason", e.detail}});
+      failed.push_back(
+          {{"at", core::format_rfc3339(e.at)}, {"reason", e.detail}, {"returned_at", nullptr}});
+    } else if (e.kind == "returned_to_store" && !failed.empty()) {
+      failed.back()["returned_at"] = core::format_rfc3339(e.at);  // its bags are back
     }
   }
   nlohmann::json courier = nullptr;
@@ -153,14 +227,19 @@ nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingReco
     courier = {{"name", t.courier->name},
                {"position", position(t.courier->position, t.courier->position_at)}};
   }
-  return {{"order_id", o.order_id},
-          {"status", orders::to_string(o.status)},
-          {"fulfillment", orders::to_string(o.fulfillment)},
-          {"promised_at", time_or_null(o.promised_at)},
-          {"estimated_at", time_or_null(estimated_at)},
-          {"timeline", timeline(o, t)},
-          {"failed_attempts", std::move(failed)},
-          {"courier", std::move(courier)}};
+  return {
+      {"order_id", o.order_id},
+      {"status", orders::to_string(o.status)},
+      {"fulfillment", orders::to_string(o.fulfillment)},
+      {"promised_at", time_or_null(o.promised_at)},
+      {"estimated_at", time_or_null(estimated_at)},
+      {"late", late},
+      {"redelivery", o.redelivery_after
+                         ? nlohmann::json{{"not_before", core::format_rfc3339(*o.redelivery_after)}}
+                         : nlohmann::json()},
+      {"timeline", timeline(o, t)},
+      {"failed_attempts", std::move(failed)},
+      {"courier", std::move(courier)}};
 }
 
 }  // namespace freshlane::api

@@ -4,22 +4,32 @@
 
 #include "freshlane/dispatch/eta.hpp"
 #include "freshlane/storage/delivery_repository.hpp"
+#include "freshlane/store/promise.hpp"
 
 namespace freshlane::api {
 
+// Why the store cannot deliver there now, for people ("" when it can).
+std::string quote_detail(const catalog::Store& store, const dispatch::Quote& q);
 nlohmann::json to_json(const catalog::Store& store, const dispatch::Quote& q);
-nlohmann::json to_json(const storage::TripRecord& t);
+// A trip; its live stops' ETAs re-timed at `now` from the courier's real state.
+nlohmann::json to_json(const storage::TripRecord& t, core::Timestamp now);
 nlohmann::json to_json(const storage::CourierOnShift& c, core::Timestamp now);
+// The board: packed orders waiting for a courier, the orders still coming (paid, picking, bags
+// riding back, held for a later redelivery), each with its live ETA from `etas`, the live trips
+// (stops re-timed) and the couriers.
 nlohmann::json dispatch_board(const storage::DispatchInput& in,
+                              const std::vector<store::LiveEta>& etas,
                               const std::vector<storage::TripRecord>& trips, core::Timestamp now);
 
 // The seven steps from payment to the door, each with the time it was reached (null before).
 // A step counts only when reached at or after the one before it, so a failed delivery's
 // courier and pick-up do not show after it failed.
 nlohmann::json timeline(const orders::Order& o, const storage::TrackingRecord& t);
-// Tracking: the timeline, failed attempts, promise and estimate, and the courier (name and last
-// position) only while the order is out for delivery.
+// Tracking: the timeline, failed attempts (and when their bags were back at the store), promise
+// and estimate, the redelivery chosen, and the courier (name and last position) only while the
+// order is out for delivery.
+// `late`: the order will miss (or missed) its promise, as estimated now.
 nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingRecord& t,
-                             const std::optional<core::Timestamp>& estimated_at);
+                             const std::optional<core::Timestamp>& estimated_at, bool late);
 
 }  // namespace freshlane::api

@@ -15,6 +15,7 @@ constexpr const char* kDelivered = "freshlane_deliveries_total";
 constexpr const char* kOnTime = "freshlane_deliveries_on_time_total";
 constexpr const char* kTripsPlanned = "freshlane_dispatch_trips_planned_total";
 constexpr const char* kLoadReads = "freshlane_store_load_reads_total";
+constexpr const char* kFlaggedLate = "freshlane_delivery_orders_flagged_late_total";
 constexpr int kTypicalBagUnits = 3;  // what a quote assumes an order's bag holds
 constexpr auto kForgetAfter = std::chrono::minutes(1);
 constexpr std::size_t kMaxSlots = 10'000;  // stores whose load is published, at most
@@ -57,39 +58,45 @@ DispatchDesks::DispatchDesks(http::Metrics& metrics, store::Floors& floors, disp
   metrics_.add_counter(kDelivered, "Delivery orders handed over at the door.");
   metrics_.add_counter(kOnTime, "Delivery orders handed over at or before their promise.");
   metrics_.add_counter(kTripsPlanned, "Trips the dispatcher gave to couriers.");
+  metrics_.add_counter(kFlaggedLate,
+                       "Open delivery orders flagged as going to miss their promise (live ETA past "
+                       "it, or nobody on shift to pick or ride them), each once across the fleet.");
   metrics_.add_counter(kLoadReads,
-                       "Reads of a store's load (floor backlog, couriers) from the database: for "
-                       "a delivery order's admission each, for quotes and tracking one per store "
-                       "and period however many ask.");
+                       "Reads of a store's load (floor backlog, orders, couriers) from the "
+                       "database: for a delivery order's admission, a dispatch board and a round "
+                       "each, for quotes and tracking one per store and period however many ask.");
   metrics_.add_gauge("freshlane_delivery_on_time_ratio",
                      "Deliveries on time divided by deliveries, since start (1 before any).",
                      [this] {
                        std::lock_guard lock(mu_);
                        return delivered_ == 0 ? 1.0 : on_time_ / delivered_;
                      });
-  auto per_store = [this](bool ratio) {
-    return [this, ratio] {
+  auto per_store = [this](double (*value)(const Utilization&)) {
+    return [this, value] {
       std::lock_guard lock(mu_);
       const auto now = Clock::now();
       std::erase_if(utilization_,
                     [&](const auto& kv) { return now - kv.second.at > kForgetAfter; });
       std::vector<http::Metrics::Sample> out;
-      for (const auto& [store, u] : utilization_) {
-        const double v =
-            ratio ? (u.on_shift == 0 ? 0.0 : double(u.on_trip) / u.on_shift) : double(u.on_shift);
-        out.push_back({{{"store", store}}, v});
-      }
+      for (const auto& [store, u] : utilization_) out.push_back({{{"store", store}}, value(u)});
       return out;
     };
   };
   metrics_.add_gauge_family("freshlane_courier_utilization",
                             "Couriers on a trip divided by couriers on shift, by store (as of "
                             "this process's latest dispatch round of the store).",
-                            per_store(true));
+                            per_store([](const Utilization& u) {
+                              return u.on_shift == 0 ? 0.0 : double(u.on_trip) / u.on_shift;
+                            }));
   metrics_.add_gauge_family("freshlane_couriers_on_shift",
                             "Couriers on shift, by store (as of this process's latest dispatch "
                             "round of the store).",
-                            per_store(false));
+                            per_store([](const Utilization& u) { return double(u.on_shift); }));
+  metrics_.add_gauge_family("freshlane_delivery_orders_late",
+                            "Open delivery orders whose live ETA is past their promise (or that "
+                            "nobody on shift can pick or ride), by store (as of this process's "
+                            "latest dispatch round of the store).",
+                            per_store([](const Utilization& u) { return double(u.late); }));
 }
 
 int DispatchDesks::run_round(storage::Session& s, const catalog::Store& store,
@@ -97,26 +104,54 @@ int DispatchDesks::run_round(storage::Session& s, const catalog::Store& store,
   storage::PgDeskRecords records(s);
   const auto round = store::run_round(records, store, now, params_);
   const int planned = static_cast<int>(round.plan.trips.size());
-  Utilization u{round.on_shift, round.on_trip, Clock::now()};
-  s.after_commit([this, store_id = store.store_id, u, planned] {
+  // The promises as they stand after the round: every late one counted, flagged once.
+  const auto after = snapshot(s, store, now);
+  std::vector<std::pair<std::string, std::optional<core::Timestamp>>> late;
+  for (const auto& e : after.etas) {
+    if (e.late()) late.emplace_back(e.order_id, e.eta);
+  }
+  const auto flagged = storage::DeliveryRepository(s).flag_late(late, now);
+  Utilization u{round.on_shift, round.on_trip, static_cast<int>(late.size()), Clock::now()};
+  s.after_commit([this, store_id = store.store_id, u, planned, flagged = flagged.size()] {
     if (planned > 0) {
       metrics_.increment(kTripsPlanned, planned);
       forget(store_id);
     }
+    if (flagged > 0) metrics_.increment(kFlaggedLate, static_cast<double>(flagged));
     std::lock_guard lock(mu_);
     utilization_[store_id] = u;
   });
   return planned;
 }
 
-dispatch::StoreLoad DispatchDesks::load(storage::Session& s, const catalog::Store& store,
-                                        core::Timestamp now) {
+store::QuoteParams DispatchDesks::quote_params() const { return {packing_, 0, kTypicalBagUnits}; }
+
+DispatchDesks::Snapshot DispatchDesks::snapshot(storage::Session& s, const catalog::Store& store,
+                                                core::Timestamp now) {
   metrics_.increment(kLoadReads);
-  const auto in = storage::DeliveryRepository(s).dispatch_input(store);
+  auto in = storage::DeliveryRepository(s).dispatch_input(store, now);
   storage::PgFloorRecords records(s);
   return floors_.read(records, store.store_id, [&](const picking::Engine& e) {
-    return store::load_of(e, in, now, params_, {packing_, 0, kTypicalBagUnits});
+    const auto q = quote_params();
+    auto load = store::load_of(e, in, now, params_, q);
+    auto etas = store::live_etas(e, in, now, params_, q);
+    return Snapshot{std::move(in), load, std::move(etas)};
   });
+}
+
+store::FloorLoad DispatchDesks::floor_load(storage::Session& s, const std::string& store_id,
+                                           core::Timestamp now) {
+  storage::PgFloorRecords records(s);
+  return floors_.read(records, store_id, [&](const picking::Engine& e) {
+    return store::floor_load(e, now, quote_params());
+  });
+}
+
+dispatch::StoreLoad DispatchDesks::load(storage::Session& s, const catalog::Store& store,
+                                        const store::FloorLoad& floor, core::Timestamp now) {
+  metrics_.increment(kLoadReads);
+  return store::load_of(floor, storage::DeliveryRepository(s).dispatch_input(store, now), now,
+                        params_);
 }
 
 bool DispatchDesks::fresh(const Slot& slot, Clock::time_point now) const {
@@ -126,7 +161,10 @@ bool DispatchDesks::fresh(const Slot& slot, Clock::time_point now) const {
 DispatchDesks::PublishedPtr DispatchDesks::read_published(storage::Session& s,
                                                           const std::string& store_id) {
   const auto store = existing_store(s, store_id);
-  return std::make_shared<const Published>(Published{store, load(s, store, core::system_now())});
+  auto read = snapshot(s, store, core::system_now());
+  std::map<std::string, store::LiveEta> etas;
+  for (auto& e : read.etas) etas.emplace(e.order_id, std::move(e));
+  return std::make_shared<const Published>(Published{store, read.load, std::move(etas)});
 }
 
 void DispatchDesks::with_load(storage::Pool& pool, const std::string& store_id, Use use) {

@@ -70,9 +70,11 @@ catalog::Store recent_store(const Context& ctx, storage::Session& session,
 void require_our_code(const catalog::DecodedCode& code);
 
 // 409 store_busy (with Retry-After) when a delivery to `door` would break the store's promise
-// now, or no courier is on shift (api/delivery.cpp).
+// now, or no picker or no courier is on shift (api/delivery.cpp): `floor` as read before, the
+// store's orders and couriers read now, in the caller's transaction.
 std::optional<http::Response> refuse_if_store_busy(Context& ctx, storage::Session& session,
-                                                   const catalog::Store& store, core::LatLon door);
+                                                   const catalog::Store& store, core::LatLon door,
+                                                   const store::FloorLoad& floor);
 
 // Each resource file adds its routes.
 void add_store_routes(http::Router& router, Context& ctx);

@@ -138,17 +138,24 @@ http::Response create_order(Context& ctx, const http::Request& req, storage::Ses
       delivery, ctx.now(), ctx.payment_window, ctx.max_pending_orders};
   std::optional<http::Response> busy;
   storage::PlaceSteps steps;
-  steps.admit = [&] {
-    // A busy store refuses delivery orders for now; once the key is known to be new, so a
-    // retry of an order placed before still gets its answer.
-    if (delivery) busy = refuse_if_store_busy(ctx, session, store, delivery->location);
-    return !busy;
-  };
+  if (delivery) {
+    // A busy store refuses delivery orders for now; once the key is known to be new (so a
+    // retry of an order placed before still gets its answer), under the store's admission lock
+    // (so orders admitted meanwhile count). The floor's part of the load is read before.
+    const auto floor = ctx.desks.floor_load(session, store.store_id, request.now);
+    steps.admit = [&, floor] {
+      busy = refuse_if_store_busy(ctx, session, store, delivery->location, floor);
+      return !busy;
+    };
+  }
   steps.answer = [&](const storage::CreateOrderOutcome& o) { return answer_for(o, p.store_id); };
   const auto outcome = storage::OrderRepository(session).place(
       request, {key, core::to_hex(core::sha256(p.canonical_body))}, steps);
 
   if (const auto* placed = std::get_if<storage::Placed>(&outcome)) {
+    if (delivery && std::holds_alternative<orders::Order>(placed->outcome)) {
+      ctx.desks.forget(store.store_id);  // one more delivery order ahead of the next quote
+    }
     if (placed->answer) return stored_response(*placed->answer);
     const auto& pending = std::get<storage::TooManyPendingOrders>(placed->outcome);
     throw Error(ErrorKind::kTooManyPendingOrders, "you have " + std::to_string(pending.pending) +

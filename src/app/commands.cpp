@@ -9,6 +9,7 @@
 #include "freshlane/app/config.hpp"
 #include "freshlane/app/demo_seed.hpp"
 #include "freshlane/app/periodic.hpp"
+#include "freshlane/app/sim_commands.hpp"
 #include "freshlane/core/error.hpp"
 #include "freshlane/http/server.hpp"
 #include "freshlane/storage/change_feed.hpp"
@@ -31,6 +32,10 @@ void print_help() {
       "  serve      run the HTTP server (SIGTERM/SIGINT stop it gracefully)\n"
       "  migrate    apply pending database migrations\n"
       "  seed-demo  load demo stores, products and stock (safe to run twice)\n"
+      "  simulate   --scenario FILE [--seed N] [--json FILE|-] [--html FILE]\n"
+      "             a store's day on a virtual clock (sim/README.md)\n"
+      "  plan       --scenario FILE [--on-time 0.98] [--max-refused 0.02] [--out FILE]\n"
+      "             [--json FILE]  the fewest pickers and couriers per quarter hour\n"
       "  --help     this text\n\n"
       "configuration (environment variables):\n",
       FRESHLANE_VERSION);
@@ -227,6 +232,10 @@ int run_command_line(int argc, char** argv) {
   if (command == "--help" || command == "-h" || command == "help") {
     print_help();
     return 0;
+  }
+  if (command == "simulate" || command == "plan") {  // no database, no configuration
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    return command == "simulate" ? simulate_command(args) : plan_command(args);
   }
   if (command != "serve" && command != "migrate" && command != "seed-demo") {
     std::fprintf(stderr, "freshlane: unknown command '%s' (see freshlane --help)\n",

@@ -65,6 +65,8 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_DISPATCH_INTERVAL_MS", "3000",
        "how often each store's dispatch round plans trips for packed delivery orders"},
       {"FRESHLANE_MAX_ORDERS_PER_TRIP", "3", "orders one courier carries on one trip, at most"},
+      {"FRESHLANE_BATCH_WAIT_SECONDS", "240",
+       "how long a packed order with time to spare waits for another heading its way"},
       {"FRESHLANE_COURIER_SPEED_KMH", "15", "couriers' average speed, for ETAs and plans"},
       {"FRESHLANE_DETOUR_PERCENT", "130",
        "street distance as a percentage of the straight-line distance"},
@@ -132,6 +134,7 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   integer("FRESHLANE_FLOOR_TICK_MS", c.floor_tick_ms, 50, 60'000);
   integer("FRESHLANE_DISPATCH_INTERVAL_MS", c.dispatch_interval_ms, 100, 600'000);
   integer("FRESHLANE_MAX_ORDERS_PER_TRIP", c.max_orders_per_trip, 1, 10);
+  integer("FRESHLANE_BATCH_WAIT_SECONDS", c.batch_wait_seconds, 0, 1800);
   integer("FRESHLANE_COURIER_SPEED_KMH", c.courier_speed_kmh, 1, 120);
   integer("FRESHLANE_DETOUR_PERCENT", c.detour_percent, 100, 300);
   integer("FRESHLANE_PACKING_SECONDS", c.packing_seconds, 0, 3600);
@@ -150,6 +153,7 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
 dispatch::Params delivery_params(const Config& c) {
   dispatch::Params p;
   p.max_orders_per_trip = c.max_orders_per_trip;
+  p.batch_wait = std::chrono::seconds(c.batch_wait_seconds);
   p.courier_speed_mps = c.courier_speed_kmh / 3.6;
   p.detour_factor = c.detour_percent / 100.0;
   return p;

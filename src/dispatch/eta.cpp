@@ -6,7 +6,7 @@
 namespace freshlane::dispatch {
 
 namespace {
-constexpr seconds kRetryWithoutCourier{300};
+constexpr seconds kRetryWithoutStaff{300};  // nobody to pick or to ride
 constexpr seconds kMinRetry{30};
 constexpr seconds kMaxRetry{900};
 }  // namespace
@@ -59,15 +59,17 @@ Quote quote(const catalog::Store& store, LatLon door, const StoreLoad& load, con
     return q;
   }
   q.eta = estimate(d, load, p);
-  if (!q.eta.courier_known) {
+  if (load.pickers_on_shift <= 0 || !q.eta.courier_known) {
     q.reason = QuoteReason::kStoreBusy;
-    q.retry_after = kRetryWithoutCourier;
+    q.busy = load.pickers_on_shift <= 0 ? Busy::kNoPicker : Busy::kNoCourier;
+    q.retry_after = kRetryWithoutStaff;
     return q;
   }
   q.eta_minutes = q.eta.minutes();
   const seconds promise{store.promise_minutes * 60LL};
   if (q.eta.total() > promise) {
     q.reason = QuoteReason::kStoreBusy;
+    q.busy = Busy::kBeyondPromise;
     q.retry_after = std::clamp(q.eta.total() - promise, kMinRetry, kMaxRetry);
     return q;
   }

@@ -28,6 +28,8 @@ std::string_view to_string(Status s) {
       return "packed";
     case Status::kOutForDelivery:
       return "out_for_delivery";
+    case Status::kReturning:
+      return "returning";
     case Status::kDelivered:
       return "delivered";
     case Status::kReadyForPickup:
@@ -85,8 +87,10 @@ constexpr Transition kTransitions[] = {
     {Status::kPicking, Status::kPacked, true, true, false},
     {Status::kPacked, Status::kOutForDelivery, true, false, false},
     {Status::kOutForDelivery, Status::kDelivered, true, false, false},
-    // A failed delivery: the bags come back to the store and the order is dispatched again.
-    {Status::kOutForDelivery, Status::kPacked, true, false, false},
+    // A failed delivery: the bags ride back with the courier, and only once they are handed
+    // back at the store is the order packed again (and so planned again).
+    {Status::kOutForDelivery, Status::kReturning, true, false, false},
+    {Status::kReturning, Status::kPacked, true, false, false},
     {Status::kPacked, Status::kReadyForPickup, false, true, false},
     {Status::kReadyForPickup, Status::kCollected, false, true, false},
 };

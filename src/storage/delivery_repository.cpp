@@ -41,9 +41,9 @@ const Query kInsertEvent{"delivery_event_insert", R"sql(
 #define FRESHLANE_COURIER_COLUMNS                                                              \
   "c.courier_id, c.name, extract(epoch FROM cs.clocked_in_at)::bigint, c.lat, c.lon, "         \
   "extract(epoch FROM c.position_at)::bigint, lt.trip_id, lt.state, "                          \
-  "extract(epoch FROM lt.returns_at)::bigint "                                                 \
+  "extract(epoch FROM lt.returns_at)::bigint, extract(epoch FROM lt.departs_at)::bigint "      \
   "FROM courier_shifts cs JOIN couriers c ON c.courier_id = cs.courier_id "                    \
-  "LEFT JOIN LATERAL (SELECT t.trip_id, t.state, t.returns_at FROM trips t "                   \
+  "LEFT JOIN LATERAL (SELECT t.trip_id, t.state, t.returns_at, t.departs_at FROM trips t "     \
   "WHERE t.courier_id = c.courier_id AND t.state <> 'cancelled' "                              \
   "ORDER BY t.planned_at DESC, t.trip_id DESC LIMIT 1) lt ON true WHERE cs.clocked_out_at IS " \
   "NULL "
@@ -62,15 +62,26 @@ const Query kBackAtStore{"delivery_back_at_store", R"sql(
   UPDATE trips SET returns_at = to_timestamp($2)
   WHERE trip_id = $1 AND state = 'done' AND returns_at > to_timestamp($2))sql"};
 
-const Query kParcels{"delivery_parcels", R"sql(
-  SELECT o.order_id, o.delivery_lat, o.delivery_lon,
+// Every open delivery order of a store, most urgent first, with its live stop (if on a trip)
+// and, riding back after a failed delivery, when its courier is due back. $1 store, $2 now.
+const Query kOpenDelivery{"delivery_open_orders", R"sql(
+  SELECT o.order_id, o.status, o.delivery_lat, o.delivery_lon,
          extract(epoch FROM COALESCE(o.packed_at, o.paid_at))::bigint,
-         extract(epoch FROM o.promised_at)::bigint
+         extract(epoch FROM o.promised_at)::bigint,
+         extract(epoch FROM o.redelivery_after)::bigint,
+         extract(epoch FROM back.returns_at)::bigint,
+         s.state, extract(epoch FROM s.eta)::bigint, extract(epoch FROM t.departs_at)::bigint
   FROM orders o
-  WHERE o.store_id = $1 AND o.status = 'packed' AND o.fulfillment = 'delivery'
-    AND NOT EXISTS (SELECT 1 FROM trip_stops s WHERE s.order_id = o.order_id
-                    AND s.state IN ('planned', 'picked_up'))
-  ORDER BY o.promised_at, o.order_id)sql"};
+  LEFT JOIN trip_stops s ON s.order_id = o.order_id AND s.state IN ('planned', 'picked_up')
+  LEFT JOIN trips t ON t.trip_id = s.trip_id
+  LEFT JOIN LATERAL (
+    SELECT bt.returns_at FROM trip_stops f JOIN trips bt ON bt.trip_id = f.trip_id
+    WHERE f.order_id = o.order_id AND f.state = 'failed' AND f.returned_at IS NULL
+    ORDER BY f.done_at DESC LIMIT 1) back ON o.status = 'returning'
+  WHERE o.store_id = $1 AND o.fulfillment = 'delivery'
+    AND (o.status IN ('paid', 'picking', 'packed', 'out_for_delivery', 'returning')
+         OR (o.status = 'pending_payment' AND o.payment_expires_at > to_timestamp($2)))
+  ORDER BY o.promised_at NULLS LAST, o.order_id)sql"};
 const Query kInsertTrip{"delivery_trip_insert", R"sql(
   INSERT INTO trips (trip_id, store_id, courier_id, state, planned_at, departs_at, returns_at,
                      distance_m)
@@ -83,17 +94,12 @@ const Query kInsertStop{"delivery_stop_insert", R"sql(
   INSERT INTO trip_stops (trip_id, seq, order_id, lat, lon, eta, promised_at, state)
   SELECT $1, $2, $3, o.delivery_lat, o.delivery_lon, to_timestamp($4), o.promised_at, 'planned'
   FROM orders o WHERE o.order_id = $3 AND o.status = 'packed'
+    AND (o.redelivery_after IS NULL OR o.redelivery_after <= to_timestamp($5))
     AND NOT EXISTS (SELECT 1 FROM trip_stops s WHERE s.order_id = $3
-                    AND s.state IN ('planned', 'picked_up')))sql"};
+                    AND s.state IN ('planned', 'picked_up'))
+  FOR UPDATE OF o)sql"};  // a redelivery choice meanwhile is seen (then: no row, StaleRound)
 // A store's dispatch desk: its dispatch job's row, locked by the round's transaction, so two
 // rounds of one store never plan at once, in any process.
-// Delivery orders admitted and not yet packed: awaiting payment (not expired), paid, picking.
-const Query kUnpackedDelivery{"delivery_unpacked", R"sql(
-  SELECT count(*) FROM orders
-  WHERE store_id = $1 AND fulfillment = 'delivery'
-    AND (status IN ('paid', 'picking')
-         OR (status = 'pending_payment' AND payment_expires_at > now())))sql"};
-
 const Query kLockDesk{"delivery_lock_desk", R"sql(
   SELECT 1 FROM store_jobs WHERE job = 'dispatch' AND store_id = $1 FOR UPDATE)sql"};
 
@@ -156,8 +162,82 @@ const Query kTrackingEvents{"delivery_tracking_events", R"sql(
   FROM delivery_events WHERE order_id = $1
   ORDER BY at, source, event_id)sql"};
 const Query kLiveStopOfOrder{"delivery_live_stop_of_order", R"sql(
-  SELECT s.trip_id, t.courier_id FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
+  SELECT s.trip_id, t.courier_id, t.state, extract(epoch FROM t.departs_at)::bigint
+  FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
   WHERE s.order_id = $1 AND s.state IN ('planned', 'picked_up'))sql"};
+
+// The courier is at the store: the bags of every failed delivery they still carry are handed
+// back, and those orders are packed again (planned again from now on). $1 courier, $2 now.
+const Query kReturnBags{"delivery_return_bags", R"sql(
+  WITH back AS (
+    UPDATE trip_stops s SET returned_at = to_timestamp($2)
+    FROM trips t
+    WHERE t.trip_id = s.trip_id AND t.courier_id = $1 AND s.state = 'failed'
+      AND s.returned_at IS NULL
+    RETURNING s.order_id, s.trip_id, t.store_id),
+  repacked AS (
+    UPDATE orders o SET status = 'packed', updated_at = now() FROM back
+    WHERE o.order_id = back.order_id AND o.status = 'returning'
+    RETURNING o.order_id)
+  INSERT INTO delivery_events (store_id, at, kind, order_id, trip_id, courier_id)
+  SELECT back.store_id, to_timestamp($2), 'returned_to_store', back.order_id, back.trip_id, $1
+  FROM back
+  RETURNING order_id)sql"};
+// Whether the courier still carries bags of a failed delivery.
+const Query kBagsOut{"delivery_bags_out", R"sql(
+  SELECT 1 FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
+  WHERE t.courier_id = $1 AND s.state = 'failed' AND s.returned_at IS NULL LIMIT 1)sql"};
+// The failed stop whose bags are still out, locked.
+const Query kLockBagsOut{"delivery_lock_bags_out", R"sql(
+  SELECT t.courier_id FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
+  WHERE s.order_id = $1 AND s.state = 'failed' AND s.returned_at IS NULL FOR UPDATE OF s)sql"};
+// The courier's latest trip, done: they are back at the store now.
+const Query kBackAtStoreNow{"delivery_back_at_store_now", R"sql(
+  UPDATE trips SET returns_at = to_timestamp($2)
+  WHERE trip_id = (SELECT trip_id FROM trips WHERE courier_id = $1 AND state <> 'cancelled'
+                   ORDER BY planned_at DESC, trip_id DESC LIMIT 1)
+    AND state = 'done' AND returns_at > to_timestamp($2))sql"};
+
+// A redelivery: the order, locked, with what decides whether the customer may choose one.
+const Query kLockForRedelivery{"delivery_lock_for_redelivery", R"sql(
+  SELECT o.status, o.fulfillment, o.customer_id, extract(epoch FROM o.redelivery_after)::bigint,
+         st.promise_minutes,
+         EXISTS (SELECT 1 FROM trip_stops f WHERE f.order_id = o.order_id AND f.state = 'failed'),
+         o.store_id
+  FROM orders o JOIN stores st ON st.store_id = o.store_id
+  WHERE o.order_id = $1 FOR UPDATE OF o)sql"};
+// A stop planned for the order and not yet picked up, locked with its trip.
+const Query kLockPlannedStop{"delivery_lock_planned_stop", R"sql(
+  SELECT s.trip_id, s.seq, t.courier_id, t.state FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
+  WHERE s.order_id = $1 AND s.state = 'planned' FOR UPDATE OF s, t)sql"};
+const Query kCancelStop{"delivery_cancel_stop", R"sql(
+  UPDATE trip_stops SET state = 'cancelled', done_at = to_timestamp($3)
+  WHERE trip_id = $1 AND seq = $2 AND state = 'planned')sql"};
+// A trip left with no stop to ride to before its bags were taken is called off.
+const Query kCancelEmptyTrip{"delivery_cancel_empty_trip", R"sql(
+  UPDATE trips SET state = 'cancelled', finished_at = to_timestamp($2)
+  WHERE trip_id = $1 AND state = 'assigned'
+    AND NOT EXISTS (SELECT 1 FROM trip_stops WHERE trip_id = $1
+                    AND state IN ('planned', 'picked_up')))sql"};
+const Query kSetRedelivery{"delivery_set_redelivery", R"sql(
+  UPDATE orders SET redelivery_after = to_timestamp($2),
+                    promised_at = to_timestamp($2) + make_interval(mins => $3),
+                    late_flagged_at = NULL, updated_at = now()
+  WHERE order_id = $1)sql"};
+
+// Orders seen late for the first time: flagged once (whichever process sees it first), with an
+// event each. $1 order ids, $2 their ETAs ('' for none), $3 now.
+const Query kFlagLate{"delivery_flag_late", R"sql(
+  WITH seen AS (
+    SELECT * FROM unnest($1::text[], $2::text[]) AS u(order_id, eta)),
+  flagged AS (
+    UPDATE orders o SET late_flagged_at = to_timestamp($3) FROM seen
+    WHERE o.order_id = seen.order_id AND o.late_flagged_at IS NULL
+      AND o.status IN ('paid', 'picking', 'packed', 'out_for_delivery', 'returning')
+    RETURNING o.order_id, o.store_id, seen.eta)
+  INSERT INTO delivery_events (store_id, at, kind, order_id, detail)
+  SELECT store_id, to_timestamp($3), 'late_flagged', order_id, NULLIF(eta, '') FROM flagged
+  RETURNING order_id)sql"};
 
 std::optional<core::LatLon> optional_position(const pqxx::field& lat, const pqxx::field& lon) {
   if (lat.is_null() || lon.is_null()) return std::nullopt;
@@ -174,6 +254,7 @@ CourierOnShift read_courier(const pqxx::row& r) {
   c.trip_id = r[6].is_null() ? "" : r[6].as<std::string>();
   c.trip_state = r[7].is_null() ? "" : r[7].as<std::string>();
   c.returns_at = optional_time(r[8]);
+  c.departs_at = optional_time(r[9]);
   return c;
 }
 
@@ -334,19 +415,43 @@ StopOutcome move_stop(Session& s, const std::string& order_id, const std::string
   });
 }
 
-DispatchInput input_of(Session& s, Tx& tx, const catalog::Store& store) {
+DispatchInput input_of(Session& s, Tx& tx, const catalog::Store& store, core::Timestamp now) {
   DispatchInput in;
   in.store = store;
-  for (const auto& r : exec(s, tx, kParcels, store.store_id)) {
-    in.parcels.push_back({r[0].as<std::string>(),
-                          {r[1].as<double>(), r[2].as<double>()},
-                          from_epoch(r[3]),
-                          from_epoch(r[4])});
+  for (const auto& r : exec(s, tx, kOpenDelivery, store.store_id, epoch(now))) {
+    const auto id = r[0].as<std::string>();
+    const auto status = *orders::parse_status(r[1].as<std::string>());
+    if (status == Status::kPendingPayment) {  // admitted, no promise yet
+      ++in.unpacked_delivery;
+      continue;
+    }
+    const core::LatLon drop{r[2].as<double>(), r[3].as<double>()};
+    const auto promised = from_epoch(r[5]);
+    const auto redelivery = optional_time(r[6]);
+    if (!r[8].is_null()) {  // on a live trip
+      in.on_trips.push_back({id, promised, from_epoch(r[9]), r[8].as<std::string>() == "picked_up",
+                             from_epoch(r[10])});
+      continue;
+    }
+    if (status == Status::kOutForDelivery) continue;  // its stop is always live (above)
+    if (status == Status::kPacked && (!redelivery || *redelivery <= now)) {
+      in.parcels.push_back({id, drop, from_epoch(r[4]), promised});
+      continue;
+    }
+    store::ComingOrder o{id, store::ComingOrder::Stage::kPaid, drop, promised, redelivery};
+    if (status == Status::kPicking) o.stage = store::ComingOrder::Stage::kPicking;
+    if (status == Status::kPacked) o.stage = store::ComingOrder::Stage::kHeld;
+    if (status == Status::kReturning) {
+      o.stage = store::ComingOrder::Stage::kReturning;
+      const auto back = optional_time(r[7]).value_or(now);
+      o.not_before = redelivery ? std::max(*redelivery, back) : back;
+    }
+    ++in.unpacked_delivery;
+    in.coming.push_back(std::move(o));
   }
   for (const auto& r : exec(s, tx, kCouriersOfStore, store.store_id)) {
     in.couriers.push_back(read_courier(r));
   }
-  in.unpacked_delivery = exec(s, tx, kUnpackedDelivery, store.store_id).at(0)[0].as<int>();
   return in;
 }
 
@@ -369,6 +474,7 @@ ClockOutOutcome DeliveryRepository::clock_out(const std::string& store_id,
     if (!live.empty() && live[0][1].as<std::string>() == "en_route") {
       return ClockOutOutcome::kTripInProgress;
     }
+    if (!exec(session_, tx, kBagsOut, courier_id).empty()) return ClockOutOutcome::kBagsToReturn;
     if (exec(session_, tx, kShiftEnd, courier_id, epoch(now)).affected_rows() != 1) {
       return ClockOutOutcome::kNotOnShift;
     }
@@ -401,17 +507,19 @@ bool DeliveryRepository::report_position(const std::string& courier_id, core::La
     const CourierOnShift courier = read_courier(c[0]);
     const auto store = exec(session_, tx, kSetPosition, courier_id, at.lat, at.lon, epoch(now));
     const core::LatLon store_at{store.at(0)[0].as<double>(), store.at(0)[1].as<double>()};
+    const bool at_store = core::distance_m(at, store_at) <= kAtStoreM;
     if (courier.trip_state == "en_route") {
       reroute(session_, tx, courier.trip_id, at, store_at, now, p);
-    } else if (courier.trip_state == "done" && core::distance_m(at, store_at) <= kAtStoreM) {
+    } else if (courier.trip_state == "done" && at_store) {
       exec(session_, tx, kBackAtStore, courier.trip_id, epoch(now));
     }
+    if (at_store) exec(session_, tx, kReturnBags, courier_id, epoch(now));
     return true;
   });
 }
 
-DispatchInput DeliveryRepository::dispatch_input(const catalog::Store& store) {
-  return read(session_, [&](Tx& tx) { return input_of(session_, tx, store); });
+DispatchInput DeliveryRepository::dispatch_input(const catalog::Store& store, core::Timestamp now) {
+  return read(session_, [&](Tx& tx) { return input_of(session_, tx, store, now); });
 }
 
 Round DeliveryRepository::run_round(const catalog::Store& store, core::Timestamp now,
@@ -419,7 +527,7 @@ Round DeliveryRepository::run_round(const catalog::Store& store, core::Timestamp
   return write_or_conflict<StaleRound>(session_, [&](Tx& tx) {
     exec(session_, tx, kLockDesk, store.store_id);
     Round round;
-    round.input = input_of(session_, tx, store);
+    round.input = input_of(session_, tx, store, now);
     round.plan = plan(round.input);
     for (const auto& trip : round.plan.trips) {
       const std::string trip_id = core::new_id("trp_");
@@ -431,7 +539,8 @@ Round DeliveryRepository::run_round(const catalog::Store& store, core::Timestamp
       }
       int seq = 0;
       for (const auto& stop : trip.stops) {
-        if (exec(session_, tx, kInsertStop, trip_id, ++seq, stop.order_id, epoch(stop.eta))
+        if (exec(session_, tx, kInsertStop, trip_id, ++seq, stop.order_id, epoch(stop.eta),
+                 epoch(now))
                 .affected_rows() != 1) {
           throw StaleRound("order " + stop.order_id + " is no longer waiting for a courier");
         }
@@ -493,10 +602,81 @@ DeliverOutcome DeliveryRepository::deliver(const std::string& order_id,
 StopOutcome DeliveryRepository::fail(const std::string& order_id, const std::string& courier_id,
                                      const std::string& reason, core::Timestamp now,
                                      const dispatch::Params& p) {
-  return move_stop(session_, order_id, courier_id, {"picked_up", Status::kPacked, "failed"}, reason,
-                   "delivery_failed", now, [&](Tx& tx, const LiveStop& stop) {
+  return move_stop(session_, order_id, courier_id, {"picked_up", Status::kReturning, "failed"},
+                   reason, "delivery_failed", now, [&](Tx& tx, const LiveStop& stop) {
                      after_stop(session_, tx, stop, courier_id, now, p);
                    });
+}
+
+ReturnOutcome DeliveryRepository::return_bags(const std::string& order_id,
+                                              const std::string& courier_id, core::Timestamp now) {
+  return write(session_, [&](Tx& tx) -> ReturnOutcome {
+    if (exec(session_, tx, kOnShift, courier_id).empty()) return NotOnShift{};
+    const auto out = exec(session_, tx, kLockBagsOut, order_id);
+    if (out.empty()) {
+      const auto status = exec(session_, tx, kLockOrderStatus, order_id);
+      if (status.empty()) return OrderNotFound{};
+      return InvalidTransition{*orders::parse_status(status[0][0].as<std::string>())};
+    }
+    if (out[0][0].as<std::string>() != courier_id) return NotYourOrder{};
+    BagsReturned returned;
+    for (const auto& r : exec(session_, tx, kReturnBags, courier_id, epoch(now))) {
+      returned.order_ids.push_back(r[0].as<std::string>());
+    }
+    exec(session_, tx, kBackAtStoreNow, courier_id, epoch(now));
+    return returned;
+  });
+}
+
+RedeliveryOutcome DeliveryRepository::redeliver(const RedeliveryRequest& req, core::Timestamp now) {
+  return write(session_, [&](Tx& tx) -> RedeliveryOutcome {
+    const auto r = exec(session_, tx, kLockForRedelivery, req.order_id);
+    if (r.empty() || r[0][2].as<std::string>() != req.customer_id) return OrderNotFound{};
+    const Status status = *orders::parse_status(r[0][0].as<std::string>());
+    const bool delivery = r[0][1].as<std::string>() == "delivery";
+    const bool failed_before = r[0][5].as<bool>();
+    if (!delivery || !failed_before ||
+        (status != Status::kReturning && status != Status::kPacked)) {
+      return InvalidTransition{status};
+    }
+    RedeliverySet set{r[0][6].as<std::string>(), false};
+    const auto current = optional_time(r[0][3]);
+    // As soon as possible: from now, unless already due (a retry then changes nothing).
+    const core::Timestamp from = req.not_before.value_or(now);
+    if (current && (req.not_before ? *current == from : *current <= now)) return set;
+    const auto planned = exec(session_, tx, kLockPlannedStop, req.order_id);
+    if (!planned.empty()) {
+      const auto trip_id = planned[0][0].as<std::string>();
+      exec(session_, tx, kCancelStop, trip_id, planned[0][1].as<int>(), epoch(now));
+      exec(session_, tx, kCancelEmptyTrip, trip_id, epoch(now));
+      event(session_, tx, set.store_id, now, "trip_cancelled", req.order_id, trip_id,
+            planned[0][2].as<std::string>(), "redelivery");
+    }
+    exec(session_, tx, kSetRedelivery, req.order_id, epoch(from), r[0][4].as<int>());
+    event(session_, tx, set.store_id, now, "redelivery_requested", req.order_id, "", "",
+          core::format_rfc3339(from));
+    set.changed = true;
+    return set;
+  });
+}
+
+std::vector<std::string> DeliveryRepository::flag_late(
+    const std::vector<std::pair<std::string, std::optional<core::Timestamp>>>& etas,
+    core::Timestamp now) {
+  if (etas.empty()) return {};
+  std::vector<std::string> ids, times;
+  for (const auto& [id, eta] : etas) {
+    ids.push_back(id);
+    times.push_back(eta ? core::format_rfc3339(*eta) : "");
+  }
+  return write(session_, [&](Tx& tx) {
+    std::vector<std::string> flagged;
+    for (const auto& r :
+         exec(session_, tx, kFlagLate, text_array(ids), text_array(times), epoch(now))) {
+      flagged.push_back(r[0].as<std::string>());
+    }
+    return flagged;
+  });
 }
 
 TrackingRecord DeliveryRepository::tracking(const std::string& order_id) {
@@ -509,6 +689,11 @@ TrackingRecord DeliveryRepository::tracking(const std::string& order_id) {
     if (!live.empty()) {
       for (auto& s : trip_by_id(session_, tx, live[0][0].as<std::string>()).stops) {
         if (s.order_id == order_id) t.live_stop = std::move(s);
+      }
+      if (t.live_stop) {
+        t.live_timing =
+            store::StopOnTrip{order_id, t.live_stop->promised_at, t.live_stop->eta,
+                              t.live_stop->state == "picked_up", from_epoch(live[0][3])};
       }
       const auto c = exec(session_, tx, kCourier, live[0][1].as<std::string>());
       if (!c.empty()) t.courier = read_courier(c[0]);

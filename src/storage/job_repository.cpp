@@ -25,8 +25,12 @@ const Query kClaimFloor{
 const Query kClaimDispatch{
     "job_claim_dispatch",
     FRESHLANE_CLAIM("dispatch",
-                    "EXISTS (SELECT 1 FROM courier_shifts c WHERE c.store_id = "
-                    "s.store_id AND c.clocked_out_at IS NULL)")};
+                    "(EXISTS (SELECT 1 FROM courier_shifts c WHERE c.store_id = "
+                    "s.store_id AND c.clocked_out_at IS NULL) "
+                    // promises to watch even with nobody to ride (the desk flags late orders)
+                    "OR EXISTS (SELECT 1 FROM orders o WHERE o.store_id = s.store_id "
+                    "AND o.fulfillment = 'delivery' AND o.status IN ('paid', 'picking', "
+                    "'packed', 'out_for_delivery', 'returning')))")};
 const Query kClaimExpiry{"job_claim_expiry", FRESHLANE_CLAIM("expiry", "true")};
 #undef FRESHLANE_CLAIM
 

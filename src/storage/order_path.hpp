@@ -38,6 +38,15 @@ inline const Query kOrderRead{"order_read", R"sql(
   WHERE store_id = $1 AND sku = ANY($2::text[]) AND expires_at > to_timestamp($4)
     AND quantity_on_hand > quantity_reserved)sql"};
 
+// 3'. A delivery order only: the store's admission, taken first in the transaction that
+// checks the store's load and writes the order (steps 4 and 4'), so that delivery orders of one
+// store are admitted one at a time in every process and none is admitted on a load that another
+// admitted order has already changed. A transaction-scoped advisory lock in its own key space
+// (two int4 keys), so it never blocks the dispatch desk's rounds nor the jobs' claims; a store
+// whose id shares a hash with another only waits a little longer. $1 store.
+inline const Query kAdmissionLock{"order_admission_lock", R"sql(
+  SELECT pg_advisory_xact_lock(hashtext('freshlane admission'), hashtext($1)))sql"};
+
 // 4. The order, one statement and so one transaction and one commit: a lock on the key for this
 // transaction (none: a twin request with the key is running now, nothing is written); one more
 // unpaid order for the customer, only under the limit; the planned lots reserved only where the

@@ -23,7 +23,8 @@ namespace {
   "extract(epoch FROM created_at)::bigint, extract(epoch FROM promised_at)::bigint, "            \
   "payment_status, extract(epoch FROM payment_expires_at)::bigint, delivery_lat, delivery_lon, " \
   "delivery_address, delivery_distance_m, total_minor, refund_minor, handover_code, "            \
-  "extract(epoch FROM paid_at)::bigint, extract(epoch FROM packed_at)::bigint "
+  "extract(epoch FROM paid_at)::bigint, extract(epoch FROM packed_at)::bigint, "                 \
+  "extract(epoch FROM redelivery_after)::bigint "
 const Query kFindOrder{"order_find",
                        "SELECT " FRESHLANE_ORDER_COLUMNS "FROM orders WHERE order_id = $1"};
 const Query kListOrders{"order_list_customer", "SELECT " FRESHLANE_ORDER_COLUMNS
@@ -122,6 +123,7 @@ Order read_order(const pqxx::row& r) {
   o.handover_code = r[16].is_null() ? "" : r[16].as<std::string>();
   o.paid_at = optional_time(r[17]);
   o.packed_at = optional_time(r[18]);
+  o.redelivery_after = optional_time(r[19]);
   return o;
 }
 
@@ -237,15 +239,16 @@ Order order_of(const OrderRequest& req, OrderRead& in, orders::Allocation& alloc
   return o;
 }
 
-// The order's one statement; nullopt when a lot no longer had the planned units (nothing was
-// written: plan again).
+// The order's one statement. Throws StockMoved when a lot no longer had the planned units
+// (nothing was written: plan again).
+struct StockMoved {};
 struct Written {
   bool key_locked = false;
   bool placed = false;
   int unpaid = 0;
 };
-std::optional<Written> write_order(Session& s, const OrderRequest& req, const Order& o,
-                                   const IdempotencyKey& key, const StoredAnswer& answer) {
+Written write_order(Session& s, const OrderRequest& req, const Order& o, const IdempotencyKey& key,
+                    const StoredAnswer& answer) {
   std::optional<double> lat, lon;
   std::optional<std::string> address;
   std::optional<int> distance;
@@ -278,12 +281,15 @@ std::optional<Written> write_order(Session& s, const OrderRequest& req, const Or
           text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
           text_array(prices), text_array(take_lines), text_array(lots), text_array(takes), key.key,
           key.request_hash, answer.status, answer.body, req.max_pending_orders);
-      return std::optional<Written>(Written{r[0][0].as<bool>(),
-                                            !r[0][1].is_null() && r[0][1].as<bool>(),
-                                            r[0][2].is_null() ? 0 : r[0][2].as<int>()});
+      return Written{r[0][0].as<bool>(), !r[0][1].is_null() && r[0][1].as<bool>(),
+                     r[0][2].is_null() ? 0 : r[0][2].as<int>()};
     });
+  } catch (const pqxx::unique_violation&) {
+    throw;
+  } catch (const pqxx::transaction_rollback&) {
+    throw;
   } catch (const pqxx::sql_error& e) {
-    if (e.sqlstate() == "FL001") return std::nullopt;
+    if (e.sqlstate() == "FL001") throw StockMoved{};
     throw;
   }
 }
@@ -299,63 +305,71 @@ PlaceOutcome OrderRepository::place(const OrderRequest& req, const IdempotencyKe
     requested[sku] += qty;
   }
   const std::string sku_array = text_array(skus);
-  bool admitted = false;
-  // Each round: one read, one statement. Another round only when the stock moved between the
-  // two, or a twin with the same key committed in between (its answer is then found).
+  // Each round: one read, one statement (a delivery order: its admission too, in one
+  // transaction under the store's admission lock). Another round only when the stock moved
+  // between the two, or a twin with the same key committed in between (its answer is then
+  // found).
   for (int round = 1;; ++round) {
     OrderRead in = read_order(session_, req, sku_array, key);
     if (in.answer) {
       if (in.answered_hash != key.request_hash) return KeyReused{};
       return Replayed{*in.answer};
     }
-    if (!admitted) {
-      if (steps.admit && !steps.admit()) return NotAdmitted{};
-      admitted = true;
-    }
-    // Refused for good: only the answer is kept (unless a twin kept one first: see above).
-    auto refuse = [&](CreateOrderOutcome outcome) -> std::optional<PlaceOutcome> {
-      auto answer = steps.answer(outcome);
-      if (answer && single(session_, [&](Tx& tx) {
-                      return exec(session_, tx, order_path::kKeepAnswer, req.customer_id, key.key,
-                                  key.request_hash, answer->status, answer->body)
-                          .affected_rows();
-                    }) == 0) {
-        return std::nullopt;
+    // What the read says, as one statement (joining the admission's transaction if any);
+    // nullopt: read again.
+    auto decide = [&]() -> std::optional<PlaceOutcome> {
+      // Refused for good: only the answer is kept (unless a twin kept one first: see above).
+      auto refuse = [&](CreateOrderOutcome outcome) -> std::optional<PlaceOutcome> {
+        auto answer = steps.answer(outcome);
+        if (answer && single(session_, [&](Tx& tx) {
+                        return exec(session_, tx, order_path::kKeepAnswer, req.customer_id, key.key,
+                                    key.request_hash, answer->status, answer->body)
+                            .affected_rows();
+                      }) == 0) {
+          return std::nullopt;
+        }
+        return Placed{std::move(outcome), std::move(answer)};
+      };
+      UnknownSkus unknown;
+      for (const auto& sku : skus) {
+        if (!in.priced.count(sku)) unknown.skus.push_back(sku);
       }
-      return Placed{std::move(outcome), std::move(answer)};
-    };
-    std::optional<PlaceOutcome> refused;
-    UnknownSkus unknown;
-    for (const auto& sku : skus) {
-      if (!in.priced.count(sku)) unknown.skus.push_back(sku);
-    }
-    if (!unknown.skus.empty()) {
-      refused = refuse(unknown);
-    } else if (auto plan = orders::plan_reservation(requested, std::move(in.stock), req.now);
-               auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) {
-      refused = refuse(*shortages);
-    } else {
+      if (!unknown.skus.empty()) return refuse(unknown);
+      auto plan = orders::plan_reservation(requested, in.stock, req.now);
+      if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) {
+        return refuse(*shortages);
+      }
       const Order o = order_of(req, in, std::get<orders::Allocation>(plan));
       auto answer = steps.answer(o);
       if (!answer) throw std::logic_error("a placed order's answer is final");
-      std::optional<Written> written;
-      try {
-        written = write_order(session_, req, o, key, *answer);
-      } catch (const pqxx::unique_violation&) {
-        // A twin with this key committed since the read: its answer is found next round.
-      } catch (const pqxx::transaction_rollback&) {
-        // A deadlock or serialization failure: nothing was written; once more.
-      }
-      if (written && !written->key_locked) return KeyInUse{};
-      if (written && written->placed) {
+      const Written written = write_order(session_, req, o, key, *answer);
+      if (!written.key_locked) return KeyInUse{};
+      if (written.placed) {
         for (const auto& line : o.lines) session_.changed({o.store_id, line.sku});
         return Placed{o, std::move(answer)};
       }
-      if (written) {  // the customer's limit of unpaid orders: not final, nothing kept
-        return Placed{TooManyPendingOrders{written->unpaid}, std::nullopt};
+      // The customer's limit of unpaid orders: not final, nothing kept.
+      return Placed{TooManyPendingOrders{written.unpaid}, std::nullopt};
+    };
+    std::optional<PlaceOutcome> outcome;
+    try {
+      if (steps.admit) {
+        outcome = write(session_, [&](Tx& tx) -> std::optional<PlaceOutcome> {
+          exec(session_, tx, order_path::kAdmissionLock, req.store.store_id);
+          if (!steps.admit()) return NotAdmitted{};
+          return decide();
+        });
+      } else {
+        outcome = decide();
       }
+    } catch (const StockMoved&) {
+      // A lot no longer had the planned units: nothing was written; plan again.
+    } catch (const pqxx::unique_violation&) {
+      // A twin with this key committed since the read: its answer is found next round.
+    } catch (const pqxx::transaction_rollback&) {
+      // A deadlock or serialization failure: nothing was written; once more.
     }
-    if (refused) return std::move(*refused);
+    if (outcome) return std::move(*outcome);
     if (round >= 5)
       throw core::Error(core::ErrorKind::kUnavailable, "the store is busy; try again");
   }

@@ -38,11 +38,12 @@ Floors::Held Floors::checkout(FloorRecords::Unit& unit, const std::string& store
   }
   if (!held.engine) {
     held.engine = build_engine(unit.load());
+    // A task held by nobody on shift (records older than this rule) goes back to its zone. An
+    // engine kept from this process's own decision has none: it never holds such a task.
+    held.engine->release_orphans(held.now);
     std::lock_guard lock(mu_);
     ++stats_.loads;
   }
-  // A task held by nobody on shift (records older than this rule) goes back to its zone.
-  held.engine->release_orphans(held.now);
   held.engine->advance(held.now);
   return held;
 }

@@ -2,102 +2,13 @@
 // dispatched → picked up → delivered with the customer's code, tracking each step; another
 // customer cannot track it; a server killed mid-trip loses nothing; a busy store refuses.
 #include <pqxx/pqxx>
-#include <thread>
 
-#include "api/shop_fixture.hpp"
+#include "api/delivery_fixture.hpp"
 
 namespace freshlane::testing {
 namespace {
 
-const nlohmann::json kZones = {"seafood", "produce", "chilled", "frozen", "ambient", "bakery"};
-// The store of Shop::store and a door ~440 m away (Shop::order_body's delivery address).
-constexpr double kStoreLat = 31.2536, kStoreLon = 121.5907;
-constexpr double kDoorLat = 31.2550, kDoorLon = 121.5950;
-
-nlohmann::json fast_layout() {
-  return {
-      {"zones", kZones},
-      {"lanes", {{{"lane_id", "L1"}, {"capacity", 8}, {"transit_seconds", 1}, {"zones", kZones}}}},
-      {"pick_deadline_seconds", 600}};
-}
-
-std::string quote_path(const std::string& store, double lat, double lon) {
-  return "/v1/delivery/quote?store_id=" + store + "&lat=" + std::to_string(lat) +
-         "&lon=" + std::to_string(lon);
-}
-
-// The `at` of one step of a tracking answer's timeline.
-nlohmann::json step(const nlohmann::json& tracking, const std::string& name) {
-  for (const auto& s : tracking["timeline"]) {
-    if (s["step"] == name) return s["at"];
-  }
-  return "missing";
-}
-
-class DeliveryApi : public ApiTest {
- protected:
-  // A store with the fast layout and SKU `APPLE-<id>` in produce.
-  static void open_store(const ServerProcess& srv, const std::string& id) {
-    Shop s{srv};
-    s.store(id);
-    ASSERT_EQ(srv.admin("PUT", "/v1/stores/" + id + "/layout", fast_layout().dump()).status, 200);
-    s.stock(id, "APPLE-" + id, 100, 600, 72, "produce");
-  }
-
-  // A paid delivery order of 2 apples: (order id, customer token, hand-over code).
-  static std::tuple<std::string, std::string, std::string> paid_delivery(const ServerProcess& srv,
-                                                                         const std::string& store) {
-    Shop s{srv};
-    const std::string customer = s.customer();
-    const auto r = s.order(customer, Shop::order_body(store, {{"APPLE-" + store, 2}}, "delivery"),
-                           "k-" + std::to_string(++n_));
-    EXPECT_EQ(r.status, 201) << r.body;
-    const std::string id = r.json()["order_id"];
-    EXPECT_EQ(s.pay(id, r.json()["total_minor"], "ev-" + id).status, 200);
-    const auto order = srv.get("/v1/orders/" + id, {bearer(customer)}).json();
-    return {id, customer, order["handover_code"]};
-  }
-
-  // Picks, lets the bag ride and packs the order: it is then `packed`, waiting for a courier.
-  static void pick_and_pack(const ServerProcess& srv, const std::string& store,
-                            const std::string& order_id) {
-    Shop s{srv};
-    const Terminal picker{srv, s.staff(store, "picker")};
-    const Terminal packer{srv, s.staff(store, "packer")};
-    ASSERT_EQ(
-        picker.post("/v1/stores/" + store + "/pickers/clock-in", {{"zone", "produce"}}).status,
-        200);
-    const auto trip = picker.post("/v1/stores/" + store + "/pick-tasks/next");
-    ASSERT_EQ(trip.status, 200) << trip.body;
-    const std::string task = trip.json()["tasks"][0]["task_id"];
-    const std::string shelf =
-        srv.get("/v1/stores/" + store + "/products/APPLE-" + store).json()["shelf_code"];
-    ASSERT_EQ(
-        picker.post("/v1/pick-tasks/" + task + "/scan", {{"code", shelf}, {"quantity", 2}}).status,
-        200);
-    ASSERT_EQ(picker.post("/v1/pick-tasks/" + task + "/finish").status, 200);
-    ASSERT_EQ(picker.post("/v1/stores/" + store + "/pickers/clock-out").status, 200);
-    for (int i = 0; i < 50; ++i) {  // the bag rides 1 s
-      const auto r = packer.post("/v1/orders/" + order_id + "/pack");
-      if (r.status == 200) {
-        EXPECT_EQ(r.json()["status"], "packed");
-        return;
-      }
-      ASSERT_TRUE(is_problem(r, 409, "not_ready_to_pack")) << r.body;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    FAIL() << "order " << order_id << " never became ready to pack";
-  }
-
-  // Runs a dispatch round now, as a manager would.
-  static nlohmann::json dispatch_now(const ServerProcess& srv, const std::string& store) {
-    const auto r = srv.admin("POST", "/v1/stores/" + store + "/dispatch", "{}");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.json();
-  }
-
-  inline static int n_ = 0;
-};
+class DeliveryApi : public DeliveryTest {};
 
 TEST_F(DeliveryApi, QuoteSaysDistanceEtaAndWhyNot) {
   open_store(server(), "dq");
@@ -170,6 +81,7 @@ TEST_F(DeliveryApi, ABusyStoreRefusesDeliveryOrdersWithRetryAfter) {
             201);
   shop.stock("dfast", "APPLE-dfast", 10, 600, 72, "produce");
   shop.courier_on_shift("dfast");
+  shop.picker_on_shift("dfast");
   const auto q = server().get(quote_path("dfast", kDoorLat, kDoorLon)).json();
   EXPECT_EQ(q["reason"], "store_busy");
   EXPECT_GT(q["eta_minutes"].get<int>(), 5);
@@ -316,13 +228,15 @@ TEST_F(DeliveryApi, AFailedDeliveryComesBackAndIsDispatchedAgain) {
 
   const Terminal customer{server(), customer_token};
   auto t = customer.get("/v1/orders/" + order_id + "/tracking").json();
-  EXPECT_EQ(t["status"], "packed");
+  EXPECT_EQ(t["status"], "returning");  // the bags ride back with the courier
   ASSERT_EQ(t["failed_attempts"].size(), 1u);
   EXPECT_EQ(t["failed_attempts"][0]["reason"], "nobody at the door");
+  EXPECT_TRUE(t["failed_attempts"][0]["returned_at"].is_null());
   EXPECT_TRUE(step(t, "out_for_delivery").is_null());  // that attempt is over
   EXPECT_TRUE(step(t, "courier_assigned").is_null());
 
-  // The courier rides back; reporting a position at the store makes them free at once.
+  // The courier rides back; reporting a position at the store hands the bags back and makes
+  // them free at once.
   EXPECT_EQ(server().admin("GET", "/v1/stores/dfail/dispatch", "").json()["couriers"][0]["state"],
             "returning");
   const auto back = server().send("PUT", "/v1/couriers/me/position",
@@ -330,6 +244,9 @@ TEST_F(DeliveryApi, AFailedDeliveryComesBackAndIsDispatchedAgain) {
                                   {bearer(courier.token)});
   ASSERT_EQ(back.status, 200) << back.body;
   EXPECT_EQ(back.json()["state"], "idle");
+  t = customer.get("/v1/orders/" + order_id + "/tracking").json();
+  EXPECT_EQ(t["status"], "packed");
+  EXPECT_TRUE(t["failed_attempts"][0]["returned_at"].is_string());
   auto board = dispatch_now(server(), "dfail");
   ASSERT_EQ(board["trips"].size(), 1u) << board.dump();
   EXPECT_EQ(board["trips"][0]["stops"][0]["order_id"], order_id);
@@ -341,7 +258,7 @@ TEST_F(DeliveryApi, AFailedDeliveryComesBackAndIsDispatchedAgain) {
 }
 
 TEST_F(DeliveryApi, AServerKilledMidTripLosesNothing) {
-  auto srv = std::make_unique<ServerProcess>(database_url());
+  auto srv = std::make_unique<ServerProcess>(database_url(), kPlanAtOnce);
   open_store(*srv, "dcrash");
   Shop shop{*srv};
   const std::string courier_token = shop.courier_on_shift("dcrash");
@@ -355,7 +272,7 @@ TEST_F(DeliveryApi, AServerKilledMidTripLosesNothing) {
       200);
 
   ASSERT_EQ(srv->stop(/*crash=*/true), -SIGKILL);
-  srv = std::make_unique<ServerProcess>(database_url());
+  srv = std::make_unique<ServerProcess>(database_url(), kPlanAtOnce);
   const Terminal courier{*srv, courier_token};
   auto trip = courier.get("/v1/couriers/me/trip");
   ASSERT_EQ(trip.status, 200) << trip.body;

@@ -76,6 +76,13 @@ class StoreDay {
       packers_.push_back(shop.staff(kStore, "packer"));
     }
     for (int i = 0; i < 3; ++i) couriers_.push_back(shop.courier_on_shift(kStore));
+    // The first produce picker is on shift before any order: a store with nobody to pick
+    // admits no delivery order (their work loop clocks in again, which changes nothing).
+    ASSERT_EQ(fleet_
+                  .send("POST", std::string("/v1/stores/") + kStore + "/pickers/clock-in",
+                        nlohmann::json{{"zone", "produce"}}.dump(), {bearer(pickers_[0].token)})
+                  .status,
+              200);
 
     std::mt19937 rng(12);
     for (int i = 0; i < kOrders; ++i) {

@@ -13,7 +13,9 @@ class Orders : public ApiTest {
   static void SetUpTestSuite() {
     ApiTest::SetUpTestSuite();
     Shop{server()}.store("s1");
-    Shop{server()}.courier_on_shift("s1");  // a store with no courier refuses delivery orders
+    // A store with no courier or no picker on shift refuses delivery orders.
+    Shop{server()}.courier_on_shift("s1");
+    Shop{server()}.picker_on_shift("s1");
     Shop{server()}.store("s2", 31.2235, 121.4457);
   }
   Shop shop() const { return Shop{server()}; }
@@ -451,6 +453,7 @@ TEST(OrderConservation, StockIsNeitherCreatedNorLost) {
   Shop shop{server};
   shop.store("s1");
   shop.courier_on_shift("s1");
+  shop.picker_on_shift("s1");
   const std::vector<std::string> skus{"C-A", "C-B", "C-C", "C-D"};
   for (size_t i = 0; i < skus.size(); ++i) {
     shop.stock("s1", skus[i], 20, 100);

@@ -27,10 +27,15 @@ inline Header bearer(const std::string& token) { return {"Authorization", "Beare
 struct Shop {
   const ServerProcess& server;
 
-  void store(const std::string& id, double lat = 31.2536, double lon = 121.5907) const {
-    const auto r = server.admin(
-        "POST", "/v1/stores",
-        nlohmann::json{{"store_id", id}, {"name", id}, {"lat", lat}, {"lon", lon}}.dump());
+  void store(const std::string& id, double lat = 31.2536, double lon = 121.5907,
+             int promise_minutes = 30) const {
+    const auto r = server.admin("POST", "/v1/stores",
+                                nlohmann::json{{"store_id", id},
+                                               {"name", id},
+                                               {"lat", lat},
+                                               {"lon", lon},
+                                               {"promise_minutes", promise_minutes}}
+                                    .dump());
     if (r.status != 201) throw std::runtime_error("store: " + r.body);
   }
   // Creates the product if needed, lists it at `price`, receives one lot of `qty`.
@@ -81,6 +86,16 @@ struct Shop {
     const auto r =
         server.send("POST", "/v1/stores/" + store_id + "/couriers/clock-in", "{}", {bearer(token)});
     if (r.status != 200) throw std::runtime_error("clock-in: " + r.body);
+    return token;
+  }
+  // A picker of the store, clocked in to `zone` (a store with nobody to pick refuses delivery
+  // orders). Pickers silent for the layout's picker_timeout (300 s) are timed out.
+  std::string picker_on_shift(const std::string& store_id,
+                              const std::string& zone = "produce") const {
+    const std::string token = staff(store_id, "picker");
+    const auto r = server.send("POST", "/v1/stores/" + store_id + "/pickers/clock-in",
+                               nlohmann::json{{"zone", zone}}.dump(), {bearer(token)});
+    if (r.status != 200) throw std::runtime_error("picker clock-in: " + r.body);
     return token;
   }
   std::string courier(const std::string& store_id) const {

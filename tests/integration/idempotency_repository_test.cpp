@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <utility>
 
 #include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/migrations.hpp"
@@ -160,8 +161,12 @@ TEST_F(IdempotencyTest, KeysAreKeptADayThenPruned) {
 TEST_F(IdempotencyTest, StockTakenBetweenTheReadAndTheWriteIsNeverOversold) {
   // Between the order's read and its write, someone else takes 4 of the lot's 5 units: the
   // write finds them gone, nothing of it holds, and the order is planned again from a new read.
+  // (The admission step runs again with each new read: the units are taken once.)
+  bool taken = false;
   auto taken_meanwhile = [&] {
-    exec("UPDATE lots SET quantity_reserved = quantity_reserved + 4 WHERE lot_id = 'L1'");
+    if (!std::exchange(taken, true)) {
+      exec("UPDATE lots SET quantity_reserved = quantity_reserved + 4 WHERE lot_id = 'L1'");
+    }
     return true;
   };
   const auto refused = place("c1", "k", "h", 2, taken_meanwhile);

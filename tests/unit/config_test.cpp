@@ -107,6 +107,7 @@ TEST(Config, DeliverySettingsBecomeTheDispatcherParams) {
   vars["FRESHLANE_DETOUR_PERCENT"] = "140";
   vars["FRESHLANE_DISPATCH_INTERVAL_MS"] = "2000";
   vars["FRESHLANE_PACKING_SECONDS"] = "90";
+  vars["FRESHLANE_BATCH_WAIT_SECONDS"] = "0";
   const Config c = load_config(env_of(vars), Purpose::kServe);
   const auto p = delivery_params(c);
   EXPECT_EQ(p.max_orders_per_trip, 5);
@@ -114,6 +115,10 @@ TEST(Config, DeliverySettingsBecomeTheDispatcherParams) {
   EXPECT_DOUBLE_EQ(p.detour_factor, 1.4);
   EXPECT_EQ(c.dispatch_interval_ms, 2000);
   EXPECT_EQ(c.packing_seconds, 90);
+  EXPECT_EQ(p.batch_wait, std::chrono::seconds(0));
+  vars["FRESHLANE_BATCH_WAIT_SECONDS"] = "-1";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_BATCH_WAIT_SECONDS"), std::string::npos);
+  vars.erase("FRESHLANE_BATCH_WAIT_SECONDS");
   vars["FRESHLANE_DETOUR_PERCENT"] = "90";  // streets are never shorter than the straight line
   EXPECT_NE(error_of(vars).find("FRESHLANE_DETOUR_PERCENT"), std::string::npos);
 }

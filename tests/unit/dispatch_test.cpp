@@ -43,6 +43,7 @@ catalog::Store store() {
 
 StoreLoad light_load() {
   StoreLoad load;
+  load.pickers_on_shift = 1;  // with nobody to pick, the quote refuses (quote_test.cpp)
   load.pick = seconds{90};
   load.conveyor = seconds{60};
   load.packing = seconds{120};
@@ -188,6 +189,21 @@ TEST(Batching, OppositeDirectionsRideApart) {
   std::vector<Parcel> ps{parcel("n", toward(0, 2000), minutes{30}),
                          parcel("s", toward(180, 2000), minutes{30})};
   EXPECT_EQ(batch(kStore, ps, kNow, Params{}).size(), 2u);
+}
+
+TEST(Batching, DoorsWithinOneKilometreRideTogetherWhateverTheirBearing) {
+  // East and west of the store: opposite bearings, so only their distance can join them.
+  std::vector<Parcel> close{parcel("e", toward(90, 490), minutes{30}),
+                            parcel("w", toward(270, 490), minutes{30})};
+  EXPECT_EQ(batch(kStore, close, kNow, Params{}).size(), 1u);
+  std::vector<Parcel> apart{parcel("e", toward(90, 510), minutes{30}),
+                            parcel("w", toward(270, 510), minutes{30})};
+  EXPECT_EQ(batch(kStore, apart, kNow, Params{}).size(), 2u);
+  // Across the antimeridian the longitudes differ by almost 360°; the doors are 200 m apart.
+  const LatLon fiji{-16.5, 179.995};
+  std::vector<Parcel> dateline{parcel("a", {-16.5, 179.999}, minutes{30}),
+                               parcel("b", {-16.5, -179.999}, minutes{30})};
+  EXPECT_EQ(batch(fiji, dateline, kNow, Params{}).size(), 1u);
 }
 
 TEST(Batching, ParcelsLateAnywayRideTogetherButNeverWithOnTimeOnes) {

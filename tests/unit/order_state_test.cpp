@@ -21,7 +21,10 @@ const std::set<std::string> kAllowed{
     "delivery:picking>packed",
     "delivery:packed>out_for_delivery",
     "delivery:out_for_delivery>delivered",
-    "delivery:out_for_delivery>packed",  // failed delivery: back to the store, dispatched again
+    // A failed delivery: the bags ride back with the courier; handed back at the store, the
+    // order is packed again (never planned again while they are still out).
+    "delivery:out_for_delivery>returning",
+    "delivery:returning>packed",
     "pickup:pending_payment>paid",
     "pickup:pending_payment>cancelled",
     "pickup:pending_payment>expired",
@@ -47,7 +50,7 @@ TEST(OrderStateMachine, EveryPairForEveryFulfillment) {
       }
     }
   }
-  EXPECT_EQ(checked, 3 * 11 * 11);
+  EXPECT_EQ(checked, 3 * 12 * 12);
 }
 
 TEST(OrderStateMachine, TerminalStatusesGoNowhere) {
@@ -64,6 +67,15 @@ TEST(OrderStateMachine, CancelOnlyBeforePicking) {
   EXPECT_TRUE(can_cancel(Fulfillment::kDelivery, Status::kPaid));
   EXPECT_FALSE(can_cancel(Fulfillment::kDelivery, Status::kPicking));
   EXPECT_FALSE(can_cancel(Fulfillment::kInStore, Status::kCompleted));
+  EXPECT_FALSE(can_cancel(Fulfillment::kDelivery, Status::kReturning));
+}
+
+TEST(OrderStateMachine, AFailedDeliveryIsPackedAgainOnlyOnceItsBagsAreBack) {
+  EXPECT_FALSE(can_transition(Fulfillment::kDelivery, Status::kOutForDelivery, Status::kPacked));
+  EXPECT_TRUE(can_transition(Fulfillment::kDelivery, Status::kOutForDelivery, Status::kReturning));
+  EXPECT_FALSE(can_transition(Fulfillment::kDelivery, Status::kReturning, Status::kOutForDelivery));
+  EXPECT_TRUE(can_transition(Fulfillment::kDelivery, Status::kReturning, Status::kPacked));
+  EXPECT_FALSE(can_transition(Fulfillment::kPickup, Status::kReturning, Status::kPacked));
 }
 
 TEST(OrderStateMachine, NamesRoundTrip) {

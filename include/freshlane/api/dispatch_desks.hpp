@@ -11,7 +11,12 @@
 // The load a quote sums (the floor's backlog, the couriers) is read without joining any
 // decision: from a copy published by this process when it is fresher than `fresh_for`, else
 // from the database, once for all the requests that want it meanwhile; so a flood of quotes
-// costs one database read per store and period, never a worker each.
+// costs one database read per store and period, never a worker each. The same copy carries
+// every open delivery order's live ETA (store/promise.hpp), which tracking reads.
+//
+// Each round also watches the store's promises: every open delivery order whose live ETA is
+// past its promise (or that nobody on shift can pick or ride) is counted in a per-store gauge
+// and flagged once in the database (the first process to see it counts it).
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -28,6 +33,7 @@
 #include "freshlane/orders/order.hpp"
 #include "freshlane/storage/pool.hpp"
 #include "freshlane/store/floors.hpp"
+#include "freshlane/store/promise.hpp"
 
 namespace freshlane::api {
 
@@ -40,15 +46,31 @@ class DispatchDesks {
 
   const dispatch::Params& params() const { return params_; }
 
-  // Plans trips for the store's packed delivery orders now; returns how many were planned.
+  // Plans trips for the store's packed delivery orders now, then flags the store's open
+  // delivery orders that will miss their promise; returns how many trips were planned.
   int run_round(storage::Session& s, const catalog::Store& store, core::Timestamp now);
-  // What stands between now and a customer's door, read from the database now.
-  dispatch::StoreLoad load(storage::Session& s, const catalog::Store& store, core::Timestamp now);
 
-  // A store with the load published for it.
+  // A store's desk as it stands now, read from the database: what a round starts from, the
+  // load a quote sums, and every open delivery order's live ETA.
+  struct Snapshot {
+    store::DeskInput input;
+    dispatch::StoreLoad load;
+    std::vector<store::LiveEta> etas;  // store::live_etas' order
+  };
+  Snapshot snapshot(storage::Session& s, const catalog::Store& store, core::Timestamp now);
+  // The floor's part of the load, read alone: admission takes it before it locks the store.
+  store::FloorLoad floor_load(storage::Session& s, const std::string& store_id,
+                              core::Timestamp now);
+  // What stands between now and a customer's door: `floor` with the store's orders and
+  // couriers read now (in the caller's transaction, if any).
+  dispatch::StoreLoad load(storage::Session& s, const catalog::Store& store,
+                           const store::FloorLoad& floor, core::Timestamp now);
+
+  // A store with the load published for it, and its open delivery orders' live ETAs.
   struct Published {
     catalog::Store store;
     dispatch::StoreLoad load;
+    std::map<std::string, store::LiveEta> etas;  // by order id
   };
   using PublishedPtr = std::shared_ptr<const Published>;
   // Calls `use` with the store's load: the published one while fresh, else one read on a
@@ -70,6 +92,7 @@ class DispatchDesks {
   struct Utilization {  // as of this process's latest round of the store
     int on_shift = 0;
     int on_trip = 0;
+    int late = 0;  // open delivery orders that will miss their promise
     Clock::time_point at;
   };
   struct Slot {
@@ -82,6 +105,7 @@ class DispatchDesks {
   // Reads the store and its load (throws 404 for an unknown store).
   PublishedPtr read_published(storage::Session& s, const std::string& store_id);
   bool fresh(const Slot& slot, Clock::time_point now) const;
+  store::QuoteParams quote_params() const;
   void publish(const std::string& store_id, std::uint64_t generation, PublishedPtr published,
                std::exception_ptr error);
 

@@ -36,6 +36,7 @@ struct Config {
   int floor_tick_ms = 1000;                    // FRESHLANE_FLOOR_TICK_MS: picking floors' clock
   int dispatch_interval_ms = 3000;             // FRESHLANE_DISPATCH_INTERVAL_MS: dispatch rounds
   int max_orders_per_trip = 3;                 // FRESHLANE_MAX_ORDERS_PER_TRIP
+  int batch_wait_seconds = 240;                // FRESHLANE_BATCH_WAIT_SECONDS
   int courier_speed_kmh = 15;                  // FRESHLANE_COURIER_SPEED_KMH
   int detour_percent = 130;                    // FRESHLANE_DETOUR_PERCENT: streets vs great circle
   int packing_seconds = 120;                   // FRESHLANE_PACKING_SECONDS: in the ETA

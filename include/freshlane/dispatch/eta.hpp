@@ -12,7 +12,8 @@ namespace freshlane::dispatch {
 // What the store looks like now (from the picking floor and the couriers on shift).
 struct StoreLoad {
   seconds picking_backlog{0};  // estimated pick time of the bags not yet picked
-  int pickers_on_shift = 0;    // the backlog is shared among them (one assumed when none)
+  int pickers_on_shift = 0;    // the backlog is shared among them (none: nobody picks; the
+                               // estimate assumes one, the quote refuses)
   seconds pick{0};             // picking this order's bag
   seconds conveyor{0};         // the slowest lane's transit
   seconds packing{0};
@@ -47,19 +48,23 @@ std::optional<seconds> courier_wait(std::vector<Timestamp> available_at, int par
                                     Timestamp ready_at, seconds round_trip, const Params& p);
 
 enum class QuoteReason { kNone, kOutOfRange, kStoreBusy };
+// Why a store is busy.
+enum class Busy { kNone, kNoPicker, kNoCourier, kBeyondPromise };
 
 struct Quote {
   bool deliverable = false;
   int distance_m = 0;
-  std::optional<int> eta_minutes;  // none out of range, or without a courier on shift
+  std::optional<int> eta_minutes;  // none out of range, or without a picker or courier on shift
   QuoteReason reason = QuoteReason::kNone;
+  Busy busy = Busy::kNone;
   Eta eta;
   // For store_busy: when asking again may give a better answer.
   seconds retry_after{0};
 };
 
-// Outside the radius (strictly farther than delivery_radius_m): out_of_range. ETA beyond the
-// store's promise, or no courier on shift: store_busy.
+// Outside the radius (strictly farther than delivery_radius_m): out_of_range. No picker on
+// shift (nobody would pick the order), no courier on shift, or an ETA beyond the store's
+// promise: store_busy.
 Quote quote(const catalog::Store& store, LatLon door, const StoreLoad& load, const Params& p);
 
 }  // namespace freshlane::dispatch

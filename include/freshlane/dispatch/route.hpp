@@ -21,6 +21,12 @@ struct Params {
   seconds pickup_time{60};                // taking the bags at the store
   seconds handover_time{90};              // at each door: stairs, the code, the hand-over
   seconds soon_returning{600};            // couriers back within this are planned for
+  // A packed parcel that no waiting parcel could ride with, and that would still be on time
+  // riding alone after it, waits up to this long after packing for one (store::plan_round).
+  seconds batch_wait{240};
+  // Trips are planned at courier_speed_mps / (1 + ride_spare) (store::plan_round): couriers
+  // are not all average riders.
+  double ride_spare = 1.0 / 6;
 };
 
 // Riding time along the streets for a great-circle distance.

@@ -20,6 +20,7 @@ enum class Status {
   kPicking,
   kPacked,
   kOutForDelivery,
+  kReturning,  // a failed delivery's bags ride back to the store with the courier
   kDelivered,
   kReadyForPickup,
   kCollected,
@@ -35,9 +36,9 @@ inline constexpr PaymentStatus kAllPaymentStatuses[] = {
     PaymentStatus::kRefunded};
 
 inline constexpr Status kAllStatuses[] = {
-    Status::kPendingPayment, Status::kPaid,      Status::kPicking,        Status::kPacked,
-    Status::kOutForDelivery, Status::kDelivered, Status::kReadyForPickup, Status::kCollected,
-    Status::kCompleted,      Status::kCancelled, Status::kExpired};
+    Status::kPendingPayment, Status::kPaid,      Status::kPicking,   Status::kPacked,
+    Status::kOutForDelivery, Status::kReturning, Status::kDelivered, Status::kReadyForPickup,
+    Status::kCollected,      Status::kCompleted, Status::kCancelled, Status::kExpired};
 
 std::string_view to_string(Fulfillment f);
 std::string_view to_string(Status s);
@@ -99,6 +100,9 @@ struct Order {
   catalog::Money refund_minor = 0;   // owed back for short picks
   std::string handover_code;         // shown to the customer, asked for at hand-over
   std::optional<core::Timestamp> paid_at, packed_at;
+  // After a failed delivery, the customer's choice: not on its way before then (the promise
+  // counts from it).
+  std::optional<core::Timestamp> redelivery_after;
   std::optional<PickingProgress> picking;
 
   catalog::Money total_minor() const;

@@ -57,7 +57,8 @@ struct TrackingRecord {
   };
   std::vector<Event> events;  // in time order
   std::optional<StopRecord> live_stop;
-  std::optional<CourierOnShift> courier;  // of the live trip
+  std::optional<store::StopOnTrip> live_timing;  // the live stop with its trip's progress
+  std::optional<CourierOnShift> courier;         // of the live trip
 };
 
 struct NotOnShift {};
@@ -66,7 +67,27 @@ using StopOutcome =
     std::variant<TripRecord, OrderNotFound, NotOnShift, NotYourOrder, InvalidTransition>;
 using DeliverOutcome = std::variant<orders::Order, OrderNotFound, NotOnShift, NotYourOrder,
                                     InvalidTransition, WrongHandoverCode>;
-enum class ClockOutOutcome { kClockedOut, kNotOnShift, kTripInProgress };
+enum class ClockOutOutcome { kClockedOut, kNotOnShift, kTripInProgress, kBagsToReturn };
+
+// The bags of a failed delivery handed back at the store: the orders packed again.
+struct BagsReturned {
+  std::vector<std::string> order_ids;
+};
+using ReturnOutcome =
+    std::variant<BagsReturned, OrderNotFound, NotOnShift, NotYourOrder, InvalidTransition>;
+
+// The customer's choice after a failed delivery: not before `not_before` (none: as soon as
+// possible).
+struct RedeliveryRequest {
+  std::string order_id;
+  std::string customer_id;
+  std::optional<core::Timestamp> not_before;
+};
+struct RedeliverySet {
+  std::string store_id;
+  bool changed = false;  // false: the same choice again (nothing moved)
+};
+using RedeliveryOutcome = std::variant<RedeliverySet, OrderNotFound, InvalidTransition>;
 
 class DeliveryRepository {
  public:
@@ -75,15 +96,17 @@ class DeliveryRepository {
   // False when the courier was already on shift (nothing changes).
   bool clock_in(const std::string& store_id, const std::string& courier_id, core::Timestamp now);
   // A trip whose bags were not yet taken is cancelled (its orders wait for another courier).
+  // Refused while bags are out: on the trip, or of a failed delivery not yet handed back.
   ClockOutOutcome clock_out(const std::string& store_id, const std::string& courier_id,
                             core::Timestamp now);
   std::optional<CourierOnShift> courier(const std::string& courier_id);
   // Stores the position; the live trip's remaining stops get new ETAs from it, and a courier
-  // riding back who is at the store (within 150 m) is back now. False when not on shift.
+  // at the store (within 150 m) hands back the bags of failed deliveries they carry and, riding
+  // back, is back now. False when not on shift.
   bool report_position(const std::string& courier_id, core::LatLon at, core::Timestamp now,
                        const dispatch::Params& p);
 
-  DispatchInput dispatch_input(const catalog::Store& store);
+  DispatchInput dispatch_input(const catalog::Store& store, core::Timestamp now);
   // One dispatch round of the store as one transaction, serialized with every other round of
   // that store in any process (the store's dispatch desk is locked first): reads what the round
   // starts from, lets `plan` decide, writes the trips (state assigned) with a courier_assigned
@@ -100,9 +123,24 @@ class DeliveryRepository {
   // At the door with the customer's code: out_for_delivery → delivered.
   DeliverOutcome deliver(const std::string& order_id, const std::string& courier_id,
                          const std::string& code, core::Timestamp now, const dispatch::Params& p);
-  // Nobody took the bags: out_for_delivery → packed; the order is dispatched again.
+  // Nobody took the bags: out_for_delivery → returning (the courier carries them back).
   StopOutcome fail(const std::string& order_id, const std::string& courier_id,
                    const std::string& reason, core::Timestamp now, const dispatch::Params& p);
+  // The courier who failed to deliver `order_id` is at the store: every failed delivery's bags
+  // they carry are handed back (returning → packed, planned again from now on), and a courier
+  // riding back is back now.
+  ReturnOutcome return_bags(const std::string& order_id, const std::string& courier_id,
+                            core::Timestamp now);
+  // After a failed delivery (bags riding back or packed again, on no trip that took them): not
+  // planned before the chosen time, the promise renewed from it. A stop planned and not picked
+  // up is called off (and its trip, when left with no stop). The same choice again changes
+  // nothing; "as soon as possible" when the order is already due changes nothing either.
+  RedeliveryOutcome redeliver(const RedeliveryRequest& request, core::Timestamp now);
+  // Flags orders seen late for the first time (`etas`: order → ETA, none when there is none);
+  // returns the ones this call flagged (another process may have been first for the rest).
+  std::vector<std::string> flag_late(
+      const std::vector<std::pair<std::string, std::optional<core::Timestamp>>>& etas,
+      core::Timestamp now);
 
   TrackingRecord tracking(const std::string& order_id);
 

@@ -2,7 +2,8 @@
 // Orders: creation with atomic FEFO reservation under an idempotency key, reads, cancel,
 // expiry and payments.
 //
-// Lock order: a store's floor row, then order rows, then the customer's row (their count of
+// Lock order: a store's admission (delivery orders being placed; nothing else takes it), a
+// store's floor row, then order rows, then the customer's row (their count of
 // unpaid orders, kept by a trigger when an order leaves pending_payment), then lots (sorted by
 // (sku, expires_at, lot_id) where several are locked at once; a new order's statement takes its
 // few lots in the order it finds them). What still deadlocks is undone and run again. Every
@@ -64,8 +65,11 @@ struct Replayed {
 using PlaceOutcome = std::variant<Placed, Replayed, KeyInUse, KeyReused, NotAdmitted>;
 
 struct PlaceSteps {
-  // Runs once the key is known to have no answer, before anything is written: false refuses
-  // for now (a busy store), keeping nothing.
+  // When set (delivery orders): runs once the key is known to have no answer, inside the
+  // transaction that then writes the order, after the store's admission lock is taken, so
+  // admissions of one store run one at a time in every process and each sees every order
+  // admitted before it. False refuses for now (a busy store), keeping nothing. Unset, the
+  // order is written by its one statement, with no lock and no transaction of its own.
   std::function<bool()> admit;
   // The answer to keep under the key for an outcome; nullopt when the outcome is not final
   // (too many unpaid orders: the same request may succeed later), so nothing is kept.

@@ -1,0 +1,13 @@
+#pragma once
+// `freshlane simulate` and `freshlane plan`: a store's day on a virtual clock, and the staffing
+// that keeps its promise. No database, no configuration: a scenario file in, figures out.
+#include <string>
+#include <vector>
+
+namespace freshlane::app {
+
+// `args` are the command's own arguments (after the command's name). Return the exit code.
+int simulate_command(const std::vector<std::string>& args);
+int plan_command(const std::vector<std::string>& args);
+
+}  // namespace freshlane::app

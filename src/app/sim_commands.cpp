@@ -1,0 +1,193 @@
+#include "freshlane/app/sim_commands.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+
+#include "freshlane/sim/html.hpp"
+#include "freshlane/sim/planner.hpp"
+#include "freshlane/sim/scenario.hpp"
+#include "freshlane/sim/simulator.hpp"
+
+namespace freshlane::app {
+
+namespace {
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// --flag value pairs; every flag must be one of `known`.
+std::map<std::string, std::string> flags(const std::vector<std::string>& args,
+                                         std::initializer_list<const char*> known) {
+  std::map<std::string, std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool ok = false;
+    for (const char* k : known) ok = ok || a == k;
+    if (!ok) throw UsageError("unknown argument '" + a + "'");
+    if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
+    out[a] = args[++i];
+  }
+  return out;
+}
+
+sim::Scenario read_scenario(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UsageError("cannot read the scenario file '" + path + "'");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw sim::ScenarioError("not valid JSON (byte " + std::to_string(e.byte) + ")");
+  }
+  return sim::parse_scenario(j);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return;
+  }
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write '" + path + "'");
+}
+
+double number_flag(const std::map<std::string, std::string>& f, const char* name, double fallback,
+                   double lo, double hi) {
+  const auto it = f.find(name);
+  if (it == f.end()) return fallback;
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(it->second, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != it->second.size() || !(v >= lo && v <= hi)) {
+    throw UsageError(std::string(name) + " must be a number between " + std::to_string(lo) +
+                     " and " + std::to_string(hi));
+  }
+  return v;
+}
+
+void print_summary(const char* who, const nlohmann::json& r, double wall_s) {
+  const auto& o = r["orders"];
+  std::fprintf(stderr,
+               "%s: %s seed %llu: %d orders (%d accepted, %d refused: %d busy, %d out of range), "
+               "on-time %.2f%% (%d late), refused %.2f%%, paid→conveyor p95 %.0f s, paid→door "
+               "p95 %.0f s, %.1f orders/labour hour; %.3f s wall, %.0f simulated orders/s\n",
+               who, r["scenario"].get<std::string>().c_str(),
+               static_cast<unsigned long long>(r["seed"].get<std::uint64_t>()),
+               o["generated"].get<int>(), o["accepted"].get<int>(), o["refused"].get<int>(),
+               o["refused_busy"].get<int>(), o["out_of_range"].get<int>(),
+               100 * r["promise"]["on_time_ratio"].get<double>(), r["promise"]["late"].get<int>(),
+               100 * r["refused_ratio"].get<double>(),
+               r["paid_to_conveyor_seconds"]["p95"].get<double>(),
+               r["paid_to_door_seconds"]["p95"].get<double>(),
+               r["orders_per_labour_hour"].get<double>(), wall_s,
+               wall_s > 0 ? o["generated"].get<int>() / wall_s : 0.0);
+}
+
+template <typename F>
+int guarded(const char* who, F&& f) {
+  try {
+    return f();
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "freshlane %s: %s (see freshlane --help)\n", who, e.what());
+    return 2;
+  } catch (const sim::ScenarioError& e) {
+    std::fprintf(stderr, "freshlane %s: scenario: %s\n", who, e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "freshlane %s: %s\n", who, e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int simulate_command(const std::vector<std::string>& args) {
+  return guarded("simulate", [&] {
+    const auto f = flags(args, {"--scenario", "--seed", "--json", "--html"});
+    if (!f.count("--scenario")) throw UsageError("--scenario FILE is required");
+    const sim::Scenario scenario = read_scenario(f.at("--scenario"));
+    std::optional<std::uint64_t> seed;
+    if (f.count("--seed")) {
+      const std::string& s = f.at("--seed");
+      if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19) {
+        throw UsageError("--seed must be a whole number");
+      }
+      seed = std::stoull(s);
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const sim::Result result = sim::simulate(scenario, seed);
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string json = result.report.dump(2) + "\n";
+    if (f.count("--json")) write_text(f.at("--json"), json);
+    if (f.count("--html")) write_text(f.at("--html"), sim::render_html(result.report));
+    if (!f.count("--json") && !f.count("--html")) write_text("-", json);
+    print_summary("simulate", result.report, wall);
+    return 0;
+  });
+}
+
+int plan_command(const std::vector<std::string>& args) {
+  return guarded("plan", [&] {
+    const auto f = flags(args, {"--scenario", "--on-time", "--max-refused", "--out", "--json"});
+    if (!f.count("--scenario")) throw UsageError("--scenario FILE is required");
+    const sim::Scenario scenario = read_scenario(f.at("--scenario"));
+    sim::Targets targets;
+    targets.on_time = number_flag(f, "--on-time", targets.on_time, 0, 1);
+    targets.max_refused = number_flag(f, "--max-refused", targets.max_refused, 0, 1);
+    const auto started = std::chrono::steady_clock::now();
+    const auto plan = sim::plan_staff(
+        scenario, targets, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (f.count("--out")) write_text(f.at("--out"), sim::to_json(plan.scenario).dump(2) + "\n");
+    if (f.count("--json")) write_text(f.at("--json"), plan.result.report.dump(2) + "\n");
+    std::printf("plan: %s: %s on-time ≥ %.3f and refused ≤ %.3f with %.1f labour hours of "
+                "pickers and couriers (%d simulations, %.1f s)\n",
+                scenario.name.c_str(), plan.met ? "keeps" : "CANNOT keep", targets.on_time,
+                targets.max_refused, plan.labour_hours, plan.simulations, wall);
+    std::printf("plan: simulated: on-time %.4f, refused %.4f, open at close %d\n",
+                plan.result.on_time_ratio, plan.result.refused_ratio,
+                plan.result.report["orders"]["open_at_close"].get<int>());
+    std::printf("%-7s %8s %8s   pickers by zone\n", "quarter", "couriers", "pickers");
+    for (int m = scenario.day.opens; m < scenario.day.closes + 45; m += 15) {
+      int couriers = 0, pickers = 0;
+      std::string zones;
+      for (const auto& c : plan.scenario.staff.couriers) couriers += (m >= c.from && m < c.to) ? c.count : 0;
+      std::map<std::string, int> by_zone;
+      for (const auto& p : plan.scenario.staff.pickers) {
+        if (m >= p.from && m < p.to) by_zone[p.zone] += p.count;
+      }
+      for (const auto& [zone, n] : by_zone) {
+        pickers += n;
+        zones += " " + zone + "=" + std::to_string(n);
+      }
+      std::printf("%-7s %8d %8d  %s\n", sim::format_minute(m).c_str(), couriers, pickers,
+                  zones.c_str());
+    }
+    if (!plan.met) {
+      std::fprintf(stderr,
+                   "freshlane plan: even generous staffing misses the targets (on-time %.4f, "
+                   "refused %.4f): the limit is not people (lanes, the pick deadline, the "
+                   "promise itself); see the report\n",
+                   plan.result.on_time_ratio, plan.result.refused_ratio);
+      return 1;
+    }
+    return 0;
+  });
+}
+
+}  // namespace freshlane::app
