@@ -25,6 +25,29 @@ double angle_between(double a, double b) {
   return d > 180 ? 360 - d : d;
 }
 
+// A door in radians, with the cosine of its latitude, for far_apart().
+struct Door {
+  double lat, lon, cos_lat;
+  explicit Door(LatLon at)
+      : lat(at.lat * std::numbers::pi / 180),
+        lon(at.lon * std::numbers::pi / 180),
+        cos_lat(std::cos(lat)) {}
+};
+
+// Whether core::distance_m(a, b) surely exceeds `metres`, from a lower bound that needs no
+// trigonometry: the haversine's arc is at least its chord, and sin x ≥ x (1 − x²/6) ≥ 0 on
+// [0, √6]. A margin of a millimetre per kilometre keeps rounding on the safe side.
+bool far_apart(const Door& a, const Door& b, double metres) {
+  auto half = [](double angle) {  // at most sin(|angle| / 2), for |angle| up to 2π
+    const double x = std::fabs(angle) / 2;
+    return std::max(0.0, x * (1 - x * x / 6));
+  };
+  const double y = half(b.lat - a.lat), x = half(b.lon - a.lon);
+  const double at_least =
+      2 * core::kEarthRadiusM * std::sqrt(y * y + a.cos_lat * b.cos_lat * x * x);
+  return at_least > metres * (1 + 1e-6);
+}
+
 // Lexicographic: fewer late orders, then less lateness, then shorter.
 bool better(const Trip& a, const Trip& b) {
   if (a.late() != b.late()) return a.late() < b.late();
@@ -54,34 +77,32 @@ bool urgent_first(const Parcel& a, const Parcel& b) {
   return a.order_id < b.order_id;
 }
 
-// A batch is fair with this departure when no order is late that alone would be on time.
-bool fair(LatLon store, const Trip& t, const Params& p) {
-  if (t.stops.size() < 2) return true;
-  for (const auto& s : t.stops) {
-    if (s.late() && alone_arrival(store, s.at, t.departs_at, p) <= s.promised_at) return false;
-  }
-  return true;
-}
-
 // Optimal assignment of n rows to distinct columns among m >= n (Hungarian method, O(n²m)).
-std::vector<int> hungarian(const std::vector<std::vector<long long>>& cost, size_t m) {
-  const size_t n = cost.size();
+// `cost` is row-major, n × m.
+std::vector<int> hungarian(const std::vector<long long>& cost, size_t n, size_t m) {
   constexpr long long kInf = std::numeric_limits<long long>::max() / 4;
-  std::vector<long long> u(n + 1, 0), v(m + 1, 0);
+  std::vector<long long> u(n + 1, 0), v(m + 1, 0), minv(m + 1);
   std::vector<size_t> match(m + 1, 0), way(m + 1, 0);
+  // The columns not yet used in this row's search, in index order (ties go to the lowest), and
+  // those used: each step walks only what it updates.
+  std::vector<size_t> free_cols, used_cols;
   for (size_t i = 1; i <= n; ++i) {
     match[0] = i;
     size_t j0 = 0;
-    std::vector<long long> minv(m + 1, kInf);
-    std::vector<bool> used(m + 1, false);
+    std::fill(minv.begin(), minv.end(), kInf);
+    free_cols.resize(m);
+    for (size_t j = 1; j <= m; ++j) free_cols[j - 1] = j;
+    used_cols.clear();
     do {
-      used[j0] = true;
+      used_cols.push_back(j0);
+      if (j0 != 0) free_cols.erase(std::find(free_cols.begin(), free_cols.end(), j0));
       const size_t i0 = match[j0];
+      const long long* row = &cost[(i0 - 1) * m] - 1;  // row[j] for columns 1..m
+      const long long ui0 = u[i0];
       long long delta = kInf;
       size_t j1 = 0;
-      for (size_t j = 1; j <= m; ++j) {
-        if (used[j]) continue;
-        const long long cur = cost[i0 - 1][j - 1] - u[i0] - v[j];
+      for (const size_t j : free_cols) {
+        const long long cur = row[j] - ui0 - v[j];
         if (cur < minv[j]) {
           minv[j] = cur;
           way[j] = j0;
@@ -91,14 +112,11 @@ std::vector<int> hungarian(const std::vector<std::vector<long long>>& cost, size
           j1 = j;
         }
       }
-      for (size_t j = 0; j <= m; ++j) {
-        if (used[j]) {
-          u[match[j]] += delta;
-          v[j] -= delta;
-        } else {
-          minv[j] -= delta;
-        }
+      for (const size_t j : used_cols) {
+        u[match[j]] += delta;
+        v[j] -= delta;
       }
+      for (const size_t j : free_cols) minv[j] -= delta;
       j0 = j1;
     } while (match[j0] != 0);
     do {
@@ -167,26 +185,30 @@ std::vector<std::vector<size_t>> batch(LatLon store, const std::vector<Parcel>& 
   std::vector<bool> used(parcels.size(), false);
   std::vector<bool> on_time_alone(parcels.size());
   std::vector<double> heading(parcels.size());
+  std::vector<Door> doors;
+  doors.reserve(parcels.size());
   for (size_t i = 0; i < parcels.size(); ++i) {
     const Timestamp leave = std::max(departs, parcels[i].ready_at);
     on_time_alone[i] = alone_arrival(store, parcels[i].drop, leave, p) <= parcels[i].promised_at;
     heading[i] = bearing(store, parcels[i].drop);
+    doors.emplace_back(parcels[i].drop);
   }
 
   std::vector<std::vector<size_t>> groups;
+  std::vector<std::pair<double, size_t>> near;  // (distance from the seed's door, index)
   for (size_t seed : by_urgency) {
     if (used[seed]) continue;
     used[seed] = true;
     std::vector<size_t> group{seed};
     if (p.max_orders_per_trip > 1) {
-      std::vector<std::pair<double, size_t>> near;  // (distance from the seed's door, index)
+      near.clear();
       for (size_t c : by_urgency) {
         // Parcels on time alone ride with each other; parcels late anyway, with each other.
         if (used[c] || on_time_alone[c] != on_time_alone[seed]) continue;
+        const bool same_way = angle_between(heading[seed], heading[c]) <= kSameWayDegrees;
+        if (!same_way && far_apart(doors[seed], doors[c], kNearbyM)) continue;
         const double d = core::distance_m(parcels[seed].drop, parcels[c].drop);
-        if (d <= kNearbyM || angle_between(heading[seed], heading[c]) <= kSameWayDegrees) {
-          near.emplace_back(d, c);
-        }
+        if (d <= kNearbyM || same_way) near.emplace_back(d, c);
       }
       std::stable_sort(near.begin(), near.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -217,26 +239,50 @@ std::vector<int> assign(LatLon store, const std::vector<Trip>& trips,
   if (trips.empty() || couriers.empty()) return result;
   // When trips outnumber couriers, the most urgent trips compete (trips come most urgent first).
   const size_t n = std::min(trips.size(), couriers.size());
+  const size_t m = couriers.size();
   constexpr long long kLate = 1'000'000'000'000LL;  // one late order outweighs any lateness
   constexpr long long kPerSecond = 100'000;         // a second late outweighs any distance
   constexpr long long kForbidden = 100'000'000'000'000'000LL;
-  std::vector<std::vector<long long>> cost(n, std::vector<long long>(couriers.size()));
+  std::vector<long long> cost(n * m);
+  std::vector<seconds> alone;  // per stop of a batch: taking the bags, then riding straight there
   for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < couriers.size(); ++j) {
-      const Timestamp departs = std::max({now, couriers[j].available_at, trips[i].departs_at});
-      const Trip t = retimed(trips[i], departs);
-      if (!fair(store, t, p)) {
-        cost[i][j] = kForbidden;
-        continue;
+    // The trip taken at `departs` is the same trip shifted (retimed()): its score is read off
+    // its stops without copying it, once per run of couriers with the same departure (plan()
+    // sorts them by availability, so all those waiting at the store make one run).
+    const Trip& trip = trips[i];
+    alone.clear();
+    if (trip.stops.size() >= 2) {
+      for (const auto& s : trip.stops) {
+        alone.push_back(p.pickup_time + ride_time(core::distance_m(store, s.at), p));
       }
-      const long long lateness = std::min<long long>(t.lateness().count(), 1'000'000);
-      cost[i][j] = t.late() * kLate + lateness * kPerSecond +
-                   std::llround(t.distance_m + couriers[j].to_store_m);
+    }
+    Timestamp scored_for{};
+    long long score = 0;  // late orders, then lateness
+    bool fair = true;     // no order of a batch late that alone would be on time
+    for (size_t j = 0; j < m; ++j) {
+      const Timestamp departs = std::max({now, couriers[j].available_at, trip.departs_at});
+      if (j == 0 || departs != scored_for) {
+        scored_for = departs;
+        const auto shift = departs - trip.departs_at;
+        int late = 0;
+        seconds lateness{0};
+        fair = true;
+        for (size_t k = 0; k < trip.stops.size(); ++k) {
+          const Stop& s = trip.stops[k];
+          if (s.eta + shift <= s.promised_at) continue;
+          ++late;
+          lateness += s.eta + shift - s.promised_at;
+          if (trip.stops.size() >= 2 && departs + alone[k] <= s.promised_at) fair = false;
+        }
+        score = late * kLate + std::min<long long>(lateness.count(), 1'000'000) * kPerSecond;
+      }
+      cost[i * m + j] =
+          fair ? score + std::llround(trip.distance_m + couriers[j].to_store_m) : kForbidden;
     }
   }
-  const auto chosen = hungarian(cost, couriers.size());
+  const auto chosen = hungarian(cost, n, m);
   for (size_t i = 0; i < n; ++i) {
-    if (chosen[i] >= 0 && cost[i][static_cast<size_t>(chosen[i])] < kForbidden) {
+    if (chosen[i] >= 0 && cost[i * m + static_cast<size_t>(chosen[i])] < kForbidden) {
       result[i] = chosen[i];
     }
   }

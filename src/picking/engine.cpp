@@ -113,14 +113,14 @@ Refusal apply_short(PickLine& line, int missing) {
   return Refusal::kOk;
 }
 
-bool Engine::ByDeadline::operator()(const PickTask* a, const PickTask* b) const {
-  if (a->deadline != b->deadline) return a->deadline < b->deadline;
-  return a->arrival.n < b->arrival.n;
-}
+Engine::Queued Engine::by_deadline(Slot& t) { return {t.deadline, t.arrival.n, t.units(), &t}; }
+Engine::Queued Engine::by_arrival(Slot& t) { return {*t.arrives_at, t.arrival.n, 0, &t}; }
 
-bool Engine::ByArrival::operator()(const PickTask* a, const PickTask* b) const {
-  if (*a->arrives_at != *b->arrives_at) return *a->arrives_at < *b->arrives_at;
-  return a->arrival.n < b->arrival.n;
+std::vector<const PickTask*> Engine::tasks_in(const Queue& queue) {
+  std::vector<const PickTask*> out;
+  out.reserve(queue.size());
+  for (const Queued& q : queue) out.push_back(q.task);
+  return out;
 }
 
 Engine::Engine(Layout layout) : layout_(std::move(layout)) { index_layout(); }
@@ -140,6 +140,15 @@ void Engine::index_layout(const std::vector<int>& old_in_transit,
       if (old_lane_ids[j] == layout_.lanes[i].lane_id) in_transit_[i] = old_in_transit[j];
     }
   }
+  // The indexes cached by tasks and orders follow the new layout.
+  for (auto& [id, t] : tasks_) stamp(t);
+  for (auto& [id, os] : orders_) os.lane = os.lane_id.empty() ? -1 : lane_index(os.lane_id);
+}
+
+void Engine::stamp(Slot& t) const {
+  const auto bit = zone_bit_.find(t.zone);
+  t.zone_bit = bit == zone_bit_.end() ? 0 : bit->second;
+  t.lane = t.lane_id.empty() ? -1 : lane_index(t.lane_id);
 }
 
 int Engine::lane_index(const std::string& lane_id) const {
@@ -168,51 +177,56 @@ Refusal Engine::set_layout(Layout layout, Timestamp now) {
   const std::vector<int> old_in_transit = in_transit_;
   layout_ = std::move(layout);
   index_layout(old_in_transit, old_ids);
+  first_timeout_ = Timestamp::min();  // the time-out may have changed
   emit(EventKind::kLayoutChanged, now, nullptr);
   return Refusal::kOk;
 }
 
 void Engine::add_tasks(std::vector<PickTask> tasks) {
   for (auto& t : tasks) {
-    if (tasks_.count(t.task_id)) continue;
-    t.state = TaskState::kOpen;
-    const std::string id = t.task_id;
-    PickTask& added = tasks_.emplace(id, std::move(t)).first->second;
+    const auto [it, is_new] = tasks_.try_emplace(t.task_id);
+    if (!is_new) continue;
+    Slot& added = it->second;
+    static_cast<PickTask&>(added) = std::move(t);
+    added.state = TaskState::kOpen;
     index_task(added);
     emit(EventKind::kTaskAdded, added.paid_at, &added);
   }
 }
 
 void Engine::restore_task(PickTask task) {
-  if (tasks_.count(task.task_id)) return;
-  const std::string id = task.task_id;
-  index_task(tasks_.emplace(id, std::move(task)).first->second);
+  const auto [it, is_new] = tasks_.try_emplace(task.task_id);
+  if (!is_new) return;
+  static_cast<PickTask&>(it->second) = std::move(task);
+  index_task(it->second);
 }
 
-void Engine::index_task(PickTask& t) {
+void Engine::index_task(Slot& t) {
   t.arrival.n = ++arrivals_;
   OrderState& os = orders_[t.order_id];
+  t.order = &os;
+  stamp(t);
   os.tasks.push_back(&t);
   os.paid_at = t.paid_at;
   os.deadline = t.deadline;
   if (t.state != TaskState::kOpen) os.started = true;
   switch (t.state) {
     case TaskState::kOpen:
-      open_[t.zone].insert(&t);
+      open_[t.zone].insert(by_deadline(t));
       break;
     case TaskState::kWaiting:
-      waiting_.insert(&t);
+      waiting_.insert(by_deadline(t));
       break;
     case TaskState::kOnLane:
-      if (const int i = lane_index(t.lane_id); i >= 0) ++in_transit_[i];
-      on_lanes_.insert(&t);
+      if (t.lane >= 0) ++in_transit_[t.lane];
+      on_lanes_.insert(by_arrival(t));
       ++os.loaded;
-      if (os.lane_id.empty()) os.lane_id = t.lane_id;
+      if (os.lane_id.empty()) set_lane(os, t.lane_id);
       break;
     case TaskState::kArrived:
       ++os.loaded;
       ++os.arrived;
-      if (os.lane_id.empty()) os.lane_id = t.lane_id;
+      if (os.lane_id.empty()) set_lane(os, t.lane_id);
       break;
     case TaskState::kAssigned:  // its picker is restored with it
     case TaskState::kPacked:
@@ -229,6 +243,7 @@ void Engine::restore_started(const std::string& order_id) {
 void Engine::restore_picker(Picker picker) {
   const std::string id = picker.picker_id;
   pickers_[id] = std::move(picker);
+  first_timeout_ = Timestamp::min();
 }
 
 void Engine::release_orphans(Timestamp now) {
@@ -244,12 +259,12 @@ void Engine::release_orphans(Timestamp now) {
 }
 
 // Back to the zone's queue with its deadline; the next picker starts the bag afresh.
-void Engine::reopen(PickTask& t, Timestamp now, const std::string& picker_id) {
+void Engine::reopen(Slot& t, Timestamp now, const std::string& picker_id) {
   t.state = TaskState::kOpen;
   t.picker_id.clear();
   t.assigned_at.reset();
   for (auto& l : t.lines) l.picked = 0;
-  open_[t.zone].insert(&t);
+  open_[t.zone].insert(by_deadline(t));
   emit(EventKind::kTaskReleased, now, &t, picker_id);
 }
 
@@ -259,11 +274,10 @@ Refusal Engine::cancel_order(const std::string& order_id, Timestamp now) {
   for (const PickTask* t : it->second.tasks) {
     if (t->state != TaskState::kOpen) return Refusal::kPickingStarted;
   }
-  for (PickTask* t : it->second.tasks) {
-    open_[t->zone].erase(t);
+  for (Slot* t : it->second.tasks) {
+    open_[t->zone].erase(by_deadline(*t));
     emit(EventKind::kTaskCancelled, now, t);
-    const std::string id = t->task_id;
-    tasks_.erase(id);
+    tasks_.erase(tasks_.find(t->task_id));
   }
   orders_.erase(it);
   return Refusal::kOk;
@@ -279,13 +293,12 @@ Refusal Engine::clock_in(const std::string& picker_id, const std::string& zone, 
       return Refusal::kOk;
     }
     if (!p.tasks.empty()) return Refusal::kPickerBusy;
-    emit(EventKind::kPickerClockedOut, now, nullptr, picker_id);
-    events_.back().zone = p.zone;
+    emit(EventKind::kPickerClockedOut, now, nullptr, picker_id).zone = p.zone;
     pickers_.erase(it);
   }
   pickers_[picker_id] = Picker{picker_id, zone, now, now, {}};
-  emit(EventKind::kPickerClockedIn, now, nullptr, picker_id);
-  events_.back().zone = zone;
+  first_timeout_ = Timestamp::min();
+  emit(EventKind::kPickerClockedIn, now, nullptr, picker_id).zone = zone;
   return Refusal::kOk;
 }
 
@@ -293,15 +306,14 @@ Refusal Engine::clock_out(const std::string& picker_id, Timestamp now) {
   const auto it = pickers_.find(picker_id);
   if (it == pickers_.end()) return Refusal::kNotClockedIn;
   release(it->second, now);
-  emit(EventKind::kPickerClockedOut, now, nullptr, picker_id);
-  events_.back().zone = it->second.zone;
+  emit(EventKind::kPickerClockedOut, now, nullptr, picker_id).zone = it->second.zone;
   pickers_.erase(it);
   return Refusal::kOk;
 }
 
 void Engine::release(Picker& p, Timestamp now) {
   for (const auto& id : p.tasks) {
-    PickTask* t = find(id);
+    Slot* t = find(id);
     if (t && t->state == TaskState::kAssigned) reopen(*t, now, p.picker_id);
   }
   p.tasks.clear();
@@ -321,32 +333,44 @@ Refusal Engine::next_tasks(const std::string& picker_id, Timestamp now,
   auto& queue = open_[p.zone];
   if (queue.empty()) return Refusal::kOk;
 
-  std::vector<PickTask*> batch{*queue.begin()};
-  const PickTask& first = *batch.front();
-  Timestamp done = now + estimate(first);
-  // EDF: every later task's deadline is at or after the first's, so a trip that ends by the
-  // first's deadline keeps every task in it on time. A task already late goes alone.
-  if (first.units() <= layout_.small_task_units && done <= first.deadline) {
+  std::vector<Queue::iterator>& batch = batch_;  // kept between calls: no allocation per trip
+  batch.assign(1, queue.begin());
+  const Queued& first = *queue.begin();
+  auto estimate = [&](const Queued& q) {
+    return layout_.seconds_per_task + layout_.seconds_per_unit * q.units;
+  };
+  // `bound`: the earliest deadline among the trip's tasks that can be on time; the trip must end
+  // by it. Tasks late even alone add no bound, so a store that is behind still carries them
+  // several to a trip (as late parcels batch with each other at dispatch). Under EDF a task late
+  // alone never fits an on-time first's bound: on-time trips stay as they were.
+  if (first.units <= layout_.small_task_units) {
+    Timestamp done = now + estimate(first);
+    Timestamp bound = done <= first.at ? first.at : Timestamp::max();
     int looked = 0;
     for (auto c = std::next(queue.begin());
          c != queue.end() && static_cast<int>(batch.size()) < layout_.max_bags_per_trip &&
          looked < 64;
          ++c, ++looked) {
-      if ((*c)->units() > layout_.small_task_units) continue;
-      const Timestamp with = done + estimate(**c);
-      if (with > first.deadline) continue;
-      batch.push_back(*c);
+      if (c->units > layout_.small_task_units) continue;
+      const std::chrono::seconds took = estimate(*c);
+      const Timestamp with = done + took;
+      const bool can_be_on_time = now + took <= c->at;
+      const Timestamp c_bound = can_be_on_time ? std::min(bound, c->at) : bound;
+      if (with > c_bound) continue;
+      batch.push_back(c);
       done = with;
+      bound = c_bound;
     }
   }
-  for (PickTask* t : batch) {
-    queue.erase(t);
+  for (const auto c : batch) {
+    Slot* t = c->task;
+    queue.erase(c);
     t->state = TaskState::kAssigned;
     t->picker_id = picker_id;
     t->assigned_at = now;
     p.tasks.push_back(t->task_id);
     emit(EventKind::kTaskAssigned, now, t, picker_id);
-    OrderState& os = orders_[t->order_id];
+    OrderState& os = *t->order;
     if (!os.started) {
       os.started = true;
       emit(EventKind::kOrderPickingStarted, now, t, picker_id);
@@ -356,7 +380,7 @@ Refusal Engine::next_tasks(const std::string& picker_id, Timestamp now,
   return Refusal::kOk;
 }
 
-PickTask* Engine::find(const std::string& task_id) {
+Engine::Slot* Engine::find(const std::string& task_id) {
   const auto it = tasks_.find(task_id);
   return it == tasks_.end() ? nullptr : &it->second;
 }
@@ -372,7 +396,7 @@ const Picker* Engine::picker(const std::string& picker_id) const {
 }
 
 Refusal Engine::held_task(const std::string& picker_id, const std::string& task_id, Timestamp now,
-                          PickTask*& out) {
+                          Slot*& out, Picker** holder) {
   out = find(task_id);
   if (!out) return Refusal::kUnknownTask;
   if (out->state != TaskState::kOpen && out->state != TaskState::kAssigned) {
@@ -384,6 +408,7 @@ Refusal Engine::held_task(const std::string& picker_id, const std::string& task_
   const auto p = pickers_.find(picker_id);
   if (p == pickers_.end()) return Refusal::kNotClockedIn;
   seen(p->second, now);
+  if (holder) *holder = &p->second;
   return Refusal::kOk;
 }
 
@@ -404,28 +429,28 @@ PickLine* line_of(PickTask& t, const std::string& sku) {
 
 Refusal Engine::pick(const std::string& picker_id, const std::string& task_id,
                      const std::string& sku, int quantity, Timestamp now) {
-  PickTask* t = nullptr;
+  Slot* t = nullptr;
   if (const Refusal r = held_task(picker_id, task_id, now, t); r != Refusal::kOk) return r;
   PickLine* line = line_of(*t, sku);
   if (!line) return Refusal::kWrongItem;
   if (quantity < 1 || quantity > line->remaining()) return Refusal::kTooMany;
   line->picked += quantity;
-  emit(EventKind::kItemPicked, now, t, picker_id);
-  events_.back().sku = sku;
-  events_.back().quantity = quantity;
+  Event& e = emit(EventKind::kItemPicked, now, t, picker_id);
+  e.sku = sku;
+  e.quantity = quantity;
   return Refusal::kOk;
 }
 
 Refusal Engine::report_short(const std::string& picker_id, const std::string& task_id,
                              const std::string& sku, int missing, Timestamp now) {
-  PickTask* t = nullptr;
+  Slot* t = nullptr;
   if (const Refusal r = held_task(picker_id, task_id, now, t); r != Refusal::kOk) return r;
   PickLine* line = line_of(*t, sku);
   if (!line) return Refusal::kWrongItem;
   if (const Refusal r = apply_short(*line, missing); r != Refusal::kOk) return r;
-  emit(EventKind::kShortReported, now, t, picker_id);
-  events_.back().sku = sku;
-  events_.back().quantity = missing;
+  Event& e = emit(EventKind::kShortReported, now, t, picker_id);
+  e.sku = sku;
+  e.quantity = missing;
   return Refusal::kOk;
 }
 
@@ -434,10 +459,11 @@ void Engine::drop_picker_task(Picker& p, const std::string& task_id) {
 }
 
 Refusal Engine::finish(const std::string& picker_id, const std::string& task_id, Timestamp now) {
-  PickTask* t = nullptr;
-  if (const Refusal r = held_task(picker_id, task_id, now, t); r != Refusal::kOk) return r;
+  Slot* t = nullptr;
+  Picker* p = nullptr;
+  if (const Refusal r = held_task(picker_id, task_id, now, t, &p); r != Refusal::kOk) return r;
   if (!t->complete()) return Refusal::kIncomplete;
-  drop_picker_task(pickers_.at(picker_id), task_id);
+  drop_picker_task(*p, task_id);
   emit(EventKind::kBagFinished, now, t, picker_id);
   t->picker_id.clear();
   t->finished_at = now;
@@ -445,35 +471,36 @@ Refusal Engine::finish(const std::string& picker_id, const std::string& task_id,
   return Refusal::kOk;
 }
 
-void Engine::finish_bag(PickTask& t, Timestamp at) {
+void Engine::finish_bag(Slot& t, Timestamp at) {
   int picked = 0;
   for (const auto& l : t.lines) picked += l.picked;
   if (picked == 0) {  // everything was short: there is no bag to carry
     t.loaded_at = at;
     t.arrives_at = at;
-    count_loaded(orders_[t.order_id], t, at);
+    count_loaded(*t.order, t, at);
     arrive(t);
     return;
   }
   if (try_load(t, at)) return;
   t.state = TaskState::kWaiting;
-  waiting_.insert(&t);
+  waiting_.insert(by_deadline(t));
   emit(EventKind::kBagWaiting, at, &t);
 }
 
-bool Engine::try_load(PickTask& t, Timestamp at) {
-  OrderState& os = orders_[t.order_id];
-  const auto bit = zone_bit_.find(t.zone);
-  const std::uint64_t zone = bit == zone_bit_.end() ? 0 : bit->second;
+void Engine::set_lane(OrderState& os, const std::string& lane_id) const {
+  os.lane_id = lane_id;
+  os.lane = lane_index(lane_id);
+}
+
+bool Engine::try_load(Slot& t, Timestamp at) {
+  OrderState& os = *t.order;
+  const std::uint64_t zone = t.zone_bit;
   auto has_room = [&](int i) {
     return (lane_zones_[i] & zone) != 0 && in_transit_[i] < layout_.lanes[i].capacity;
   };
   int choice = -1;
   // The lane that already carries the order's bags, so they meet at one packing point.
-  if (!os.lane_id.empty()) {
-    const int i = lane_index(os.lane_id);
-    if (i >= 0 && has_room(i)) choice = i;
-  }
+  if (os.lane >= 0 && has_room(os.lane)) choice = os.lane;
   // Else a lane free now (every lane with room frees "now"); the least loaded first.
   if (choice < 0) {
     for (int i = 0; i < static_cast<int>(layout_.lanes.size()); ++i) {
@@ -488,13 +515,13 @@ bool Engine::try_load(PickTask& t, Timestamp at) {
   const ConveyorLane& lane = layout_.lanes[choice];
   t.state = TaskState::kOnLane;
   t.lane_id = lane.lane_id;
+  t.lane = choice;
   t.loaded_at = at;
   t.arrives_at = at + lane.transit;
   ++in_transit_[choice];
-  on_lanes_.insert(&t);
-  if (os.lane_id.empty()) os.lane_id = lane.lane_id;
-  emit(EventKind::kBagLoaded, at, &t);
-  events_.back().until = t.arrives_at;
+  on_lanes_.insert(by_arrival(t));
+  if (os.lane_id.empty()) set_lane(os, lane.lane_id);
+  emit(EventKind::kBagLoaded, at, &t).until = t.arrives_at;
   count_loaded(os, t, at);
   return true;
 }
@@ -502,15 +529,15 @@ bool Engine::try_load(PickTask& t, Timestamp at) {
 // One more of the order's bags is on its way to packing; the last one is the order's moment.
 void Engine::count_loaded(OrderState& os, PickTask& t, Timestamp at) {
   if (++os.loaded == static_cast<int>(os.tasks.size())) {
-    emit(EventKind::kOrderOnConveyor, at, &t);
-    events_.back().quantity = static_cast<int>((at - os.paid_at).count());
+    emit(EventKind::kOrderOnConveyor, at, &t).quantity =
+        static_cast<int>((at - os.paid_at).count());
   }
 }
 
-void Engine::arrive(PickTask& t) {
-  if (const int i = t.lane_id.empty() ? -1 : lane_index(t.lane_id); i >= 0) --in_transit_[i];
+void Engine::arrive(Slot& t) {
+  if (t.lane >= 0) --in_transit_[t.lane];
   t.state = TaskState::kArrived;
-  OrderState& os = orders_[t.order_id];
+  OrderState& os = *t.order;
   ++os.arrived;
   emit(EventKind::kBagArrived, *t.arrives_at, &t);
   if (os.arrived == static_cast<int>(os.tasks.size())) {
@@ -518,10 +545,22 @@ void Engine::arrive(PickTask& t) {
   }
 }
 
+std::uint64_t Engine::zones_with_room() const {
+  std::uint64_t zones = 0;
+  for (size_t i = 0; i < layout_.lanes.size(); ++i) {
+    if (in_transit_[i] < layout_.lanes[i].capacity) zones |= lane_zones_[i];
+  }
+  return zones;
+}
+
 void Engine::load_waiting(Timestamp at) {
-  for (auto it = waiting_.begin(); it != waiting_.end();) {
-    if (try_load(**it, at)) {
+  // Lanes only fill during the pass, so a bag whose zone no lane with room serves stays waiting:
+  // skip it without a lookup, and stop once no lane has room (a backlog can be thousands).
+  std::uint64_t room = zones_with_room();
+  for (auto it = waiting_.begin(); it != waiting_.end() && room != 0;) {
+    if ((it->task->zone_bit & room) != 0 && try_load(*it->task, at)) {
       it = waiting_.erase(it);
+      room = zones_with_room();
     } else {
       ++it;
     }
@@ -529,27 +568,17 @@ void Engine::load_waiting(Timestamp at) {
 }
 
 void Engine::advance(Timestamp now) {
-  if (now !=
-      timeouts_checked_at_) {  // pickers time out in whole seconds: once per second is enough
+  // Pickers time out in whole seconds: once per second is enough, and only from the moment
+  // the least recently seen of them could (a sign of life only moves that moment later).
+  if (now != timeouts_checked_at_) {
     timeouts_checked_at_ = now;
-    std::vector<std::string> silent;  // by id, so the hand-backs come in one order
-    for (const auto& [id, p] : pickers_) {
-      if (p.last_seen + layout_.picker_timeout <= now) silent.push_back(id);
-    }
-    std::sort(silent.begin(), silent.end());
-    for (const auto& id : silent) {
-      Picker& p = pickers_.at(id);
-      release(p, now);
-      emit(EventKind::kPickerTimedOut, now, nullptr, id);
-      events_.back().zone = p.zone;
-      pickers_.erase(id);
-    }
+    if (now >= first_timeout_) time_out_silent(now);
   }
   // Bags arrive in time order; each freed slot goes to the waiting bags at that very moment.
-  while (!on_lanes_.empty() && *(*on_lanes_.begin())->arrives_at <= now) {
-    const Timestamp at = *(*on_lanes_.begin())->arrives_at;
-    while (!on_lanes_.empty() && *(*on_lanes_.begin())->arrives_at == at) {
-      PickTask* t = *on_lanes_.begin();
+  while (!on_lanes_.empty() && on_lanes_.begin()->at <= now) {
+    const Timestamp at = on_lanes_.begin()->at;
+    while (!on_lanes_.empty() && on_lanes_.begin()->at == at) {
+      Slot* t = on_lanes_.begin()->task;
       on_lanes_.erase(on_lanes_.begin());
       arrive(*t);
     }
@@ -558,48 +587,81 @@ void Engine::advance(Timestamp now) {
   if (!waiting_.empty()) load_waiting(now);
 }
 
+void Engine::time_out_silent(Timestamp now) {
+  std::vector<std::string> silent;  // by id, so the hand-backs come in one order
+  first_timeout_ = Timestamp::max();
+  for (const auto& [id, p] : pickers_) {
+    const Timestamp due = p.last_seen + layout_.picker_timeout;
+    if (due <= now) {
+      silent.push_back(id);
+    } else {
+      first_timeout_ = std::min(first_timeout_, due);
+    }
+  }
+  std::sort(silent.begin(), silent.end());
+  for (const auto& id : silent) {
+    Picker& p = pickers_.at(id);
+    release(p, now);
+    emit(EventKind::kPickerTimedOut, now, nullptr, id).zone = p.zone;
+    pickers_.erase(id);
+  }
+}
+
 Refusal Engine::pack(const std::string& order_id, Timestamp now) {
   const auto it = orders_.find(order_id);
   if (it == orders_.end()) return Refusal::kUnknownOrder;
   if (it->second.arrived < static_cast<int>(it->second.tasks.size())) {
     return Refusal::kNotReadyToPack;
   }
-  emit(EventKind::kOrderPacked, now, it->second.tasks.front());
-  events_.back().task_id.clear();
-  for (PickTask* t : it->second.tasks) {
-    const std::string id = t->task_id;
-    tasks_.erase(id);
-  }
+  emit(EventKind::kOrderPacked, now, it->second.tasks.front()).task_id.clear();
+  for (const Slot* t : it->second.tasks) tasks_.erase(tasks_.find(t->task_id));
   orders_.erase(it);
   return Refusal::kOk;
 }
 
 void Engine::take_events(std::vector<Event>& into) {
-  into.clear();
+  events_.resize(events_n_);
   into.swap(events_);
+  events_n_ = 0;  // the caller's old events become slots to write over
 }
 
 std::vector<Event> Engine::take_events() {
+  events_.resize(events_n_);
+  events_n_ = 0;
   std::vector<Event> out;
   out.reserve(16);  // the next caller's list starts with room, not with a reallocation
   out.swap(events_);
   return out;
 }
 
-void Engine::emit(EventKind kind, Timestamp at, const PickTask* t, std::string picker_id) {
-  Event e{kind, at, {}, {}, std::move(picker_id), {}, {}, {}, 0, std::nullopt};
+Event& Engine::emit(EventKind kind, Timestamp at, const PickTask* t, const std::string& picker_id) {
+  // Written over an old slot when there is one: its strings keep their buffers, so a steady
+  // caller of take_events(into) costs no allocation per event.
+  if (events_n_ == events_.size()) events_.emplace_back();
+  Event& e = events_[events_n_++];
+  e.kind = kind;
+  e.at = at;
   if (t) {
     e.order_id = t->order_id;
     e.task_id = t->task_id;
     e.lane_id = t->lane_id;
+  } else {
+    e.order_id.clear();
+    e.task_id.clear();
+    e.lane_id.clear();
   }
-  events_.push_back(std::move(e));
+  e.picker_id = picker_id;
+  e.sku.clear();
+  e.zone.clear();
+  e.quantity = 0;
+  e.until.reset();
+  return e;
 }
 
 std::vector<const PickTask*> Engine::open_tasks(const std::string& zone) const {
   const auto it = open_.find(zone);
   if (it == open_.end()) return {};
-  return {it->second.begin(), it->second.end()};
+  return tasks_in(it->second);
 }
 
 std::vector<const PickTask*> Engine::tasks_of(const std::string& order_id) const {
@@ -617,16 +679,15 @@ std::vector<const Picker*> Engine::pickers() const {
   return out;
 }
 
-std::vector<const PickTask*> Engine::waiting_bags() const {
-  return {waiting_.begin(), waiting_.end()};
-}
+std::vector<const PickTask*> Engine::waiting_bags() const { return tasks_in(waiting_); }
 
 std::vector<LaneView> Engine::lanes(Timestamp now) const {
   std::vector<LaneView> out;
   for (size_t i = 0; i < layout_.lanes.size(); ++i) {
     const ConveyorLane& lane = layout_.lanes[i];
     LaneView v{&lane, in_transit_[i], now, {}};
-    for (const PickTask* t : on_lanes_) {
+    for (const Queued& q : on_lanes_) {
+      const PickTask* t = q.task;
       if (t->lane_id == lane.lane_id) v.bags.push_back(t);
     }
     if (v.in_transit >= lane.capacity && !v.bags.empty())

@@ -1,8 +1,9 @@
 #pragma once
 // The picking engine of one store: paid orders split into pick tasks (one bag per zone), tasks
 // handed to the pickers of each zone earliest deadline first (small ones batched when no task
-// gets late), finished bags routed onto conveyor lanes without ever overfilling one, and orders
-// ready to pack once all their bags have arrived.
+// that could be on time gets late; tasks late anyway batch with each other), finished bags
+// routed onto conveyor lanes without ever overfilling one, and orders ready to pack once all
+// their bags have arrived.
 //
 // Pure and deterministic: no I/O, no clock. Every call takes `now`; everything the engine
 // decides, and every change of its state, is also appended to an event list (take_events) that
@@ -194,7 +195,10 @@ class Engine {
   Refusal clock_out(const std::string& picker_id, Timestamp now);
 
   // The picker's current trip: the tasks already held, else the most urgent open task of the
-  // zone plus, when it and they stay on time, more small ones (at most max_bags_per_trip).
+  // zone plus, when it is small, more small ones (at most max_bags_per_trip, EDF order): a task
+  // joins only while every task of the trip that could be on time alone is still on time when
+  // the whole trip is done. So tasks late even alone never join an on-time trip, and when the
+  // most urgent is late they batch with each other (as late parcels do at dispatch).
   // Empty when the zone has nothing open.
   Refusal next_tasks(const std::string& picker_id, Timestamp now,
                      std::vector<const PickTask*>& trip);
@@ -248,46 +252,69 @@ class Engine {
   std::chrono::seconds estimate(const PickTask& t) const;
 
  private:
-  struct ByDeadline {  // earliest deadline first, ties first-come first-served
-    bool operator()(const PickTask* a, const PickTask* b) const;
+  struct Slot;
+  // A task in one of the queues, with what ordering and batching read, so that neither follows
+  // the pointer into a task. Earliest first, ties first-come first-served.
+  struct Queued {
+    Timestamp at;         // the deadline (open, waiting), or arrives_at (on lanes)
+    std::uint64_t n = 0;  // arrival number
+    int units = 0;        // open tasks only
+    Slot* task = nullptr;
+    bool operator<(const Queued& o) const { return at != o.at ? at < o.at : n < o.n; }
   };
-  struct ByArrival {  // at packing first, ties first-come first-served
-    bool operator()(const PickTask* a, const PickTask* b) const;
-  };
+  using Queue = std::set<Queued>;
+  static Queued by_deadline(Slot& t);
+  static Queued by_arrival(Slot& t);
+  static std::vector<const PickTask*> tasks_in(const Queue& queue);
   struct OrderState {
-    std::vector<PickTask*> tasks;
+    std::vector<Slot*> tasks;
     Timestamp paid_at, deadline;
     std::string lane_id;
+    int lane = -1;   // lane_id's index in layout_.lanes, -1 when none or gone
     int loaded = 0;  // bags on a lane or arrived
     int arrived = 0;
     bool started = false;
   };
+  // A task as the engine holds it: with its order, its zone's bit and its lane's index, so the
+  // hot paths look nothing up by name (stamp() sets the last two; a new layout re-stamps).
+  struct Slot : PickTask {
+    OrderState* order = nullptr;
+    std::uint64_t zone_bit = 0;  // 0 when the layout lacks its zone
+    int lane = -1;               // lane_id's index in layout_.lanes, -1 when none or gone
+  };
+  void stamp(Slot& t) const;
+  void set_lane(OrderState& os, const std::string& lane_id) const;
 
-  PickTask* find(const std::string& task_id);
+  Slot* find(const std::string& task_id);
   Refusal held_task(const std::string& picker_id, const std::string& task_id, Timestamp now,
-                    PickTask*& out);
+                    Slot*& out, Picker** holder = nullptr);
   void seen(Picker& p, Timestamp now);
-  void index_task(PickTask& t);
+  void index_task(Slot& t);
   void release(Picker& p, Timestamp now);
-  void reopen(PickTask& t, Timestamp now, const std::string& picker_id);
+  void reopen(Slot& t, Timestamp now, const std::string& picker_id);
   struct OrderState;
   void count_loaded(OrderState& os, PickTask& t, Timestamp at);
   void drop_picker_task(Picker& p, const std::string& task_id);
-  void finish_bag(PickTask& t, Timestamp at);
-  bool try_load(PickTask& t, Timestamp at);
-  void arrive(PickTask& t);
+  void finish_bag(Slot& t, Timestamp at);
+  bool try_load(Slot& t, Timestamp at);
+  void arrive(Slot& t);
   void load_waiting(Timestamp at);
-  void emit(EventKind kind, Timestamp at, const PickTask* t, std::string picker_id = {});
+  std::uint64_t zones_with_room() const;  // zones some lane with room serves
+  Event& emit(EventKind kind, Timestamp at, const PickTask* t, const std::string& picker_id = {});
 
   Layout layout_;
-  std::unordered_map<std::string, PickTask> tasks_;
+  std::unordered_map<std::string, Slot> tasks_;
   std::unordered_map<std::string, OrderState> orders_;
   std::unordered_map<std::string, Picker> pickers_;
-  std::map<std::string, std::set<PickTask*, ByDeadline>> open_;  // by zone
-  std::set<PickTask*, ByDeadline> waiting_;
-  std::set<PickTask*, ByArrival> on_lanes_;
+  std::map<std::string, Queue> open_;   // by deadline, per zone
+  std::vector<Queue::iterator> batch_;  // next_tasks' scratch
+  Queue waiting_;                       // by deadline
+  Queue on_lanes_;                      // by arrival at packing
   std::uint64_t arrivals_ = 0;
   Timestamp timeouts_checked_at_{};
+  // No picker times out before this (min: unknown, look at them all).
+  Timestamp first_timeout_ = Timestamp::min();
+  void time_out_silent(Timestamp now);
   // Per lane of layout_.lanes (same index): bags in transit, and the zones it serves as bits of
   // zone_bit_ (so a lane choice compares no strings).
   std::vector<int> in_transit_;
@@ -296,7 +323,8 @@ class Engine {
   void index_layout(const std::vector<int>& in_transit_by_old_index = {},
                     const std::vector<std::string>& old_lane_ids = {});
   int lane_index(const std::string& lane_id) const;  // -1 when unknown
-  std::vector<Event> events_;
+  std::vector<Event> events_;  // [0, events_n_) not yet taken; the rest, slots to write over
+  size_t events_n_ = 0;
 };
 
 }  // namespace freshlane::picking
