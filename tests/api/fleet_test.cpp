@@ -25,6 +25,8 @@ constexpr int kOrders = 16;
 std::map<std::string, std::string> fleet_env() {
   return {{"FRESHLANE_FLOOR_TICK_MS", "500"},
           {"FRESHLANE_DISPATCH_INTERVAL_MS", "500"},
+          // A lone packed order would wait up to four minutes for a companion: this day is two.
+          {"FRESHLANE_BATCH_WAIT_SECONDS", "0"},
           {"FRESHLANE_SWEEP_INTERVAL_MS", "1000"},
           {"FRESHLANE_DB_POOL_SIZE", "4"}};
 }
