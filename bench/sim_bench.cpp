@@ -21,7 +21,8 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* path = argc > 1 && argv[1][0] != '-' ? argv[1] : FRESHLANE_SOURCE_DIR "/sim/weekday.json";
+  const char* path =
+      argc > 1 && argv[1][0] != '-' ? argv[1] : FRESHLANE_SOURCE_DIR "/sim/weekday.json";
   const bool plan = argc > 1 && std::strcmp(argv[argc - 1], "--plan") == 0;
   std::ifstream in(path);
   const sim::Scenario weekday = sim::parse_scenario(nlohmann::json::parse(in));
@@ -45,17 +46,18 @@ int main(int argc, char** argv) {
     std::printf(
         "sim_bench: %-22s %6d orders  median %.3f s of 3 (min %.3f)  %8.0f simulated orders/s  "
         "%7llu floor decisions  %9.0f decisions/s  on-time %.4f refused %.4f\n",
-        s == &big ? "10k-order day (2.5x)" : "weekday", r.orders, wall, walls[0],
-        r.orders / wall, static_cast<unsigned long long>(r.decisions), r.decisions / wall,
-        r.on_time_ratio, r.refused_ratio);
+        s == &big ? "10k-order day (2.5x)" : "weekday", r.orders, wall, walls[0], r.orders / wall,
+        static_cast<unsigned long long>(r.decisions), r.decisions / wall, r.on_time_ratio,
+        r.refused_ratio);
   }
   if (plan) {
     const auto t = std::chrono::steady_clock::now();
     const auto p = sim::plan_staff(weekday, {0.98, 0.02});
-    std::printf("sim_bench: plan weekday: %s, %d simulations in %.1f s (%.2f s each), %.1f labour "
-                "hours of pickers and couriers\n",
-                p.met ? "targets met" : "targets NOT met", p.simulations, seconds_since(t),
-                seconds_since(t) / p.simulations, p.labour_hours);
+    std::printf(
+        "sim_bench: plan weekday: %s, %d simulations in %.1f s (%.2f s each), %.1f labour "
+        "hours of pickers and couriers\n",
+        p.met ? "targets met" : "targets NOT met", p.simulations, seconds_since(t),
+        seconds_since(t) / p.simulations, p.labour_hours);
   }
   return 0;
 }

@@ -49,10 +49,9 @@ DispatchDesks::DispatchDesks(http::Metrics& metrics, store::Floors& floors, disp
       params_(params),
       packing_(packing),
       fresh_for_(fresh_for) {
-  floors_.listen(
-      [this](const std::string& store_id, const auto& events, const auto&) {
-        if (changes_load(events)) forget(store_id);
-      });
+  floors_.listen([this](const std::string& store_id, const auto& events, const auto&) {
+    if (changes_load(events)) forget(store_id);
+  });
   metrics_.add_histogram(kPaidToDoor, "Minutes from payment to the hand-over at the door.",
                          {10, 15, 20, 25, 30, 35, 40, 45, 60, 90, 120});
   metrics_.add_counter(kDelivered, "Delivery orders handed over at the door.");

@@ -80,20 +80,19 @@ double number_flag(const std::map<std::string, std::string>& f, const char* name
 
 void print_summary(const char* who, const nlohmann::json& r, double wall_s) {
   const auto& o = r["orders"];
-  std::fprintf(stderr,
-               "%s: %s seed %llu: %d orders (%d accepted, %d refused: %d busy, %d out of range), "
-               "on-time %.2f%% (%d late), refused %.2f%%, paid→conveyor p95 %.0f s, paid→door "
-               "p95 %.0f s, %.1f orders/labour hour; %.3f s wall, %.0f simulated orders/s\n",
-               who, r["scenario"].get<std::string>().c_str(),
-               static_cast<unsigned long long>(r["seed"].get<std::uint64_t>()),
-               o["generated"].get<int>(), o["accepted"].get<int>(), o["refused"].get<int>(),
-               o["refused_busy"].get<int>(), o["out_of_range"].get<int>(),
-               100 * r["promise"]["on_time_ratio"].get<double>(), r["promise"]["late"].get<int>(),
-               100 * r["refused_ratio"].get<double>(),
-               r["paid_to_conveyor_seconds"]["p95"].get<double>(),
-               r["paid_to_door_seconds"]["p95"].get<double>(),
-               r["orders_per_labour_hour"].get<double>(), wall_s,
-               wall_s > 0 ? o["generated"].get<int>() / wall_s : 0.0);
+  std::fprintf(
+      stderr,
+      "%s: %s seed %llu: %d orders (%d accepted, %d refused: %d busy, %d out of range), "
+      "on-time %.2f%% (%d late), refused %.2f%%, paid→conveyor p95 %.0f s, paid→door "
+      "p95 %.0f s, %.1f orders/labour hour; %.3f s wall, %.0f simulated orders/s\n",
+      who, r["scenario"].get<std::string>().c_str(),
+      static_cast<unsigned long long>(r["seed"].get<std::uint64_t>()), o["generated"].get<int>(),
+      o["accepted"].get<int>(), o["refused"].get<int>(), o["refused_busy"].get<int>(),
+      o["out_of_range"].get<int>(), 100 * r["promise"]["on_time_ratio"].get<double>(),
+      r["promise"]["late"].get<int>(), 100 * r["refused_ratio"].get<double>(),
+      r["paid_to_conveyor_seconds"]["p95"].get<double>(),
+      r["paid_to_door_seconds"]["p95"].get<double>(), r["orders_per_labour_hour"].get<double>(),
+      wall_s, wall_s > 0 ? o["generated"].get<int>() / wall_s : 0.0);
 }
 
 template <typename F>
@@ -149,16 +148,18 @@ int plan_command(const std::vector<std::string>& args) {
     targets.on_time = number_flag(f, "--on-time", targets.on_time, 0, 1);
     targets.max_refused = number_flag(f, "--max-refused", targets.max_refused, 0, 1);
     const auto started = std::chrono::steady_clock::now();
-    const auto plan = sim::plan_staff(
-        scenario, targets, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+    const auto plan = sim::plan_staff(scenario, targets, [](const std::string& line) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    });
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (f.count("--out")) write_text(f.at("--out"), sim::to_json(plan.scenario).dump(2) + "\n");
     if (f.count("--json")) write_text(f.at("--json"), plan.result.report.dump(2) + "\n");
-    std::printf("plan: %s: %s on-time ≥ %.3f and refused ≤ %.3f with %.1f labour hours of "
-                "pickers and couriers (%d simulations, %.1f s)\n",
-                scenario.name.c_str(), plan.met ? "keeps" : "CANNOT keep", targets.on_time,
-                targets.max_refused, plan.labour_hours, plan.simulations, wall);
+    std::printf(
+        "plan: %s: %s on-time ≥ %.3f and refused ≤ %.3f with %.1f labour hours of "
+        "pickers and couriers (%d simulations, %.1f s)\n",
+        scenario.name.c_str(), plan.met ? "keeps" : "CANNOT keep", targets.on_time,
+        targets.max_refused, plan.labour_hours, plan.simulations, wall);
     std::printf("plan: simulated: on-time %.4f, refused %.4f, open at close %d\n",
                 plan.result.on_time_ratio, plan.result.refused_ratio,
                 plan.result.report["orders"]["open_at_close"].get<int>());
@@ -166,7 +167,8 @@ int plan_command(const std::vector<std::string>& args) {
     for (int m = scenario.day.opens; m < scenario.day.closes + 45; m += 15) {
       int couriers = 0, pickers = 0;
       std::string zones;
-      for (const auto& c : plan.scenario.staff.couriers) couriers += (m >= c.from && m < c.to) ? c.count : 0;
+      for (const auto& c : plan.scenario.staff.couriers)
+        couriers += (m >= c.from && m < c.to) ? c.count : 0;
       std::map<std::string, int> by_zone;
       for (const auto& p : plan.scenario.staff.pickers) {
         if (m >= p.from && m < p.to) by_zone[p.zone] += p.count;

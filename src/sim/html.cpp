@@ -1262,8 +1262,10 @@ std::string render_html(const json& report) {
         3);
   s += "</div></section>\n";
 
-  s += "<footer>Targets: on time &ge; 98% of delivered orders within the promise; refused (store busy) &le; 2% "
-       "of orders inside the delivery radius; paid &rarr; conveyor p95 within the pick deadline. p50 / p95: half / "
+  s += "<footer>Targets: on time &ge; 98% of delivered orders within the promise; refused (store "
+       "busy) &le; 2% "
+       "of orders inside the delivery radius; paid &rarr; conveyor p95 within the pick deadline. "
+       "p50 / p95: half / "
        "95% of orders took at most this long. Scenario " +
        or_dash(scenario) + ", seed " + or_dash(seed) + ".</footer>\n";
   s += "</main>\n</body>\n</html>\n";

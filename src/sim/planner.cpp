@@ -8,9 +8,9 @@ namespace freshlane::sim {
 
 namespace {
 
-constexpr int kQuarter = 15;           // minutes
-constexpr int kAfterClosing = 45;      // staff stay this long after closing to finish the work
-constexpr int kMaxSimulations = 120;   // the whole search, at most
+constexpr int kQuarter = 15;          // minutes
+constexpr int kAfterClosing = 45;     // staff stay this long after closing to finish the work
+constexpr int kMaxSimulations = 120;  // the whole search, at most
 
 // People on shift per quarter hour of the day (index: minute / 15).
 struct Staffing {
@@ -125,8 +125,8 @@ PlanResult plan_staff(const Scenario& scenario, const Targets& targets,
     for (int q = scenario.day.opens / kQuarter; q * kQuarter < scenario.day.closes; ++q) {
       double in_quarter = 0;
       for (int m = q * kQuarter; m < (q + 1) * kQuarter; ++m) {
-        double rate = base > 0 ? scenario.demand.orders * scenario.demand.profile[(m / 60) % 24] / base
-                               : 0;
+        double rate =
+            base > 0 ? scenario.demand.orders * scenario.demand.profile[(m / 60) % 24] / base : 0;
         for (const auto& s : scenario.demand.surges) {
           if (m >= s.from && m < s.to) rate *= s.factor;
         }
@@ -136,15 +136,18 @@ PlanResult plan_staff(const Scenario& scenario, const Targets& targets,
     }
   }
   const auto& sp = scenario.speeds;
-  const double shares = scenario.demand.delivery + scenario.demand.pickup + scenario.demand.in_store;
+  const double shares =
+      scenario.demand.delivery + scenario.demand.pickup + scenario.demand.in_store;
   const double picked = peak * (scenario.demand.delivery + scenario.demand.pickup) / shares;
   const double line_s = sp.walk_seconds_per_trip + sp.pick_seconds_per_task +
                         sp.pick_seconds_per_unit * scenario.demand.units_per_line;
-  const int generous_pickers = 2 + static_cast<int>(std::ceil(
-      picked * scenario.demand.lines_per_order / double(zones.size()) * line_s / 900.0 * 2.5));
+  const int generous_pickers =
+      2 + static_cast<int>(std::ceil(picked * scenario.demand.lines_per_order /
+                                     double(zones.size()) * line_s / 900.0 * 2.5));
   const double trip_s = 2.0 * scenario.store.delivery_radius_m / (sp.courier_kmh / 3.6) + 600;
-  const int generous_couriers = 2 + static_cast<int>(std::ceil(
-      peak * scenario.demand.delivery / shares * trip_s / 900.0 * 1.5));
+  const int generous_couriers =
+      2 +
+      static_cast<int>(std::ceil(peak * scenario.demand.delivery / shares * trip_s / 900.0 * 1.5));
 
   Staffing generous;
   generous.couriers.assign(quarters, 0);

@@ -57,8 +57,8 @@ Minute parse_minute(const json& v, const std::string& path) {
   const std::string s = v.get<std::string>();
   int h = -1, m = -1;
   char tail = 0;
-  if (s.size() != 5 || std::sscanf(s.c_str(), "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 ||
-      h > 24 || m < 0 || m > 59 || (h == 24 && m != 0)) {
+  if (s.size() != 5 || std::sscanf(s.c_str(), "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 24 ||
+      m < 0 || m > 59 || (h == 24 && m != 0)) {
     bad(path, "must be a time \"HH:MM\" between 00:00 and 24:00");
   }
   return h * 60 + m;
@@ -86,11 +86,11 @@ void check_span(Minute from, Minute to, const std::string& path) {
 }
 
 picking::Layout parse_layout(const json& j, const std::string& path) {
-  reject_unknown(j,
-                 {"zones", "lanes", "pick_deadline_seconds", "max_bags_per_trip",
-                  "small_task_units", "picker_timeout_seconds", "seconds_per_task",
-                  "seconds_per_unit"},
-                 path);
+  reject_unknown(
+      j,
+      {"zones", "lanes", "pick_deadline_seconds", "max_bags_per_trip", "small_task_units",
+       "picker_timeout_seconds", "seconds_per_task", "seconds_per_unit"},
+      path);
   picking::Layout l = picking::default_layout();
   if (j.contains("zones")) {
     if (!j.at("zones").is_array()) bad(path + "zones", "must be an array of zone names");
@@ -122,13 +122,13 @@ picking::Layout parse_layout(const json& j, const std::string& path) {
       l.lanes.push_back(std::move(c));
     });
   }
-  l.pick_deadline = std::chrono::seconds(integer(j, "pick_deadline_seconds",
-                                                 int(l.pick_deadline.count()), 60, 7200, path));
+  l.pick_deadline = std::chrono::seconds(
+      integer(j, "pick_deadline_seconds", int(l.pick_deadline.count()), 60, 7200, path));
   l.max_bags_per_trip =
       integer(j, "max_bags_per_trip", l.max_bags_per_trip, 1, picking::kMaxBagsPerTrip, path);
   l.small_task_units = integer(j, "small_task_units", l.small_task_units, 1, 100, path);
-  l.picker_timeout = std::chrono::seconds(integer(j, "picker_timeout_seconds",
-                                                  int(l.picker_timeout.count()), 30, 3600, path));
+  l.picker_timeout = std::chrono::seconds(
+      integer(j, "picker_timeout_seconds", int(l.picker_timeout.count()), 30, 3600, path));
   l.seconds_per_task = std::chrono::seconds(
       integer(j, "seconds_per_task", int(l.seconds_per_task.count()), 0, 3600, path));
   l.seconds_per_unit = std::chrono::seconds(
@@ -159,7 +159,8 @@ json layout_json(const picking::Layout& l) {
 
 std::array<double, 24> lunch_dinner_profile() {
   //                     0  1  2  3  4  5  6  7  8  9  10 11 12  13 14 15 16 17 18  19  20 21 22 23
-  return std::array<double, 24>{0, 0, 0, 0, 0, 0, 0, 1, 3, 4, 5, 8, 10, 7, 4, 4, 5, 9, 12, 12, 8, 4, 2, 1};
+  return std::array<double, 24>{0,  0, 0, 0, 0, 0, 0,  1,  3, 4, 5, 8,
+                                10, 7, 4, 4, 5, 9, 12, 12, 8, 4, 2, 1};
 }
 
 std::string format_minute(Minute m) {
@@ -201,8 +202,8 @@ Scenario parse_scenario(const json& j) {
 
   const json& demand = object_at(j, "demand", "");
   reject_unknown(demand,
-                 {"orders", "profile", "surges", "fulfillment", "lines_per_order",
-                  "units_per_line", "beyond_radius"},
+                 {"orders", "profile", "surges", "fulfillment", "lines_per_order", "units_per_line",
+                  "beyond_radius"},
                  "demand.");
   s.demand.orders = integer(demand, "orders", s.demand.orders, 0, 200000, "demand.");
   s.demand.profile = lunch_dinner_profile();
@@ -249,8 +250,7 @@ Scenario parse_scenario(const json& j) {
       number(demand, "lines_per_order", s.demand.lines_per_order, 1, 50, "demand.");
   s.demand.units_per_line =
       number(demand, "units_per_line", s.demand.units_per_line, 1, 20, "demand.");
-  s.demand.beyond_radius =
-      number(demand, "beyond_radius", s.demand.beyond_radius, 0, 1, "demand.");
+  s.demand.beyond_radius = number(demand, "beyond_radius", s.demand.beyond_radius, 0, 1, "demand.");
 
   const json& staff = object_at(j, "staff", "");
   reject_unknown(staff, {"pickers", "couriers", "packers"}, "staff.");
@@ -339,8 +339,8 @@ json to_json(const Scenario& s) {
       {"day", {{"opens", format_minute(s.day.opens)}, {"closes", format_minute(s.day.closes)}}},
       {"demand",
        {{"orders", s.demand.orders},
-        {"profile", s.demand.profile_name.empty() ? json(s.demand.profile)
-                                                  : json(s.demand.profile_name)},
+        {"profile",
+         s.demand.profile_name.empty() ? json(s.demand.profile) : json(s.demand.profile_name)},
         {"surges", std::move(surges)},
         {"fulfillment",
          {{"delivery", s.demand.delivery},

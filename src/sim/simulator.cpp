@@ -18,11 +18,11 @@ namespace freshlane::sim {
 namespace {
 
 using core::Timestamp;
-using std::chrono::seconds;
 using nlohmann::json;
+using std::chrono::seconds;
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr int kQuarters = 32 * 4;  // the day and the night after it, in quarter hours
+constexpr int kQuarters = 32 * 4;          // the day and the night after it, in quarter hours
 constexpr auto kKeepAlive = seconds(120);  // an idle picker's app asks for work this often
 constexpr auto kOvertime = std::chrono::hours(4);  // after closing, the day ends at the latest
 const Timestamp kMidnight = std::chrono::sys_days{std::chrono::year{2026} / 11 / 11};
@@ -168,7 +168,10 @@ json histogram(const std::vector<double>& v, int bucket) {
 class Day {
  public:
   Day(const Scenario& s, std::uint64_t seed, const Cadence& cadence)
-      : s_(s), cadence_(cadence), rng_(seed), rng_collect_(seed ^ 0x9e3779b97f4a7c15ULL),
+      : s_(s),
+        cadence_(cadence),
+        rng_(seed),
+        rng_collect_(seed ^ 0x9e3779b97f4a7c15ULL),
         records_(s.layout) {
     store_.store_id = kStoreId;
     store_.name = s.name;
@@ -304,14 +307,13 @@ class Day {
       o.id = id;
       o.arrives = at_minute(minutes[i]);
       const double f = rng_.uniform() * shares;
-      o.kind = f < s_.demand.delivery                     ? Fulfillment::kDelivery
+      o.kind = f < s_.demand.delivery                      ? Fulfillment::kDelivery
                : f < s_.demand.delivery + s_.demand.pickup ? Fulfillment::kPickup
                                                            : Fulfillment::kInStore;
       // A door uniform over the delivery disc, or in the ring just outside it.
       const double r = s_.store.delivery_radius_m;
-      const double d = rng_.uniform() < s_.demand.beyond_radius
-                           ? r * (1.02 + 0.5 * rng_.uniform())
-                           : r * std::sqrt(rng_.uniform());
+      const double d = rng_.uniform() < s_.demand.beyond_radius ? r * (1.02 + 0.5 * rng_.uniform())
+                                                                : r * std::sqrt(rng_.uniform());
       const double bearing = 2 * kPi * rng_.uniform();
       const double dlat = d * std::cos(bearing) / 111'320.0;
       const double dlon = d * std::sin(bearing) / (111'320.0 * std::cos(s_.store.lat * kPi / 180));
@@ -551,8 +553,8 @@ class Day {
       --unpacked_delivery_;
       waiting_.push_back({o.id, o.door, now_, *o.promised});
     } else {
-      push(now_ + seconds(static_cast<long long>(rng_collect_.exponential(
-                      s_.speeds.collect_minutes * 60.0))),
+      push(now_ + seconds(static_cast<long long>(
+                      rng_collect_.exponential(s_.speeds.collect_minutes * 60.0))),
            Kind::kCollect, i);
     }
     start_packing();
@@ -571,15 +573,17 @@ class Day {
       in_order.push_back(drops.size());
       drops.push_back(stop.at);
     }
-    const auto doors = dispatch::arrivals(store_.location, now_ + mine.pickup_time, drops,
-                                          in_order, mine);
+    const auto doors =
+        dispatch::arrivals(store_.location, now_ + mine.pickup_time, drops, in_order, mine);
     for (size_t i = 0; i < doors.size(); ++i) {
-      push(doors[i], Kind::kDoor, static_cast<int>(order(k.trip.stops[i].order_id) - orders_.data()));
+      push(doors[i], Kind::kDoor,
+           static_cast<int>(order(k.trip.stops[i].order_id) - orders_.data()));
     }
     const Timestamp back_at =
-        doors.empty() ? now_
-                      : doors.back() + mine.handover_time +
-                            dispatch::ride_time(core::distance_m(drops.back(), store_.location), mine);
+        doors.empty()
+            ? now_
+            : doors.back() + mine.handover_time +
+                  dispatch::ride_time(core::distance_m(drops.back(), store_.location), mine);
     k.state.returns_at = back_at;
     km_ += k.trip.distance_m * params_.detour_factor / 1000.0;
     push(doors.empty() ? now_ : doors.back(), Kind::kTripDone, c);
@@ -726,8 +730,8 @@ class Day {
                          {"generated", h.generated},
                          {"accepted", h.accepted},
                          {"refused", h.refused},
-                         {"on_time_ratio", h.delivered == 0 ? json(nullptr)
-                                                            : json(ratio(h.on_time, h.delivered))}});
+                         {"on_time_ratio",
+                          h.delivered == 0 ? json(nullptr) : json(ratio(h.on_time, h.delivered))}});
     }
     json by_quarter = json::array();
     const int first = s_.day.opens / 15, last = std::min(kQuarters, (s_.day.closes + 60) / 15);
@@ -775,7 +779,8 @@ class Day {
           {"orders_per_trip", ratio(stops_, trips_)},
           {"trips", trips_},
           {"km", round_to(km_, 1)}}},
-        {"pickers", {{"count", pickers_.size()}, {"utilization", ratio(picker_busy, picker_shift)}}},
+        {"pickers",
+         {{"count", pickers_.size()}, {"utilization", ratio(picker_busy, picker_shift)}}},
         {"packers",
          {{"count", s_.staff.packers}, {"utilization", ratio(packer_busy_s_, packer_shift)}}},
         {"lanes", {{"max_occupancy", max_lane_}}},
@@ -784,8 +789,10 @@ class Day {
           {"couriers", round_to(courier_shift / 3600, 2)},
           {"packers", round_to(packer_shift / 3600, 2)}}},
         {"orders_per_labour_hour", ratio(delivered + collected + in_store, labour_h)},
-        {"floor", {{"decisions", r.decisions}, {"pickers_timed_out", timed_out_},
-                   {"anomalies", anomalies_}}},
+        {"floor",
+         {{"decisions", r.decisions},
+          {"pickers_timed_out", timed_out_},
+          {"anomalies", anomalies_}}},
         {"by_hour", std::move(by_hour)},
         {"by_quarter", std::move(by_quarter)},
         {"histograms",

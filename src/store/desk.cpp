@@ -147,8 +147,8 @@ dispatch::StoreLoad load_of(const FloorLoad& floor, const DeskInput& in, core::T
   return load;
 }
 
-dispatch::StoreLoad load_of(const picking::Engine& floor, const DeskInput& in,
-                            core::Timestamp now, const dispatch::Params& p, const QuoteParams& q) {
+dispatch::StoreLoad load_of(const picking::Engine& floor, const DeskInput& in, core::Timestamp now,
+                            const dispatch::Params& p, const QuoteParams& q) {
   return load_of(floor_load(floor, now, q), in, now, p);
 }
 

@@ -45,11 +45,11 @@
 // 3. Ties in a rebuilt engine. Tasks with the same deadline (orders paid in the same second) go
 //    first come first served: by payment order in an engine the server kept, by (paid_at, order
 //    id) in one it rebuilds from PostgreSQL (another process wrote, or a request or a read raced
-//    another decision of this process, such as the floor's clock); the simulator never rebuilds. The test pays in order-id order, so both rules
-//    give one order; orders paid within one second in another order may be handed out
-//    differently by a server that rebuilt meanwhile. Likewise a rebuilt engine takes an order's
-//    lane from its first loaded bag by task id rather than by time, which can only matter to a
-//    third bag: the orders here touch at most two zones.
+//    another decision of this process, such as the floor's clock); the simulator never rebuilds.
+//    The test pays in order-id order, so both rules give one order; orders paid within one second
+//    in another order may be handed out differently by a server that rebuilt meanwhile. Likewise a
+//    rebuilt engine takes an order's lane from its first loaded bag by task id rather than by time,
+//    which can only matter to a third bag: the orders here touch at most two zones.
 // 4. Rounds by the clock. The server also plans a round every FRESHLANE_DISPATCH_INTERVAL_MS; a
 //    round at another instant sees other packed orders and gives other ETAs. This server plans
 //    by the clock every 10 minutes; the test waits for its first round (when the couriers clock
@@ -110,11 +110,17 @@ const std::map<std::string, std::string> kServerEnv{
 json layout_json() {
   return {{"zones", {"produce", "seafood", "bakery"}},
           {"lanes",
-           {{{"lane_id", "L1"}, {"capacity", 3}, {"transit_seconds", 2},
+           {{{"lane_id", "L1"},
+             {"capacity", 3},
+             {"transit_seconds", 2},
              {"zones", {"produce", "seafood"}}},
-            {{"lane_id", "L2"}, {"capacity", 1}, {"transit_seconds", 1},
+            {{"lane_id", "L2"},
+             {"capacity", 1},
+             {"transit_seconds", 1},
              {"zones", {"produce", "bakery"}}},
-            {{"lane_id", "L3"}, {"capacity", 2}, {"transit_seconds", 1},
+            {{"lane_id", "L3"},
+             {"capacity", 2},
+             {"transit_seconds", 1},
              {"zones", {"seafood", "bakery"}}}}},
           {"pick_deadline_seconds", 900}};
 }
@@ -147,11 +153,11 @@ const std::vector<OrderSpec> kOrders{
 struct Step {
   enum class Kind { kLayout, kClockIn, kPaid, kNext, kScan, kFinish, kPack };
   Kind kind = Kind::kLayout;
-  std::string picker;         // kClockIn, kNext, kScan, kFinish
-  std::string zone;           // kClockIn
-  std::string order_id;       // kPaid, kPack
-  std::string task_id, sku;   // kScan, kFinish (kScan: sku)
-  int quantity = 0;           // kScan
+  std::string picker;           // kClockIn, kNext, kScan, kFinish
+  std::string zone;             // kClockIn
+  std::string order_id;         // kPaid, kPack
+  std::string task_id, sku;     // kScan, kFinish (kScan: sku)
+  int quantity = 0;             // kScan
   std::optional<Timestamp> at;  // the server's `now` for it, where the server reported it
   json answer;                  // kNext: the trip's tasks; kFinish: the task after it
 };
@@ -201,7 +207,9 @@ struct Logged {
   long long at = 0;
   std::string kind, order_id, task_id, picker_id, lane_id, sku;
   int quantity = 0;
-  auto key() const { return std::tie(at, kind, order_id, task_id, picker_id, lane_id, sku, quantity); }
+  auto key() const {
+    return std::tie(at, kind, order_id, task_id, picker_id, lane_id, sku, quantity);
+  }
   bool operator<(const Logged& o) const { return key() < o.key(); }
   bool operator==(const Logged& o) const { return key() == o.key(); }
   std::string text() const {
@@ -227,9 +235,9 @@ struct StoredTrip {
 // Everything the server did and said on the day.
 struct ServerDay {
   bool played = false;
-  json layout;                  // the PUT's answer
-  std::vector<PaidOrder> orders;  // in payment order, which is order-id order
-  std::vector<Step> steps;        // in the order the test sent them
+  json layout;                              // the PUT's answer
+  std::vector<PaidOrder> orders;            // in payment order, which is order-id order
+  std::vector<Step> steps;                  // in the order the test sent them
   std::map<std::string, json> final_tasks;  // GET /v1/pick-tasks/{id} once every order is packed
   std::vector<Logged> history;              // pick_events of the store, in order
   std::vector<json> couriers;               // clock-in answers
@@ -295,7 +303,8 @@ struct Differences {
 };
 
 std::string refusal_text(picking::Refusal r) {
-  return r == picking::Refusal::kOk ? "ok" : "refused (" + std::to_string(static_cast<int>(r)) + ")";
+  return r == picking::Refusal::kOk ? "ok"
+                                    : "refused (" + std::to_string(static_cast<int>(r)) + ")";
 }
 
 // Replays the day's floor decisions through store::Floors over sim::MemoryFloor, as the
@@ -329,7 +338,8 @@ Differences compare_floor(const ServerDay& day, const picking::Layout& layout) {
     const std::string where = "step " + std::to_string(i) + " ";
     switch (s.kind) {
       case Step::Kind::kLayout: {
-        const auto r = decide(s, [&](picking::Engine& e, Timestamp t) { return e.set_layout(layout, t); });
+        const auto r =
+            decide(s, [&](picking::Engine& e, Timestamp t) { return e.set_layout(layout, t); });
         diff.check(where + "layout", "ok", refusal_text(r));
         break;
       }
@@ -382,9 +392,9 @@ Differences compare_floor(const ServerDay& day, const picking::Layout& layout) {
         const auto r = decide(s, [&](picking::Engine& e, Timestamp t) {
           return e.pick(s.picker, s.task_id, s.sku, s.quantity, t);
         });
-        diff.check(where + "scan " + s.sku + " x" + std::to_string(s.quantity) + " for " +
-                       s.task_id,
-                   "ok", refusal_text(r));
+        diff.check(
+            where + "scan " + s.sku + " x" + std::to_string(s.quantity) + " for " + s.task_id, "ok",
+            refusal_text(r));
         break;
       }
       case Step::Kind::kFinish: {
@@ -401,7 +411,8 @@ Differences compare_floor(const ServerDay& day, const picking::Layout& layout) {
           break;
         }
         const json& bag = s.answer["bag"];
-        diff.check(w + "state", text(s.answer["state"]), std::string(picking::to_string(after->state)));
+        diff.check(w + "state", text(s.answer["state"]),
+                   std::string(picking::to_string(after->state)));
         diff.check(w + "lane", text(bag["lane_id"]), text(after->lane_id));
         diff.check(w + "finished_at", text(bag["finished_at"]), text(after->finished_at));
         diff.check(w + "loaded_at", text(bag["loaded_at"]), text(after->loaded_at));
@@ -507,8 +518,8 @@ Differences compare_dispatch(const ServerDay& day, const dispatch::Params& param
   // The round's input: what the server read is what the simulator's desk holds.
   std::string server_parcels, replay_parcels;
   for (const auto& w : day.board_before["waiting"]) {
-    server_parcels += text(w["order_id"]) + "@" + text(w["packed_at"]) + "/" +
-                      text(w["promised_at"]) + " ";
+    server_parcels +=
+        text(w["order_id"]) + "@" + text(w["packed_at"]) + "/" + text(w["promised_at"]) + " ";
   }
   for (const auto& p : in.parcels) {
     replay_parcels += p.order_id + "@" + text(p.ready_at) + "/" + text(p.promised_at) + " ";
@@ -519,7 +530,8 @@ Differences compare_dispatch(const ServerDay& day, const dispatch::Params& param
     server_couriers += text(c["courier_id"]) + ":" + text(c["state"]) + " ";
   }
   for (const auto& c : in.couriers) {
-    replay_couriers += c.courier_id + ":" + std::string(store::to_string(c.state(c.clocked_in_at))) + " ";
+    replay_couriers +=
+        c.courier_id + ":" + std::string(store::to_string(c.state(c.clocked_in_at))) + " ";
   }
   diff.check("round input: couriers", server_couriers, replay_couriers);
 
@@ -550,11 +562,13 @@ Differences compare_dispatch(const ServerDay& day, const dispatch::Params& param
     std::string s_stops = "none", r_stops = "none";
     if (s != server_trips.end()) {
       s_stops.clear();
-      for (const auto& stop : s->second->stops) s_stops += stop.order_id + "@" + text(stop.eta) + " ";
+      for (const auto& stop : s->second->stops)
+        s_stops += stop.order_id + "@" + text(stop.eta) + " ";
     }
     if (r != replay_trips.end()) {
       r_stops.clear();
-      for (const auto& stop : r->second->stops) r_stops += stop.order_id + "@" + text(stop.eta) + " ";
+      for (const auto& stop : r->second->stops)
+        r_stops += stop.order_id + "@" + text(stop.eta) + " ";
     }
     diff.check(w + "stops (order@planned eta)", s_stops, r_stops);
     if (s == server_trips.end() || r == replay_trips.end()) continue;
@@ -744,9 +758,10 @@ void Agreement::play(ServerDay& d) {
   const auto wait_until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
     pqxx::nontransaction tx(db);
-    const auto runs = tx.exec1("SELECT runs FROM store_jobs WHERE job = 'dispatch' AND store_id = " +
-                               tx.quote(kStoreId))[0]
-                          .as<long long>();
+    const auto runs =
+        tx.exec1("SELECT runs FROM store_jobs WHERE job = 'dispatch' AND store_id = " +
+                 tx.quote(kStoreId))[0]
+            .as<long long>();
     if (runs >= 1) break;
     ASSERT_LT(std::chrono::steady_clock::now(), wait_until) << "no dispatch round by the clock";
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -780,11 +795,11 @@ void Agreement::play(ServerDay& d) {
   // times from it.
   {
     pqxx::nontransaction tx(db);
-    for (const auto& row : tx.exec(
-             "SELECT extract(epoch FROM at)::bigint, kind, coalesce(order_id, ''), "
-             "coalesce(task_id, ''), coalesce(picker_id, ''), coalesce(lane_id, ''), "
-             "coalesce(sku, ''), coalesce(quantity, 0) FROM pick_events WHERE store_id = " +
-             tx.quote(kStoreId) + " ORDER BY event_id")) {
+    for (const auto& row :
+         tx.exec("SELECT extract(epoch FROM at)::bigint, kind, coalesce(order_id, ''), "
+                 "coalesce(task_id, ''), coalesce(picker_id, ''), coalesce(lane_id, ''), "
+                 "coalesce(sku, ''), coalesce(quantity, 0) FROM pick_events WHERE store_id = " +
+                 tx.quote(kStoreId) + " ORDER BY event_id")) {
       d.history.push_back({row[0].as<long long>(), row[1].as<std::string>(),
                            row[2].as<std::string>(), row[3].as<std::string>(),
                            row[4].as<std::string>(), row[5].as<std::string>(),
@@ -800,7 +815,8 @@ void Agreement::play(ServerDay& d) {
       }
     }
     if (s.kind == Step::Kind::kLayout || s.kind == Step::Kind::kScan) {
-      ASSERT_TRUE(s.at) << "no event in pick_events for a " << (s.kind == Step::Kind::kScan ? "scan" : "layout");
+      ASSERT_TRUE(s.at) << "no event in pick_events for a "
+                        << (s.kind == Step::Kind::kScan ? "scan" : "layout");
     }
   }
 
@@ -813,14 +829,17 @@ void Agreement::play(ServerDay& d) {
   d.board_after = r.json();
   {
     pqxx::nontransaction tx(db);
-    for (const auto& row : tx.exec(
-             "SELECT trip_id, courier_id, extract(epoch FROM planned_at)::bigint, "
-             "extract(epoch FROM departs_at)::bigint, extract(epoch FROM returns_at)::bigint, "
-             "distance_m FROM trips WHERE store_id = " +
-             tx.quote(kStoreId) + " ORDER BY courier_id")) {
-      StoredTrip t{row[1].as<std::string>(), Timestamp(seconds(row[2].as<long long>())),
+    for (const auto& row :
+         tx.exec("SELECT trip_id, courier_id, extract(epoch FROM planned_at)::bigint, "
+                 "extract(epoch FROM departs_at)::bigint, extract(epoch FROM returns_at)::bigint, "
+                 "distance_m FROM trips WHERE store_id = " +
+                 tx.quote(kStoreId) + " ORDER BY courier_id")) {
+      StoredTrip t{row[1].as<std::string>(),
+                   Timestamp(seconds(row[2].as<long long>())),
                    Timestamp(seconds(row[3].as<long long>())),
-                   Timestamp(seconds(row[4].as<long long>())), row[5].as<int>(), {}};
+                   Timestamp(seconds(row[4].as<long long>())),
+                   row[5].as<int>(),
+                   {}};
       for (const auto& stop : tx.exec(
                "SELECT order_id, extract(epoch FROM eta)::bigint FROM trip_stops WHERE trip_id = " +
                tx.quote(row[0].as<std::string>()) + " ORDER BY seq")) {
@@ -838,15 +857,16 @@ void print_floor(const ServerDay& d) {
   for (const auto& s : d.steps) {
     if (s.kind == Step::Kind::kNext && !s.answer.empty()) {
       std::cout << "[ day      ] " << s.picker << " trip:";
-      for (const auto& t : s.answer) std::cout << " " << name[t["order_id"]] << "-" << text(t["zone"]);
+      for (const auto& t : s.answer)
+        std::cout << " " << name[t["order_id"]] << "-" << text(t["zone"]);
       std::cout << "\n";
     }
     if (s.kind == Step::Kind::kFinish) {
       const std::string order = s.answer["order_id"];
       const auto& final_bag = d.final_tasks.at(s.task_id)["bag"];
       std::cout << "[ day      ]   bag " << name[order] << "-" << text(s.answer["zone"]) << " "
-                << text(s.answer["state"]) << " → lane " << text(final_bag["lane_id"])
-                << " loaded " << text(final_bag["loaded_at"]) << "\n";
+                << text(s.answer["state"]) << " → lane " << text(final_bag["lane_id"]) << " loaded "
+                << text(final_bag["loaded_at"]) << "\n";
     }
   }
 }
@@ -898,8 +918,7 @@ TEST_F(Agreement, DispatchRoundGivesTheSameTripsAsTheDeskInMemory) {
   // Every paid delivery order's promise is the simulator's: paid_at + the store's promise.
   for (const auto& o : d.orders) {
     if (o.spec->delivery) {
-      EXPECT_EQ(text(o.promised_at),
-                text(o.paid_at + std::chrono::minutes(kPromiseMinutes)));
+      EXPECT_EQ(text(o.promised_at), text(o.paid_at + std::chrono::minutes(kPromiseMinutes)));
     }
   }
   const dispatch::Params params = server_params();

@@ -166,8 +166,9 @@ TEST(Scenario, BadKeysAreNamed) {
   EXPECT_EQ(error({{"day", {{"opens", "25:00"}}}}).rfind("day.opens:", 0), 0u);
   EXPECT_EQ(error({{"day", {{"opens", "10:00"}, {"closes", "09:00"}}}}).rfind("day.closes:", 0),
             0u);
-  EXPECT_EQ(error({{"staff", {{"pickers", {{{"zone", "moon"}}}}}}}).rfind("staff.pickers[0].zone:", 0),
-            0u);
+  EXPECT_EQ(
+      error({{"staff", {{"pickers", {{{"zone", "moon"}}}}}}}).rfind("staff.pickers[0].zone:", 0),
+      0u);
   EXPECT_EQ(error({{"demand", {{"profile", {1, 2, 3}}}}}).rfind("demand.profile:", 0), 0u);
   EXPECT_EQ(error({{"demand", {{"orders", -1}}}}).rfind("demand.orders:", 0), 0u);
   EXPECT_EQ(error({{"layout", {{"lanes", {{{"lane_id", "L1"}, {"zones", {"nowhere"}}}}}}}})

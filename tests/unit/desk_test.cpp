@@ -9,7 +9,8 @@ namespace {
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const core::Timestamp kNow = std::chrono::sys_days{std::chrono::year{2026} / 11 / 11} + std::chrono::hours(12);
+const core::Timestamp kNow =
+    std::chrono::sys_days{std::chrono::year{2026} / 11 / 11} + std::chrono::hours(12);
 const core::LatLon kStore{31.2304, 121.4737};
 
 // A door `north_m` north and `east_m` east of the store.

@@ -10,7 +10,7 @@
 namespace freshlane::sim {
 
 struct Targets {
-  double on_time = 0.98;     // delivered within the promise ÷ delivered, at least
+  double on_time = 0.98;      // delivered within the promise ÷ delivered, at least
   double max_refused = 0.02;  // store_busy refusals ÷ orders inside the radius, at most
 };
 

@@ -46,14 +46,14 @@ struct Scenario {
     Minute opens = 8 * 60, closes = 22 * 60;
   } day;
   struct {
-    int orders = 4000;                  // per day, before surges
-    std::array<double, 24> profile{};   // hourly weights (hours outside opening count 0)
-    std::string profile_name;           // "lunch_dinner" when named, "" when given as weights
+    int orders = 4000;                 // per day, before surges
+    std::array<double, 24> profile{};  // hourly weights (hours outside opening count 0)
+    std::string profile_name;          // "lunch_dinner" when named, "" when given as weights
     std::vector<Surge> surges;
     double delivery = 0.8, pickup = 0.1, in_store = 0.1;  // shares of orders
-    double lines_per_order = 3.5;       // mean, at least 1
-    double units_per_line = 1.6;        // mean, at least 1
-    double beyond_radius = 0.03;        // share of delivery addresses outside the radius
+    double lines_per_order = 3.5;                         // mean, at least 1
+    double units_per_line = 1.6;                          // mean, at least 1
+    double beyond_radius = 0.03;  // share of delivery addresses outside the radius
   } demand;
   struct {
     std::vector<PickerShift> pickers;
@@ -73,9 +73,9 @@ struct Scenario {
     double courier_kmh = 15;
     double courier_speed_spread = 0.15;  // each courier rides at kmh × (1 ± up to this)
     int handover_seconds = 90;
-    int pickup_seconds = 60;             // a courier taking the bags at the store
+    int pickup_seconds = 60;  // a courier taking the bags at the store
     int packing_seconds = 120;
-    int collect_minutes = 20;            // a pickup customer arrives this long after packing (mean)
+    int collect_minutes = 20;  // a pickup customer arrives this long after packing (mean)
   } speeds;
 };
 

@@ -145,7 +145,7 @@ FloorLoad floor_load(const picking::Engine& floor, core::Timestamp now, const Qu
 // with every admitted delivery order (packed or not) leaving before this one.
 dispatch::StoreLoad load_of(const FloorLoad& floor, const DeskInput& in, core::Timestamp now,
                             const dispatch::Params& p);
-dispatch::StoreLoad load_of(const picking::Engine& floor, const DeskInput& in,
-                            core::Timestamp now, const dispatch::Params& p, const QuoteParams& q);
+dispatch::StoreLoad load_of(const picking::Engine& floor, const DeskInput& in, core::Timestamp now,
+                            const dispatch::Params& p, const QuoteParams& q);
 
 }  // namespace freshlane::store
