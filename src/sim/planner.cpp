@@ -178,15 +178,14 @@ PlanResult plan_staff(const Scenario& scenario, const Targets& targets,
     return busy_people(it == r.zone_busy_s.end() ? std::vector<double>{} : it->second, quarters);
   };
   const int min_couriers = scenario.demand.delivery > 0 ? 1 : 0;
-  for (int round = 0; round < 2; ++round) {
-    // Couriers: the highest utilization that holds, by bisection.
-    const auto cb = courier_busy(best_result);
+  // The highest utilization (bisected, 7 simulations) at which `staff_at(u)` keeps the targets;
+  // the best staffing found is kept.
+  auto bisect = [&](const char* what, const auto& staff_at) {
     double lo = 0.3, hi = 1.3;
     for (int i = 0; i < 7 && out.simulations < kMaxSimulations; ++i) {
       const double u = (lo + hi) / 2;
-      Staffing trial = best;
-      trial.couriers = sized(cb, u, first, last, min_couriers);
-      Result r = run(trial, "couriers");
+      Staffing trial = staff_at(u);
+      Result r = run(trial, what);
       if (meets(r, targets)) {
         lo = u;
         best = std::move(trial);
@@ -195,24 +194,22 @@ PlanResult plan_staff(const Scenario& scenario, const Targets& targets,
         hi = u;
       }
     }
+  };
+  for (int round = 0; round < 2; ++round) {
+    const auto cb = courier_busy(best_result);
+    bisect("couriers", [&](double u) {
+      Staffing trial = best;
+      trial.couriers = sized(cb, u, first, last, min_couriers);
+      return trial;
+    });
     // Pickers, zone by zone's work, at one utilization for all zones.
     std::map<std::string, std::vector<double>> pb;
     for (const auto& z : zones) pb[z] = picker_busy(best_result, z);
-    lo = 0.3;
-    hi = 1.3;
-    for (int i = 0; i < 7 && out.simulations < kMaxSimulations; ++i) {
-      const double u = (lo + hi) / 2;
+    bisect("pickers", [&](double u) {
       Staffing trial = best;
       for (const auto& z : zones) trial.pickers[z] = sized(pb[z], u, first, last, 1);
-      Result r = run(trial, "pickers");
-      if (meets(r, targets)) {
-        lo = u;
-        best = std::move(trial);
-        best_result = std::move(r);
-      } else {
-        hi = u;
-      }
-    }
+      return trial;
+    });
   }
 
   // 3. Trim: one person less over an hour at a time (couriers, then each zone's pickers),

@@ -43,7 +43,6 @@ class Rng {
     while (uniform() > p && n < 100) ++n;
     return n;
   }
-  std::uint64_t next() { return g_(); }
 
  private:
   std::mt19937_64 g_;
@@ -57,14 +56,14 @@ int quarter_of(Timestamp t) {
   return static_cast<int>(std::clamp<long long>(q, 0, kQuarters - 1));
 }
 
-// Spreads [from, to) over the quarter bins of `field`.
-template <typename F>
-void spread(std::vector<Quarter>& quarters, Timestamp from, Timestamp to, F field) {
+// Spreads the seconds of [from, to) over quarter-hour bins: bin(q) is the quarter's counter.
+template <typename Bin>
+void spread(Timestamp from, Timestamp to, Bin bin) {
   while (from < to) {
     const int q = quarter_of(from);
     const Timestamp end = std::min(to, kMidnight + seconds(900LL * (q + 1)));
     if (end <= from) break;  // past the last bin
-    field(quarters[q]) += double((end - from).count());
+    bin(q) += double((end - from).count());
     from = end;
   }
 }
@@ -420,10 +419,6 @@ class Day {
         push(couriers_[i].to, Kind::kCourierEnd, i);
       }
     }
-    // The desk lists couriers by id, as the server does.
-    std::vector<int> by_id(couriers_.size());
-    for (size_t i = 0; i < by_id.size(); ++i) by_id[i] = static_cast<int>(i);
-    courier_by_id_ = by_id;
   }
 
   void schedule_poll(int p, Timestamp at) {
@@ -483,16 +478,10 @@ class Day {
     if (r != picking::Refusal::kOk) ++anomalies_;
     if (index + 1 < k.steps.size()) return push(k.steps[index + 1].at, Kind::kStep, p, index + 1);
     k.busy = false;
-    spread(quarters_, k.busy_since, now_, [](Quarter& q) -> double& { return q.picker_busy_s; });
+    spread(k.busy_since, now_, [&](int q) -> double& { return quarters_[q].picker_busy_s; });
     auto& zone = zone_busy_[k.zone];
     if (zone.empty()) zone.assign(kQuarters, 0.0);
-    for (Timestamp from = k.busy_since; from < now_;) {  // the same spread, per zone
-      const int q = quarter_of(from);
-      const Timestamp end = std::min(now_, kMidnight + seconds(900LL * (q + 1)));
-      if (end <= from) break;
-      zone[q] += double((end - from).count());
-      from = end;
-    }
+    spread(k.busy_since, now_, [&](int q) -> double& { return zone[q]; });
     poll(p);
   }
 
@@ -602,7 +591,7 @@ class Day {
   void back(int c) {
     Courier& k = couriers_[c];  // back at the store: idle (returns_at is now), or off to the
                                 // next trip already planned for this moment
-    spread(quarters_, k.busy_since, now_, [](Quarter& q) -> double& { return q.courier_busy_s; });
+    spread(k.busy_since, now_, [&](int q) -> double& { return quarters_[q].courier_busy_s; });
     if (now_ >= k.to && k.state.state(now_) != store::CourierOnShift::State::kOnTrip) {
       k.on_shift = false;
     }
@@ -620,8 +609,8 @@ class Day {
         return a.promised_at != b.promised_at ? a.promised_at < b.promised_at
                                               : a.order_id < b.order_id;
       });
-      for (int i : day.courier_by_id_) {
-        const Courier& k = day.couriers_[i];
+      for (const Courier& k :
+           day.couriers_) {  // hired in id order: listed by id, as the server does
         if (k.on_shift) in.couriers.push_back(k.state);
       }
       in.unpacked_delivery = day.unpacked_delivery_;
@@ -708,11 +697,11 @@ class Day {
 
     double picker_shift = 0, courier_shift = 0, picker_busy = 0, courier_busy = 0;
     for (const auto& k : pickers_) {
-      spread(quarters_, k.from, k.to, [](Quarter& q) -> double& { return q.picker_shift_s; });
+      spread(k.from, k.to, [&](int q) -> double& { return quarters_[q].picker_shift_s; });
       picker_shift += double((k.to - k.from).count());
     }
     for (const auto& k : couriers_) {
-      spread(quarters_, k.from, k.to, [](Quarter& q) -> double& { return q.courier_shift_s; });
+      spread(k.from, k.to, [&](int q) -> double& { return quarters_[q].courier_shift_s; });
       courier_shift += double((k.to - k.from).count());
     }
     for (const auto& q : quarters_) {
@@ -827,7 +816,6 @@ class Day {
   int unpacked_delivery_ = 0;
   std::vector<Picker> pickers_;
   std::vector<Courier> couriers_;
-  std::vector<int> courier_by_id_;
   std::vector<dispatch::Parcel> waiting_;
   std::deque<std::string> to_pack_;
   int free_packers_ = 0;
