@@ -1,0 +1,1 @@
+#include "freshlane/core/rate_limit.hpp"
