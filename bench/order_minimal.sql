@@ -10,9 +10,9 @@ BEGIN;
 UPDATE lots SET quantity_reserved = quantity_reserved + 1
   WHERE lot_id = :lot AND quantity_on_hand - quantity_reserved >= 1 AND expires_at > now();
 INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency, total_minor,
-                    created_at, payment_status, payment_expires_at, handover_code)
+                    created_at, payment_status, payment_expires_at)
   VALUES ('ordb' || :id, :cust, :store, 'pickup', 'pending_payment', 'CNY', :price, now(),
-          'pending', now() + interval '15 minutes', '000000');
+          'pending', now() + interval '15 minutes');
 INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
   VALUES ('ordb' || :id, 0, :sku, :name, 1, :price);
 INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity)

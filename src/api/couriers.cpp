@@ -99,8 +99,13 @@ http::Response get_trip(Context& ctx, const http::Request& req, storage::Session
       ErrorKind::kInvalidTransition,
       "order " + order_id + " is " + std::string(orders::to_string(t.from)) + ": not possible now");
 }
+// Wrong codes are answered before (refused_code: logged and counted); these only complete the
+// overload set.
 [[noreturn]] void refuse(const std::string&, const storage::WrongHandoverCode&) {
   throw Error(ErrorKind::kWrongHandoverCode, "the code does not match this order's");
+}
+[[noreturn]] void refuse(const std::string&, const storage::CodeLocked&) {
+  throw Error(ErrorKind::kCodeLocked, "you are locked out of this order's hand-over");
 }
 
 // The answer to a courier's action: `ok` of what was done, or the refusal.
@@ -140,17 +145,22 @@ http::Response deliver(Context& ctx, const http::Request& req, storage::Session&
   require_role(who, Role::kCourier);
   const auto& order_id = req.param("order_id");
   BodyReader body(req.body);
-  const std::string code = body.string("code", Need::kRequired, 1, 32).value_or("");
+  std::string code = body.string("code", Need::kRequired, 1, 32).value_or("");
   body.finish();
   const auto now = ctx.now();
-  return answer<orders::Order>(
-      order_id,
-      storage::DeliveryRepository(session).deliver(order_id, who.id, code, now, ctx.desks.params()),
-      [&](const orders::Order& order) {
-        ctx.desks.delivered(order, now);
-        ctx.desks.forget(who.store_id);
-        return json_response(200, to_json(order, false));
-      });
+  auto outcome = storage::DeliveryRepository(session).deliver(
+      order_id, code_offer(ctx, who, std::move(code)), now, ctx.desks.params());
+  if (const auto* wrong = std::get_if<storage::WrongHandoverCode>(&outcome)) {
+    return refused_code(ctx, storage::CodeKind::kDoor, order_id, who, *wrong);
+  }
+  if (const auto* locked = std::get_if<storage::CodeLocked>(&outcome)) {
+    return refused_code(ctx, storage::CodeKind::kDoor, order_id, who, *locked);
+  }
+  return answer<orders::Order>(order_id, std::move(outcome), [&](const orders::Order& order) {
+    ctx.desks.delivered(order, now);
+    ctx.desks.forget(who.store_id);
+    return json_response(200, to_json(order, false));
+  });
 }
 
 http::Response delivery_failed(Context& ctx, const http::Request& req, storage::Session& session) {

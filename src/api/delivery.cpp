@@ -1,6 +1,8 @@
 // Delivery for customers: the quote before ordering, the promise check when a delivery order is
 // placed, tracking an order from payment to the door, and choosing a redelivery after a failed
 // one.
+#include <spdlog/spdlog.h>
+
 #include "auth.hpp"
 #include "delivery_views.hpp"
 #include "freshlane/core/ids.hpp"
@@ -39,6 +41,12 @@ constexpr auto kRedeliveryHorizon = std::chrono::hours(24);  // fresh food waits
 // store's load as published (DispatchDesks), read at most once per store and period for all the
 // quotes that come meanwhile. A flood of quotes cannot starve orders or staff of workers.
 void get_quote(Context& ctx, http::Request&& request, http::Responder done) {
+  if (ctx.limits) {  // no token needed: limited per client address
+    if (auto r = refuse_over_limit(ctx.limits->quotes, client_key(request),
+                                   "quotes from your address")) {
+      return done(std::move(*r));
+    }
+  }
   auto req = std::make_shared<http::Request>(std::move(request));
   std::string store_id;
   core::LatLon door;
@@ -171,9 +179,43 @@ http::Response request_redelivery(Context& ctx, const http::Request& req,
   return tracking_answer(ctx, session, *order);
 }
 
+// A manager of the order's store (or an admin) lets those locked out of its hand-over by their
+// wrong codes try again: every count of wrong codes for the order starts from nothing.
+http::Response unlock_handover_code(Context& ctx, const http::Request& req,
+                                    storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  const auto& order_id = req.param("order_id");
+  if (who.role == Role::kAnonymous) throw Error(ErrorKind::kUnauthorized, "a token is required");
+  if (who.role != Role::kAdmin && !(who.role == Role::kStaff && who.job == "manager")) {
+    throw Error(ErrorKind::kForbidden, "only a manager of the order's store may unlock its code");
+  }
+  const auto store = storage::OrderRepository(session).store_of(order_id);
+  if (!store) throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  require_admin_or_manager(who, store->first);
+  BodyReader body(req.body.empty() ? "{}" : req.body);
+  body.finish();
+  const auto outcome =
+      storage::DeliveryRepository(session).unlock_code(order_id, ctx.handover_code_attempts);
+  if (std::holds_alternative<storage::OrderNotFound>(outcome)) {
+    throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  }
+  const auto& unlocked = std::get<storage::CodeUnlocked>(outcome);
+  spdlog::info("{} code of order={} store={} unlocked by {} for {} locked out",
+               storage::to_string(unlocked.kind), order_id, unlocked.store_id,
+               who.role == Role::kAdmin ? std::string("admin") : "manager=" + who.id,
+               unlocked.actor_ids.size());
+  return json_response(200, {{"order_id", order_id},
+                             {"kind", storage::to_string(unlocked.kind)},
+                             {"attempt_limit", ctx.handover_code_attempts},
+                             {"unlocked", unlocked.actor_ids}});
+}
+
 }  // namespace
 
 void add_delivery_routes(http::Router& router, Context& ctx) {
+  add_handover_code_metrics(ctx);
+  router.add("POST", "/v1/orders/{order_id}/handover-code/unlock",
+             with_database(ctx, unlock_handover_code));
   router.add("GET", "/v1/delivery/quote", [&ctx](http::Request&& req, http::Responder done) {
     get_quote(ctx, std::move(req), std::move(done));
   });

@@ -4,7 +4,10 @@
 #include <map>
 #include <string_view>
 
+#include <spdlog/spdlog.h>
+
 #include "freshlane/core/time.hpp"
+#include "freshlane/http/problem.hpp"
 #include "json_views.hpp"
 
 namespace freshlane::api {
@@ -240,6 +243,98 @@ nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingReco
       {"timeline", timeline(o, t)},
       {"failed_attempts", std::move(failed)},
       {"courier", std::move(courier)}};
+}
+
+nlohmann::json customer_view(const Context& ctx, orders::Order o) {
+  if (o.fulfillment != orders::Fulfillment::kInStore) {
+    o.handover_code = ctx.handover_codes.code_of(o.order_id);
+  }
+  return to_json(o, true);
+}
+
+std::string with_handover_code(const Context& ctx, const std::string& order_body) {
+  auto j = nlohmann::json::parse(order_body, nullptr, false);
+  if (!j.is_object() || !j.contains("handover_code") || !j["order_id"].is_string()) {
+    return order_body;
+  }
+  if (j.value("fulfillment", "") != "in_store") {
+    j["handover_code"] = ctx.handover_codes.code_of(j["order_id"].get<std::string>());
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+storage::CodeOffer code_offer(const Context& ctx, const Principal& who, std::string code) {
+  return {std::move(code), who.id, &ctx.handover_codes, ctx.handover_code_attempts};
+}
+
+namespace {
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::kCourier:
+      return "courier";
+    case Role::kStaff:
+      return "staff";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kCustomer:
+      return "customer";
+    case Role::kAnonymous:
+      break;
+  }
+  return "anonymous";
+}
+
+void count_refused(Context& ctx, storage::CodeKind kind) {
+  auto& counts = *ctx.handover_code_counts;
+  (kind == storage::CodeKind::kDoor ? counts.door_refused : counts.counter_refused)
+      .fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+http::Response refused_code(Context& ctx, storage::CodeKind kind, const std::string& order_id,
+                            const Principal& who, const storage::WrongHandoverCode& wrong) {
+  count_refused(ctx, kind);
+  spdlog::warn("wrong {} code: order={} {}={} store={} attempts_left={}", storage::to_string(kind),
+               order_id, role_name(who.role), who.id, who.store_id, wrong.attempts_left);
+  return http::problem(core::ErrorKind::kWrongHandoverCode,
+                       "the code does not match this order's; " +
+                           std::to_string(wrong.attempts_left) + " more wrong code(s) and you " +
+                           "are locked out of this order's hand-over",
+                       {{"attempts_left", wrong.attempts_left}});
+}
+
+http::Response refused_code(Context& ctx, storage::CodeKind kind, const std::string& order_id,
+                            const Principal& who, const storage::CodeLocked& locked) {
+  count_refused(ctx, kind);
+  if (locked.now) ctx.metrics.increment("freshlane_handover_code_locks_total");
+  spdlog::warn("{} code refused, {} locked out: order={} {}={} store={} attempt_limit={}",
+               storage::to_string(kind), locked.now ? "now" : "already", order_id,
+               role_name(who.role), who.id, who.store_id, ctx.handover_code_attempts);
+  const std::string n = std::to_string(ctx.handover_code_attempts);
+  return http::problem(core::ErrorKind::kCodeLocked,
+                       (locked.now ? "the code does not match this order's: that makes " + n +
+                                         " wrong codes from you, and you are locked out"
+                                   : "you offered " + n +
+                                         " wrong codes for this order and are "
+                                         "locked out") +
+                           std::string(" of its hand-over until a manager of the store unlocks it"),
+                       {{"attempt_limit", ctx.handover_code_attempts}});
+}
+
+void add_handover_code_metrics(Context& ctx) {
+  ctx.metrics.add_counter_family(
+      "freshlane_handover_code_failures_total",
+      "Codes offered at the door or the counter that opened nothing (wrong, or from someone "
+      "locked out of that order's hand-over).",
+      [counts = ctx.handover_code_counts] {
+        return std::vector<http::Metrics::Sample>{
+            {{{"kind", "door"}}, static_cast<double>(counts->door_refused.load())},
+            {{{"kind", "counter"}}, static_cast<double>(counts->counter_refused.load())}};
+      });
+  ctx.metrics.add_counter("freshlane_handover_code_locks_total",
+                          "People locked out of an order's hand-over by their wrong codes.");
 }
 
 }  // namespace freshlane::api

@@ -1,8 +1,12 @@
 #pragma once
-// Private to api/: delivery on the wire — quotes, trips, couriers, the dispatch board, tracking.
+// Private to api/: delivery on the wire — quotes, trips, couriers, the dispatch board, tracking,
+// and the customer's code at the door and the counter.
 #include <nlohmann/json.hpp>
 
+#include "auth.hpp"
+#include "freshlane/api/context.hpp"
 #include "freshlane/dispatch/eta.hpp"
+#include "freshlane/http/message.hpp"
 #include "freshlane/storage/delivery_repository.hpp"
 #include "freshlane/store/promise.hpp"
 
@@ -31,5 +35,23 @@ nlohmann::json timeline(const orders::Order& o, const storage::TrackingRecord& t
 // `late`: the order will miss (or missed) its promise, as estimated now.
 nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingRecord& t,
                              const std::optional<core::Timestamp>& estimated_at, bool late);
+
+// Hand-over codes. An order as its customer sees it: with the code they show at the door or the
+// counter, derived again on every read (it is never stored).
+nlohmann::json customer_view(const Context& ctx, orders::Order o);
+// The same for an order's 201 answer kept under its idempotency key (kept without the code).
+std::string with_handover_code(const Context& ctx, const std::string& order_body);
+// The code `who` (a courier or staff member) typed, as offered for an order.
+storage::CodeOffer code_offer(const Context& ctx, const Principal& who, std::string code);
+// A code that opened nothing: a warning in the log (order, who, store; never the code), the
+// refusal counted in freshlane_handover_code_failures_total{kind} (and a lock-out in
+// freshlane_handover_code_locks_total), and the answer: 422 wrong_code with attempts_left, or
+// 423 code_locked.
+http::Response refused_code(Context& ctx, storage::CodeKind kind, const std::string& order_id,
+                            const Principal& who, const storage::WrongHandoverCode& wrong);
+http::Response refused_code(Context& ctx, storage::CodeKind kind, const std::string& order_id,
+                            const Principal& who, const storage::CodeLocked& locked);
+// Registers those counters with ctx.metrics (once, with the routes).
+void add_handover_code_metrics(Context& ctx);
 
 }  // namespace freshlane::api

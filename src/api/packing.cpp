@@ -1,7 +1,9 @@
 // Packing and hand-over: the packing queue, marking an order packed (pickup orders then wait
 // at the counter), and handing a pickup order over against the customer's code.
 #include "auth.hpp"
+#include "delivery_views.hpp"
 #include "freshlane/http/problem.hpp"
+#include "freshlane/storage/delivery_repository.hpp"
 #include "freshlane/storage/order_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
 #include "handlers.hpp"
@@ -57,18 +59,23 @@ http::Response pack(Context& ctx, const http::Request& req, storage::Session& se
   return json_response(200, to_json(*now, false));
 }
 
+// At the counter: a packer or a manager of the order's store (pickers pick, couriers ride: the
+// code is not theirs to try) hands a pickup order over against the customer's code.
 http::Response hand_over(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
-  const auto order = order_of_store(who, session, req.param("order_id"), {"packer", "picker"});
+  const auto order = order_of_store(who, session, req.param("order_id"), {"packer"});
   BodyReader body(req.body);
-  const std::string code = body.string("code", Need::kRequired, 1, 32).value_or("");
+  std::string code = body.string("code", Need::kRequired, 1, 32).value_or("");
   body.finish();
-  const auto outcome = storage::OrderRepository(session).hand_over(
-      order.order_id, code, orders::Status::kCollected, ctx.now());
+  const auto outcome = storage::DeliveryRepository(session).collect(
+      order.order_id, code_offer(ctx, who, std::move(code)), ctx.now());
   if (const auto* o = std::get_if<orders::Order>(&outcome))
     return json_response(200, to_json(*o, false));
-  if (std::holds_alternative<storage::WrongHandoverCode>(outcome)) {
-    throw Error(ErrorKind::kWrongHandoverCode, "the code does not match this order's");
+  if (const auto* wrong = std::get_if<storage::WrongHandoverCode>(&outcome)) {
+    return refused_code(ctx, storage::CodeKind::kCounter, order.order_id, who, *wrong);
+  }
+  if (const auto* locked = std::get_if<storage::CodeLocked>(&outcome)) {
+    return refused_code(ctx, storage::CodeKind::kCounter, order.order_id, who, *locked);
   }
   if (std::holds_alternative<storage::OrderNotFound>(outcome)) {
     throw Error(ErrorKind::kNotFound, "no order " + order.order_id);

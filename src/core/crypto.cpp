@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <stdexcept>
+#include <string>
 
 namespace freshlane::core {
 
@@ -94,6 +95,64 @@ std::string random_bytes(size_t n) {
     throw std::runtime_error("the system random generator failed");
   }
   return out;
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+Digest salted_code_hash(std::string_view salt, std::string_view code) {
+  std::string message;
+  message.reserve(salt.size() + code.size());
+  message.append(salt).append(code);
+  return sha256(message);
+}
+
+namespace {
+constexpr std::string_view kCodeKeyLabel = "freshlane handover codes v1";
+}  // namespace
+
+HandoverCodeKey::HandoverCodeKey() : key_(random_bytes(32)) {}
+
+HandoverCodeKey HandoverCodeKey::from_secret(std::string_view secret) {
+  const Digest k = hmac_sha256(secret, kCodeKeyLabel);
+  return HandoverCodeKey(std::string(reinterpret_cast<const char*>(k.data()), k.size()));
+}
+
+std::string HandoverCodeKey::code_of(std::string_view order_id) const {
+  std::string message = "order:";
+  message.append(order_id);
+  const Digest d = hmac_sha256(key_, message);
+  std::uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n = n << 8 | d[i];
+  std::string digits = std::to_string(n % 1'000'000);
+  return std::string(6 - digits.size(), '0') + digits;
+}
+
+bool HandoverCodeKey::opens(std::string_view order_id, std::string_view offered,
+                            const std::optional<KeptCodeHash>& kept) const {
+  const bool derived = constant_time_equal(offered, code_of(order_id));
+  bool earlier = false;
+  if (kept) {
+    const auto salt = from_hex(kept->salt_hex);
+    const bool same =
+        constant_time_equal(to_hex(salted_code_hash(salt.value_or(""), offered)), kept->hash_hex);
+    earlier = same && salt.has_value();
+  }
+  return derived || earlier;
 }
 
 }  // namespace freshlane::core

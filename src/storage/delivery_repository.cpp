@@ -7,7 +7,6 @@
 
 #include "freshlane/core/error.hpp"
 #include "freshlane/core/ids.hpp"
-#include "order_steps.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -152,6 +151,34 @@ const Query kTripDone{"delivery_trip_done", R"sql(
   UPDATE trips SET state = 'done', finished_at = to_timestamp($2), returns_at = to_timestamp($3)
   WHERE trip_id = $1)sql"};
 const Query kOrderExists{"delivery_order_exists", "SELECT 1 FROM orders WHERE order_id = $1"};
+
+// Hand-over codes. Every offer for an order locks the order's row first: offers for one order
+// queue there, whichever process serves them.
+const Query kLockForHandover{"handover_lock_order", R"sql(
+  SELECT o.status, o.fulfillment, o.store_id, o.handover_code_scheme,
+         encode(o.handover_code_salt, 'hex'), encode(o.handover_code_hash, 'hex'),
+         COALESCE(a.failures, 0)
+  FROM orders o
+  LEFT JOIN handover_code_attempts a ON a.order_id = o.order_id AND a.actor_id = $2
+  WHERE o.order_id = $1 FOR UPDATE OF o)sql"};
+// One more wrong code from this person for this order, counted by PostgreSQL in one statement.
+const Query kCodeFailed{"handover_code_failed", R"sql(
+  INSERT INTO handover_code_attempts AS a
+    (order_id, actor_id, store_id, kind, failures, last_failed_at)
+  VALUES ($1, $2, $3, $4, 1, to_timestamp($5))
+  ON CONFLICT (order_id, actor_id) DO UPDATE
+    SET failures = a.failures + 1, last_failed_at = excluded.last_failed_at
+  RETURNING failures)sql"};
+// Handed over: whatever was kept to check a code from before migration 0007 goes too.
+const Query kHandedOver{"handover_done", R"sql(
+  UPDATE orders SET status = $2, handed_over_at = to_timestamp($3), updated_at = now(),
+                    handover_code_scheme = 'derived', handover_code_salt = NULL,
+                    handover_code_hash = NULL
+  WHERE order_id = $1)sql"};
+const Query kLockOrderOfCode{"handover_order_of_code", R"sql(
+  SELECT store_id, fulfillment FROM orders WHERE order_id = $1 FOR UPDATE)sql"};
+const Query kUnlockCode{"handover_unlock", R"sql(
+  DELETE FROM handover_code_attempts WHERE order_id = $1 RETURNING actor_id, failures)sql"};
 
 const Query kTrackingEvents{"delivery_tracking_events", R"sql(
   SELECT kind, extract(epoch FROM at)::bigint AS at, '' AS detail, event_id, 0 AS source
@@ -356,6 +383,33 @@ std::optional<Outcome> find_stop(Session& s, Tx& tx, const std::string& order_id
          {r[0][5].as<double>(), r[0][6].as<double>()},
          {r[0][7].as<double>(), r[0][8].as<double>()}};
   return std::nullopt;
+}
+
+// The customer's code offered for `order_id`, its row locked: refused unchecked when this person
+// is locked out of it; a wrong code counted (locking them out at the limit); the right one moves
+// the order to `to`.
+CollectOutcome hand_over(Session& s, Tx& tx, const std::string& order_id, const CodeOffer& offer,
+                         CodeKind kind, Status to, core::Timestamp now) {
+  const auto r = exec(s, tx, kLockForHandover, order_id, offer.actor_id);
+  if (r.empty()) return OrderNotFound{};
+  const Status status = *orders::parse_status(r[0][0].as<std::string>());
+  const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
+  if (!orders::can_transition(fulfillment, status, to)) return InvalidTransition{status};
+  if (r[0][6].as<int>() >= offer.attempt_limit) return CodeLocked{false};
+  std::optional<core::KeptCodeHash> kept;
+  if (r[0][3].as<std::string>() == "salted_sha256") {
+    kept = core::KeptCodeHash{r[0][4].as<std::string>(), r[0][5].as<std::string>()};
+  }
+  if (!offer.key || !offer.key->opens(order_id, offer.code, kept)) {
+    const int failures = exec(s, tx, kCodeFailed, order_id, offer.actor_id,
+                              r[0][2].as<std::string>(), std::string(to_string(kind)), epoch(now))
+                             .at(0)[0]
+                             .as<int>();
+    if (failures >= offer.attempt_limit) return CodeLocked{true};
+    return WrongHandoverCode{offer.attempt_limit - failures};
+  }
+  exec(s, tx, kHandedOver, order_id, std::string(orders::to_string(to)), epoch(now));
+  return std::move(*OrderRepository(s).find(order_id));  // in this transaction
 }
 
 Status lock_status(Session& s, Tx& tx, const std::string& order_id) {
@@ -575,16 +629,19 @@ StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::
       });
 }
 
-DeliverOutcome DeliveryRepository::deliver(const std::string& order_id,
-                                           const std::string& courier_id, const std::string& code,
+std::string_view to_string(CodeKind kind) { return kind == CodeKind::kDoor ? "door" : "counter"; }
+
+DeliverOutcome DeliveryRepository::deliver(const std::string& order_id, const CodeOffer& offer,
                                            core::Timestamp now, const dispatch::Params& p) {
+  const std::string& courier_id = offer.actor_id;
   return write(session_, [&](Tx& tx) -> DeliverOutcome {
     LiveStop stop;
     if (auto refused = find_stop<DeliverOutcome>(session_, tx, order_id, courier_id, stop)) {
       return *refused;
     }
     if (stop.state != "picked_up") return InvalidTransition{lock_status(session_, tx, order_id)};
-    auto handed = hand_over_in(session_, tx, order_id, code, Status::kDelivered, now);
+    auto handed =
+        hand_over(session_, tx, order_id, offer, CodeKind::kDoor, Status::kDelivered, now);
     auto* order = std::get_if<orders::Order>(&handed);
     if (!order) {
       return std::visit([](auto&& v) -> DeliverOutcome { return v; }, std::move(handed));
@@ -596,6 +653,28 @@ DeliverOutcome DeliveryRepository::deliver(const std::string& order_id,
           on_time ? "on_time" : "late");
     after_stop(session_, tx, stop, courier_id, now, p);
     return std::move(*order);
+  });
+}
+
+CollectOutcome DeliveryRepository::collect(const std::string& order_id, const CodeOffer& offer,
+                                           core::Timestamp now) {
+  return write(session_, [&](Tx& tx) {
+    return hand_over(session_, tx, order_id, offer, CodeKind::kCounter, Status::kCollected, now);
+  });
+}
+
+UnlockOutcome DeliveryRepository::unlock_code(const std::string& order_id, int attempt_limit) {
+  return write(session_, [&](Tx& tx) -> UnlockOutcome {
+    const auto order = exec(session_, tx, kLockOrderOfCode, order_id);
+    if (order.empty()) return OrderNotFound{};
+    CodeUnlocked out;
+    out.store_id = order[0][0].as<std::string>();
+    out.kind = order[0][1].as<std::string>() == "delivery" ? CodeKind::kDoor : CodeKind::kCounter;
+    for (const auto& r : exec(session_, tx, kUnlockCode, order_id)) {
+      if (r[1].as<int>() >= attempt_limit) out.actor_ids.push_back(r[0].as<std::string>());
+    }
+    std::sort(out.actor_ids.begin(), out.actor_ids.end());
+    return out;
   });
 }
 

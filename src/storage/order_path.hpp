@@ -49,23 +49,33 @@ inline const Query kAdmissionLock{"order_admission_lock", R"sql(
 
 // 4. The order, one statement and so one transaction and one commit: a lock on the key for this
 // transaction (none: a twin request with the key is running now, nothing is written); one more
-// unpaid order for the customer, only under the limit; the planned lots reserved only where the
+// unpaid order for the customer, with its units and value, only while the customer stays within
+// the limits on unpaid orders and on what they hold in them (the customer's row is the one place
+// these are counted: a concurrent order of the same customer, in any process, waits on it and is
+// then checked against the row as that order left it); the planned lots reserved only where the
 // units are still there; and, when every lot gave its units, the order, its lines, the lots
 // each line takes and the key's answer. When some lot no longer had them,
 // freshlane_stock_moved() undoes the statement (SQLSTATE FL001) and the order is planned again
 // from a new read (so are the rare deadlocks of two orders taking the same lots in turn).
-// Returns: key locked, placed, the customer's unpaid orders.
+// Returns: key locked, placed, the customer's unpaid orders, units and value held in them (as
+// the statement began: what a refusal reports).
 // $1 order id, $2 customer, $3 store, $4 fulfillment, $5 currency, $6 total, $7 now,
-// $8 payment expires, $9-$12 delivery, $13 handover code. Lines: $14 line numbers, $15 SKUs,
-// $16 names, $17 quantities, $18 unit prices. Takes: $19 line numbers, $20 lot ids,
-// $21 quantities. Key: $22 key, $23 request hash, $24 status, $25 answer. $26 most unpaid
-// orders.
+// $8 payment expires, $9-$12 delivery, $13 how the hand-over code is checked. Lines: $14 line
+// numbers, $15 SKUs, $16 names, $17 quantities, $18 unit prices. Takes: $19 line numbers, $20 lot
+// ids, $21 quantities. Key: $22 key, $23 request hash, $24 status, $25 answer. Limits: $26 most
+// unpaid orders, $27 most units held, $28 most value held.
 inline const Query kWriteOrder{"order_write", R"sql(
   WITH gate AS (
     SELECT pg_try_advisory_xact_lock(hashtextextended($2 || ' ' || $22, 0)) AS got),
+  ordered AS (
+    SELECT COALESCE(sum(q), 0)::bigint AS units FROM unnest($17::integer[]) AS u(q)),
   unpaid AS (
-    UPDATE customers c SET pending_orders = c.pending_orders + 1 FROM gate
+    UPDATE customers c SET pending_orders = c.pending_orders + 1,
+                           held_units = c.held_units + ordered.units,
+                           held_value_minor = c.held_value_minor + $6
+    FROM gate, ordered
     WHERE gate.got AND c.customer_id = $2 AND c.pending_orders < $26
+      AND c.held_units + ordered.units <= $27 AND c.held_value_minor + $6 <= $28
     RETURNING 1),
   wanted AS (
     SELECT lot_id, sum(quantity)::integer AS quantity
@@ -84,10 +94,10 @@ inline const Query kWriteOrder{"order_write", R"sql(
   new_order AS (
     INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency, total_minor,
                         created_at, payment_status, payment_expires_at, delivery_lat, delivery_lon,
-                        delivery_address, delivery_distance_m, handover_code)
+                        delivery_address, delivery_distance_m, handover_code_scheme, units)
     SELECT $1, $2, $3, $4, 'pending_payment', $5, $6, to_timestamp($7), 'pending',
-           to_timestamp($8), $9, $10, $11, $12, $13
-    FROM placed WHERE ok),
+           to_timestamp($8), $9, $10, $11, $12, $13, ordered.units
+    FROM placed, ordered WHERE ok),
   new_lines AS (
     INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
     SELECT $1, u.* FROM placed, unnest($14::integer[], $15::text[], $16::text[], $17::integer[],
@@ -100,8 +110,9 @@ inline const Query kWriteOrder{"order_write", R"sql(
   answer AS (
     INSERT INTO idempotency_keys (customer_id, key, request_hash, status, response_body)
     SELECT $2, $22, $23, $24, $25 FROM placed WHERE ok)
-  SELECT (SELECT got FROM gate), (SELECT ok FROM placed),
-         (SELECT pending_orders FROM customers WHERE customer_id = $2))sql"};
+  SELECT (SELECT got FROM gate), (SELECT ok FROM placed), c.pending_orders, c.held_units,
+         c.held_value_minor
+  FROM (SELECT 1) one LEFT JOIN customers c ON c.customer_id = $2)sql"};
 
 // 4'. An order refused for good (out of stock, unknown SKU): only the answer is kept, unless a
 // twin kept one first.

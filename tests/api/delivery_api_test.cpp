@@ -200,7 +200,7 @@ TEST_F(DeliveryApi, PaidPickedPackedDispatchedPickedUpDeliveredAndTracked) {
   const std::string metrics = server().get("/metrics").body;
   EXPECT_GE(metric_value(metrics, "freshlane_deliveries_total"), 1);
   EXPECT_GE(metric_value(metrics, "freshlane_deliveries_on_time_total"), 1);
-  EXPECT_GE(metric_value(metrics, "freshlane_delivery_paid_to_door_minutes_count"), 1);
+  EXPECT_GE(metric_value(metrics, "freshlane_delivery_paid_to_door_seconds_count"), 1);
 
   ASSERT_EQ(courier.post("/v1/stores/dflow/couriers/clock-out").status, 200);
   EXPECT_TRUE(is_problem(courier.post("/v1/stores/dflow/couriers/clock-out"), 409, "not_on_shift"));

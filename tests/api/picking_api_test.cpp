@@ -277,6 +277,127 @@ TEST_F(PickingApi, AShortPickShrinksTheLineRefundsAndCorrectsStock) {
   EXPECT_EQ(shop.available("pk-short", crab), 17);
 }
 
+// Issue 14: a line reported short whole (none of it found) was a 500 and the bag could never be
+// finished. Now the line drops to 0, its lots go, the customer is refunded, the bag goes on.
+TEST_F(PickingApi, AWholeLineShortLeavesTheLineEmptyAndTheBagGoesOn) {
+  open_store("pk-whole", server());
+  const std::string crab = "CRAB-pk-whole", shrimp = "SHRIMP-pk-whole";
+  shop.stock("pk-whole", shrimp, 10, 3000, 72, "seafood");
+  const auto [order_id, customer_token] =
+      paid_order(server(), "pk-whole", {{crab, 2}, {shrimp, 3}});  // one seafood bag, two lines
+  const Terminal customer{server(), customer_token};
+  const std::string code = customer.get("/v1/orders/" + order_id).json()["handover_code"];
+  const Terminal picker{server(), shop.staff("pk-whole", "picker")};
+  const Terminal packer{server(), shop.staff("pk-whole", "packer")};
+  picker.post("/v1/stores/pk-whole/pickers/clock-in", {{"zone", "seafood"}});
+  const auto trip = picker.post("/v1/stores/pk-whole/pick-tasks/next");
+  ASSERT_EQ(trip.status, 200) << trip.body;
+  ASSERT_EQ(trip.json()["tasks"].size(), 1u);
+  ASSERT_EQ(trip.json()["tasks"][0]["lines"].size(), 2u);
+  const std::string task_id = trip.json()["tasks"][0]["task_id"];
+  ASSERT_EQ(picker
+                .post("/v1/pick-tasks/" + task_id + "/scan",
+                      {{"code", shelf_code(server(), "pk-whole", crab)}, {"quantity", 2}})
+                .status,
+            200);
+  auto r = picker.post("/v1/pick-tasks/" + task_id + "/short", {{"sku", shrimp}, {"quantity", 3}});
+  ASSERT_EQ(r.status, 200) << r.body;  // was 500
+  r = picker.post("/v1/pick-tasks/" + task_id + "/finish");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.json()["bag"]["lane_id"].is_null());  // the crabs ride
+
+  auto order = customer.get("/v1/orders/" + order_id).json();
+  ASSERT_EQ(order["lines"].size(), 2u);
+  EXPECT_EQ(order["lines"][1]["sku"], shrimp);
+  EXPECT_EQ(order["lines"][1]["quantity"], 0);
+  EXPECT_EQ(order["lines"][1]["short_quantity"], 3);
+  EXPECT_TRUE(order["lines"][1]["lots"].empty()) << order["lines"][1];
+  EXPECT_EQ(order["lines"][0]["quantity"], 2);
+  EXPECT_EQ(order["refund_minor"], 3 * 3000);
+  EXPECT_EQ(order["total_minor"], 2 * 8800);
+  {  // 10 shrimps received, 3 written off as never there, nothing reserved; 2 crabs sold
+    pqxx::connection c(database_url());
+    pqxx::read_transaction tx(c);
+    auto row =
+        tx.exec1("SELECT sum(quantity_on_hand), sum(quantity_reserved) FROM lots WHERE sku = " +
+                 tx.quote(shrimp));
+    EXPECT_EQ(row[0].as<int>(), 7);
+    EXPECT_EQ(row[1].as<int>(), 0);
+    row = tx.exec1("SELECT sum(quantity_on_hand), sum(quantity_reserved) FROM lots WHERE sku = " +
+                   tx.quote(crab));
+    EXPECT_EQ(row[0].as<int>(), 18);
+    EXPECT_EQ(row[1].as<int>(), 0);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM order_line_lots WHERE order_id = " +
+                       tx.quote(order_id) + " AND line_no = 1")[0]
+                  .as<int>(),
+              0);
+  }
+  EXPECT_EQ(shop.available("pk-whole", shrimp), 7);
+
+  ASSERT_TRUE(wait_ready(packer, "pk-whole", order_id));
+  r = packer.post("/v1/orders/" + order_id + "/pack");
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = packer.post("/v1/orders/" + order_id + "/handover", {{"code", code}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["status"], "collected");
+}
+
+// A bag with nothing in it: every line of the task short. It finishes (no lane: nothing to
+// carry); the order's other bag still comes, and the order is packed and handed over.
+TEST_F(PickingApi, ATaskWhoseEveryLineIsShortFinishesWithoutABag) {
+  open_store("pk-none", server());
+  const std::string crab = "CRAB-pk-none", apple = "APPLE-pk-none";
+  const auto [order_id, customer_token] = paid_order(server(), "pk-none", {{crab, 2}, {apple, 3}});
+  const Terminal customer{server(), customer_token};
+  const std::string code = customer.get("/v1/orders/" + order_id).json()["handover_code"];
+  const Terminal sea{server(), shop.staff("pk-none", "picker")};
+  const Terminal fruit{server(), shop.staff("pk-none", "picker")};
+  const Terminal packer{server(), shop.staff("pk-none", "packer")};
+  ASSERT_EQ(sea.post("/v1/stores/pk-none/pickers/clock-in", {{"zone", "seafood"}}).status, 200);
+  ASSERT_EQ(fruit.post("/v1/stores/pk-none/pickers/clock-in", {{"zone", "produce"}}).status, 200);
+  const std::string sea_id =
+      sea.post("/v1/stores/pk-none/pick-tasks/next").json()["tasks"][0]["task_id"];
+  const std::string fruit_id =
+      fruit.post("/v1/stores/pk-none/pick-tasks/next").json()["tasks"][0]["task_id"];
+
+  auto r = sea.post("/v1/pick-tasks/" + sea_id + "/short", {{"sku", crab}, {"quantity", 2}});
+  ASSERT_EQ(r.status, 200) << r.body;  // was 500
+  EXPECT_EQ(r.json()["lines"][0]["missing"], 2);
+  EXPECT_EQ(r.json()["lines"][0]["remaining"], 0);
+  r = sea.post("/v1/pick-tasks/" + sea_id + "/finish");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(r.json()["bag"]["lane_id"].is_null()) << r.body;  // nothing rides
+  EXPECT_TRUE(is_problem(sea.post("/v1/pick-tasks/" + sea_id + "/finish"), 409, "task_closed"));
+
+  ASSERT_EQ(fruit
+                .post("/v1/pick-tasks/" + fruit_id + "/scan",
+                      {{"code", shelf_code(server(), "pk-none", apple)}, {"quantity", 3}})
+                .status,
+            200);
+  ASSERT_EQ(fruit.post("/v1/pick-tasks/" + fruit_id + "/finish").status, 200);
+  ASSERT_TRUE(wait_ready(packer, "pk-none", order_id));
+  r = packer.post("/v1/orders/" + order_id + "/pack");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["status"], "ready_for_pickup");
+  EXPECT_EQ(r.json()["lines"][0]["quantity"], 0);
+  EXPECT_EQ(r.json()["lines"][0]["short_quantity"], 2);
+  EXPECT_EQ(r.json()["refund_minor"], 2 * 8800);
+  EXPECT_EQ(r.json()["total_minor"], 3 * 600);
+  ASSERT_EQ(packer.post("/v1/orders/" + order_id + "/handover", {{"code", code}}).status, 200);
+
+  pqxx::connection c(database_url());
+  pqxx::read_transaction tx(c);
+  const auto row = tx.exec1(
+      "SELECT sum(quantity_on_hand), sum(quantity_reserved) FROM lots WHERE store_id = 'pk-none'");
+  EXPECT_EQ(row[0].as<int>(), 18 + 47);
+  EXPECT_EQ(row[1].as<int>(), 0);
+  // The floor rebuilt from PostgreSQL agrees: both bags are done.
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pick_tasks WHERE order_id = " + tx.quote(order_id) +
+                     " AND finished_at IS NOT NULL")[0]
+                .as<int>(),
+            2);
+}
+
 TEST_F(PickingApi, LanesBoardShowsBagsInTransitAndTheOnesWaiting) {
   Shop s{server()};
   s.store("pk-lanes");

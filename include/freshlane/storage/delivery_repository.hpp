@@ -6,10 +6,12 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "freshlane/catalog/product.hpp"
+#include "freshlane/core/crypto.hpp"
 #include "freshlane/dispatch/dispatcher.hpp"
 #include "freshlane/orders/order.hpp"
 #include "freshlane/storage/order_repository.hpp"
@@ -65,8 +67,35 @@ struct NotOnShift {};
 struct NotYourOrder {};  // the order is on no live trip of this courier
 using StopOutcome =
     std::variant<TripRecord, OrderNotFound, NotOnShift, NotYourOrder, InvalidTransition>;
+
+// The customer's code offered at the door (a courier) or the counter (a packer or manager).
+// Wrong codes are counted per order and per person in PostgreSQL, so every process sees one
+// count: after `attempt_limit` wrong ones that person is locked out of the order's hand-over
+// (even with the right code) until a manager of the store unlocks it.
+struct CodeOffer {
+  std::string code;
+  std::string actor_id;  // the courier or staff member offering it
+  const core::HandoverCodeKey* key = nullptr;
+  int attempt_limit = 5;
+};
+enum class CodeKind { kDoor, kCounter };
+std::string_view to_string(CodeKind kind);  // "door", "counter"
+// Refused unchecked: this person offered `attempt_limit` wrong codes for the order already. When
+// `now` the offer was the wrong code that reached the limit.
+struct CodeLocked {
+  bool now = false;
+};
 using DeliverOutcome = std::variant<orders::Order, OrderNotFound, NotOnShift, NotYourOrder,
-                                    InvalidTransition, WrongHandoverCode>;
+                                    InvalidTransition, WrongHandoverCode, CodeLocked>;
+using CollectOutcome =
+    std::variant<orders::Order, OrderNotFound, InvalidTransition, WrongHandoverCode, CodeLocked>;
+// Who was locked out of an order's hand-over, and is no longer.
+struct CodeUnlocked {
+  std::string store_id;
+  CodeKind kind = CodeKind::kCounter;
+  std::vector<std::string> actor_ids;  // those who had reached the limit (none: nobody had)
+};
+using UnlockOutcome = std::variant<CodeUnlocked, OrderNotFound>;
 enum class ClockOutOutcome { kClockedOut, kNotOnShift, kTripInProgress, kBagsToReturn };
 
 // The bags of a failed delivery handed back at the store: the orders packed again.
@@ -120,9 +149,16 @@ class DeliveryRepository {
   // The courier takes the order's bags at the store: packed → out_for_delivery.
   StopOutcome pick_up(const std::string& order_id, const std::string& courier_id,
                       core::Timestamp now, const dispatch::Params& p);
-  // At the door with the customer's code: out_for_delivery → delivered.
-  DeliverOutcome deliver(const std::string& order_id, const std::string& courier_id,
-                         const std::string& code, core::Timestamp now, const dispatch::Params& p);
+  // At the door with the customer's code (the offer's actor is the courier):
+  // out_for_delivery → delivered.
+  DeliverOutcome deliver(const std::string& order_id, const CodeOffer& offer, core::Timestamp now,
+                         const dispatch::Params& p);
+  // At the pickup counter with the customer's code: ready_for_pickup → collected. Who may offer
+  // it is the caller's to check.
+  CollectOutcome collect(const std::string& order_id, const CodeOffer& offer, core::Timestamp now);
+  // A manager's unlock: every count of wrong codes for the order starts again from nothing;
+  // answers who had reached `attempt_limit`.
+  UnlockOutcome unlock_code(const std::string& order_id, int attempt_limit);
   // Nobody took the bags: out_for_delivery → returning (the courier carries them back).
   StopOutcome fail(const std::string& order_id, const std::string& courier_id,
                    const std::string& reason, core::Timestamp now, const dispatch::Params& p);
