@@ -85,7 +85,19 @@ http::Response create_courier(const Context& ctx, const http::Request& req,
 }  // namespace
 
 void add_account_routes(http::Router& router, Context& ctx) {
-  router.add("POST", "/v1/customers", with_database(ctx, sign_up));
+  // Sign-ups are limited per client address before they take a database worker: an account
+  // costs an attacker nothing else (no SMS check yet).
+  router.add(
+      "POST", "/v1/customers",
+      [&ctx, in_database = with_database(ctx, sign_up)](http::Request&& req, http::Responder done) {
+        if (ctx.limits) {
+          if (auto r = refuse_over_limit(ctx.limits->sign_ups, client_key(req),
+                                         "sign-ups from your address")) {
+            return done(std::move(*r));
+          }
+        }
+        in_database(std::move(req), std::move(done));
+      });
   router.add(
       "POST", "/v1/stores/{store_id}/staff",
       with_database(ctx, [&ctx](const auto& req, auto& s) { return create_staff(ctx, req, s); }));

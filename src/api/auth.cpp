@@ -2,6 +2,7 @@
 
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/error.hpp"
+#include "freshlane/http/problem.hpp"
 #include "freshlane/storage/account_repository.hpp"
 
 namespace freshlane::api {
@@ -17,24 +18,83 @@ IssuedToken issue_token(std::string_view prefix) {
   return {std::move(token), std::move(hash)};
 }
 
+namespace {
+
+constexpr std::string_view kScheme = "Bearer ";
+
+// The token of an `Authorization: Bearer <token>` header; nullopt when the header is another.
+std::optional<std::string_view> bearer_token(std::string_view header) {
+  if (header.size() <= kScheme.size() || header.substr(0, kScheme.size()) != kScheme) {
+    return std::nullopt;
+  }
+  return header.substr(kScheme.size());
+}
+
+// A failed authentication: counted against the client's address, then 401.
+[[noreturn]] void refuse_token(const http::Request& req, const Context& ctx, std::string detail) {
+  if (ctx.limits) ctx.limits->failed_auth.take(client_key(req), core::RateLimiter::Clock::now());
+  throw Error(ErrorKind::kUnauthorized, std::move(detail));
+}
+
+}  // namespace
+
+std::string client_key(const http::Request& req) { return core::address_key(req.client); }
+
+std::optional<http::Response> refuse_over_limit(core::RateLimiter& limiter, const std::string& key,
+                                                std::string_view what) {
+  const auto v = limiter.take(key, core::RateLimiter::Clock::now());
+  if (v.allowed) return std::nullopt;
+  const auto seconds = static_cast<int>(v.retry_after.count());
+  return http::problem(
+      ErrorKind::kRateLimited,
+      "too many " + std::string(what) + "; try again in " + std::to_string(seconds) + " s",
+      {{"per_minute", limiter.rule().per_minute}, {"burst", limiter.rule().burst}}, seconds);
+}
+
+std::optional<http::Response> refuse_after_failed_auth(const Context& ctx,
+                                                       const http::Request& req) {
+  if (!ctx.limits) return std::nullopt;
+  const auto header = req.header("authorization");
+  if (!header) return std::nullopt;
+  const auto v = ctx.limits->failed_auth.check(client_key(req), core::RateLimiter::Clock::now());
+  if (v.allowed) return std::nullopt;
+  // A token this process has just seen valid (or the admin's) still passes: a customer behind
+  // the same address as a guesser is not locked out while their token is remembered.
+  if (const auto token = bearer_token(*header)) {
+    if (!ctx.admin_token.empty() && core::constant_time_equal(*token, ctx.admin_token)) {
+      return std::nullopt;
+    }
+    if (token->size() <= 200 &&
+        ctx.tokens.get(token_hash(*token), Recent<storage::TokenOwner>::Clock::now())) {
+      return std::nullopt;
+    }
+  }
+  ctx.limits->failed_auth.note_refusal();
+  const auto seconds = static_cast<int>(v.retry_after.count());
+  return http::problem(ErrorKind::kRateLimited,
+                       "too many requests with an unknown or malformed token from your address; "
+                       "try again in " +
+                           std::to_string(seconds) + " s",
+                       {{"per_minute", ctx.limits->failed_auth.rule().per_minute},
+                        {"burst", ctx.limits->failed_auth.rule().burst}},
+                       seconds);
+}
+
 Principal authenticate(const http::Request& req, const Context& ctx, storage::Session& session) {
   const auto header = req.header("authorization");
   if (!header) return {};
-  constexpr std::string_view kScheme = "Bearer ";
-  if (header->size() <= kScheme.size() || header->substr(0, kScheme.size()) != kScheme) {
-    throw Error(ErrorKind::kUnauthorized, "expected Authorization: Bearer <token>");
-  }
-  const std::string_view token = header->substr(kScheme.size());
-  if (!ctx.admin_token.empty() && core::constant_time_equal(token, ctx.admin_token)) {
+  const auto token = bearer_token(*header);
+  if (!token) refuse_token(req, ctx, "expected Authorization: Bearer <token>");
+  if (!ctx.admin_token.empty() && core::constant_time_equal(*token, ctx.admin_token)) {
     return {Role::kAdmin, "admin", "", ""};
   }
-  if (token.size() > 200) throw Error(ErrorKind::kUnauthorized, "the token is not valid");
-  const std::string hash = token_hash(token);
+  if (token->size() > 200) refuse_token(req, ctx, "the token is not valid");
+  const std::string hash = token_hash(*token);
   const auto now = Recent<storage::TokenOwner>::Clock::now();
   auto owner = ctx.tokens.get(hash, now);
   if (!owner) {
     owner = storage::AccountRepository(session).find_token(hash);
-    if (!owner) throw Error(ErrorKind::kUnauthorized, "the token is not valid");
+    if (!owner) refuse_token(req, ctx, "the token is not valid");
     ctx.tokens.put(hash, *owner, now);
   }
   const Role role = owner->role == "customer" ? Role::kCustomer

@@ -1,6 +1,7 @@
 #pragma once
 // Private to api/: who is calling. `Authorization: Bearer <token>`.
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,10 +20,24 @@ struct Principal {
   std::string job;       // staff: picker, packer, manager
 };
 
-// Anonymous without an Authorization header; throws 401 for a malformed or unknown token. The
-// admin token is compared in constant time without the database; other tokens are looked up by
-// their SHA-256, so timing can reveal nothing about the token itself.
+// Anonymous without an Authorization header; throws 401 for a malformed or unknown token (and
+// counts it against the client's address: see refuse_after_failed_auth). The admin token is
+// compared in constant time without the database; other tokens are looked up by their SHA-256,
+// so timing can reveal nothing about the token itself.
 Principal authenticate(const http::Request& req, const Context& ctx, storage::Session& session);
+
+// Rate limits (Context::limits). The key a request's client is limited under: its address (an
+// IPv6 client by its /64).
+std::string client_key(const http::Request& req);
+// 429 rate_limited with Retry-After (the whole seconds until `key` may go on) when `limiter`
+// has no token left for `key`; otherwise takes one and gives nullopt. `what` names the limit
+// for people ("sign-ups from your address").
+std::optional<http::Response> refuse_over_limit(core::RateLimiter& limiter, const std::string& key,
+                                                std::string_view what);
+// Before a request that carries a bearer token takes a database worker: 429 when its address has
+// spent its failed authentications, unless the token is one this process has just seen valid.
+std::optional<http::Response> refuse_after_failed_auth(const Context& ctx,
+                                                       const http::Request& req);
 
 // A new opaque token (256 bits from the CSPRNG) and the hash to store for it.
 struct IssuedToken {

@@ -1,5 +1,6 @@
 // Orders: create (idempotent, reserves stock at once), read, list, cancel.
 #include "auth.hpp"
+#include "delivery_views.hpp"
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/http/problem.hpp"
@@ -45,7 +46,15 @@ ParsedOrder parse_order(const std::string& raw) {
     if (!sku || !qty) return;
     auto [it, inserted] = position.emplace(*sku, p.lines.size());
     if (inserted) p.lines.emplace_back(*sku, 0);
-    p.lines[it->second].second += *qty;  // lines naming one SKU reserve together
+    // Lines naming one SKU reserve together, as one line, under the same per-line limit (else
+    // a hundred lines of 999 would take 99,900 units of one SKU).
+    auto& total = p.lines[it->second].second;
+    if (total + *qty > orders::kMaxQuantity && total <= orders::kMaxQuantity) {
+      line.error("quantity", "the lines naming " + *sku + " add up to more than " +
+                                 std::to_string(orders::kMaxQuantity) +
+                                 ", the most one line (one SKU) may hold");
+    }
+    total += *qty;
   });
   if (count == 0) body.error("lines", "must hold at least one line");
   if (auto d = body.object("delivery", Need::kOptional)) {
@@ -82,9 +91,14 @@ std::string idempotency_key(const http::Request& req) {
 
 // The answer to an order placement's outcome, as kept under its idempotency key; none when it
 // is not final (too many unpaid orders: the same request may succeed once one is paid).
+// A kept problem names the request that placed it (`instance`): replays return it byte for byte.
 std::optional<storage::StoredAnswer> answer_for(const storage::CreateOrderOutcome& outcome,
-                                                const std::string& store_id) {
-  auto kept = [](const http::Response& r) { return storage::StoredAnswer{r.status, r.body}; };
+                                                const std::string& store_id,
+                                                const std::string& request_id) {
+  auto kept = [&request_id](http::Response r) {
+    http::add_instance(r, request_id);
+    return storage::StoredAnswer{r.status, r.body};
+  };
   if (const auto* order = std::get_if<orders::Order>(&outcome)) {
     return kept(json_response(201, to_json(*order, true)));
   }
@@ -107,14 +121,42 @@ std::optional<storage::StoredAnswer> answer_for(const storage::CreateOrderOutcom
   return std::nullopt;
 }
 
-http::Response stored_response(const storage::StoredAnswer& a, http::Fields headers = {}) {
-  return {a.status, a.status < 300 ? "application/json" : "application/problem+json", a.body,
-          std::move(headers)};
+// 422 hold_limit_exceeded: what the customer holds in unpaid orders, what this one would add,
+// and the limits (not kept under the key: paying or cancelling an order makes room).
+http::Response hold_limit_exceeded(const Context& ctx, const storage::HoldLimitExceeded& h,
+                                   const std::string& currency) {
+  const bool units = h.held_units + h.order_units > ctx.max_held_units;
+  const std::string limit = units ? std::to_string(ctx.max_held_units) + " units"
+                                  : std::to_string(ctx.max_held_value_minor) + " in value";
+  const std::string detail = "your unpaid orders hold " + std::to_string(h.held_units) +
+                             " units worth " + std::to_string(h.held_value_minor) + " (" +
+                             currency + " minor units) and this order would add " +
+                             std::to_string(h.order_units) + " units worth " +
+                             std::to_string(h.order_value_minor) + ": past the " + limit +
+                             " one customer may hold in unpaid orders; pay or cancel an order, "
+                             "or order less";
+  return http::problem(ErrorKind::kHoldLimitExceeded, detail,
+                       {{"held_units", h.held_units},
+                        {"held_value_minor", h.held_value_minor},
+                        {"order_units", h.order_units},
+                        {"order_value_minor", h.order_value_minor},
+                        {"max_held_units", ctx.max_held_units},
+                        {"max_held_value_minor", ctx.max_held_value_minor}});
+}
+
+// A kept answer; a placed order's gets the customer's hand-over code back (never stored).
+http::Response stored_response(const Context& ctx, const storage::StoredAnswer& a,
+                               http::Fields headers = {}) {
+  return {a.status, a.status < 300 ? "application/json" : "application/problem+json",
+          a.status == 201 ? with_handover_code(ctx, a.body) : a.body, std::move(headers)};
 }
 
 http::Response create_order(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
   require_role(who, Role::kCustomer);
+  if (ctx.limits) {
+    if (auto r = refuse_over_limit(ctx.limits->orders, who.id, "order placements")) return *r;
+  }
   const std::string key = idempotency_key(req);
   const ParsedOrder p = parse_order(req.body);
 
@@ -133,9 +175,10 @@ http::Response create_order(Context& ctx, const http::Request& req, storage::Ses
           {{"distance_m", delivery->distance_m}, {"delivery_radius_m", store.delivery_radius_m}});
     }
   }
-  const storage::OrderRequest request{
-      who.id,   store,     p.fulfillment,      p.lines,
-      delivery, ctx.now(), ctx.payment_window, ctx.max_pending_orders};
+  storage::OrderRequest request{who.id,   store,     p.fulfillment,      p.lines,
+                                delivery, ctx.now(), ctx.payment_window, ctx.max_pending_orders};
+  request.max_held_units = ctx.max_held_units;
+  request.max_held_value_minor = ctx.max_held_value_minor;
   std::optional<http::Response> busy;
   storage::PlaceSteps steps;
   if (delivery) {
@@ -148,7 +191,9 @@ http::Response create_order(Context& ctx, const http::Request& req, storage::Ses
       return !busy;
     };
   }
-  steps.answer = [&](const storage::CreateOrderOutcome& o) { return answer_for(o, p.store_id); };
+  steps.answer = [&](const storage::CreateOrderOutcome& o) {
+    return answer_for(o, p.store_id, req.request_id);
+  };
   const auto outcome = storage::OrderRepository(session).place(
       request, {key, core::to_hex(core::sha256(p.canonical_body))}, steps);
 
@@ -156,13 +201,16 @@ http::Response create_order(Context& ctx, const http::Request& req, storage::Ses
     if (delivery && std::holds_alternative<orders::Order>(placed->outcome)) {
       ctx.desks.forget(store.store_id);  // one more delivery order ahead of the next quote
     }
-    if (placed->answer) return stored_response(*placed->answer);
+    if (placed->answer) return stored_response(ctx, *placed->answer);
+    if (const auto* held = std::get_if<storage::HoldLimitExceeded>(&placed->outcome)) {
+      return hold_limit_exceeded(ctx, *held, store.currency);
+    }
     const auto& pending = std::get<storage::TooManyPendingOrders>(placed->outcome);
     throw Error(ErrorKind::kTooManyPendingOrders, "you have " + std::to_string(pending.pending) +
                                                       " unpaid orders; pay or cancel one first");
   }
   if (const auto* replay = std::get_if<storage::Replayed>(&outcome)) {
-    return stored_response(replay->answer, {{"Idempotent-Replayed", "true"}});
+    return stored_response(ctx, replay->answer, {{"Idempotent-Replayed", "true"}});
   }
   if (std::holds_alternative<storage::KeyReused>(outcome)) {
     throw Error(ErrorKind::kIdempotencyKeyReused,
@@ -199,7 +247,8 @@ http::Response get_order(const Context& ctx, const http::Request& req, storage::
   const auto order = storage::OrderRepository(session).find(req.param("order_id"));
   if (!order) throw Error(ErrorKind::kNotFound, "no order " + req.param("order_id"));
   authorize_read(who, *order);
-  return json_response(200, to_json(*order, who.role == Role::kCustomer));
+  return json_response(
+      200, who.role == Role::kCustomer ? customer_view(ctx, *order) : to_json(*order, false));
 }
 
 http::Response list_orders(const Context& ctx, const http::Request& req,
@@ -212,7 +261,7 @@ http::Response list_orders(const Context& ctx, const http::Request& req,
   if (!text.empty() && !after) invalid_parameter("cursor", "is not a valid cursor");
   const auto page = storage::OrderRepository(session).list_for_customer(who.id, after, limit);
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& o : page.orders) items.push_back(to_json(o, true));
+  for (const auto& o : page.orders) items.push_back(customer_view(ctx, o));
   return json_response(200, api::page(std::move(items), page.next));
 }
 
@@ -241,7 +290,7 @@ http::Response cancel_order(Context& ctx, const http::Request& req, storage::Ses
                   return result;
                 });
   if (auto* order = std::get_if<orders::Order>(&outcome))
-    return json_response(200, to_json(*order, true));
+    return json_response(200, customer_view(ctx, *order));
   if (std::holds_alternative<storage::OrderNotFound>(outcome)) {
     throw Error(ErrorKind::kNotFound, "no order " + req.param("order_id"));
   }

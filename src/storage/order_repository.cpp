@@ -8,7 +8,6 @@
 #include "freshlane/core/error.hpp"
 #include "freshlane/core/ids.hpp"
 #include "order_path.hpp"
-#include "order_steps.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -22,7 +21,7 @@ namespace {
   "order_id, customer_id, store_id, fulfillment, status, currency, "                             \
   "extract(epoch FROM created_at)::bigint, extract(epoch FROM promised_at)::bigint, "            \
   "payment_status, extract(epoch FROM payment_expires_at)::bigint, delivery_lat, delivery_lon, " \
-  "delivery_address, delivery_distance_m, total_minor, refund_minor, handover_code, "            \
+  "delivery_address, delivery_distance_m, total_minor, refund_minor, "                           \
   "extract(epoch FROM paid_at)::bigint, extract(epoch FROM packed_at)::bigint, "                 \
   "extract(epoch FROM redelivery_after)::bigint "
 const Query kFindOrder{"order_find",
@@ -96,9 +95,6 @@ const Query kSetPaid{"order_set_paid", R"sql(
                        ELSE NULL END,
     updated_at = now()
   WHERE order_id = $1)sql"};
-const Query kSetHandedOver{"order_set_handed_over", R"sql(
-  UPDATE orders SET status = $2, handed_over_at = to_timestamp($3), updated_at = now()
-  WHERE order_id = $1)sql"};
 const Query kSetPaymentFailed{"order_set_payment_failed", R"sql(
   UPDATE orders SET payment_status = 'failed', updated_at = now() WHERE order_id = $1)sql"};
 
@@ -120,12 +116,16 @@ Order read_order(const pqxx::row& r) {
   }
   o.charged_minor = r[14].as<long long>();
   o.refund_minor = r[15].as<long long>();
-  o.handover_code = r[16].is_null() ? "" : r[16].as<std::string>();
-  o.paid_at = optional_time(r[17]);
-  o.packed_at = optional_time(r[18]);
-  o.redelivery_after = optional_time(r[19]);
+  // handover_code stays empty: it is derived for the customer (api), never stored.
+  o.paid_at = optional_time(r[16]);
+  o.packed_at = optional_time(r[17]);
+  o.redelivery_after = optional_time(r[18]);
   return o;
 }
+
+// How a new order's hand-over code is checked (orders.handover_code_scheme): derived from the
+// order id under the server's key (core::HandoverCodeKey), so nothing of it is stored.
+const std::string kCodeDerived = "derived";
 
 // Fills lines and their lots for `orders` (two queries for any number of orders).
 void load_lines(Session& s, Tx& tx, std::vector<Order>& orders) {
@@ -157,15 +157,6 @@ void load_lines(Session& s, Tx& tx, std::vector<Order>& orders) {
     by_id[r[0].as<std::string>()]->picking = orders::PickingProgress{
         r[1].as<int>(), r[2].as<int>(), r[3].as<int>(), r[4].as<int>(), from_epoch(r[5])};
   }
-}
-
-// Six digits from the CSPRNG: what the customer shows at the counter or the door.
-std::string new_handover_code() {
-  const std::string bytes = core::random_bytes(4);
-  std::uint32_t n = 0;
-  for (unsigned char c : bytes) n = n << 8 | c;
-  std::string code = std::to_string(n % 1'000'000);
-  return std::string(6 - code.size(), '0') + code;
 }
 
 std::optional<Order> find_in(Session& s, Tx& tx, const std::string& id) {
@@ -231,7 +222,6 @@ Order order_of(const OrderRequest& req, OrderRead& in, orders::Allocation& alloc
   o.created_at = req.now;
   o.payment_expires_at = req.now + req.payment_window;
   o.delivery = req.delivery;
-  o.handover_code = new_handover_code();
   for (const auto& [sku, qty] : req.lines) {
     o.lines.push_back({sku, in.priced[sku].first, qty, in.priced[sku].second, allocation[sku]});
   }
@@ -245,7 +235,8 @@ struct StockMoved {};
 struct Written {
   bool key_locked = false;
   bool placed = false;
-  int unpaid = 0;
+  int unpaid = 0;  // the customer's unpaid orders, and what they hold in them, before this one
+  long long held_units = 0, held_value_minor = 0;
 };
 Written write_order(Session& s, const OrderRequest& req, const Order& o, const IdempotencyKey& key,
                     const StoredAnswer& answer) {
@@ -274,15 +265,18 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
   }
   try {
     return single(s, [&](Tx& tx) {
-      const auto r = exec(
-          s, tx, order_path::kWriteOrder, o.order_id, o.customer_id, o.store_id,
-          std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(),
-          epoch(req.now), epoch(o.payment_expires_at), lat, lon, address, distance, o.handover_code,
-          text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
-          text_array(prices), text_array(take_lines), text_array(lots), text_array(takes), key.key,
-          key.request_hash, answer.status, answer.body, req.max_pending_orders);
+      const auto r =
+          exec(s, tx, order_path::kWriteOrder, o.order_id, o.customer_id, o.store_id,
+               std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(),
+               epoch(req.now), epoch(o.payment_expires_at), lat, lon, address, distance,
+               kCodeDerived, text_array(line_nos), text_array(line_skus), text_array(names),
+               text_array(quantities), text_array(prices), text_array(take_lines), text_array(lots),
+               text_array(takes), key.key, key.request_hash, answer.status, answer.body,
+               req.max_pending_orders, req.max_held_units, req.max_held_value_minor);
       return Written{r[0][0].as<bool>(), !r[0][1].is_null() && r[0][1].as<bool>(),
-                     r[0][2].is_null() ? 0 : r[0][2].as<int>()};
+                     r[0][2].is_null() ? 0 : r[0][2].as<int>(),
+                     r[0][3].is_null() ? 0 : r[0][3].as<long long>(),
+                     r[0][4].is_null() ? 0 : r[0][4].as<long long>()};
     });
   } catch (const pqxx::unique_violation&) {
     throw;
@@ -348,8 +342,22 @@ PlaceOutcome OrderRepository::place(const OrderRequest& req, const IdempotencyKe
         for (const auto& line : o.lines) session_.changed({o.store_id, line.sku});
         return Placed{o, std::move(answer)};
       }
-      // The customer's limit of unpaid orders: not final, nothing kept.
-      return Placed{TooManyPendingOrders{written.unpaid}, std::nullopt};
+      // The customer's limits on unpaid orders: not final, nothing kept. Which one refused, as
+      // the statement's snapshot saw the customer's row; when neither explains the refusal, an
+      // order of theirs committed meanwhile (the row was checked again as it left it): read
+      // again.
+      if (written.unpaid >= req.max_pending_orders) {
+        return Placed{TooManyPendingOrders{written.unpaid}, std::nullopt};
+      }
+      long long units = 0;
+      for (const auto& line : o.lines) units += line.quantity;
+      if (written.held_units + units > req.max_held_units ||
+          written.held_value_minor + o.total_minor() > req.max_held_value_minor) {
+        return Placed{
+            HoldLimitExceeded{written.held_units, written.held_value_minor, units, o.total_minor()},
+            std::nullopt};
+      }
+      return std::nullopt;
     };
     std::optional<PlaceOutcome> outcome;
     try {
@@ -445,56 +453,52 @@ int OrderRepository::expire_due(core::Timestamp now, int limit) {
   });
 }
 
-PaymentOutcome OrderRepository::apply_payment(const PaymentEvent& e, core::Timestamp now) {
-  return write(session_, [&](Tx& tx) {
-    // Twins of one event, or two events of one order, queue here on the order's lock.
-    const auto r = exec(session_, tx, kLockOrder, e.order_id);
-    if (r.empty()) return PaymentOutcome::kUnknownOrder;
-    if (!exec(session_, tx, kFindPaymentEvent, e.event_id).empty()) {
-      return PaymentOutcome::kDuplicate;
-    }
-    const Status status = *orders::parse_status(r[0][0].as<std::string>());
-    const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
-    if (r[0][3].as<long long>() != e.amount_minor) return PaymentOutcome::kAmountMismatch;
-    if (exec(session_, tx, kInsertPaymentEvent, e.event_id, e.order_id,
-             e.succeeded ? "succeeded" : "failed", e.amount_minor)
-            .affected_rows() == 0) {
-      return PaymentOutcome::kDuplicate;  // the same id for another order
-    }
-    if (!e.succeeded) {
-      if (status == Status::kPendingPayment) exec(session_, tx, kSetPaymentFailed, e.order_id);
-      return PaymentOutcome::kApplied;
-    }
-    const Status next =
-        fulfillment == orders::Fulfillment::kInStore ? Status::kCompleted : Status::kPaid;
-    if (!orders::can_transition(fulfillment, status, next)) {
-      exec(session_, tx, kMarkRefundDue, e.event_id);
-      return PaymentOutcome::kRecordedForRefund;
-    }
-    exec(session_, tx, kSetPaid, e.order_id, std::string(orders::to_string(next)), epoch(now),
-         r[0][4].as<int>());
-    if (next == Status::kCompleted) release_or_consume(session_, tx, {e.order_id}, true);
-    return PaymentOutcome::kApplied;
-  });
-}
-
-HandoverOutcome hand_over_in(Session& session, Tx& tx, const std::string& order_id,
-                             const std::string& code, Status to, core::Timestamp now) {
-  const auto r = exec(session, tx, kLockOrder, order_id);
-  if (r.empty()) return OrderNotFound{};
+namespace {
+// The event under the order's row lock, taken first (before the event's row, the customer's
+// row or any lot). nullopt when `may_pay` is false and the event would move the order to paid
+// or completed: nothing is written then.
+std::optional<PaymentOutcome> apply_payment_in(Session& session, Tx& tx, const PaymentEvent& e,
+                                               core::Timestamp now, bool may_pay) {
+  // Twins of one event, or two events of one order, queue here on the order's lock.
+  const auto r = exec(session, tx, kLockOrder, e.order_id);
+  if (r.empty()) return PaymentOutcome::kUnknownOrder;
+  if (!exec(session, tx, kFindPaymentEvent, e.event_id).empty()) {
+    return PaymentOutcome::kDuplicate;
+  }
   const Status status = *orders::parse_status(r[0][0].as<std::string>());
   const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
-  if (!orders::can_transition(fulfillment, status, to)) return InvalidTransition{status};
-  const auto stored = find_in(session, tx, order_id)->handover_code;
-  if (stored.empty() || !core::constant_time_equal(code, stored)) return WrongHandoverCode{};
-  exec(session, tx, kSetHandedOver, order_id, std::string(orders::to_string(to)), epoch(now));
-  return std::move(*find_in(session, tx, order_id));
+  if (r[0][3].as<long long>() != e.amount_minor) return PaymentOutcome::kAmountMismatch;
+  const Status next =
+      fulfillment == orders::Fulfillment::kInStore ? Status::kCompleted : Status::kPaid;
+  const bool pays = e.succeeded && orders::can_transition(fulfillment, status, next);
+  if (pays && !may_pay) return std::nullopt;
+  if (exec(session, tx, kInsertPaymentEvent, e.event_id, e.order_id,
+           e.succeeded ? "succeeded" : "failed", e.amount_minor)
+          .affected_rows() == 0) {
+    return PaymentOutcome::kDuplicate;  // the same id for another order
+  }
+  if (!e.succeeded) {
+    if (status == Status::kPendingPayment) exec(session, tx, kSetPaymentFailed, e.order_id);
+    return PaymentOutcome::kApplied;
+  }
+  if (!pays) {
+    exec(session, tx, kMarkRefundDue, e.event_id);
+    return PaymentOutcome::kRecordedForRefund;
+  }
+  exec(session, tx, kSetPaid, e.order_id, std::string(orders::to_string(next)), epoch(now),
+       r[0][4].as<int>());
+  if (next == Status::kCompleted) release_or_consume(session, tx, {e.order_id}, true);
+  return PaymentOutcome::kApplied;
+}
+}  // namespace
+
+PaymentOutcome OrderRepository::apply_payment(const PaymentEvent& e, core::Timestamp now) {
+  return write(session_, [&](Tx& tx) { return *apply_payment_in(session_, tx, e, now, true); });
 }
 
-HandoverOutcome OrderRepository::hand_over(const std::string& order_id, const std::string& code,
-                                           Status to, core::Timestamp now) {
-  return write(session_,
-               [&](Tx& tx) { return hand_over_in(session_, tx, order_id, code, to, now); });
+std::optional<PaymentOutcome> OrderRepository::apply_payment_unless_it_pays(const PaymentEvent& e,
+                                                                            core::Timestamp now) {
+  return write(session_, [&](Tx& tx) { return apply_payment_in(session_, tx, e, now, false); });
 }
 
 }  // namespace freshlane::storage

@@ -11,7 +11,11 @@ namespace {
 class Orders : public ApiTest {
  protected:
   static void SetUpTestSuite() {
-    ApiTest::SetUpTestSuite();
+    // 50 buyers at once, and more; 20 retries of one order at once: the money path without
+    // the abuse limits (tests/api/abuse_api_test.cpp).
+    auto env = kManySignUps;
+    env.emplace("FRESHLANE_RATE_ORDERS_PER_MINUTE", "0");
+    start_suite(env);
     Shop{server()}.store("s1");
     // A store with no courier or no picker on shift refuses delivery orders.
     Shop{server()}.courier_on_shift("s1");
@@ -447,9 +451,12 @@ TEST(OrderExpiry, UnpaidOrdersExpireAndLatePaymentDoesNotResurrectThem) {
 TEST(OrderConservation, StockIsNeitherCreatedNorLost) {
   TestDatabase db;
   migrate_database(db.url());
+  // Six customers hammer one store as fast as they can: no limit per customer here.
   ServerProcess server(db.url(), {{"FRESHLANE_PAYMENT_WINDOW_SECONDS", "2"},
                                   {"FRESHLANE_SWEEP_INTERVAL_MS", "100"},
-                                  {"FRESHLANE_MAX_PENDING_ORDERS", "50"}});
+                                  {"FRESHLANE_MAX_PENDING_ORDERS", "50"},
+                                  {"FRESHLANE_MAX_HELD_UNITS", "100000"},
+                                  {"FRESHLANE_RATE_ORDERS_PER_MINUTE", "0"}});
   Shop shop{server};
   shop.store("s1");
   shop.courier_on_shift("s1");

@@ -14,6 +14,12 @@ using namespace std::chrono_literals;
 
 class Promises : public DeliveryTest {
  protected:
+  // Dozens of customers sign up from one address within seconds (kManySignUps).
+  static void SetUpTestSuite() {
+    auto env = kPlanAtOnce;
+    env.insert(kManySignUps.begin(), kManySignUps.end());
+    start_suite(env);
+  }
   static long long db_number(const std::string& sql) {
     pqxx::connection c(database_url());
     pqxx::nontransaction tx(c);
@@ -112,7 +118,8 @@ TEST_F(Promises, NobodyToPickMeansNoDeliveryPromise) {
 // Observed: at a quote already equal to the promise, 5 of 10 simultaneous orders were taken.
 TEST_F(Promises, SimultaneousDeliveryOrdersCannotOverbookTheCouriers) {
   // As many database workers as orders at once: they really are admitted side by side.
-  ServerProcess srv(database_url(), {{"FRESHLANE_DB_POOL_SIZE", "10"}});
+  ServerProcess srv(database_url(),
+                    {{"FRESHLANE_DB_POOL_SIZE", "10"}, {"FRESHLANE_RATE_SIGNUPS_PER_MINUTE", "0"}});
   Shop shop{srv};
   // Ten minutes of promise, ~7 minutes to the door: one or two couriers keep it for a few
   // orders only. Two stores alike: one takes ten orders one after another, the other ten at

@@ -4,7 +4,8 @@
 //
 // Lock order: a store's admission (delivery orders being placed; nothing else takes it), a
 // store's floor row, then order rows, then the customer's row (their count of
-// unpaid orders, kept by a trigger when an order leaves pending_payment), then lots (sorted by
+// unpaid orders and the units and value held in them, given back by a trigger when an order
+// leaves pending_payment), then lots (sorted by
 // (sku, expires_at, lot_id) where several are locked at once; a new order's statement takes its
 // few lots in the order it finds them). What still deadlocks is undone and run again. Every
 // method runs in the session's open transaction when its caller opened one (a floor unit:
@@ -31,6 +32,9 @@ struct OrderRequest {
   core::Timestamp now;
   std::chrono::seconds payment_window{900};
   int max_pending_orders = 3;
+  // What the customer may hold in unpaid orders, this one included (all stores together).
+  long long max_held_units = 200;
+  long long max_held_value_minor = 500000;
 };
 
 struct UnknownSkus {
@@ -39,8 +43,13 @@ struct UnknownSkus {
 struct TooManyPendingOrders {
   int pending = 0;
 };
-using CreateOrderOutcome =
-    std::variant<orders::Order, std::vector<orders::Shortage>, UnknownSkus, TooManyPendingOrders>;
+// The order would take the customer past what they may hold in unpaid orders.
+struct HoldLimitExceeded {
+  long long held_units = 0, held_value_minor = 0;    // in their unpaid orders now
+  long long order_units = 0, order_value_minor = 0;  // this order's
+};
+using CreateOrderOutcome = std::variant<orders::Order, std::vector<orders::Shortage>, UnknownSkus,
+                                        TooManyPendingOrders, HoldLimitExceeded>;
 
 // An Idempotency-Key, scoped to its customer, with the hash of the request's canonical body.
 struct IdempotencyKey {
@@ -57,7 +66,8 @@ struct KeyReused {};    // the key was first used with another body
 struct NotAdmitted {};  // the admission check refused (nothing kept under the key)
 struct Placed {
   CreateOrderOutcome outcome;
-  std::optional<StoredAnswer> answer;  // kept under the key (none: not final, e.g. 429)
+  std::optional<StoredAnswer> answer;  // kept under the key (none: not final, e.g. 429, 422
+                                       // hold_limit_exceeded)
 };
 struct Replayed {
   StoredAnswer answer;
@@ -72,7 +82,8 @@ struct PlaceSteps {
   // order is written by its one statement, with no lock and no transaction of its own.
   std::function<bool()> admit;
   // The answer to keep under the key for an outcome; nullopt when the outcome is not final
-  // (too many unpaid orders: the same request may succeed later), so nothing is kept.
+  // (too many unpaid orders, too much held in them: the same request may succeed once one is
+  // paid or cancelled), so nothing is kept.
   std::function<std::optional<StoredAnswer>(const CreateOrderOutcome&)> answer;
 };
 
@@ -81,9 +92,10 @@ struct InvalidTransition {
   orders::Status from;
 };
 using CancelOutcome = std::variant<orders::Order, OrderNotFound, InvalidTransition>;
-struct WrongHandoverCode {};
-using HandoverOutcome =
-    std::variant<orders::Order, OrderNotFound, InvalidTransition, WrongHandoverCode>;
+// Hand-over codes are checked by DeliveryRepository (the door and the counter).
+struct WrongHandoverCode {
+  int attempts_left = 0;  // wrong codes the same person may still offer for the order
+};
 
 struct PaymentEvent {
   std::string event_id;
@@ -132,12 +144,14 @@ class OrderRepository {
   // Records the provider's event; a succeeded one moves the order to paid (delivery and
   // pickup: the caller's floor unit then splits it into pick tasks) or completed (in_store).
   PaymentOutcome apply_payment(const PaymentEvent& event, core::Timestamp now);
+  // The same for every event that does not move the order to paid or completed (a failure, a
+  // twin, a wrong amount, money for an order that can no longer use it), under the order's lock
+  // alone; nullopt, with nothing written, for the one that does: that one is applied with
+  // apply_payment in the floor's unit (floor row first, then the order's).
+  std::optional<PaymentOutcome> apply_payment_unless_it_pays(const PaymentEvent& event,
+                                                             core::Timestamp now);
   // The store and fulfillment of an order (they never change), without locking it.
   std::optional<std::pair<std::string, orders::Fulfillment>> store_of(const std::string& order_id);
-  // The customer's code, checked in constant time, moves the order to `to` (collected at the
-  // pickup counter; delivered at the door).
-  HandoverOutcome hand_over(const std::string& order_id, const std::string& code, orders::Status to,
-                            core::Timestamp now);
 
  private:
   Session& session_;
