@@ -21,7 +21,7 @@ constexpr std::int64_t kMaxPriceMinor = 100'000'000;  // one million yuan
 http::Response create_product(const Context& ctx, const http::Request& req,
                               storage::Session& session) {
   require_admin(authenticate(req, ctx, session));
-  BodyReader body(req.body);
+  BodyReader body(req);
   catalog::Product p;
   p.sku = body.string("sku", Need::kRequired, 1, core::kMaxIdLength).value_or("");
   if (!p.sku.empty() && !core::is_valid_id(p.sku)) {
@@ -62,7 +62,7 @@ http::Response put_listing(const Context& ctx, const http::Request& req,
   const std::string& store_id = req.param("store_id");
   const std::string& sku = req.param("sku");
   require_admin_or_manager(authenticate(req, ctx, session), store_id);
-  BodyReader body(req.body);
+  BodyReader body(req);
   catalog::Listing l;
   l.store_id = store_id;
   l.sku = sku;
@@ -119,6 +119,10 @@ http::Response list_store_products(const Context& ctx, const http::Request& req,
   storage::ListingQuery q;
   q.limit = page_limit(req);
   q.after_sku = cursor_position(req);
+  // The cursor is a SKU we wrote; anything else (bytes PostgreSQL cannot hold as text) is 400.
+  if (!q.after_sku.empty() && !core::is_valid_id(q.after_sku)) {
+    invalid_parameter("cursor", "is not a valid cursor");
+  }
   q.text = req.query("q").value_or("");
   if (q.text.size() > 200) invalid_parameter("q", "must be at most 200 bytes");
   q.category = req.query("category").value_or("");

@@ -1,11 +1,18 @@
 #pragma once
 // Private to api/: reading request bodies strictly. Every problem is collected with its JSON
-// path, and finish() reports them all at once as 400 validation_failed. Unknown members are
-// errors too.
+// path, and finish() reports them all at once as 400 validation_failed (the first
+// kMaxListedErrors of them, and how many more there were). Unknown members are errors too.
+//
+// Before anything is built from a body it must be JSON (Content-Type application/json or
+// application/*+json, when the request names one: else 415), nested at most kMaxDepth deep
+// and hold no number beyond a double's range (400 naming the member). No string handed out
+// holds U+0000 or another control character but tab, line feed and carriage return. After a
+// large body the memory it took is given back to the system.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "freshlane/core/error.hpp"
@@ -16,10 +23,20 @@ namespace freshlane::api {
 
 enum class Need { kRequired, kOptional };
 
+inline constexpr int kMaxDepth = 64;                  // arrays and objects inside each other
+inline constexpr size_t kMaxListedErrors = 20;        // field errors listed in one answer
+inline constexpr size_t kTrimAfterBytes = 256 << 10;  // bodies this large give memory back
+
+// The problems found in one body: the first kMaxListedErrors, and how many there were.
+struct FieldErrors {
+  std::vector<core::FieldError> listed;
+  size_t total = 0;
+  void add(core::FieldError e);
+};
+
 class ObjectReader {
  public:
-  ObjectReader(const nlohmann::json& object, std::string path,
-               std::vector<core::FieldError>& errors);
+  ObjectReader(const nlohmann::json& object, std::string path, FieldErrors& errors);
 
   std::optional<std::string> string(const std::string& key, Need need, size_t min_chars = 1,
                                     size_t max_chars = 200);
@@ -45,27 +62,45 @@ class ObjectReader {
   const nlohmann::json* member(const std::string& key, Need need);
   const nlohmann::json& object_;
   std::string path_;
-  std::vector<core::FieldError>* errors_;
+  FieldErrors* errors_;
   std::set<std::string> known_;
 };
 
-// Owns the parsed body. Throws malformed_json for broken JSON and validation_failed when the
-// body is not an object.
+// Owns the parsed body. Throws malformed_json for broken JSON (saying near which byte, in our
+// words), and validation_failed when the body is not an object, is nested deeper than
+// kMaxDepth or holds a number beyond a double's range.
 class BodyReader : public ObjectReader {
  public:
   explicit BodyReader(const std::string& body);
-  // Throws validation_failed with every collected error (after reject_unknown()).
+  // The same for the request's body, after require_json_media_type(req).
+  explicit BodyReader(const http::Request& req);
+  ~BodyReader();
+  BodyReader(const BodyReader&) = delete;
+  BodyReader& operator=(const BodyReader&) = delete;
+  // Throws validation_failed with the collected errors (after reject_unknown()).
   void finish();
 
   struct Parsed {
     nlohmann::json json;
-    std::vector<core::FieldError> errors;
+    FieldErrors errors;
+    size_t body_bytes = 0;
   };
 
  private:
   explicit BodyReader(std::unique_ptr<Parsed> parsed);
   std::unique_ptr<Parsed> parsed_;
 };
+
+// Throws 415 unsupported_media_type when a request with a body names a Content-Type that is
+// not JSON: application/json or application/<anything>+json, any case, with parameters (a
+// charset, if given, must be utf-8). A body without a Content-Type is read as JSON.
+void require_json_media_type(const http::Request& req);
+bool is_json_media_type(std::string_view content_type);
+
+// Gives freed memory back to the system (glibc malloc_trim) once a body of `body_bytes` is
+// gone, when it was at least kTrimAfterBytes: the trees parsed from large bodies otherwise
+// stay in the allocator's arenas, one per worker thread.
+void give_back_memory_after(size_t body_bytes);
 
 // Throws validation_failed for one query parameter.
 [[noreturn]] void invalid_parameter(const std::string& name, const std::string& message);
@@ -85,7 +120,7 @@ void ObjectReader::objects(const std::string& key, Need need, size_t max_items, 
     const std::string item_path = path_of(key) + "[" + std::to_string(i) + "]";
     const nlohmann::json& item = (*v)[i];
     if (!item.is_object()) {
-      errors_->push_back({item_path, "must be an object"});
+      errors_->add({item_path, "must be an object"});
       continue;
     }
     ObjectReader r(item, item_path, *errors_);

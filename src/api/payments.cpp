@@ -52,7 +52,7 @@ void verify_signature(const Context& ctx, const http::Request& req) {
 
 http::Response webhook(Context& ctx, const http::Request& req, storage::Session& session) {
   verify_signature(ctx, req);
-  BodyReader body(req.body);
+  BodyReader body(req);
   storage::PaymentEvent e;
   e.event_id = body.string("event_id", Need::kRequired, 1, 255).value_or("");
   e.order_id = body.string("order_id", Need::kRequired, 1, core::kMaxIdLength).value_or("");
@@ -69,11 +69,17 @@ http::Response webhook(Context& ctx, const http::Request& req, storage::Session&
   if (!placed) throw Error(ErrorKind::kNotFound, "no order " + e.order_id);
   const auto& [store_id, fulfillment] = *placed;
   storage::PaymentOutcome outcome;
+  std::optional<storage::PaymentOutcome> off_floor;
   if (fulfillment == orders::Fulfillment::kInStore) {
     outcome = orders.apply_payment(e, ctx.now());
+  } else if ((off_floor = orders.apply_payment_unless_it_pays(e, ctx.now()))) {
+    // Failures, twins and late money never touch the floor: a burst of events for one order
+    // queues only on the order's row, briefly, not on the store's floor behind its decisions.
+    outcome = *off_floor;
   } else {
     // A delivery or pickup order is split into its pick tasks in the payment's own floor unit:
     // a paid order never exists without its tasks, nor its tasks without the floor knowing.
+    // (Everything is checked again there: another event may have come first.)
     outcome =
         decide_on_floor(ctx, session, store_id, [&](picking::Engine& floor, core::Timestamp now) {
           const auto applied = orders.apply_payment(e, now);

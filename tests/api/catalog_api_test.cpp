@@ -1,6 +1,7 @@
 // Stores, products, listings, lots and QR scan through HTTP, exactly as API.md fixes them.
 #include "api/api_fixture.hpp"
 #include "freshlane/catalog/qr_code.hpp"
+#include "freshlane/core/crypto.hpp"
 #include "freshlane/core/time.hpp"
 
 using namespace freshlane::testing;
@@ -380,4 +381,23 @@ TEST_F(CatalogApi, ProductListPagesWithoutRepeats) {
   EXPECT_GE(seen.size(), 2u);
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
   EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end());
+}
+
+// Query parameters a client can break: never a 500 (issue 14).
+TEST_F(CatalogApi, BrokenQueryNumbersAndCursorsAre400) {
+  // A cursor that decodes to bytes PostgreSQL cannot hold as text ("c1:\xff").
+  const std::string cursor = freshlane::core::base64url_encode(std::string("c1:\xff", 4));
+  EXPECT_TRUE(is_problem(server().get("/v1/stores/jq/products?cursor=" + cursor), 400,
+                         "validation_failed"));
+  EXPECT_TRUE(is_problem(server().get("/v1/stores?cursor=" + freshlane::core::base64url_encode(
+                                                                 "c1:99999999999999999999999")),
+                         400, "validation_failed"));
+  for (const char* bad :
+       {"limit=0", "limit=-1", "limit=1e3", "limit=99999999999999999999", "lat=1e309&lon=1",
+        "lat=nan&lon=1", "lat=91&lon=1", "lat=1&lon=x", "lat=1"}) {
+    const auto r = server().get(std::string("/v1/stores?") + bad);
+    EXPECT_TRUE(is_problem(r, 400, "validation_failed")) << bad << ": " << r.body;
+  }
+  EXPECT_TRUE(
+      is_problem(server().get("/v1/stores/jq/products?limit=abc"), 400, "validation_failed"));
 }
