@@ -10,7 +10,7 @@
 namespace freshlane::api {
 
 namespace {
-constexpr const char* kPaidToDoor = "freshlane_delivery_paid_to_door_minutes";
+constexpr const char* kPaidToDoor = "freshlane_delivery_paid_to_door_seconds";
 constexpr const char* kDelivered = "freshlane_deliveries_total";
 constexpr const char* kOnTime = "freshlane_deliveries_on_time_total";
 constexpr const char* kTripsPlanned = "freshlane_dispatch_trips_planned_total";
@@ -52,8 +52,8 @@ DispatchDesks::DispatchDesks(http::Metrics& metrics, store::Floors& floors, disp
   floors_.listen([this](const std::string& store_id, const auto& events, const auto&) {
     if (changes_load(events)) forget(store_id);
   });
-  metrics_.add_histogram(kPaidToDoor, "Minutes from payment to the hand-over at the door.",
-                         {10, 15, 20, 25, 30, 35, 40, 45, 60, 90, 120});
+  metrics_.add_histogram(kPaidToDoor, "Seconds from payment to the hand-over at the door.",
+                         {600, 900, 1200, 1500, 1800, 2100, 2400, 2700, 3600, 5400, 7200});
   metrics_.add_counter(kDelivered, "Delivery orders handed over at the door.");
   metrics_.add_counter(kOnTime, "Delivery orders handed over at or before their promise.");
   metrics_.add_counter(kTripsPlanned, "Trips the dispatcher gave to couriers.");
@@ -273,7 +273,9 @@ void DispatchDesks::delivered(const orders::Order& o, core::Timestamp now) {
   const bool on_time = o.promised_at && now <= *o.promised_at;
   metrics_.increment(kDelivered);
   if (on_time) metrics_.increment(kOnTime);
-  if (o.paid_at) metrics_.observe(kPaidToDoor, double((now - *o.paid_at).count()) / 60.0);
+  if (o.paid_at) {
+    metrics_.observe(kPaidToDoor, std::chrono::duration<double>(now - *o.paid_at).count());
+  }
   std::lock_guard lock(mu_);
   delivered_ += 1;
   on_time_ += on_time ? 1 : 0;

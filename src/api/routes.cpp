@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "auth.hpp"
 #include "freshlane/http/problem.hpp"
 #include "freshlane/storage/errors.hpp"
 #include "handlers.hpp"
+#include "json_body.hpp"
 
 namespace freshlane::api {
 
@@ -26,6 +28,15 @@ http::Response error_response(std::exception_ptr e, const http::Request& req) {
 }
 
 void run_in_database(Context& ctx, http::Request&& req, http::Responder done, DbFunction f) {
+  // An address that has spent its failed authentications waits without taking a worker.
+  if (auto refusal = refuse_after_failed_auth(ctx, req)) return done(std::move(*refusal));
+  // Every body this API reads is JSON: a body that says it is something else is refused here,
+  // once for all handlers.
+  try {
+    require_json_media_type(req);
+  } catch (const core::Error& e) {
+    return done(http::problem(e));
+  }
   auto shared_req = std::make_shared<http::Request>(std::move(req));
   ctx.pool.submit(
       [shared_req, done, f = std::move(f)](storage::Session& session) {

@@ -13,6 +13,7 @@
 #include "freshlane/core/error.hpp"
 #include "freshlane/http/server.hpp"
 #include "freshlane/storage/change_feed.hpp"
+#include "freshlane/storage/errors.hpp"
 #include "freshlane/storage/floor_records.hpp"
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/pool.hpp"
@@ -22,6 +23,11 @@
 namespace freshlane::app {
 
 namespace {
+
+// Start-up cannot go on; the message names why in one line.
+struct StartupError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 void print_help() {
   std::printf(
@@ -36,12 +42,34 @@ void print_help() {
       "             a store's day on a virtual clock (sim/README.md)\n"
       "  plan       --scenario FILE [--on-time 0.98] [--max-refused 0.02] [--out FILE]\n"
       "             [--json FILE]  the fewest pickers and couriers per quarter hour\n"
+      "  --version  the version and the commit it was built from\n"
       "  --help     this text\n\n"
       "configuration (environment variables):\n",
       FRESHLANE_VERSION);
   for (const auto& s : settings()) {
     std::printf("  %-34s %-16s %s\n", s.name, *s.default_text ? s.default_text : "(required)",
                 s.description);
+  }
+}
+
+// Start-up names the real failure. A refusal (credentials, a database or role that does not
+// exist) stops every command: waiting will not mend it. An unreachable server stops migrate
+// and seed-demo; serve starts anyway and answers 503 until the database is there (/readyz).
+void check_database(const Config& config, const std::string& command) {
+  using Outcome = storage::DatabaseProbe::Outcome;
+  const auto probe = storage::probe_database(config.database_url);
+  switch (probe.outcome) {
+    case Outcome::kReachable:
+      return;
+    case Outcome::kRefusedCredentials:
+      throw StartupError("the database refused the credentials in FRESHLANE_DATABASE_URL (" +
+                         probe.reason + ")");
+    case Outcome::kNoSuchDatabase:
+      throw StartupError("the database or role in FRESHLANE_DATABASE_URL does not exist (" +
+                         probe.reason + ")");
+    case Outcome::kUnreachable:
+      if (command == "serve") return;  // serve_command warns and serves 503 meanwhile
+      throw StartupError("the database is unreachable (" + probe.reason + ")");
   }
 }
 
@@ -84,14 +112,13 @@ int seed_command(const Config& config) {
     std::printf("seed-demo: shelf QR code  %s\n",
                 qr.shelf_code(summary.example_store, summary.example_sku).c_str());
   }
-  std::printf("seed-demo: admin token    %s\n", config.admin_token.empty()
-                                                    ? "(set FRESHLANE_ADMIN_TOKEN)"
-                                                    : config.admin_token.c_str());
+  // The admin token is the operator's secret: it never goes to a terminal or a CI log.
+  std::printf("seed-demo: admin calls take  Authorization: Bearer $FRESHLANE_ADMIN_TOKEN\n");
   return 0;
 }
 
 int serve_command(const Config& config) {
-  auto log = setup_logging(config.log_level);
+  auto log = setup_logging(config.log_level, config.log_format, config.log_file);
   api::AnswerCache answers(std::chrono::milliseconds(config.answer_cache_ms));  // outlives the pool
   storage::Pool pool(pool_config(config, config.db_pool_size));
 
@@ -118,6 +145,24 @@ int serve_command(const Config& config) {
                     [&pool] { return static_cast<double>(pool.waiting()); });
   metrics.add_gauge("freshlane_db_pool_size", "Database connections configured.",
                     [&pool] { return static_cast<double>(pool.config().size); });
+  metrics.add_process_metrics();
+  // Database timing, measured by the pool (which knows nothing of metrics).
+  const std::vector<double> db_buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                       0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  metrics.add_histogram("freshlane_db_pool_wait_seconds",
+                        "Seconds a database job waited in the queue for a connection.", db_buckets);
+  metrics.add_histogram("freshlane_db_job_duration_seconds",
+                        "Seconds a database job held its connection: its queries and "
+                        "transactions (one job per request or periodic task).",
+                        db_buckets);
+  pool.on_timings({[&metrics](std::chrono::nanoseconds waited) {
+                     metrics.observe("freshlane_db_pool_wait_seconds",
+                                     std::chrono::duration<double>(waited).count());
+                   },
+                   [&metrics](std::chrono::nanoseconds held) {
+                     metrics.observe("freshlane_db_job_duration_seconds",
+                                     std::chrono::duration<double>(held).count());
+                   }});
 
   store::Floors floors;
   api::FloorMetrics floor_metrics(metrics);
@@ -144,6 +189,38 @@ int serve_command(const Config& config) {
                    config.payment_webhook_secret,
                    std::chrono::seconds(config.payment_window_seconds),
                    config.max_pending_orders};
+  ctx.max_held_units = config.max_held_units;
+  // Door and counter codes are derived under a key of their own, taken from the QR secret
+  // (every process of the fleet has it) and kept apart from its signing use by a label.
+  ctx.handover_codes = core::HandoverCodeKey::from_secret(config.qr_secret);
+  ctx.handover_code_attempts = config.handover_code_attempts;
+  ctx.max_held_value_minor = config.max_held_value_minor;
+  ctx.limits = std::make_shared<api::RateLimits>(
+      core::RateRule{config.rate_signups_per_minute, config.rate_signup_burst},
+      core::RateRule{config.rate_failed_auth_per_minute, config.rate_failed_auth_burst},
+      core::RateRule{config.rate_quotes_per_minute, config.rate_quote_burst},
+      core::RateRule{config.rate_orders_per_minute, config.rate_order_burst}, config.rate_max_keys);
+  metrics.add_counter_family(
+      "freshlane_rate_limited_total",
+      "Requests this process refused with 429 rate_limited, by limit (failed_auth: also the "
+      "failed authentications that still got their 401 while the budget was spent).",
+      [limits = ctx.limits] {
+        return std::vector<http::Metrics::Sample>{
+            {{{"limit", "sign_ups"}}, double(limits->sign_ups.refused())},
+            {{{"limit", "failed_auth"}}, double(limits->failed_auth.refused())},
+            {{{"limit", "quotes"}}, double(limits->quotes.refused())},
+            {{{"limit", "orders"}}, double(limits->orders.refused())}};
+      });
+  metrics.add_gauge_family(
+      "freshlane_rate_limit_keys",
+      "Client addresses or customers each rate limit remembers (at most FRESHLANE_RATE_MAX_KEYS).",
+      [limits = ctx.limits] {
+        return std::vector<http::Metrics::Sample>{
+            {{{"limit", "sign_ups"}}, double(limits->sign_ups.keys())},
+            {{{"limit", "failed_auth"}}, double(limits->failed_auth.keys())},
+            {{{"limit", "quotes"}}, double(limits->quotes.keys())},
+            {{{"limit", "orders"}}, double(limits->orders.keys())}};
+      });
   http::Router router;
   api::register_routes(router, ctx);
 
@@ -156,7 +233,11 @@ int serve_command(const Config& config) {
   sc.io_timeout = std::chrono::milliseconds(config.io_timeout_ms);
   sc.shutdown_grace = std::chrono::milliseconds(config.shutdown_grace_ms);
   sc.max_connections = config.max_connections;
-  http::Server server(sc, router, metrics, log);
+  sc.max_connections_per_client = config.max_connections_per_client;
+  sc.trusted_proxies = config.trusted_proxies;
+  sc.reserved_fds = 32 + static_cast<std::size_t>(config.db_pool_size);
+  sc.on_hangup = reopen_logs;
+  http::Server server(sc, router, metrics, log, access_log());
   metrics.add_gauge("freshlane_http_open_connections", "Open client connections.",
                     [&server] { return static_cast<double>(server.open_connections()); });
   log->info("freshlane {} ({}) listening on {}:{}", FRESHLANE_VERSION, FRESHLANE_COMMIT,
@@ -233,6 +314,10 @@ int run_command_line(int argc, char** argv) {
     print_help();
     return 0;
   }
+  if (command == "--version" || command == "version") {
+    std::printf("freshlane %s (%s)\n", FRESHLANE_VERSION, FRESHLANE_COMMIT);
+    return 0;
+  }
   if (command == "simulate" || command == "plan") {  // no database, no configuration
     const std::vector<std::string> args(argv + 2, argv + argc);
     return command == "simulate" ? simulate_command(args) : plan_command(args);
@@ -245,6 +330,7 @@ int run_command_line(int argc, char** argv) {
   try {
     const Config config = load_config(
         process_environment(), command == "serve" ? Purpose::kServe : Purpose::kDatabaseOnly);
+    check_database(config, command);
     if (command == "serve") return serve_command(config);
     if (command == "migrate") return migrate_command(config);
     return seed_command(config);

@@ -1,18 +1,38 @@
 #include "freshlane/http/metrics.hpp"
 
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 namespace freshlane::http {
 
+std::string_view Metrics::method_label(std::string_view method) {
+  static constexpr std::string_view kStandard[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                   "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  for (const auto m : kStandard) {
+    if (m == method) return m;
+  }
+  return "OTHER";
+}
+
 void Metrics::observe_request(const std::string& route, const std::string& method, int status,
                               std::chrono::nanoseconds elapsed) {
+  const std::string_view label = method_label(method);
   Series* s;
   {
     std::lock_guard lock(mu_);
     auto it =
-        series_.find(std::tuple<std::string_view, std::string_view, int>(route, method, status));
+        series_.find(std::tuple<std::string_view, std::string_view, int>(route, label, status));
     if (it == series_.end()) {
-      it = series_.emplace(std::tuple(route, method, status), std::make_unique<Series>()).first;
+      it =
+          series_.emplace(std::tuple(route, std::string(label), status), std::make_unique<Series>())
+              .first;
     }
     s = it->second.get();  // series are never removed, so the pointer stays valid
   }
@@ -83,6 +103,11 @@ void Metrics::set_build_info(std::string version, std::string commit) {
   commit_ = std::move(commit);
 }
 
+void Metrics::add_process_metrics() {
+  std::lock_guard lock(mu_);
+  process_metrics_ = true;
+}
+
 namespace {
 std::string escape_label(const std::string& v) {
   std::string out;
@@ -100,6 +125,64 @@ std::string number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9g", v);
   return buf;
+}
+
+// The process metrics every Prometheus client library exports, from /proc (Linux).
+std::string render_process_metrics() {
+  std::string out;
+  auto metric = [&out](const char* name, const char* type, const char* help, double value,
+                       const char* format = "%.0f") {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, format, value);
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + buf + "\n";
+  };
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may itself contain spaces.
+  const auto close = stat.rfind(')');
+  if (close != std::string::npos && ticks > 0) {
+    std::istringstream fields(stat.substr(close + 2));
+    std::vector<std::string> f((std::istream_iterator<std::string>(fields)),
+                               std::istream_iterator<std::string>());
+    // f[0] is field 3 (state): utime is field 14, stime 15, starttime 22, vsize 23, rss 24.
+    if (f.size() > 21) {
+      metric("process_cpu_seconds_total", "counter",
+             "Total user and system CPU time spent in seconds.",
+             (std::stod(f[11]) + std::stod(f[12])) / ticks, "%.2f");
+      // The start is kept in ticks since boot: the wall clock now less the time since then
+      // (the boot time in /proc/stat may be off by seconds from today's wall clock).
+      timespec boot{}, wall{};
+      ::clock_gettime(CLOCK_BOOTTIME, &boot);
+      ::clock_gettime(CLOCK_REALTIME, &wall);
+      const double since_start =
+          double(boot.tv_sec) + double(boot.tv_nsec) / 1e9 - std::stod(f[19]) / ticks;
+      metric("process_start_time_seconds", "gauge",
+             "Start time of the process since unix epoch in seconds.",
+             double(wall.tv_sec) + double(wall.tv_nsec) / 1e9 - since_start, "%.2f");
+      metric("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+             std::stod(f[20]));
+      metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+             std::stod(f[21]) * page);
+    }
+  }
+  double open_fds = 0;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (const dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') ++open_fds;
+    }
+    ::closedir(d);
+    --open_fds;  // the directory being read
+  }
+  metric("process_open_fds", "gauge", "Number of open file descriptors.", open_fds);
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    metric("process_max_fds", "gauge", "Maximum number of open file descriptors.",
+           limit.rlim_cur == RLIM_INFINITY ? -1.0 : static_cast<double>(limit.rlim_cur));
+  }
+  return out;
 }
 }  // namespace
 
@@ -170,6 +253,7 @@ std::string Metrics::render() const {
     out += name + "_sum " + number(h.sum) + "\n";
     out += name + "_count " + std::to_string(h.count) + "\n";
   }
+  if (process_metrics_) out += render_process_metrics();
   return out;
 }
 

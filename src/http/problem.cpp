@@ -1,5 +1,7 @@
 #include "freshlane/http/problem.hpp"
 
+#include <cctype>
+
 namespace freshlane::http {
 
 Response problem(core::ErrorKind kind, std::string_view detail, const nlohmann::json& extensions,
@@ -41,6 +43,32 @@ Response problem(const core::Error& error) {
     ext = {{"errors", std::move(errors)}};
   }
   return problem(error.kind(), error.detail(), ext);
+}
+
+std::string problem_instance(std::string_view request_id) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "urn:request:";
+  for (const char c : request_id) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool plain =
+        std::isalnum(u) || std::string_view("-._~!$&'()*+,;=:@/").find(c) != std::string_view::npos;
+    if (plain) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
+void add_instance(Response& r, std::string_view request_id) {
+  if (r.content_type != "application/problem+json" || request_id.empty()) return;
+  auto body = nlohmann::json::parse(r.body, nullptr, false);
+  if (!body.is_object() || body.contains("instance")) return;
+  body["instance"] = problem_instance(request_id);
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace freshlane::http

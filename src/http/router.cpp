@@ -36,6 +36,8 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   Match result;
   const auto segments = split_path(path);
   if (segments.empty()) return result;
+  const Route* head_as_get = nullptr;  // HEAD is answered by the GET route of the path
+  Fields head_params;
   for (const Route& r : routes_) {
     if (r.segments.size() != segments.size()) continue;
     Fields params;
@@ -60,12 +62,26 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
       result.params = std::move(params);
       return result;
     }
-    if (result.allow.find(r.method) == std::string::npos) {
-      if (!result.allow.empty()) result.allow += ", ";
-      result.allow += r.method;
+    if (method == "HEAD" && r.method == "GET" && !head_as_get) {
+      head_as_get = &r;  // unless a route answers HEAD itself
+      head_params = std::move(params);
     }
+    auto allow = [&result](std::string_view m) {
+      if (result.allow.find(m) != std::string::npos) return;
+      if (!result.allow.empty()) result.allow += ", ";
+      result.allow += m;
+    };
+    allow(r.method);
+    if (r.method == "GET") allow("HEAD");
     result.outcome = Match::Outcome::kMethodNotAllowed;
     result.route = r.pattern;
+  }
+  if (head_as_get) {
+    result = Match{};
+    result.outcome = Match::Outcome::kFound;
+    result.handler = &head_as_get->handler;
+    result.route = head_as_get->pattern;
+    result.params = std::move(head_params);
   }
   return result;
 }

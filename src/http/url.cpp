@@ -50,4 +50,69 @@ Fields parse_query(std::string_view query) {
   return out;
 }
 
+bool is_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+    } else {
+      return false;  // a continuation byte first, an overlong lead (C0, C1) or F5..FF
+    }
+    if (n - i < len) return false;
+    if (p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+namespace {
+// What is wrong with one decoded piece of a target, if anything.
+std::optional<std::string> text_problem(const std::optional<std::string>& decoded,
+                                        std::string_view where) {
+  if (!decoded) return "the " + std::string(where) + " has a broken percent-escape";
+  if (decoded->find('\0') != std::string::npos) {
+    return "the " + std::string(where) + " contains a NUL byte";
+  }
+  if (!is_utf8(*decoded)) return "the " + std::string(where) + " is not valid UTF-8";
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::string> target_problem(std::string_view path, std::string_view query) {
+  if (auto p = text_problem(percent_decode(path, false), "path")) return p;
+  std::size_t start = 0;
+  while (start < query.size()) {
+    std::size_t amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    const std::string_view pair = query.substr(start, amp - start);
+    const std::size_t eq = pair.find('=');
+    if (auto p = text_problem(percent_decode(pair.substr(0, eq), true), "query")) return p;
+    if (eq != std::string_view::npos) {
+      if (auto p = text_problem(percent_decode(pair.substr(eq + 1), true), "query")) return p;
+    }
+    start = amp + 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace freshlane::http

@@ -1,5 +1,9 @@
 #include "freshlane/storage/errors.hpp"
 
+#include <libpq-fe.h>
+
+#include <cstdlib>
+
 #include <pqxx/pqxx>
 
 #include "freshlane/storage/delivery_repository.hpp"
@@ -9,6 +13,22 @@ namespace freshlane::storage {
 
 namespace {
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// libpq's messages span lines ("connection to server ... failed: FATAL:  ...\n"): one line.
+std::string one_line(std::string text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
 }  // namespace
 
 core::Error to_error(std::exception_ptr e) {
@@ -49,6 +69,46 @@ core::Error to_error(std::exception_ptr e) {
     return {ErrorKind::kInternal, "unexpected error"};
   } catch (...) {
     return {ErrorKind::kInternal, "unexpected error"};
+  }
+}
+
+}  // namespace freshlane::storage
+
+namespace freshlane::storage {
+
+std::optional<std::string> database_url_problem(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options) {
+    PQconninfoFree(options);
+    return std::nullopt;
+  }
+  std::string why = error ? one_line(error) : "libpq cannot read it";
+  if (error) PQfreemem(error);
+  return why;
+}
+
+DatabaseProbe::Outcome classify_connect_failure(const std::string& message) {
+  using Outcome = DatabaseProbe::Outcome;
+  // SQLSTATE 28P01/28000 and 3D000 do not reach a client that failed to connect; libpq's
+  // words for them are stable across versions.
+  for (const char* refused :
+       {"password authentication failed", "no password supplied", "authentication failed",
+        "no pg_hba.conf entry", "SCRAM authentication", "password is required"}) {
+    if (message.find(refused) != std::string::npos) return Outcome::kRefusedCredentials;
+  }
+  if (message.find("does not exist") != std::string::npos) return Outcome::kNoSuchDatabase;
+  return Outcome::kUnreachable;
+}
+
+DatabaseProbe probe_database(const std::string& url) {
+  setenv("PGCONNECT_TIMEOUT", "3", 0);  // as the pool does: never wait long for a lost host
+  try {
+    pqxx::connection c(url);
+    return {DatabaseProbe::Outcome::kReachable, ""};
+  } catch (const std::exception& e) {
+    const std::string reason = one_line(e.what());
+    return {classify_connect_failure(reason), reason};
   }
 }
 

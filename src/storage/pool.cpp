@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "freshlane/core/error.hpp"
+#include "freshlane/storage/errors.hpp"
 
 namespace freshlane::storage {
 
@@ -87,23 +88,33 @@ void Pool::stop() {
   workers_.clear();
 }
 
+void Pool::on_timings(Timings timings) {
+  std::lock_guard lock(mu_);
+  timings_ = std::make_shared<const Timings>(std::move(timings));
+}
+
 void Pool::worker() {
   Session session(*this);
   for (;;) {
     Job job;
+    std::shared_ptr<const Timings> timings;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping
       job = std::move(queue_.front());
       queue_.pop_front();
+      timings = timings_;
     }
-    if (Clock::now() - job.queued_at > config_.queue_timeout) {
+    const auto taken = Clock::now();
+    if (timings && timings->waited) timings->waited(taken - job.queued_at);
+    if (taken - job.queued_at > config_.queue_timeout) {
       job.reject();  // the client has likely given up; do not spend a connection on it
       continue;
     }
     ++busy_;
     job.run(session);
+    if (timings && timings->held) timings->held(Clock::now() - taken);
     session.publish_changes();
     --busy_;
     session.drop_if_broken();
@@ -122,11 +133,21 @@ std::unique_ptr<Session::Connection> Pool::connect() {
       setup.commit();
     }
     return conn;
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
     down_until_ns_.store(
         now_ns() +
         std::chrono::duration_cast<std::chrono::nanoseconds>(config_.reconnect_backoff).count());
-    throw core::Error(core::ErrorKind::kUnavailable, "the database is unreachable");
+    // /readyz tells ops which it is: a refusal will not pass by waiting.
+    switch (classify_connect_failure(e.what())) {
+      case DatabaseProbe::Outcome::kRefusedCredentials:
+        throw core::Error(core::ErrorKind::kUnavailable,
+                          "the database refused freshlane's credentials");
+      case DatabaseProbe::Outcome::kNoSuchDatabase:
+        throw core::Error(core::ErrorKind::kUnavailable,
+                          "the database or role in FRESHLANE_DATABASE_URL does not exist");
+      default:
+        throw core::Error(core::ErrorKind::kUnavailable, "the database is unreachable");
+    }
   }
 }
 

@@ -105,3 +105,82 @@ TEST(Startup, HelpListsCommandsAndSettings) {
   }
   EXPECT_EQ(run_freshlane({"frobnicate"}, {}, &out), 2);
 }
+
+namespace {
+std::map<std::string, std::string> serve_env(const std::string& url) {
+  return {{"FRESHLANE_DATABASE_URL", url},
+          {"FRESHLANE_ADMIN_TOKEN", kAdminToken},
+          {"FRESHLANE_QR_SECRET", kQrSecret},
+          {"FRESHLANE_PAYMENT_WEBHOOK_SECRET", kQrSecret},
+          {"FRESHLANE_LISTEN", "127.0.0.1:0"}};
+}
+}  // namespace
+
+TEST(Startup, AWrongPasswordIsNamedAndStopsEveryCommand) {
+  TestDatabase db;
+  std::string url = db.url();
+  const auto at = url.find('@');
+  const auto colon = url.rfind(':', at);
+  ASSERT_NE(at, std::string::npos);
+  url.replace(colon + 1, at - colon - 1, "not-the-password");
+  std::string out;
+  for (const char* command : {"serve", "migrate", "seed-demo"}) {
+    EXPECT_EQ(run_freshlane({command}, serve_env(url), &out), 1) << command;
+    EXPECT_NE(out.find("the database refused the credentials"), std::string::npos) << out;
+    EXPECT_EQ(out.find("not-the-password"), std::string::npos) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  }
+  std::string missing = db.url();
+  missing.replace(missing.rfind('/') + 1, std::string::npos, "no_such_database");
+  EXPECT_EQ(run_freshlane({"migrate"}, serve_env(missing), &out), 1);
+  EXPECT_NE(out.find("does not exist"), std::string::npos) << out;
+}
+
+TEST(Startup, AnUnreachableDatabaseStopsMigrateButNotServe) {
+  std::string out;
+  const std::string nowhere = "postgresql://x:y@127.0.0.1:1/x";
+  EXPECT_EQ(run_freshlane({"migrate"}, serve_env(nowhere), &out), 1);
+  EXPECT_NE(out.find("the database is unreachable"), std::string::npos) << out;
+  ServerProcess server(nowhere);  // serves 503 until the database is there
+  const auto r = server.get("/readyz");
+  EXPECT_TRUE(is_problem(r, 503, "unavailable")) << r.body;
+  EXPECT_NE(r.json()["detail"].get<std::string>().find("unreachable"), std::string::npos);
+}
+
+TEST(Startup, AMalformedDatabaseUrlStopsWithOneLine) {
+  std::string out;
+  for (const char* bad : {"host=x port", "postgresql://x@127.0.0.1/x?nosuchoption=1"}) {
+    EXPECT_EQ(run_freshlane({"serve"}, serve_env(bad), &out), 2) << bad;
+    EXPECT_NE(out.find("FRESHLANE_DATABASE_URL: not a connection URL"), std::string::npos) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  }
+}
+
+TEST(Startup, VersionNamesTheBuild) {
+  std::string out;
+  EXPECT_EQ(run_freshlane({"--version"}, {}, &out), 0);
+  EXPECT_EQ(out.rfind("freshlane 0.", 0), 0u) << out;
+  EXPECT_NE(out.find('('), std::string::npos) << out;
+}
+
+TEST(Startup, SecretsComeFromFilesAndSeedDemoNeverPrintsTheAdminToken) {
+  TestDatabase db;
+  migrate_database(db.url());
+  const std::string dir = ::testing::TempDir();
+  const std::string url_file = dir + "/freshlane_url_" + db.name();
+  const std::string token_file = dir + "/freshlane_token_" + db.name();
+  std::ofstream(url_file) << db.url() << "\n";
+  std::ofstream(token_file) << kAdminToken << "\n";
+  std::string out;
+  EXPECT_EQ(run_freshlane({"seed-demo"},
+                          {{"FRESHLANE_DATABASE_URL_FILE", url_file},
+                           {"FRESHLANE_ADMIN_TOKEN_FILE", token_file},
+                           {"FRESHLANE_QR_SECRET", kQrSecret}},
+                          &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("seed-demo:"), std::string::npos) << out;
+  EXPECT_EQ(out.find(kAdminToken), std::string::npos) << out;
+  std::remove(url_file.c_str());
+  std::remove(token_file.c_str());
+}

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 
 using namespace freshlane::app;
@@ -130,4 +132,84 @@ TEST(Config, AnswerCacheLivesAtMostOneSecond) {
   EXPECT_EQ(load_config(env_of(vars), Purpose::kServe).answer_cache_ms, 0);
   vars["FRESHLANE_ANSWER_CACHE_MS"] = "1001";  // a sold-out item would look available too long
   EXPECT_NE(error_of(vars).find("FRESHLANE_ANSWER_CACHE_MS"), std::string::npos);
+}
+
+TEST(Config, SecretsMayComeFromFiles) {
+  const std::string path = ::testing::TempDir() + "/freshlane_config_test_secret";
+  std::ofstream(path) << "from-a-file-0123456789\n";
+  auto vars = serve_minimum();
+  vars.erase("FRESHLANE_QR_SECRET");
+  vars["FRESHLANE_QR_SECRET_FILE"] = path;
+  EXPECT_EQ(load_config(env_of(vars), Purpose::kServe).qr_secret, "from-a-file-0123456789");
+
+  vars["FRESHLANE_QR_SECRET"] = "0123456789abcdef";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_QR_SECRET and FRESHLANE_QR_SECRET_FILE are both set"),
+            std::string::npos);
+  vars.erase("FRESHLANE_QR_SECRET");
+  vars["FRESHLANE_QR_SECRET_FILE"] = path + ".missing";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_QR_SECRET_FILE: cannot read"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(Config, AMalformedDatabaseUrlIsRefused) {
+  auto vars = serve_minimum();
+  for (const char* bad : {"host=x port", "postgresql://x@127.0.0.1/x?nosuchoption=1"}) {
+    vars["FRESHLANE_DATABASE_URL"] = bad;
+    EXPECT_NE(error_of(vars).find("FRESHLANE_DATABASE_URL: not a connection URL"),
+              std::string::npos)
+        << bad;
+  }
+  vars["FRESHLANE_DATABASE_URL"] = "host=127.0.0.1 port=5432 dbname=x user=y";
+  EXPECT_EQ(error_of(vars), "");
+}
+
+TEST(Config, AbuseLimitsHaveDefaultsAndCanBeTurnedOff) {
+  auto vars = serve_minimum();
+  Config c = load_config(env_of(vars), Purpose::kServe);
+  EXPECT_EQ(c.max_held_units, 200);
+  EXPECT_EQ(c.max_held_value_minor, 500000);
+  EXPECT_EQ(c.rate_signups_per_minute, 10);
+  EXPECT_EQ(c.rate_signup_burst, 20);
+  EXPECT_EQ(c.rate_failed_auth_per_minute, 20);
+  EXPECT_EQ(c.rate_quotes_per_minute, 120);
+  EXPECT_EQ(c.rate_orders_per_minute, 30);
+  vars["FRESHLANE_RATE_QUOTES_PER_MINUTE"] = "0";  // off
+  vars["FRESHLANE_MAX_HELD_VALUE_MINOR"] = "10000000000";
+  c = load_config(env_of(vars), Purpose::kServe);
+  EXPECT_EQ(c.rate_quotes_per_minute, 0);
+  EXPECT_EQ(c.max_held_value_minor, 10'000'000'000LL);
+  vars["FRESHLANE_RATE_SIGNUP_BURST"] = "0";  // a bucket holds one request at least
+  EXPECT_NE(error_of(vars).find("FRESHLANE_RATE_SIGNUP_BURST"), std::string::npos);
+  vars.erase("FRESHLANE_RATE_SIGNUP_BURST");
+  vars["FRESHLANE_MAX_HELD_UNITS"] = "0";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_MAX_HELD_UNITS"), std::string::npos);
+}
+
+TEST(Config, LogFormatFileAndPerClientConnectionCap) {
+  const Config d = load_config(env_of(serve_minimum()), Purpose::kServe);
+  EXPECT_EQ(d.log_format, "text");
+  EXPECT_EQ(d.log_file, "");
+  EXPECT_EQ(d.max_connections_per_client, 256u);
+  auto vars = serve_minimum();
+  vars["FRESHLANE_LOG_FORMAT"] = "json";
+  vars["FRESHLANE_LOG_FILE"] = "/var/log/freshlane.log";
+  vars["FRESHLANE_MAX_CONNECTIONS_PER_CLIENT"] = "0";
+  const Config c = load_config(env_of(vars), Purpose::kServe);
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_EQ(c.log_file, "/var/log/freshlane.log");
+  EXPECT_EQ(c.max_connections_per_client, 0u);
+  vars["FRESHLANE_LOG_FORMAT"] = "xml";
+  EXPECT_EQ(error_of(vars), "FRESHLANE_LOG_FORMAT: expected text or json, got 'xml'");
+}
+
+TEST(Config, TrustedProxiesAreAddressesOrBlocks) {
+  auto vars = serve_minimum();
+  vars["FRESHLANE_TRUSTED_PROXIES"] = "10.0.0.0/8, 192.168.1.10,fd00::/8";
+  EXPECT_EQ(load_config(env_of(vars), Purpose::kServe).trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "192.168.1.10", "fd00::/8"}));
+  vars["FRESHLANE_TRUSTED_PROXIES"] = "10.0.0.0/33";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_TRUSTED_PROXIES: '10.0.0.0/33' is not"),
+            std::string::npos);
+  vars["FRESHLANE_TRUSTED_PROXIES"] = "haproxy";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_TRUSTED_PROXIES"), std::string::npos);
 }

@@ -61,3 +61,47 @@ TEST(Metrics, LabelledGaugesHistogramsAndCounters) {
       std::string::npos);
   EXPECT_EQ(text.find("no_such_histogram"), std::string::npos);
 }
+
+TEST(Metrics, InventedMethodsShareOneSeries) {
+  Metrics m;
+  m.observe_request("/healthz", "GET", 200, std::chrono::microseconds(100));
+  const std::size_t one_series = m.render().size();
+  for (int i = 0; i < 10'000; ++i) {
+    m.observe_request("unmatched", "XMETHOD" + std::to_string(i), 404,
+                      std::chrono::microseconds(100));
+  }
+  const std::string text = m.render();
+  EXPECT_EQ(text.find("XMETHOD"), std::string::npos);
+  EXPECT_NE(text.find("freshlane_http_requests_total{route=\"unmatched\",method=\"OTHER\","
+                      "status=\"404\"} 10000"),
+            std::string::npos);
+  EXPECT_LT(text.size(), 2 * one_series + 512);  // one more series, not ten thousand
+  for (const char* standard : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
+    EXPECT_EQ(Metrics::method_label(standard), standard);
+  }
+  EXPECT_EQ(Metrics::method_label("get"), "OTHER");  // methods are case-sensitive
+  EXPECT_EQ(Metrics::method_label(""), "OTHER");
+}
+
+TEST(Metrics, ProcessMetricsAreReadAtScrapeTime) {
+  Metrics m;
+  EXPECT_EQ(m.render().find("process_"), std::string::npos);  // only when asked for
+  m.add_process_metrics();
+  const std::string text = m.render();
+  for (const char* name :
+       {"process_cpu_seconds_total", "process_start_time_seconds", "process_resident_memory_bytes",
+        "process_virtual_memory_bytes", "process_open_fds", "process_max_fds"}) {
+    EXPECT_NE(text.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
+    EXPECT_NE(text.find(std::string("\n") + name + " "), std::string::npos) << name;
+  }
+  EXPECT_NE(text.find("# TYPE process_cpu_seconds_total counter"), std::string::npos);
+  // The start time is a Unix time in the recent past, not seconds since boot.
+  const auto at = text.find("\nprocess_start_time_seconds ");
+  const double started = std::stod(text.substr(at + 28));
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_LE(started, now + 1);
+  EXPECT_GT(started, now - 24 * 3600);
+  const auto rss_at = text.find("\nprocess_resident_memory_bytes ");
+  EXPECT_GT(std::stod(text.substr(rss_at + 31)), 1e6);
+}

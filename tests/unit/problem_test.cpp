@@ -62,3 +62,17 @@ TEST(Problem, ExtensionsCannotReplaceStandardMembers) {
       http::problem(core::ErrorKind::kInvalidTransition, "x", {{"status", "cancelled"}}).body);
   EXPECT_EQ(j["status"], 409);
 }
+
+TEST(Problem, InstanceIsTheRequestIdAsAUrn) {
+  auto r = http::problem(core::ErrorKind::kNotFound, "no store x");
+  http::add_instance(r, "0123abcd");
+  EXPECT_EQ(nlohmann::json::parse(r.body)["instance"], "urn:request:0123abcd");
+  // Characters a URI does not allow are percent-encoded; an instance already set is kept.
+  EXPECT_EQ(http::problem_instance("a b\"<%>#?/x"), "urn:request:a%20b%22%3C%25%3E%23%3F/x");
+  http::add_instance(r, "other");
+  EXPECT_EQ(nlohmann::json::parse(r.body)["instance"], "urn:request:0123abcd");
+  // Answers that are not problems pass untouched.
+  auto ok = http::Response::json(200, R"({"status":"ok"})");
+  http::add_instance(ok, "0123abcd");
+  EXPECT_EQ(ok.body, R"({"status":"ok"})");
+}

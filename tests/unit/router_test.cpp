@@ -55,10 +55,26 @@ TEST(Router, KnownPathWrongMethodListsAllowedMethods) {
   const Router r = shop_router();
   const auto m = r.match("DELETE", "/v1/stores");
   EXPECT_EQ(m.outcome, Outcome::kMethodNotAllowed);
-  EXPECT_EQ(m.allow, "GET, POST");
-  EXPECT_EQ(r.match("POST", "/v1/stores/x/products/y").allow, "GET, PUT");
+  EXPECT_EQ(m.allow, "GET, HEAD, POST");
+  EXPECT_EQ(r.match("POST", "/v1/stores/x/products/y").allow, "GET, HEAD, PUT");
 }
 
 TEST(Router, BrokenPercentEscapeIsNotFound) {
   EXPECT_EQ(shop_router().match("GET", "/v1/stores/%zz").outcome, Outcome::kNotFound);
+}
+
+TEST(Router, HeadIsAnsweredByTheGetRoute) {
+  const Router r = shop_router();
+  const auto m = r.match("HEAD", "/v1/stores/jq/products/KINGCRAB");
+  ASSERT_EQ(m.outcome, Outcome::kFound);
+  EXPECT_EQ(m.route, "/v1/stores/{store_id}/products/{sku}");
+  EXPECT_EQ(run(m), "product");
+  ASSERT_EQ(m.params.size(), 2u);
+  EXPECT_EQ(m.params[1].second, "KINGCRAB");
+  // Not where there is no GET.
+  Router posts;
+  posts.add("POST", "/v1/orders", tagged("create"));
+  const auto none = posts.match("HEAD", "/v1/orders");
+  EXPECT_EQ(none.outcome, Outcome::kMethodNotAllowed);
+  EXPECT_EQ(none.allow, "POST");
 }

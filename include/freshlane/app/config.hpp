@@ -22,6 +22,8 @@ struct Config {
   int statement_timeout_ms = 5000;        // FRESHLANE_STATEMENT_TIMEOUT_MS
   bool db_prepare = true;                 // FRESHLANE_DB_PREPARE: 0 behind a transaction pooler
   std::string log_level = "info";         // FRESHLANE_LOG_LEVEL
+  std::string log_format = "text";        // FRESHLANE_LOG_FORMAT: text or json
+  std::string log_file;                   // FRESHLANE_LOG_FILE: empty = stdout; SIGHUP reopens
   std::string admin_token;                // FRESHLANE_ADMIN_TOKEN, required to serve
   std::string qr_secret;                  // FRESHLANE_QR_SECRET, required to serve
   std::string payment_webhook_secret;     // FRESHLANE_PAYMENT_WEBHOOK_SECRET, required to serve
@@ -30,17 +32,35 @@ struct Config {
   int io_timeout_ms = 10000;                   // FRESHLANE_IO_TIMEOUT_MS
   int shutdown_grace_ms = 10000;               // FRESHLANE_SHUTDOWN_GRACE_MS
   std::size_t max_connections = 10000;         // FRESHLANE_MAX_CONNECTIONS
-  int payment_window_seconds = 900;            // FRESHLANE_PAYMENT_WINDOW_SECONDS
-  int max_pending_orders = 3;                  // FRESHLANE_MAX_PENDING_ORDERS per customer
-  int sweep_interval_ms = 5000;                // FRESHLANE_SWEEP_INTERVAL_MS: expiry sweeper
-  int floor_tick_ms = 1000;                    // FRESHLANE_FLOOR_TICK_MS: picking floors' clock
-  int dispatch_interval_ms = 3000;             // FRESHLANE_DISPATCH_INTERVAL_MS: dispatch rounds
-  int max_orders_per_trip = 3;                 // FRESHLANE_MAX_ORDERS_PER_TRIP
-  int batch_wait_seconds = 240;                // FRESHLANE_BATCH_WAIT_SECONDS
-  int courier_speed_kmh = 15;                  // FRESHLANE_COURIER_SPEED_KMH
-  int detour_percent = 130;                    // FRESHLANE_DETOUR_PERCENT: streets vs great circle
-  int packing_seconds = 120;                   // FRESHLANE_PACKING_SECONDS: in the ETA
-  int answer_cache_ms = 500;                   // FRESHLANE_ANSWER_CACHE_MS: cached reads' life
+  // FRESHLANE_MAX_CONNECTIONS_PER_CLIENT, 0 = off
+  std::size_t max_connections_per_client = 256;
+  // FRESHLANE_TRUSTED_PROXIES: load balancers whose X-Forwarded-For names the client
+  std::vector<std::string> trusted_proxies;
+  int payment_window_seconds = 900;  // FRESHLANE_PAYMENT_WINDOW_SECONDS
+  int max_pending_orders = 3;        // FRESHLANE_MAX_PENDING_ORDERS per customer
+  // What one customer may hold in unpaid orders (units, and value in minor units), all stores.
+  int max_held_units = 200;                 // FRESHLANE_MAX_HELD_UNITS
+  long long max_held_value_minor = 500000;  // FRESHLANE_MAX_HELD_VALUE_MINOR (¥5,000)
+  int handover_code_attempts = 5;  // FRESHLANE_HANDOVER_CODE_ATTEMPTS: wrong ones per person, order
+  // Token buckets against cheap abuse, per process (per minute, burst; 0 per minute = off).
+  int rate_signups_per_minute = 10;      // FRESHLANE_RATE_SIGNUPS_PER_MINUTE per address
+  int rate_signup_burst = 20;            // FRESHLANE_RATE_SIGNUP_BURST
+  int rate_failed_auth_per_minute = 20;  // FRESHLANE_RATE_FAILED_AUTH_PER_MINUTE per address
+  int rate_failed_auth_burst = 20;       // FRESHLANE_RATE_FAILED_AUTH_BURST
+  int rate_quotes_per_minute = 120;      // FRESHLANE_RATE_QUOTES_PER_MINUTE per address
+  int rate_quote_burst = 60;             // FRESHLANE_RATE_QUOTE_BURST
+  int rate_orders_per_minute = 30;       // FRESHLANE_RATE_ORDERS_PER_MINUTE per customer
+  int rate_order_burst = 10;             // FRESHLANE_RATE_ORDER_BURST
+  std::size_t rate_max_keys = 100000;    // FRESHLANE_RATE_MAX_KEYS per limit, LRU beyond
+  int sweep_interval_ms = 5000;          // FRESHLANE_SWEEP_INTERVAL_MS: expiry sweeper
+  int floor_tick_ms = 1000;              // FRESHLANE_FLOOR_TICK_MS: picking floors' clock
+  int dispatch_interval_ms = 3000;       // FRESHLANE_DISPATCH_INTERVAL_MS: dispatch rounds
+  int max_orders_per_trip = 3;           // FRESHLANE_MAX_ORDERS_PER_TRIP
+  int batch_wait_seconds = 240;          // FRESHLANE_BATCH_WAIT_SECONDS
+  int courier_speed_kmh = 15;            // FRESHLANE_COURIER_SPEED_KMH
+  int detour_percent = 130;              // FRESHLANE_DETOUR_PERCENT: streets vs great circle
+  int packing_seconds = 120;             // FRESHLANE_PACKING_SECONDS: in the ETA
+  int answer_cache_ms = 500;             // FRESHLANE_ANSWER_CACHE_MS: cached reads' life
 };
 
 // What a command needs: serving needs the secrets, migrating only the database.

@@ -18,8 +18,10 @@ struct Request {
   Fields headers;    // names in lower case
   std::string body;
   std::string request_id;
-  Fields path_params;   // decoded, filled by the router
-  Fields query_params;  // decoded, filled by the server
+  std::string client;    // the peer's address, "127.0.0.1"
+  std::string trace_id;  // from a valid W3C traceparent header, else empty
+  Fields path_params;    // decoded, filled by the router
+  Fields query_params;   // decoded, filled by the server
 
   std::optional<std::string_view> header(std::string_view lower_name) const;
   const std::string& param(std::string_view name) const;  // a path parameter the route declares
@@ -36,6 +38,12 @@ struct Response {
     return Response{status, "application/json", std::move(body), {}};
   }
 };
+
+// The trace id (32 lower-case hex digits) of a W3C Trace Context `traceparent` header
+// ("00-<trace-id>-<parent-id>-<flags>"), or nullopt when the header is not valid: wrong length
+// or case, version ff, an all-zero trace or parent id, or a version 00 header with more after
+// the flags. A later version may append fields after the flags ("-..."), which are ignored.
+std::optional<std::string> trace_id_of(std::string_view traceparent);
 
 // Called exactly once with the answer, from any thread.
 using Responder = std::function<void(Response)>;

@@ -20,9 +20,14 @@ class Metrics {
   static constexpr std::array<double, 12> kLatencyBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                           0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 
-  // `route` is the matched pattern (bounded cardinality), never the raw path.
+  // `route` is the matched pattern (bounded cardinality), never the raw path. `method` is
+  // labelled as it is when it is one of HTTP's standard methods and as "OTHER" when not, so
+  // no client can add a series by inventing methods.
   void observe_request(const std::string& route, const std::string& method, int status,
                        std::chrono::nanoseconds elapsed);
+  // The label a request method gets: GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE,
+  // PATCH as they are; anything else "OTHER".
+  static std::string_view method_label(std::string_view method);
   void add_gauge(std::string name, std::string help, std::function<double()> read);
 
   // A gauge with labels, read at scrape time: one sample per label set.
@@ -44,6 +49,10 @@ class Metrics {
   // By name without building a string: cheap enough for a request's hot path.
   void increment(std::string_view name, double by = 1);
   void set_build_info(std::string version, std::string commit);
+  // The standard process metrics, read from /proc/self at scrape time: process_cpu_seconds_total,
+  // process_open_fds, process_max_fds, process_virtual_memory_bytes,
+  // process_resident_memory_bytes, process_start_time_seconds.
+  void add_process_metrics();
 
   std::string render() const;  // text exposition format 0.0.4
 
@@ -81,6 +90,7 @@ class Metrics {
   std::map<std::string, Histogram, std::less<>> histograms_;
   std::map<std::string, Counter, std::less<>> counters_;
   std::string version_ = "unknown", commit_ = "unknown";
+  bool process_metrics_ = false;
 };
 
 }  // namespace freshlane::http

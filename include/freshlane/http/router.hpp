@@ -21,7 +21,9 @@ class Router {
     std::string allow;  // for kMethodNotAllowed: "GET, PUT"
   };
 
-  // `path` is the raw request path (percent-encoded, no query).
+  // `path` is the raw request path (percent-encoded, no query). HEAD finds the GET route of
+  // the path (the server sends its headers without the body), and every "Allow" that lists
+  // GET lists HEAD too.
   Match match(std::string_view method, std::string_view path) const;
 
   // Every (method, pattern) registered, in order: for documentation checks.

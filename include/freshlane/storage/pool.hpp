@@ -102,6 +102,16 @@ class Pool {
   using ChangeListener = std::function<void(const std::vector<catalog::ProductKey>&)>;
   void on_catalog_change(ChangeListener listener) { listener_ = std::move(listener); }
 
+  // How long jobs wait for a connection and how long they hold one (their transactions and
+  // queries), for whoever measures it (metrics: storage knows nothing of them). Called on the
+  // worker thread, once per job taken from the queue: `waited` from submit to a worker taking
+  // it (a job then found too old is counted too), `held` for the run of one that runs.
+  struct Timings {
+    std::function<void(std::chrono::nanoseconds)> waited;
+    std::function<void(std::chrono::nanoseconds)> held;
+  };
+  void on_timings(Timings timings);
+
   // Rejects what is still queued, finishes running jobs, closes connections.
   void stop();
 
@@ -128,6 +138,7 @@ class Pool {
   std::atomic<std::int64_t> down_until_ns_{0};  // steady clock; no connect attempts before it
   std::vector<std::thread> workers_;
   ChangeListener listener_;
+  std::shared_ptr<const Timings> timings_;  // under mu_; read by workers as they take a job
 };
 
 }  // namespace freshlane::storage
