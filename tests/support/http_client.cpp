@@ -1,6 +1,8 @@
 #include "support/http_client.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -8,6 +10,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <regex>
 #include <stdexcept>
 
 namespace freshlane::testing {
@@ -20,6 +24,60 @@ std::optional<std::string> HttpResponse::header(const std::string& lower_name) c
   }
   return std::nullopt;
 }
+
+namespace {
+// FRESHLANE_RECORD_RESPONSES=<file>: every response read is appended to <file> as one JSON line
+// with the request it answers, for tests/conformance/validate.mjs to check against openapi.yaml.
+// Test processes run in parallel, so each line is a single write() on an O_APPEND descriptor.
+const char* record_path() {
+  static const char* path = std::getenv("FRESHLANE_RECORD_RESPONSES");
+  return path != nullptr && *path != '\0' ? path : nullptr;
+}
+
+// Moves every complete request head (and its Content-Length body) out of `sent` into `pending`;
+// stops at bytes that are not a request (tests also send garbage on purpose).
+void parse_sent(std::string& sent, std::deque<std::pair<std::string, std::string>>& pending) {
+  static const std::regex line(R"(^([A-Z]+) (\S+) HTTP/1\.[01]$)");
+  static const std::regex length(R"(\r\ncontent-length:[ \t]*([0-9]+))", std::regex::icase);
+  for (;;) {
+    const size_t head_end = sent.find("\r\n\r\n");
+    if (head_end == std::string::npos) return;
+    const std::string head = sent.substr(0, head_end + 2);
+    std::smatch m;
+    const std::string first = head.substr(0, head.find("\r\n"));
+    if (!std::regex_match(first, m, line)) {
+      sent.clear();
+      return;
+    }
+    size_t body = 0;
+    std::smatch lm;
+    if (std::regex_search(head, lm, length)) body = std::stoul(lm[1].str());
+    if (sent.size() < head_end + 4 + body) return;
+    pending.emplace_back(m[1].str(), m[2].str());
+    sent.erase(0, head_end + 4 + body);
+  }
+}
+
+void record(const std::pair<std::string, std::string>& req, const HttpResponse& r) {
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& [k, v] : r.headers) headers[k] = v;
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const nlohmann::json line = {
+      {"test", test != nullptr ? std::string(test->test_suite_name()) + "." + test->name() : ""},
+      {"method", req.first},
+      {"target", req.second},
+      {"status", r.status},
+      {"headers", headers},
+      {"body", r.body}};
+  const std::string text =
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const int fd = ::open(record_path(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  [[maybe_unused]] const ssize_t n = ::write(fd, text.data(), text.size());
+  ::close(fd);
+}
+
+}  // namespace
 
 Connection::Connection(unsigned short port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -40,6 +98,10 @@ Connection::~Connection() {
 }
 
 bool Connection::send(const std::string& bytes) {
+  if (record_path() != nullptr) {
+    sent_ += bytes;
+    parse_sent(sent_, pending_);
+  }
   size_t sent = 0;
   while (sent < bytes.size()) {
     const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
@@ -99,6 +161,14 @@ std::optional<HttpResponse> Connection::read_response(std::chrono::milliseconds 
     }
     r.body = buffer_.substr(0, content_length);
     buffer_.erase(0, content_length);
+    if (record_path() != nullptr) {
+      std::pair<std::string, std::string> req{"", ""};  // the request could not be parsed
+      if (!pending_.empty()) {
+        req = pending_.front();
+        pending_.pop_front();
+      }
+      record(req, r);
+    }
     return r;
   }
 }

@@ -2,6 +2,7 @@
 // A deliberately small blocking HTTP/1.1 client on raw sockets, so tests can also send what
 // real clients should not: oversized headers, trickled bytes, broken framing.
 #include <chrono>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -38,6 +39,10 @@ class Connection {
  private:
   int fd_ = -1;
   std::string buffer_;
+  // For FRESHLANE_RECORD_RESPONSES: the bytes sent and not yet parsed into request heads, and
+  // the (method, target) of each request whose response has not been read yet.
+  std::string sent_;
+  std::deque<std::pair<std::string, std::string>> pending_;
 };
 
 struct Header {

@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
+
+#include "freshlane/core/error.hpp"
 
 #include "freshlane/api/routes.hpp"
 #include "freshlane/storage/embedded_files.hpp"
@@ -55,7 +58,57 @@ std::vector<std::pair<std::string, std::string>> served_routes() {
   api::register_routes(router, ctx);
   return router.routes();
 }
+
+// The values of `components.schemas.Problem.properties.code.enum` (a YAML flow list).
+std::set<std::string> problem_code_enum(const std::string& doc) {
+  std::set<std::string> codes;
+  const auto problem = doc.find("\n    Problem:\n");
+  if (problem == std::string::npos) return codes;
+  const auto code = doc.find("\n        code:\n", problem);
+  const auto open = doc.find("enum: [", code);
+  const auto close = doc.find(']', open);
+  if (code == std::string::npos || open == std::string::npos || close == std::string::npos) {
+    return codes;
+  }
+  std::string item;
+  for (char c : doc.substr(open + 7, close - open - 7)) {
+    if (c == ',') {
+      if (!item.empty()) codes.insert(item);
+      item.clear();
+    } else if (c != ' ' && c != '\n' && c != '\'' && c != '"') {
+      item += c;
+    }
+  }
+  if (!item.empty()) codes.insert(item);
+  return codes;
+}
+
+// Every code core::error_info gives an ErrorKind, kValidationFailed through kInternal.
+std::set<std::string> server_codes() {
+  std::set<std::string> codes;
+  for (int k = 0; k <= static_cast<int>(core::ErrorKind::kInternal); ++k) {
+    codes.insert(std::string(core::error_info(static_cast<core::ErrorKind>(k)).code));
+  }
+  return codes;
+}
 }  // namespace
+
+TEST(OpenApi, ProblemCodeEnumListsEveryCodeTheServerSends) {
+  const auto documented = problem_code_enum(openapi());
+  ASSERT_FALSE(documented.empty()) << "no Problem.code enum found in openapi.yaml";
+  for (const auto& code : server_codes()) {
+    EXPECT_TRUE(documented.count(code))
+        << code << " (core/error.cpp) is not in Problem.code's enum";
+  }
+}
+
+TEST(OpenApi, ProblemCodeEnumListsNoCodeTheServerLacks) {
+  const auto served = server_codes();
+  for (const auto& code : problem_code_enum(openapi())) {
+    EXPECT_TRUE(served.count(code))
+        << code << " is in Problem.code's enum but not in core/error.cpp";
+  }
+}
 
 TEST(OpenApi, DescribesEveryRouteAndMethod) {
   const std::string doc = openapi();
