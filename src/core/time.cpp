@@ -63,7 +63,12 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const Timestamp t = std::chrono::sys_days{ymd} + std::chrono::hours{h} +
                       std::chrono::minutes{mi} + std::chrono::seconds{std::min(se, 59)};
-  return t - std::chrono::minutes{offset_min};
+  // In UTC the instant must still have a four-digit year (0000-01-01T00:30+08:05 does not):
+  // what we parse we must be able to write back (found by fuzz/rfc3339).
+  const Timestamp utc = t - std::chrono::minutes{offset_min};
+  const auto year = std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(utc)}.year();
+  if (year < std::chrono::year{0} || year > std::chrono::year{9999}) return std::nullopt;
+  return utc;
 }
 
 Timestamp system_now() {
