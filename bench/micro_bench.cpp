@@ -42,6 +42,19 @@ static void BM_RouterMatchStoreProduct(benchmark::State& state) {
 }
 BENCHMARK(BM_RouterMatchStoreProduct);
 
+// Every problem answer leaves with `instance`: what adding it costs per answer.
+static void BM_AddInstanceToAProblem(benchmark::State& state) {
+  const http::Response base =
+      http::problem(core::ErrorKind::kOutOfStock, "2 line(s) cannot be filled",
+                    {{"lines", {{{"sku", "KINGCRAB-M"}, {"requested", 3}}}}});
+  for (auto _ : state) {
+    http::Response r = base;
+    http::add_instance(r, "0123456789abcdef");
+    benchmark::DoNotOptimize(r.body.data());
+  }
+}
+BENCHMARK(BM_AddInstanceToAProblem);
+
 static void BM_PriceNow(benchmark::State& state) {
   catalog::Listing l;
   l.price_minor = 3990;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "freshlane/core/utf8.hpp"
 #include "freshlane/http/url.hpp"
 
 using namespace freshlane::http;
@@ -16,12 +17,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view query = q == std::string_view::npos ? "" : in.substr(q + 1);
   percent_decode(in, false);
   percent_decode(in, true);
-  is_utf8(in);
+  freshlane::core::is_utf8(in);
   parse_query(query);
   if (!target_problem(path, query)) {
     // The server serves this target as text: its path must decode to UTF-8 without NUL.
     const auto decoded = percent_decode(path, false);
-    if (!decoded || !is_utf8(*decoded) || decoded->find('\0') != std::string::npos) std::abort();
+    if (!decoded || !freshlane::core::is_utf8(*decoded) || decoded->find('\0') != std::string::npos)
+      std::abort();
   }
   return 0;
 }

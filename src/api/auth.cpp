@@ -40,15 +40,23 @@ std::optional<std::string_view> bearer_token(std::string_view header) {
 
 std::string client_key(const http::Request& req) { return core::address_key(req.client); }
 
-std::optional<http::Response> refuse_over_limit(core::RateLimiter& limiter, const std::string& key,
-                                                std::string_view what) {
-  const auto v = limiter.take(key, core::RateLimiter::Clock::now());
-  if (v.allowed) return std::nullopt;
+namespace {
+// 429 rate_limited: how long to wait (detail and Retry-After) and the limit's rule.
+http::Response rate_limited(const core::RateLimiter& limiter, const core::RateLimiter::Verdict& v,
+                            std::string_view what) {
   const auto seconds = static_cast<int>(v.retry_after.count());
   return http::problem(
       ErrorKind::kRateLimited,
       "too many " + std::string(what) + "; try again in " + std::to_string(seconds) + " s",
       {{"per_minute", limiter.rule().per_minute}, {"burst", limiter.rule().burst}}, seconds);
+}
+}  // namespace
+
+std::optional<http::Response> refuse_over_limit(core::RateLimiter& limiter, const std::string& key,
+                                                std::string_view what) {
+  const auto v = limiter.take(key, core::RateLimiter::Clock::now());
+  if (v.allowed) return std::nullopt;
+  return rate_limited(limiter, v, what);
 }
 
 std::optional<http::Response> refuse_after_failed_auth(const Context& ctx,
@@ -70,14 +78,8 @@ std::optional<http::Response> refuse_after_failed_auth(const Context& ctx,
     }
   }
   ctx.limits->failed_auth.note_refusal();
-  const auto seconds = static_cast<int>(v.retry_after.count());
-  return http::problem(ErrorKind::kRateLimited,
-                       "too many requests with an unknown or malformed token from your address; "
-                       "try again in " +
-                           std::to_string(seconds) + " s",
-                       {{"per_minute", ctx.limits->failed_auth.rule().per_minute},
-                        {"burst", ctx.limits->failed_auth.rule().burst}},
-                       seconds);
+  return rate_limited(ctx.limits->failed_auth, v,
+                      "requests with an unknown or malformed token from your address");
 }
 
 Principal authenticate(const http::Request& req, const Context& ctx, storage::Session& session) {

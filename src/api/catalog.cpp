@@ -21,7 +21,7 @@ constexpr std::int64_t kMaxPriceMinor = 100'000'000;  // one million yuan
 http::Response create_product(const Context& ctx, const http::Request& req,
                               storage::Session& session) {
   require_admin(authenticate(req, ctx, session));
-  BodyReader body(req);
+  BodyReader body(req.body);
   catalog::Product p;
   p.sku = body.string("sku", Need::kRequired, 1, core::kMaxIdLength).value_or("");
   if (!p.sku.empty() && !core::is_valid_id(p.sku)) {
@@ -62,7 +62,7 @@ http::Response put_listing(const Context& ctx, const http::Request& req,
   const std::string& store_id = req.param("store_id");
   const std::string& sku = req.param("sku");
   require_admin_or_manager(authenticate(req, ctx, session), store_id);
-  BodyReader body(req);
+  BodyReader body(req.body);
   catalog::Listing l;
   l.store_id = store_id;
   l.sku = sku;

@@ -34,8 +34,7 @@ http::Response courier_view(Context& ctx, storage::Session& session, const std::
 http::Response clock_in(Context& ctx, const http::Request& req, storage::Session& session) {
   const auto& store_id = req.param("store_id");
   const Principal who = courier_of(ctx, req, session, store_id);
-  BodyReader body(req.body.empty() ? "{}" : req.body);
-  body.finish();
+  require_empty_body(req);
   storage::DeliveryRepository(session).clock_in(store_id, who.id, ctx.now());
   ctx.desks.forget(store_id);  // one more courier: quotes read the store anew
   return courier_view(ctx, session, who.id);
@@ -44,8 +43,7 @@ http::Response clock_in(Context& ctx, const http::Request& req, storage::Session
 http::Response clock_out(Context& ctx, const http::Request& req, storage::Session& session) {
   const auto& store_id = req.param("store_id");
   const Principal who = courier_of(ctx, req, session, store_id);
-  BodyReader body(req.body.empty() ? "{}" : req.body);
-  body.finish();
+  require_empty_body(req);
   switch (storage::DeliveryRepository(session).clock_out(store_id, who.id, ctx.now())) {
     case storage::ClockOutOutcome::kClockedOut:
       ctx.desks.forget(store_id);
@@ -131,8 +129,7 @@ http::Response pick_up(Context& ctx, const http::Request& req, storage::Session&
   const Principal who = authenticate(req, ctx, session);
   require_role(who, Role::kCourier);
   const auto& order_id = req.param("order_id");
-  BodyReader body(req.body.empty() ? "{}" : req.body);
-  body.finish();
+  require_empty_body(req);
   const auto now = ctx.now();
   auto outcome =
       storage::DeliveryRepository(session).pick_up(order_id, who.id, now, ctx.desks.params());
@@ -150,11 +147,8 @@ http::Response deliver(Context& ctx, const http::Request& req, storage::Session&
   const auto now = ctx.now();
   auto outcome = storage::DeliveryRepository(session).deliver(
       order_id, code_offer(ctx, who, std::move(code)), now, ctx.desks.params());
-  if (const auto* wrong = std::get_if<storage::WrongHandoverCode>(&outcome)) {
-    return refused_code(ctx, storage::CodeKind::kDoor, order_id, who, *wrong);
-  }
-  if (const auto* locked = std::get_if<storage::CodeLocked>(&outcome)) {
-    return refused_code(ctx, storage::CodeKind::kDoor, order_id, who, *locked);
+  if (auto refused = code_refusal(ctx, storage::CodeKind::kDoor, order_id, who, outcome)) {
+    return std::move(*refused);
   }
   return answer<orders::Order>(order_id, std::move(outcome), [&](const orders::Order& order) {
     ctx.desks.delivered(order, now);
@@ -183,8 +177,7 @@ http::Response return_to_store(Context& ctx, const http::Request& req, storage::
   const Principal who = authenticate(req, ctx, session);
   require_role(who, Role::kCourier);
   const auto& order_id = req.param("order_id");
-  BodyReader body(req.body.empty() ? "{}" : req.body);
-  body.finish();
+  require_empty_body(req);
   auto outcome = storage::DeliveryRepository(session).return_bags(order_id, who.id, ctx.now());
   return answer<storage::BagsReturned>(order_id, std::move(outcome), [&](const auto&) {
     ctx.desks.forget(who.store_id);
@@ -212,8 +205,7 @@ http::Response get_board(Context& ctx, const http::Request& req, storage::Sessio
 http::Response run_round(Context& ctx, const http::Request& req, storage::Session& session) {
   const auto& store_id = req.param("store_id");
   require_admin_or_manager(authenticate(req, ctx, session), store_id);
-  BodyReader body(req.body.empty() ? "{}" : req.body);
-  body.finish();
+  require_empty_body(req);
   const auto store = existing_store(session, store_id);
   const int planned = ctx.desks.run_round(session, store, ctx.now());
   return board(ctx, session, store, planned);

@@ -192,8 +192,7 @@ http::Response unlock_handover_code(Context& ctx, const http::Request& req,
   const auto store = storage::OrderRepository(session).store_of(order_id);
   if (!store) throw Error(ErrorKind::kNotFound, "no order " + order_id);
   require_admin_or_manager(who, store->first);
-  BodyReader body(req.body.empty() ? "{}" : req.body);
-  body.finish();
+  require_empty_body(req);
   const auto outcome =
       storage::DeliveryRepository(session).unlock_code(order_id, ctx.handover_code_attempts);
   if (std::holds_alternative<storage::OrderNotFound>(outcome)) {

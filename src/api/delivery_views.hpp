@@ -3,6 +3,9 @@
 // and the customer's code at the door and the counter.
 #include <nlohmann/json.hpp>
 
+#include <optional>
+#include <variant>
+
 #include "auth.hpp"
 #include "freshlane/api/context.hpp"
 #include "freshlane/dispatch/eta.hpp"
@@ -51,6 +54,19 @@ http::Response refused_code(Context& ctx, storage::CodeKind kind, const std::str
                             const Principal& who, const storage::WrongHandoverCode& wrong);
 http::Response refused_code(Context& ctx, storage::CodeKind kind, const std::string& order_id,
                             const Principal& who, const storage::CodeLocked& locked);
+// The refusal when a hand-over's `outcome` is a wrong or locked code; nothing otherwise.
+template <typename Outcome>
+std::optional<http::Response> code_refusal(Context& ctx, storage::CodeKind kind,
+                                           const std::string& order_id, const Principal& who,
+                                           const Outcome& outcome) {
+  if (const auto* wrong = std::get_if<storage::WrongHandoverCode>(&outcome)) {
+    return refused_code(ctx, kind, order_id, who, *wrong);
+  }
+  if (const auto* locked = std::get_if<storage::CodeLocked>(&outcome)) {
+    return refused_code(ctx, kind, order_id, who, *locked);
+  }
+  return std::nullopt;
+}
 // Registers those counters with ctx.metrics (once, with the routes).
 void add_handover_code_metrics(Context& ctx);
 

@@ -41,7 +41,6 @@ std::string with_thousands(size_t n) {
 }
 
 std::unique_ptr<BodyReader::Parsed> parse(const std::string& body);
-std::unique_ptr<BodyReader::Parsed> parse_request(const http::Request& req);
 }  // namespace
 
 namespace {
@@ -349,13 +348,6 @@ std::unique_ptr<BodyReader::Parsed> parse(const std::string& body) {
 }
 }  // namespace
 
-namespace {
-std::unique_ptr<BodyReader::Parsed> parse_request(const http::Request& req) {
-  require_json_media_type(req);
-  return parse(req.body);
-}
-}  // namespace
-
 void give_back_memory_after(size_t body_bytes) {
   if (body_bytes < kTrimAfterBytes) return;
   // From the first large body on, blocks this large (the bodies' own buffers) are mapped on
@@ -406,6 +398,11 @@ bool is_json_media_type(std::string_view value) {
   return true;
 }
 
+void require_empty_body(const http::Request& req) {
+  if (req.body.empty()) return;
+  BodyReader(req.body).finish();
+}
+
 void require_json_media_type(const http::Request& req) {
   if (req.body.empty()) return;
   const auto type = req.header("content-type");
@@ -422,8 +419,6 @@ void require_json_media_type(const http::Request& req) {
 }
 
 BodyReader::BodyReader(const std::string& body) : BodyReader(parse(body)) {}
-
-BodyReader::BodyReader(const http::Request& req) : BodyReader(parse_request(req)) {}
 
 BodyReader::BodyReader(std::unique_ptr<Parsed> parsed)
     : ObjectReader(parsed->json, "", parsed->errors), parsed_(std::move(parsed)) {}

@@ -71,9 +71,9 @@ class ObjectReader {
 // kMaxDepth or holds a number beyond a double's range.
 class BodyReader : public ObjectReader {
  public:
+  // The media type was checked before (api/routes.cpp: require_json_media_type for every
+  // request that reaches a handler).
   explicit BodyReader(const std::string& body);
-  // The same for the request's body, after require_json_media_type(req).
-  explicit BodyReader(const http::Request& req);
   ~BodyReader();
   BodyReader(const BodyReader&) = delete;
   BodyReader& operator=(const BodyReader&) = delete;
@@ -90,6 +90,10 @@ class BodyReader : public ObjectReader {
   explicit BodyReader(std::unique_ptr<Parsed> parsed);
   std::unique_ptr<Parsed> parsed_;
 };
+
+// For actions that take no input: the body may be empty or `{}`, anything else is refused
+// (validation_failed naming the unknown members).
+void require_empty_body(const http::Request& req);
 
 // Throws 415 unsupported_media_type when a request with a body names a Content-Type that is
 // not JSON: application/json or application/<anything>+json, any case, with parameters (a

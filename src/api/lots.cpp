@@ -22,7 +22,7 @@ http::Response receive_lot(const Context& ctx, const http::Request& req,
   const std::string& store_id = req.param("store_id");
   require_admin_or_manager(authenticate(req, ctx, session), store_id);
   const auto now = ctx.now();
-  BodyReader body(req);
+  BodyReader body(req.body);
   catalog::Lot lot;
   lot.lot_id = core::new_id("L", 12);
   lot.store_id = store_id;

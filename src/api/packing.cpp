@@ -71,11 +71,8 @@ http::Response hand_over(Context& ctx, const http::Request& req, storage::Sessio
       order.order_id, code_offer(ctx, who, std::move(code)), ctx.now());
   if (const auto* o = std::get_if<orders::Order>(&outcome))
     return json_response(200, to_json(*o, false));
-  if (const auto* wrong = std::get_if<storage::WrongHandoverCode>(&outcome)) {
-    return refused_code(ctx, storage::CodeKind::kCounter, order.order_id, who, *wrong);
-  }
-  if (const auto* locked = std::get_if<storage::CodeLocked>(&outcome)) {
-    return refused_code(ctx, storage::CodeKind::kCounter, order.order_id, who, *locked);
+  if (auto refused = code_refusal(ctx, storage::CodeKind::kCounter, order.order_id, who, outcome)) {
+    return std::move(*refused);
   }
   if (std::holds_alternative<storage::OrderNotFound>(outcome)) {
     throw Error(ErrorKind::kNotFound, "no order " + order.order_id);

@@ -52,7 +52,7 @@ void verify_signature(const Context& ctx, const http::Request& req) {
 
 http::Response webhook(Context& ctx, const http::Request& req, storage::Session& session) {
   verify_signature(ctx, req);
-  BodyReader body(req);
+  BodyReader body(req.body);
   storage::PaymentEvent e;
   e.event_id = body.string("event_id", Need::kRequired, 1, 255).value_or("");
   e.order_id = body.string("order_id", Need::kRequired, 1, core::kMaxIdLength).value_or("");

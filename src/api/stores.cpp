@@ -35,7 +35,7 @@ namespace {
 http::Response create_store(const Context& ctx, const http::Request& req,
                             storage::Session& session) {
   require_admin(authenticate(req, ctx, session));
-  BodyReader body(req);
+  BodyReader body(req.body);
   catalog::Store store;
   if (auto id = body.string("store_id", Need::kOptional, 1, core::kMaxIdLength)) {
     if (!core::is_valid_id(*id)) body.error("store_id", "may hold only A-Z a-z 0-9 _ -");

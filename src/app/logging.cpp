@@ -11,35 +11,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "freshlane/core/utf8.hpp"
+
 namespace freshlane::app {
 
 namespace {
-
-// The length of the well-formed UTF-8 sequence at s[i], or 0 when the byte there starts none.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  std::size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len || b(1) < lo || b(1) > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    if (b(k) < 0x80 || b(k) > 0xBF) return 0;
-  }
-  return len;
-}
 
 // `s` as the inside of a JSON string: always valid JSON, whatever bytes a client sent (bytes
 // that are not UTF-8 become U+FFFD).
@@ -48,7 +24,7 @@ void append_json_string(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      const std::size_t len = utf8_sequence(s, i);
+      const std::size_t len = core::utf8_sequence(s, i);
       if (len == 0) {
         out += "\\ufffd";
         ++i;

@@ -65,10 +65,16 @@ std::string problem_instance(std::string_view request_id) {
 
 void add_instance(Response& r, std::string_view request_id) {
   if (r.content_type != "application/problem+json" || request_id.empty()) return;
-  auto body = nlohmann::json::parse(r.body, nullptr, false);
-  if (!body.is_object() || body.contains("instance")) return;
-  body["instance"] = problem_instance(request_id);
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // A problem body is a compact object from problem(), perhaps kept under an idempotency key
+  // with its own instance already: the member goes in before the closing brace, without
+  // parsing the body again. Quotes inside strings are escaped, so `"instance":"` can only be
+  // the member itself; problem_instance() writes neither quotes nor backslashes.
+  if (r.body.size() < 2 || r.body.front() != '{' || r.body.back() != '}') return;
+  if (r.body.find("\"instance\":\"") != std::string::npos) return;
+  std::string member = r.body.size() > 2 ? ",\"instance\":\"" : "\"instance\":\"";
+  member += problem_instance(request_id);
+  member += '"';
+  r.body.insert(r.body.size() - 1, member);
 }
 
 }  // namespace freshlane::http

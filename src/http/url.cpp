@@ -1,5 +1,7 @@
 #include "freshlane/http/url.hpp"
 
+#include "freshlane/core/utf8.hpp"
+
 namespace freshlane::http {
 
 namespace {
@@ -50,41 +52,6 @@ Fields parse_query(std::string_view query) {
   return out;
 }
 
-bool is_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
-    } else {
-      return false;  // a continuation byte first, an overlong lead (C0, C1) or F5..FF
-    }
-    if (n - i < len) return false;
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 namespace {
 // What is wrong with one decoded piece of a target, if anything.
 std::optional<std::string> text_problem(const std::optional<std::string>& decoded,
@@ -93,7 +60,7 @@ std::optional<std::string> text_problem(const std::optional<std::string>& decode
   if (decoded->find('\0') != std::string::npos) {
     return "the " + std::string(where) + " contains a NUL byte";
   }
-  if (!is_utf8(*decoded)) return "the " + std::string(where) + " is not valid UTF-8";
+  if (!core::is_utf8(*decoded)) return "the " + std::string(where) + " is not valid UTF-8";
   return std::nullopt;
 }
 }  // namespace

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "freshlane/core/utf8.hpp"
+
 // The page is built as one string: numbers go through std::to_chars (no locale), every string
 // from the report goes through escape(), and the source stays ASCII by writing typographic
 // characters as HTML entities (they decode inside inline SVG too).
@@ -149,26 +151,7 @@ std::string escape(std::string_view s) {
       ++i;
       continue;
     }
-    size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xbf;  // allowed range of the second byte (no overlongs, no surrogates)
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      if (c == 0xe0) lo = 0xa0;
-      if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      if (c == 0xf0) lo = 0x90;
-      if (c == 0xf4) hi = 0x8f;
-    }
-    bool ok = len > 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      ok = k == 1 ? (b >= lo && b <= hi) : (b & 0xc0) == 0x80;
-    }
-    if (ok) {
+    if (const size_t len = core::utf8_sequence(s, i); len > 0) {
       out.append(s.substr(i, len));
       i += len;
     } else {

@@ -71,6 +71,16 @@ TEST(Problem, InstanceIsTheRequestIdAsAUrn) {
   EXPECT_EQ(http::problem_instance("a b\"<%>#?/x"), "urn:request:a%20b%22%3C%25%3E%23%3F/x");
   http::add_instance(r, "other");
   EXPECT_EQ(nlohmann::json::parse(r.body)["instance"], "urn:request:0123abcd");
+  // A detail that quotes the member's text is only text: the instance is still added, once, and
+  // the body stays one valid object with every member it had.
+  auto tricky = http::problem(core::ErrorKind::kValidationFailed, R"("instance":"urn:x")",
+                              {{"lines", {{{"sku", "A"}}}}});
+  http::add_instance(tricky, "r\"1");
+  const auto t = nlohmann::json::parse(tricky.body);
+  EXPECT_EQ(t["instance"], "urn:request:r%221");
+  EXPECT_EQ(t["detail"], R"("instance":"urn:x")");
+  EXPECT_EQ(t["lines"][0]["sku"], "A");
+  EXPECT_EQ(t.size(), 7u);
   // Answers that are not problems pass untouched.
   auto ok = http::Response::json(200, R"({"status":"ok"})");
   http::add_instance(ok, "0123abcd");

@@ -1,4 +1,5 @@
 #include "freshlane/http/url.hpp"
+#include "freshlane/core/utf8.hpp"
 
 #include <gtest/gtest.h>
 
@@ -37,16 +38,16 @@ TEST(Request, FindsHeadersAndQueryValues) {
 }
 
 TEST(Utf8, AcceptsWellFormedTextOnly) {
-  EXPECT_TRUE(is_utf8(""));
-  EXPECT_TRUE(is_utf8("king crab"));
-  EXPECT_TRUE(is_utf8("帝王蟹 🦀"));
-  EXPECT_FALSE(is_utf8("\xff"));
-  EXPECT_FALSE(is_utf8("\xe5\xb8"));          // cut short
-  EXPECT_FALSE(is_utf8("\xc0\xaf"));          // overlong "/"
-  EXPECT_FALSE(is_utf8("\xe0\x80\xaf"));      // overlong
-  EXPECT_FALSE(is_utf8("\xed\xa0\x80"));      // a surrogate
-  EXPECT_FALSE(is_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
-  EXPECT_FALSE(is_utf8("\x80"));              // a continuation byte first
+  EXPECT_TRUE(freshlane::core::is_utf8(""));
+  EXPECT_TRUE(freshlane::core::is_utf8("king crab"));
+  EXPECT_TRUE(freshlane::core::is_utf8("帝王蟹 🦀"));
+  EXPECT_FALSE(freshlane::core::is_utf8("\xff"));
+  EXPECT_FALSE(freshlane::core::is_utf8("\xe5\xb8"));          // cut short
+  EXPECT_FALSE(freshlane::core::is_utf8("\xc0\xaf"));          // overlong "/"
+  EXPECT_FALSE(freshlane::core::is_utf8("\xe0\x80\xaf"));      // overlong
+  EXPECT_FALSE(freshlane::core::is_utf8("\xed\xa0\x80"));      // a surrogate
+  EXPECT_FALSE(freshlane::core::is_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(freshlane::core::is_utf8("\x80"));              // a continuation byte first
 }
 
 TEST(TargetProblem, RefusesWhatTheDatabaseWouldRefuseAsText) {

@@ -14,10 +14,6 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
 // refuses such a query before it gets here: see target_problem).
 Fields parse_query(std::string_view query);
 
-// Well-formed UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF), what PostgreSQL
-// accepts as text.
-bool is_utf8(std::string_view s);
-
 // Why a request's path or query cannot be served as text, or nullopt when it can: a broken
 // percent-escape, bytes that are not UTF-8 or a NUL byte, once decoded. Such a request is a
 // client error (400), never something the database gets to refuse.
