@@ -148,11 +148,15 @@ TEST_F(Abuse, AFailedAuthenticationFloodIs429ButAKnownTokenStillWorks) {
   ASSERT_TRUE(is_problem(refused, 429, "rate_limited")) << refused.status << refused.body;
   EXPECT_GE(retry_after(refused), 1);
   EXPECT_LE(retry_after(refused), 3);  // one failure comes back every 3 s
-  // A malformed header counts as well, and is refused the same way.
-  EXPECT_EQ(request_from("127.0.0.31", server().port(), "GET", "/v1/orders", "",
-                         {{"Authorization", "Basic eDp5"}})
-                .status,
-            429);
+  // A malformed header counts as well: from a fresh address, 20 are answered 401, the next 429.
+  for (int i = 0; i < 20; ++i) {
+    const auto r = request_from("127.0.0.34", server().port(), "GET", "/v1/orders", "",
+                                {{"Authorization", "Basic eDp5"}});
+    ASSERT_TRUE(is_problem(r, 401, "unauthorized")) << i << ": " << r.status << r.body;
+  }
+  EXPECT_TRUE(is_problem(request_from("127.0.0.34", server().port(), "GET", "/v1/orders", "",
+                                      {{"Authorization", "Basic eDp5"}}),
+                         429, "rate_limited"));
   // The token this process has just seen valid still passes from that address...
   EXPECT_EQ(
       request_from("127.0.0.31", server().port(), "GET", "/v1/orders", "", {bearer(token)}).status,
@@ -165,7 +169,7 @@ TEST_F(Abuse, AFailedAuthenticationFloodIs429ButAKnownTokenStillWorks) {
   // Requests without a token are not authentication attempts.
   EXPECT_EQ(request_from("127.0.0.31", server().port(), "GET", "/v1/stores").status, 200);
   const auto m = server().get("/metrics").body;
-  EXPECT_NE(m.find("freshlane_rate_limited_total{limit=\"failed_auth\"}"), std::string::npos);
+  EXPECT_GE(metric_value(m, "freshlane_rate_limited_total{limit=\"failed_auth\"}"), 2);
 }
 
 TEST_F(Abuse, AQuoteFloodFromOneAddressIs429) {

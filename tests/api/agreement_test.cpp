@@ -606,11 +606,7 @@ dispatch::Params server_params() {
 
 class Agreement : public ApiTest {
  protected:
-  static void SetUpTestSuite() {
-    db_ = new TestDatabase();
-    migrate_database(db_->url());
-    server_ = new ServerProcess(db_->url(), kServerEnv);
-  }
+  static void SetUpTestSuite() { start_suite(kServerEnv); }
   static void TearDownTestSuite() {
     delete day_;
     day_ = nullptr;

@@ -52,10 +52,6 @@ class CodesApi : public DeliveryTest {
   }
 
   // The value of the series `name{labels}` in a /metrics text (-1: absent).
-  static double labelled(const std::string& metrics, const std::string& series) {
-    const size_t at = metrics.find("\n" + series + " ");
-    return at == std::string::npos ? -1.0 : std::stod(metrics.substr(at + series.size() + 2));
-  }
 };
 
 TEST_F(CodesApi, DoorBruteForceStopsAtTheFifthWrongCodeUntilAManagerUnlocks) {
@@ -84,8 +80,8 @@ TEST_F(CodesApi, DoorBruteForceStopsAtTheFifthWrongCodeUntilAManagerUnlocks) {
 
   // Counted and logged (the log names the order, never a code).
   const std::string metrics = server().get("/metrics").body;
-  EXPECT_GE(labelled(metrics, "freshlane_handover_code_failures_total{kind=\"door\"}"), 6);
-  EXPECT_GE(labelled(metrics, "freshlane_handover_code_locks_total"), 1);
+  EXPECT_GE(metric_value(metrics, "freshlane_handover_code_failures_total{kind=\"door\"}"), 6);
+  EXPECT_GE(metric_value(metrics, "freshlane_handover_code_locks_total"), 1);
   // Each refusal is a warning naming the order, the courier and the store, never a code.
   std::istringstream log(server().log());
   int warnings = 0;
@@ -156,7 +152,7 @@ TEST_F(CodesApi, OnlyPackersAndManagersHandOverAtTheCounterEachWithTheirOwnLimit
   EXPECT_EQ(Terminal(server(), customer_token).get("/v1/orders/" + order_id).json()["status"],
             "ready_for_pickup");
   const std::string metrics = server().get("/metrics").body;
-  EXPECT_GE(labelled(metrics, "freshlane_handover_code_failures_total{kind=\"counter\"}"), 7);
+  EXPECT_GE(metric_value(metrics, "freshlane_handover_code_failures_total{kind=\"counter\"}"), 7);
 
   // The store's manager unlocks: the packer's right code now works.
   const Terminal manager{server(), staff(server(), "ccount", "manager").second};

@@ -39,11 +39,7 @@ inline const std::map<std::string, std::string> kPlanAtOnce{{"FRESHLANE_BATCH_WA
 
 class DeliveryTest : public ApiTest {
  protected:
-  static void SetUpTestSuite() {
-    db_ = new TestDatabase();
-    migrate_database(db_->url());
-    server_ = new ServerProcess(db_->url(), kPlanAtOnce);
-  }
+  static void SetUpTestSuite() { start_suite(kPlanAtOnce); }
 
   // A store with the fast layout, SKU `APPLE-<id>` in produce, and a picker on shift there.
   static void open_store(const ServerProcess& srv, const std::string& id,

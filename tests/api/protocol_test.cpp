@@ -11,10 +11,7 @@ namespace {
 class Protocol : public ApiTest {
  protected:
   static void SetUpTestSuite() {
-    db_ = new TestDatabase();
-    migrate_database(db_->url());
-    server_ = new ServerProcess(
-        db_->url(), {{"FRESHLANE_IDLE_TIMEOUT_MS", "1000"}, {"FRESHLANE_IO_TIMEOUT_MS", "1000"}});
+    start_suite({{"FRESHLANE_IDLE_TIMEOUT_MS", "1000"}, {"FRESHLANE_IO_TIMEOUT_MS", "1000"}});
   }
 };
 
@@ -301,6 +298,13 @@ TEST_F(Protocol, ABodyThatSaysItIsNotJsonIs415) {
       post_typed(server().port(), "/v1/stores", "application/vnd.freshlane+json", body("e")).status,
       201);
   EXPECT_EQ(post_typed(server().port(), "/v1/stores", "", body("f")).status, 201);  // none: JSON
+  for (const char* refused : {"a", "b", "c"}) {  // nothing of a refused body was stored
+    EXPECT_EQ(server().get(std::string("/v1/stores/ct-") + refused).status, 404) << refused;
+  }
+  // Checked once for every handler, not per resource: a sign-up says the same.
+  EXPECT_TRUE(is_problem(post_typed(server().port(), "/v1/customers", "text/plain",
+                                    R"({"phone": "+8613800009999", "name": "x"})"),
+                         415, "unsupported_media_type"));
 }
 
 // 16 bodies of 1 MB at once, twice over (nested, and valid JSON with 125,000 small objects):
