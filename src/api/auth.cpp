@@ -95,9 +95,10 @@ Principal authenticate(const http::Request& req, const Context& ctx, storage::Se
   const auto now = Recent<storage::TokenOwner>::Clock::now();
   auto owner = ctx.tokens.get(hash, now);
   if (!owner) {
+    const auto generation = ctx.tokens.generation();
     owner = storage::AccountRepository(session).find_token(hash);
     if (!owner) refuse_token(req, ctx, "the token is not valid");
-    ctx.tokens.put(hash, *owner, now);
+    ctx.tokens.put(hash, *owner, now, generation);
   }
   const Role role = owner->role == "customer" ? Role::kCustomer
                     : owner->role == "staff"  ? Role::kStaff

@@ -1,4 +1,6 @@
 // Products (admin) and store listings: price, zone, shelf, live availability, search.
+#include <charconv>
+
 #include "auth.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
@@ -57,6 +59,46 @@ http::Response get_product(const http::Request& req, storage::Session& session) 
   return json_response(200, to_json(*p));
 }
 
+// Name, category or storage class change (the unit does not: orders and stock count in it).
+http::Response patch_product(const Context& ctx, const http::Request& req,
+                             storage::Session& session) {
+  require_admin(authenticate(req, ctx, session));
+  BodyReader body(req.body);
+  const auto name = body.string("name", Need::kOptional);
+  const auto category = body.string("category", Need::kOptional, 1, 32);
+  if (category && !catalog::is_valid_key_word(*category)) {
+    body.error("category", "must be a lower-case word such as seafood");
+  }
+  auto storage = body.string("storage", Need::kOptional, 1, 16);
+  if (storage && !catalog::parse_storage(*storage)) {
+    body.error("storage", "must be one of ambient, chilled, frozen, live");
+  }
+  if (body.has("unit")) {
+    body.string("unit", Need::kOptional, 1, 16);
+    body.error("unit", "cannot change: stock and orders count in it; create a new product");
+  }
+  body.finish();
+  const auto p =
+      storage::CatalogRepository(session).update_product(req.param("sku"), name, category, storage);
+  if (!p) throw Error(ErrorKind::kNotFound, "no product " + req.param("sku"));
+  return json_response(200, to_json(*p));
+}
+
+// Delisting: the store stops showing and selling it; orders placed before keep their units.
+http::Response delist(const Context& ctx, const http::Request& req, storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  const std::string& sku = req.param("sku");
+  require_admin_or_manager(authenticate(req, ctx, session), store_id);
+  const catalog::Store store = existing_store(session, store_id);
+  storage::CatalogRepository repo(session);
+  if (!repo.delist(store_id, sku)) {
+    throw Error(ErrorKind::kNotFound, "store " + store_id + " does not list " + sku);
+  }
+  const auto now = ctx.now();
+  return json_response(
+      200, to_json(*repo.find_store_product(store_id, sku, now), store.currency, now, ctx.qr));
+}
+
 http::Response put_listing(const Context& ctx, const http::Request& req,
                            storage::Session& session) {
   const std::string& store_id = req.param("store_id");
@@ -75,10 +117,14 @@ http::Response put_listing(const Context& ctx, const http::Request& req,
   if (auto md = body.object("markdown", Need::kOptional)) {
     const auto price = md->integer("price_minor", Need::kRequired, 0, kMaxPriceMinor);
     const auto until = md->timestamp("until", Need::kRequired);
+    const auto from = md->timestamp("from", Need::kOptional);
     md->reject_unknown();
     if (price && until) {
       if (*price >= l.price_minor) md->error("price_minor", "must be below price_minor");
-      l.markdown = catalog::Markdown{*price, *until};
+      // A markdown that ended already would be dropped silently: say so instead.
+      if (*until <= ctx.now()) md->error("until", "must be in the future");
+      if (from && *from >= *until) md->error("from", "must be before until");
+      l.markdown = catalog::Markdown{*price, *until, from};
     }
   }
   body.finish();
@@ -97,8 +143,13 @@ http::Response put_listing(const Context& ctx, const http::Request& req,
   }
   repo.upsert_listing(l);
   const auto now = ctx.now();
-  return json_response(
-      200, to_json(*repo.find_store_product(store_id, sku, now), store.currency, now, ctx.qr));
+  auto out = to_json(*repo.find_store_product(store_id, sku, now), store.currency, now, ctx.qr);
+  // The markdown as set (customers see only its effect, once it runs).
+  out["markdown"] = l.markdown ? nlohmann::json{{"price_minor", l.markdown->price_minor},
+                                                {"from", time_or_null(l.markdown->from)},
+                                                {"until", core::format_rfc3339(l.markdown->until)}}
+                               : nlohmann::json();
+  return json_response(200, out);
 }
 
 http::Response get_store_product(const Context& ctx, const http::Request& req,
@@ -118,13 +169,24 @@ http::Response list_store_products(const Context& ctx, const http::Request& req,
                                    storage::Session& session) {
   storage::ListingQuery q;
   q.limit = page_limit(req);
-  q.after_sku = cursor_position(req);
-  // The cursor is a SKU we wrote; anything else (bytes PostgreSQL cannot hold as text) is 400.
-  if (!q.after_sku.empty() && !core::is_valid_id(q.after_sku)) {
-    invalid_parameter("cursor", "is not a valid cursor");
-  }
   q.text = req.query("q").value_or("");
   if (q.text.size() > 200) invalid_parameter("q", "must be at most 200 bytes");
+  // The cursor is a SKU we wrote (a search's: how many came before); anything else (bytes
+  // PostgreSQL cannot hold as text) is 400.
+  const std::string position = cursor_position(req);
+  if (q.text.empty()) {
+    q.after_sku = position;
+    if (!q.after_sku.empty() && !core::is_valid_id(q.after_sku)) {
+      invalid_parameter("cursor", "is not a valid cursor");
+    }
+  } else if (!position.empty()) {
+    const auto [end, ec] =
+        std::from_chars(position.data(), position.data() + position.size(), q.offset);
+    if (ec != std::errc() || end != position.data() + position.size() || q.offset < 0 ||
+        q.offset > 100000) {
+      invalid_parameter("cursor", "is not a valid cursor");
+    }
+  }
   q.category = req.query("category").value_or("");
   if (!q.category.empty() && !catalog::is_valid_key_word(q.category)) {
     invalid_parameter("category", "must be a lower-case word such as seafood");
@@ -137,11 +199,22 @@ http::Response list_store_products(const Context& ctx, const http::Request& req,
   std::optional<std::string> next;
   if (rows.size() == static_cast<size_t>(q.limit)) {
     rows.pop_back();
-    next = rows.back().product.sku;
+    next = q.text.empty() ? rows.back().product.sku : std::to_string(q.offset + rows.size());
   }
   nlohmann::json items = nlohmann::json::array();
   for (const auto& sp : rows) items.push_back(to_json(sp, store.currency, now, ctx.qr));
   return json_response(200, page(std::move(items), next));
+}
+
+// What a customer browses by: the store's categories and how many products each has.
+http::Response list_categories(const http::Request& req, storage::Session& session) {
+  const catalog::Store store = existing_store(session, req.param("store_id"));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& [category, count] :
+       storage::CatalogRepository(session).categories(store.store_id)) {
+    items.push_back({{"category", category}, {"products", count}});
+  }
+  return json_response(200, {{"store_id", store.store_id}, {"items", std::move(items)}});
 }
 
 }  // namespace
@@ -151,6 +224,12 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
                return create_product(ctx, req, s);
              }));
   router.add("GET", "/v1/products/{sku}", with_database(ctx, get_product));
+  router.add("GET", "/v1/stores/{store_id}/categories", with_database(ctx, list_categories));
+  router.add("PATCH", "/v1/products/{sku}", with_database(ctx, [&ctx](const auto& req, auto& s) {
+               return patch_product(ctx, req, s);
+             }));
+  router.add("DELETE", "/v1/stores/{store_id}/products/{sku}",
+             with_database(ctx, [&ctx](const auto& req, auto& s) { return delist(ctx, req, s); }));
   router.add("GET", "/v1/stores/{store_id}/products",
              with_database(ctx, [&ctx](const auto& req, auto& s) {
                return list_store_products(ctx, req, s);

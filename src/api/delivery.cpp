@@ -24,6 +24,10 @@ std::optional<http::Response> refuse_if_store_busy(Context& ctx, storage::Sessio
   const auto now = ctx.now();
   const auto q =
       dispatch::quote(store, door, ctx.desks.load(session, store, floor, now), ctx.desks.params());
+  if (q.reason == dispatch::QuoteReason::kPaused) {
+    return http::problem(ErrorKind::kDeliveryPaused, quote_detail(store, q),
+                         {{"reason", *store.delivery_paused_reason}});
+  }
   if (q.reason != dispatch::QuoteReason::kStoreBusy) return std::nullopt;
   return http::problem(
       ErrorKind::kStoreBusy, quote_detail(store, q) + "; try again later or order for pickup",
@@ -129,8 +133,15 @@ http::Response tracking_answer(Context& ctx, storage::Session& session, const or
 
 http::Response get_tracking(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
-  require_role(who, Role::kCustomer);  // tracking is for the order's customer
   const auto& order_id = req.param("order_id");
+  if (who.role == Role::kStaff || who.role == Role::kAdmin) {
+    // A manager or packer answering a customer on the phone sees what the customer sees.
+    const auto order = storage::OrderRepository(session).find(order_id);
+    if (!order) throw Error(ErrorKind::kNotFound, "no order " + order_id);
+    if (who.role == Role::kStaff) require_staff(who, order->store_id, {"packer"});
+    return tracking_answer(ctx, session, *order);
+  }
+  require_role(who, Role::kCustomer);  // otherwise tracking is for the order's customer
   const auto order = storage::OrderRepository(session).find(order_id);
   if (!order || order->customer_id != who.id) {
     throw Error(ErrorKind::kNotFound, "no order " + order_id);

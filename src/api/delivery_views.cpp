@@ -22,6 +22,8 @@ std::string_view reason_text(dispatch::QuoteReason r) {
       return "out_of_range";
     case dispatch::QuoteReason::kStoreBusy:
       return "store_busy";
+    case dispatch::QuoteReason::kPaused:
+      return "paused";
   }
   return "";
 }
@@ -42,6 +44,8 @@ std::string quote_detail(const catalog::Store& store, const dispatch::Quote& q) 
       return "the address is " + std::to_string(q.distance_m) +
              " m from the store, which delivers within " + std::to_string(store.delivery_radius_m) +
              " m";
+    case dispatch::QuoteReason::kPaused:
+      return "the store has paused delivery: " + store.delivery_paused_reason.value_or("");
     case dispatch::QuoteReason::kStoreBusy:
       break;
   }
@@ -78,17 +82,22 @@ nlohmann::json to_json(const storage::TripRecord& t, core::Timestamp now) {
         live ? store::live_stop_eta(
                    {s.order_id, s.promised_at, s.eta, s.state == "picked_up", t.departs_at}, now)
              : s.eta;
-    stops.push_back({{"seq", s.seq},
-                     {"order_id", s.order_id},
-                     {"state", s.state},
-                     {"lat", s.at.lat},
-                     {"lon", s.at.lon},
-                     {"address", s.address},
-                     {"eta", core::format_rfc3339(eta)},
-                     {"promised_at", core::format_rfc3339(s.promised_at)},
-                     {"late", eta > s.promised_at},
-                     {"done_at", time_or_null(s.done_at)},
-                     {"reason", s.reason.empty() ? nlohmann::json() : nlohmann::json(s.reason)}});
+    stops.push_back(
+        {{"seq", s.seq},
+         {"order_id", s.order_id},
+         {"state", s.state},
+         {"lat", s.at.lat},
+         {"lon", s.at.lon},
+         {"address", s.address},
+         {"eta", core::format_rfc3339(eta)},
+         {"promised_at", core::format_rfc3339(s.promised_at)},
+         {"late", eta > s.promised_at},
+         {"done_at", time_or_null(s.done_at)},
+         {"reason", s.reason.empty() ? nlohmann::json() : nlohmann::json(s.reason)},
+         {"customer",
+          {{"name", s.customer_name}, {"phone_masked", masked_phone(s.customer_phone)}}},
+         {"notes", s.notes.empty() ? nlohmann::json() : nlohmann::json(s.notes)},
+         {"bags", s.bags}});
   }
   return {{"trip_id", t.trip_id},
           {"store_id", t.store_id},
@@ -173,7 +182,31 @@ nlohmann::json dispatch_board(const storage::DispatchInput& in,
           {"couriers", std::move(couriers)}};
 }
 
+// A pickup order waits at the counter once packed and ends when collected; an in-store order is
+// done when paid.
+nlohmann::json store_timeline(const orders::Order& o, const storage::TrackingRecord& t) {
+  nlohmann::json out = nlohmann::json::array();
+  out.push_back({{"step", "paid"}, {"at", time_or_null(o.paid_at)}});
+  if (o.fulfillment == orders::Fulfillment::kInStore) {
+    out.push_back({{"step", "completed"},
+                   {"at", o.status == orders::Status::kCompleted ? time_or_null(o.paid_at)
+                                                                 : nlohmann::json()}});
+    return out;
+  }
+  std::optional<core::Timestamp> picking, on_conveyor;
+  for (const auto& e : t.events) {
+    if (e.kind == "order_picking_started" && !picking) picking = e.at;
+    if (e.kind == "order_on_conveyor") on_conveyor = e.at;
+  }
+  out.push_back({{"step", "picking"}, {"at", time_or_null(picking)}});
+  out.push_back({{"step", "on_conveyor"}, {"at", time_or_null(on_conveyor)}});
+  out.push_back({{"step", "ready_for_pickup"}, {"at", time_or_null(o.packed_at)}});
+  out.push_back({{"step", "collected"}, {"at", time_or_null(o.handed_over_at)}});
+  return out;
+}
+
 nlohmann::json timeline(const orders::Order& o, const storage::TrackingRecord& t) {
+  if (o.fulfillment != orders::Fulfillment::kDelivery) return store_timeline(o, t);
   // Events come in the order they happened; positions order them even within one second.
   struct Step {
     const char* name;
@@ -214,6 +247,14 @@ nlohmann::json timeline(const orders::Order& o, const storage::TrackingRecord& t
   return out;
 }
 
+// A pickup order: when it will be (or was) ready at the counter — packed, else its bags' deadline.
+nlohmann::json ready_estimate(const orders::Order& o) {
+  if (o.fulfillment != orders::Fulfillment::kPickup) return nullptr;
+  if (o.packed_at) return core::format_rfc3339(*o.packed_at);
+  if (o.picking) return core::format_rfc3339(o.picking->deadline);
+  return nullptr;
+}
+
 nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingRecord& t,
                              const std::optional<core::Timestamp>& estimated_at, bool late) {
   nlohmann::json failed = nlohmann::json::array();
@@ -242,7 +283,8 @@ nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingReco
                          : nlohmann::json()},
       {"timeline", timeline(o, t)},
       {"failed_attempts", std::move(failed)},
-      {"courier", std::move(courier)}};
+      {"courier", std::move(courier)},
+      {"ready_estimate", ready_estimate(o)}};
 }
 
 nlohmann::json customer_view(const Context& ctx, orders::Order o) {

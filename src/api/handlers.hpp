@@ -89,5 +89,6 @@ void add_picking_routes(http::Router& router, Context& ctx);
 void add_packing_routes(http::Router& router, Context& ctx);
 void add_delivery_routes(http::Router& router, Context& ctx);
 void add_courier_routes(http::Router& router, Context& ctx);
+void add_store_order_routes(http::Router& router, Context& ctx);
 
 }  // namespace freshlane::api

@@ -53,6 +53,9 @@ class ObjectReader {
   template <typename F>
   void objects(const std::string& key, Need need, size_t max_items, F&& each);
 
+  // Whether the member was sent at all (null included): for PATCH, where null clears.
+  bool has(const std::string& key) const { return object_.contains(key); }
+
   void error(const std::string& key, std::string message);
   std::string path_of(const std::string& key) const;
   // Reports members nobody asked for. Call after reading every known member.

@@ -1,17 +1,28 @@
 #include "json_views.hpp"
 
+#include <algorithm>
+
 #include "freshlane/catalog/pricing.hpp"
 
 namespace freshlane::api {
 
 nlohmann::json to_json(const catalog::Store& s) {
-  return {{"store_id", s.store_id},
-          {"name", s.name},
-          {"lat", s.location.lat},
-          {"lon", s.location.lon},
-          {"delivery_radius_m", s.delivery_radius_m},
-          {"promise_minutes", s.promise_minutes},
-          {"currency", s.currency}};
+  return {
+      {"store_id", s.store_id},
+      {"name", s.name},
+      {"lat", s.location.lat},
+      {"lon", s.location.lon},
+      {"delivery_radius_m", s.delivery_radius_m},
+      {"promise_minutes", s.promise_minutes},
+      {"currency", s.currency},
+      {"address", s.address},
+      {"phone", s.phone},
+      {"opening_hours",
+       s.opens ? nlohmann::json{{"opens", *s.opens}, {"closes", *s.closes}} : nlohmann::json()},
+      {"utc_offset_minutes", s.utc_offset_minutes},
+      {"delivery_paused", s.delivery_paused_reason.has_value()},
+      {"delivery_paused_reason",
+       s.delivery_paused_reason ? nlohmann::json(*s.delivery_paused_reason) : nlohmann::json()}};
 }
 
 nlohmann::json to_json(const catalog::Product& p) {
@@ -31,6 +42,7 @@ nlohmann::json to_json(const catalog::StoreProduct& sp, const std::string& curre
   j["markdown_until"] = price.marked_down
                             ? nlohmann::json(core::format_rfc3339(sp.listing.markdown->until))
                             : nlohmann::json();
+  j["listed"] = sp.listed;
   j["currency"] = currency;
   j["available"] = sp.available;
   j["zone"] = sp.listing.zone;
@@ -44,16 +56,22 @@ nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr) {
   for (const auto& e : lot.trace) {
     trace.push_back({{"at", core::format_rfc3339(e.at)}, {"event", e.event}, {"place", e.place}});
   }
-  return {{"lot_id", lot.lot_id},
-          {"store_id", lot.store_id},
-          {"sku", lot.sku},
-          {"quantity_received", lot.quantity_received},
-          {"origin", lot.origin},
-          {"produced_at", core::format_rfc3339(lot.produced_at)},
-          {"received_at", core::format_rfc3339(lot.received_at)},
-          {"expires_at", core::format_rfc3339(lot.expires_at)},
-          {"trace", std::move(trace)},
-          {"qr_code", qr.lot_code(lot.lot_id)}};
+  return {
+      {"lot_id", lot.lot_id},
+      {"store_id", lot.store_id},
+      {"sku", lot.sku},
+      {"quantity_received", lot.quantity_received},
+      {"origin", lot.origin},
+      {"produced_at", core::format_rfc3339(lot.produced_at)},
+      {"received_at", core::format_rfc3339(lot.received_at)},
+      {"expires_at", core::format_rfc3339(lot.expires_at)},
+      {"trace", std::move(trace)},
+      {"qr_code", qr.lot_code(lot.lot_id)},
+      {"quantity_on_hand", lot.quantity_on_hand},
+      {"available", lot.recalled_at ? 0 : lot.quantity_available},
+      {"recall", lot.recalled_at ? nlohmann::json{{"at", core::format_rfc3339(*lot.recalled_at)},
+                                                  {"reason", lot.recall_reason}}
+                                 : nlohmann::json()}};
 }
 
 nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
@@ -74,7 +92,9 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
     delivery = {{"lat", o.delivery->location.lat},
                 {"lon", o.delivery->location.lon},
                 {"address", o.delivery->address},
-                {"distance_m", o.delivery->distance_m}};
+                {"distance_m", o.delivery->distance_m},
+                {"notes",
+                 o.delivery->notes.empty() ? nlohmann::json() : nlohmann::json(o.delivery->notes)}};
   }
   nlohmann::json picking = nullptr;
   if (o.picking) {
@@ -108,7 +128,19 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
           {"picking", std::move(picking)},
           {"packed_at", time_or_null(o.packed_at)},
           {"handover_code", std::move(handover_code)},
-          {"delivery", std::move(delivery)}};
+          {"delivery", std::move(delivery)},
+          {"cancellation",
+           o.cancelled_by
+               ? nlohmann::json{{"by", for_its_customer ? std::string("store") : *o.cancelled_by},
+                                {"reason", o.cancel_reason.value_or("")}}
+               : nlohmann::json()}};
+}
+
+std::string masked_phone(const std::string& phone) {
+  if (phone.size() <= 4) return std::string(phone.size(), '*');
+  const size_t keep_front = std::min<size_t>(4, phone.size() - 4);
+  return phone.substr(0, keep_front) + std::string(phone.size() - 4 - keep_front, '*') +
+         phone.substr(phone.size() - 4);
 }
 
 nlohmann::json time_or_null(const std::optional<core::Timestamp>& t) {

@@ -22,6 +22,9 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer);
 http::Response json_response(int status, const nlohmann::json& body);
 
 // RFC 3339, or null when there is no time.
+// "+8613812345678" → "+861*****5678": enough to confirm with the customer, not to call them.
+std::string masked_phone(const std::string& phone);
+
 nlohmann::json time_or_null(const std::optional<core::Timestamp>& t);
 
 }  // namespace freshlane::api

@@ -1,4 +1,6 @@
 // Orders: create (idempotent, reserves stock at once), read, list, cancel.
+#include <spdlog/spdlog.h>
+
 #include "auth.hpp"
 #include "delivery_views.hpp"
 #include "freshlane/core/crypto.hpp"
@@ -62,6 +64,7 @@ ParsedOrder parse_order(const std::string& raw) {
     delivery.location.lat = d->number("lat", Need::kRequired, -90, 90).value_or(0);
     delivery.location.lon = d->number("lon", Need::kRequired, -180, 180).value_or(0);
     delivery.address = d->string("address", Need::kRequired, 1, 300).value_or("");
+    delivery.notes = d->string("notes", Need::kOptional, 0, 300).value_or("");
     d->reject_unknown();
     p.delivery = delivery;
   }
@@ -265,22 +268,40 @@ http::Response list_orders(const Context& ctx, const http::Request& req,
   return json_response(200, api::page(std::move(items), page.next));
 }
 
+// The order's customer, or, for them, a manager of its store (or the admin) with a reason that
+// is kept on the order (`{"reason": "customer called: wrong address"}`).
 http::Response cancel_order(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
-  require_role(who, Role::kCustomer);
   storage::OrderRepository repo(session);
   const std::string& order_id = req.param("order_id");
+  const bool for_customer = who.role == Role::kStaff || who.role == Role::kAdmin;
+  if (!for_customer) require_role(who, Role::kCustomer);
+  if (who.role == Role::kStaff && who.job != "manager") {
+    throw Error(ErrorKind::kForbidden, "only the customer or the store's manager may cancel");
+  }
   const auto found = repo.find(order_id);
-  if (!found || found->customer_id != who.id)
+  if (!found) throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  std::string reason;
+  if (for_customer) {
+    require_admin_or_manager(who, found->store_id);
+    BodyReader body(req.body.empty() ? std::string("{}") : req.body);
+    reason = body.string("reason", Need::kRequired, 1, 500).value_or("");
+    body.finish();
+  } else if (found->customer_id != who.id) {
     throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  }
+  auto cancel = [&] {
+    return for_customer ? repo.cancel_for_customer(order_id, who.id, reason)
+                        : repo.cancel(order_id, who.id);
+  };
   // A paid order's tasks are on the floor: cancel in a decision on the floor, so no picker can
   // take one in between, and take them off it in the same transaction.
   const auto outcome =
       found->fulfillment == orders::Fulfillment::kInStore
-          ? repo.cancel(order_id, who.id)
+          ? cancel()
           : decide_on_floor(
                 ctx, session, found->store_id, [&](picking::Engine& e, core::Timestamp now) {
-                  auto result = repo.cancel(order_id, who.id);
+                  auto result = cancel();
                   if (std::holds_alternative<orders::Order>(result) &&
                       e.cancel_order(order_id, now) == picking::Refusal::kPickingStarted) {
                     throw store::StaleFloor("order " + order_id +
@@ -289,8 +310,14 @@ http::Response cancel_order(Context& ctx, const http::Request& req, storage::Ses
                   }
                   return result;
                 });
-  if (auto* order = std::get_if<orders::Order>(&outcome))
+  if (auto* order = std::get_if<orders::Order>(&outcome)) {
+    if (for_customer) {
+      spdlog::info("order {} cancelled for its customer by {} (store {}): {}", order_id, who.id,
+                   found->store_id, reason);
+      return json_response(200, to_json(*order, false));
+    }
     return json_response(200, customer_view(ctx, *order));
+  }
   if (std::holds_alternative<storage::OrderNotFound>(outcome)) {
     throw Error(ErrorKind::kNotFound, "no order " + req.param("order_id"));
   }

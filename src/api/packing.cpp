@@ -1,8 +1,11 @@
 // Packing and hand-over: the packing queue, marking an order packed (pickup orders then wait
 // at the counter), and handing a pickup order over against the customer's code.
+#include <set>
+
 #include "auth.hpp"
 #include "delivery_views.hpp"
 #include "freshlane/http/problem.hpp"
+#include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/delivery_repository.hpp"
 #include "freshlane/storage/order_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
@@ -22,8 +25,33 @@ http::Response get_packing(Context& ctx, const http::Request& req, storage::Sess
   const std::string& store_id = req.param("store_id");
   require_admin_or_staff(authenticate(req, ctx, session), store_id);
   existing_store(session, store_id);
-  return read_floor(ctx, session, store_id,
-                    [&](const picking::Engine& e) { return json_response(200, packing_board(e)); });
+  auto board = read_floor(ctx, session, store_id,
+                          [&](const picking::Engine& e) { return packing_board(e); });
+  // Each item's storage class, and each order's classes: they decide the bags to pack in.
+  std::vector<std::string> skus;
+  for (const auto* list : {&board["ready"], &board["incoming"]}) {
+    for (const auto& entry : *list) {
+      for (const auto& bag : entry["bag_details"]) {
+        for (const auto& item : bag["items"]) skus.push_back(item["sku"]);
+      }
+    }
+  }
+  const auto storage = storage::CatalogRepository(session).storage_of(skus);
+  for (auto* list : {&board["ready"], &board["incoming"]}) {
+    for (auto& entry : *list) {
+      std::set<std::string> classes;
+      for (auto& bag : entry["bag_details"]) {
+        for (auto& item : bag["items"]) {
+          const auto it = storage.find(item["sku"].get<std::string>());
+          const std::string cls(it == storage.end() ? "ambient" : catalog::to_string(it->second));
+          item["storage"] = cls;
+          classes.insert(cls);
+        }
+      }
+      entry["storage_classes"] = classes;
+    }
+  }
+  return json_response(200, board);
 }
 
 http::Response invalid_transition(orders::Status from, const std::string& what) {

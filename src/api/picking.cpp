@@ -3,6 +3,7 @@
 #include "auth.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
+#include "freshlane/storage/lot_repository.hpp"
 #include "freshlane/storage/picking_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
 #include "handlers.hpp"
@@ -114,6 +115,12 @@ http::Response clock_out(Context& ctx, const http::Request& req, storage::Sessio
   });
 }
 
+// A task as the picker sees it: each line with the lots it holds and the one to take next.
+http::Response task_answer(storage::Session& session, const picking::PickTask& t,
+                           core::Timestamp now) {
+  return json_response(200, to_json(t, now, storage::LotRepository(session).line_lots(t.order_id)));
+}
+
 http::Response next_tasks(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = picker(ctx, req, session);
   return decide_on_floor(ctx, session, who.store_id, [&](Engine& e, core::Timestamp now) {
@@ -121,7 +128,8 @@ http::Response next_tasks(Context& ctx, const http::Request& req, storage::Sessi
     throw_if_refused(e.next_tasks(who.id, now, trip), "clock in to a zone first");
     if (trip.empty()) return http::Response{204, "", "", {}};
     nlohmann::json tasks = nlohmann::json::array();
-    for (const auto* t : trip) tasks.push_back(to_json(*t, now));
+    storage::LotRepository lots(session);
+    for (const auto* t : trip) tasks.push_back(to_json(*t, now, lots.line_lots(t->order_id)));
     return json_response(200, {{"tasks", std::move(tasks)}});
   });
 }
@@ -147,7 +155,7 @@ http::Response get_task(Context& ctx, const http::Request& req, storage::Session
   const auto now = ctx.now();
   return read_floor(ctx, session, stored->store_id, [&](const Engine& e) {
     const auto* live = e.task(task_id);
-    return json_response(200, to_json(live ? *live : stored->task, now));
+    return task_answer(session, live ? *live : stored->task, now);
   });
 }
 
@@ -161,7 +169,7 @@ http::Response on_task(Context& ctx, const http::Request& req, storage::Session&
                       [&](Engine& e, core::Timestamp now) -> std::optional<http::Response> {
                         if (!e.task(task_id)) return std::nullopt;
                         act(e, task_id, now);
-                        return json_response(200, to_json(*e.task(task_id), now));
+                        return task_answer(session, *e.task(task_id), now);
                       });
   if (!answer) task_not_here(session, who.store_id, task_id);
   return std::move(*answer);
@@ -174,16 +182,22 @@ Principal picker_of_task(Context& ctx, const http::Request& req, storage::Sessio
   return who;
 }
 
-// The SKU behind a scanned lot or shelf label, or the reason there is none.
-std::string sku_of_code(const Context& ctx, storage::Session& session, const std::string& code,
-                        const std::string& store_id) {
+// What a scanned code names: the SKU, and the lot when it was a lot's label.
+struct Scanned {
+  std::string sku;
+  std::optional<std::string> lot_id;
+};
+
+// The SKU (and lot) behind a scanned lot or shelf label, or the reason there is none.
+Scanned item_of_code(const Context& ctx, storage::Session& session, const std::string& code,
+                     const std::string& store_id) {
   const auto decoded = ctx.qr.decode(code);
   require_our_code(decoded);
   if (const auto* shelf = std::get_if<catalog::ShelfCode>(&decoded)) {
     if (shelf->store_id != store_id) {
       throw Error(ErrorKind::kWrongItem, "this shelf label belongs to another store");
     }
-    return shelf->sku;
+    return {shelf->sku, std::nullopt};
   }
   const auto lot =
       storage::CatalogRepository(session).find_lot(std::get<catalog::LotCode>(decoded).lot_id);
@@ -191,7 +205,7 @@ std::string sku_of_code(const Context& ctx, storage::Session& session, const std
   if (lot->store_id != store_id) {
     throw Error(ErrorKind::kWrongItem, "this lot belongs to another store");
   }
-  return lot->sku;
+  return {lot->sku, lot->lot_id};
 }
 
 http::Response scan_item(Context& ctx, const http::Request& req, storage::Session& session) {
@@ -203,19 +217,30 @@ http::Response scan_item(Context& ctx, const http::Request& req, storage::Sessio
   const Principal who = picker_of_task(ctx, req, session);
   // The code is read before the floor's unit; what is wrong with it is told only for a task
   // of the picker's floor (another store's task is 403 whatever was scanned).
-  std::string sku;
+  Scanned item;
   std::exception_ptr bad_code;
   try {
-    sku = sku_of_code(ctx, session, code, who.store_id);
+    item = item_of_code(ctx, session, code, who.store_id);
   } catch (const Error&) {
     bad_code = std::current_exception();
   }
   return on_task(
       ctx, req, session, who, [&](Engine& e, const std::string& task_id, core::Timestamp now) {
         if (bad_code) std::rethrow_exception(bad_code);
+        std::vector<int> before;
+        for (const auto& l : e.task(task_id)->lines) before.push_back(l.picked);
         throw_if_refused(
-            e.pick(who.id, task_id, sku, quantity, now),
-            "cannot pick " + std::to_string(quantity) + " × " + sku + " for task " + task_id);
+            e.pick(who.id, task_id, item.sku, quantity, now),
+            "cannot pick " + std::to_string(quantity) + " × " + item.sku + " for task " + task_id);
+        // The line the engine counted the units on now records the lot they came from, in the
+        // same unit of work (a refused lot undoes the pick too).
+        const auto* task = e.task(task_id);
+        for (size_t i = 0; i < task->lines.size(); ++i) {
+          if (task->lines[i].picked == before[i]) continue;
+          storage::LotRepository(session).record_pick(task->order_id, task->lines[i].line_no,
+                                                      item.lot_id, quantity, now);
+          break;
+        }
       });
 }
 

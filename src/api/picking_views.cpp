@@ -1,5 +1,7 @@
 #include "picking_views.hpp"
 
+#include <algorithm>
+
 #include "freshlane/core/error.hpp"
 #include "freshlane/store/floors.hpp"
 #include "json_views.hpp"
@@ -51,15 +53,39 @@ nlohmann::json text_or_null(const std::string& s) {
 }  // namespace
 
 nlohmann::json to_json(const picking::PickTask& t, core::Timestamp now) {
+  return to_json(t, now, {});
+}
+
+nlohmann::json to_json(const picking::PickTask& t, core::Timestamp now,
+                       const std::map<int, std::vector<storage::LineLot>>& lots) {
   nlohmann::json lines = nlohmann::json::array();
   for (const auto& l : t.lines) {
-    lines.push_back({{"sku", l.sku},
-                     {"name", l.name},
-                     {"shelf", l.shelf},
-                     {"quantity", l.quantity},
-                     {"picked", l.picked},
-                     {"missing", l.missing},
-                     {"remaining", l.remaining()}});
+    nlohmann::json line{{"sku", l.sku},
+                        {"name", l.name},
+                        {"shelf", l.shelf},
+                        {"quantity", l.quantity},
+                        {"picked", l.picked},
+                        {"missing", l.missing},
+                        {"remaining", l.remaining()}};
+    if (const auto it = lots.find(l.line_no); it != lots.end()) {
+      nlohmann::json held = nlohmann::json::array();
+      nlohmann::json take = nullptr;
+      for (const auto& lot : it->second) {
+        held.push_back({{"lot_id", lot.lot_id},
+                        {"quantity", lot.quantity},
+                        {"picked", lot.picked},
+                        {"expires_at", core::format_rfc3339(lot.expires_at)}});
+        if (take.is_null() && lot.picked < lot.quantity && l.remaining() > 0) {
+          take = {{"lot_id", lot.lot_id},
+                  {"quantity", std::min(lot.quantity - lot.picked, l.remaining())},
+                  {"expires_at", core::format_rfc3339(lot.expires_at)},
+                  {"shelf", l.shelf}};
+        }
+      }
+      line["lots"] = std::move(held);
+      line["take"] = std::move(take);
+    }
+    lines.push_back(std::move(line));
   }
   nlohmann::json bag = nullptr;
   if (t.finished_at) {
@@ -181,12 +207,29 @@ nlohmann::json packing_board(const picking::Engine& e) {
   nlohmann::json ready = nlohmann::json::array();
   nlohmann::json incoming = nlohmann::json::array();
   for (const auto& p : e.packing_queue()) {
+    // Each bag: its zone, the lane it really rode, and what is in it.
+    nlohmann::json bags = nlohmann::json::array();
+    for (const auto* t : e.tasks_of(p.order_id)) {
+      if (t->state == picking::TaskState::kCancelled) continue;
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& l : t->lines) {
+        if (l.picked > 0)
+          items.push_back({{"sku", l.sku}, {"name", l.name}, {"quantity", l.picked}});
+      }
+      bags.push_back({{"task_id", t->task_id},
+                      {"zone", t->zone},
+                      {"state", picking::to_string(t->state)},
+                      {"lane_id", text_or_null(t->lane_id)},
+                      {"arrives_at", time_or_null(t->arrives_at)},
+                      {"items", std::move(items)}});
+    }
     nlohmann::json item = {{"order_id", p.order_id},
                            {"bags", p.bags},
                            {"bags_at_packing", p.arrived},
                            {"lane_id", text_or_null(p.lane_id)},
                            {"deadline", core::format_rfc3339(p.deadline)},
-                           {"ready_at", time_or_null(p.ready_at)}};
+                           {"ready_at", time_or_null(p.ready_at)},
+                           {"bag_details", std::move(bags)}};
     (p.ready_at ? ready : incoming).push_back(std::move(item));
   }
   return {{"ready", std::move(ready)}, {"incoming", std::move(incoming)}};

@@ -1,8 +1,10 @@
 #pragma once
 // Private to api/: the picking floor on the wire, and the engine's refusals as errors.
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "freshlane/picking/engine.hpp"
+#include "freshlane/storage/lot_repository.hpp"
 
 namespace freshlane::api {
 
@@ -11,6 +13,10 @@ namespace freshlane::api {
 void throw_if_refused(picking::Refusal r, const std::string& detail);
 
 nlohmann::json to_json(const picking::PickTask& t, core::Timestamp now);
+// The same with the lots each line holds (line number → lots, earliest expiry first): which
+// to take next, and how many were taken from each.
+nlohmann::json to_json(const picking::PickTask& t, core::Timestamp now,
+                       const std::map<int, std::vector<storage::LineLot>>& lots);
 nlohmann::json to_json(const picking::Layout& l);
 nlohmann::json lanes_board(const picking::Engine& e, core::Timestamp now);
 nlohmann::json picking_board(const picking::Engine& e, core::Timestamp now);

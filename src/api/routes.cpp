@@ -116,6 +116,7 @@ void register_routes(http::Router& router, Context& ctx) {
   add_packing_routes(router, ctx);
   add_delivery_routes(router, ctx);
   add_courier_routes(router, ctx);
+  add_store_order_routes(router, ctx);
 }
 
 }  // namespace freshlane::api

@@ -1,6 +1,9 @@
 // Stores: create (admin), read, list near a point.
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <tuple>
+#include <utility>
 
 #include "auth.hpp"
 #include "freshlane/core/ids.hpp"
@@ -19,8 +22,9 @@ catalog::Store recent_store(const Context& ctx, storage::Session& session,
                             const std::string& store_id) {
   const auto now = Recent<catalog::Store>::Clock::now();
   if (auto store = ctx.stores.get(store_id, now)) return std::move(*store);
+  const auto generation = ctx.stores.generation();
   auto store = existing_store(session, store_id);
-  ctx.stores.put(store_id, store, now);
+  ctx.stores.put(store_id, store, now, generation);
   return store;
 }
 
@@ -31,6 +35,42 @@ catalog::Store existing_store(storage::Session& session, const std::string& stor
 }
 
 namespace {
+
+bool is_clock_time(const std::string& s) {
+  return s.size() == 5 && s[2] == ':' && std::isdigit(static_cast<unsigned char>(s[0])) &&
+         std::isdigit(static_cast<unsigned char>(s[1])) &&
+         std::isdigit(static_cast<unsigned char>(s[3])) &&
+         std::isdigit(static_cast<unsigned char>(s[4])) && std::stoi(s.substr(0, 2)) < 24 &&
+         std::stoi(s.substr(3, 2)) < 60;
+}
+
+// `{"opens": "07:00", "closes": "22:00"}` (local time; closing past midnight is allowed).
+std::optional<std::pair<std::string, std::string>> opening_hours(ObjectReader& body) {
+  auto hours = body.object("opening_hours", Need::kOptional);
+  if (!hours) return std::nullopt;
+  auto opens = hours->string("opens", Need::kRequired, 5, 5);
+  auto closes = hours->string("closes", Need::kRequired, 5, 5);
+  if (opens && !is_clock_time(*opens)) hours->error("opens", "must be a local time HH:MM");
+  if (closes && !is_clock_time(*closes)) hours->error("closes", "must be a local time HH:MM");
+  if (opens && closes && *opens == *closes) {
+    hours->error("closes", "must differ from opens (leave opening_hours out for always open)");
+  }
+  hours->reject_unknown();
+  if (!opens || !closes) return std::nullopt;
+  return std::pair{*opens, *closes};
+}
+
+// The members customers read to find a store, shared by creating and changing one.
+void read_where_and_when(ObjectReader& body, std::string& address, std::string& phone,
+                         int& utc_offset_minutes, std::optional<std::string>& opens,
+                         std::optional<std::string>& closes) {
+  if (auto a = body.string("address", Need::kOptional, 0, 200)) address = *a;
+  if (auto p = body.string("phone", Need::kOptional, 0, 32)) phone = *p;
+  if (auto o = body.integer("utc_offset_minutes", Need::kOptional, -720, 840)) {
+    utc_offset_minutes = static_cast<int>(*o);
+  }
+  if (auto h = opening_hours(body)) std::tie(opens, closes) = *h;
+}
 
 http::Response create_store(const Context& ctx, const http::Request& req,
                             storage::Session& session) {
@@ -50,6 +90,8 @@ http::Response create_store(const Context& ctx, const http::Request& req,
       body.integer("delivery_radius_m", Need::kOptional, 100, 50000).value_or(3000));
   store.promise_minutes =
       static_cast<int>(body.integer("promise_minutes", Need::kOptional, 5, 24 * 60).value_or(30));
+  read_where_and_when(body, store.address, store.phone, store.utc_offset_minutes, store.opens,
+                      store.closes);
   if (auto currency = body.string("currency", Need::kOptional, 3, 3)) {
     if (!std::all_of(currency->begin(), currency->end(),
                      [](char c) { return c >= 'A' && c <= 'Z'; })) {
@@ -62,6 +104,43 @@ http::Response create_store(const Context& ctx, const http::Request& req,
     throw Error(ErrorKind::kConflict, "store " + store.store_id + " already exists");
   }
   return json_response(201, to_json(store));
+}
+
+// A manager steers the store: promise, radius, where and when, and a delivery pause (with
+// its reason, shown to customers in the quote) that `"delivery_pause": null` lifts.
+http::Response patch_store(Context& ctx, const http::Request& req, storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  require_admin_or_manager(authenticate(req, ctx, session), store_id);
+  BodyReader body(req.body);
+  storage::StoreChange change;
+  change.name = body.string("name", Need::kOptional, 1, 200);
+  if (auto r = body.integer("delivery_radius_m", Need::kOptional, 100, 50000)) {
+    change.delivery_radius_m = static_cast<int>(*r);
+  }
+  if (auto p = body.integer("promise_minutes", Need::kOptional, 5, 24 * 60)) {
+    change.promise_minutes = static_cast<int>(*p);
+  }
+  change.address = body.string("address", Need::kOptional, 0, 200);
+  change.phone = body.string("phone", Need::kOptional, 0, 32);
+  if (auto o = body.integer("utc_offset_minutes", Need::kOptional, -720, 840)) {
+    change.utc_offset_minutes = static_cast<int>(*o);
+  }
+  if (body.has("opening_hours")) change.hours = opening_hours(body);
+  if (body.has("delivery_pause")) {
+    change.pause = std::optional<std::string>();
+    if (auto pause = body.object("delivery_pause", Need::kOptional)) {
+      if (auto reason = pause->string("reason", Need::kRequired, 1, 200)) *change.pause = *reason;
+      pause->reject_unknown();
+    }
+  }
+  body.finish();
+  auto store = storage::StoreRepository(session).update(store_id, change);
+  if (!store) throw Error(ErrorKind::kNotFound, "no store " + store_id);
+  // This process answers from the new store at once (others within the few seconds they
+  // remember a store, and their published load's period).
+  ctx.stores.forget(store_id);
+  ctx.desks.forget(store_id);
+  return json_response(200, to_json(*store));
 }
 
 http::Response get_store(const http::Request& req, storage::Session& session) {
@@ -124,6 +203,7 @@ void add_store_routes(http::Router& router, Context& ctx) {
              }));
   router.add("GET", "/v1/stores", with_database(ctx, list_stores));
   router.add("GET", "/v1/stores/{store_id}", with_database(ctx, get_store));
+  router.add("PATCH", "/v1/stores/{store_id}", with_database(ctx, patch_store));
 }
 
 }  // namespace freshlane::api

@@ -12,6 +12,7 @@
 #include "freshlane/app/sim_commands.hpp"
 #include "freshlane/core/error.hpp"
 #include "freshlane/http/server.hpp"
+#include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/change_feed.hpp"
 #include "freshlane/storage/errors.hpp"
 #include "freshlane/storage/floor_records.hpp"
@@ -86,9 +87,14 @@ storage::PoolConfig pool_config(const Config& c, int size) {
 int migrate_command(const Config& config) {
   storage::Pool pool(pool_config(config, 0));
   std::vector<std::string> applied;
-  pool.run_here([&](storage::Session& s) { applied = storage::migrate(s); });
+  int filled = 0;
+  pool.run_here([&](storage::Session& s) {
+    applied = storage::migrate(s);
+    filled = storage::CatalogRepository(s).fill_search_text();  // products written before 0009
+  });
   if (applied.empty()) std::printf("migrate: the database is up to date\n");
   for (const auto& name : applied) std::printf("migrate: applied %s\n", name.c_str());
+  if (filled > 0) std::printf("migrate: search text computed for %d products\n", filled);
   return 0;
 }
 
@@ -286,9 +292,12 @@ int serve_command(const Config& config) {
     // The database is away: the first poll that reaches it marks the start (the cache's TTL
     // bounds anything cached in between).
   }
-  Periodic change_poll(
-      pool, "change feed", std::chrono::milliseconds(100),
-      [&feed, &answers](storage::Session& s) { answers.invalidate(feed.poll(s)); });
+  Periodic change_poll(pool, "change feed", std::chrono::milliseconds(100),
+                       [&feed, &answers, &ctx](storage::Session& s) {
+                         auto changes = feed.poll(s);
+                         answers.invalidate(changes.products);
+                         for (const auto& hash : changes.revoked_tokens) ctx.tokens.forget(hash);
+                       });
   // Whatever ends serving, the pool stops first: its jobs use everything declared above.
   struct StopPoolFirst {
     storage::Pool& pool;

@@ -1,6 +1,7 @@
 #include "freshlane/app/demo_seed.hpp"
 
 #include <array>
+#include <utility>
 
 #include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/picking_repository.hpp"
@@ -227,7 +228,18 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
       catalog::Store{
           "sh-xujiahui", "freshlane 徐家汇店 Xujiahui", {31.1946, 121.4368}, 3000, 30, "CNY"},
   };
-  for (const auto& s : demo_stores) {
+  // Where customers find them, and when they are open (Shanghai time).
+  const std::array<std::pair<const char*, const char*>, 3> where{{
+      {"上海市浦东新区金桥路 1185 号", "+86 21 5030 0101"},
+      {"上海市静安区南京西路 1618 号", "+86 21 6288 0202"},
+      {"上海市徐汇区漕溪北路 88 号", "+86 21 6427 0303"},
+  }};
+  for (size_t i = 0; i < demo_stores.size(); ++i) {
+    catalog::Store s = demo_stores[i];
+    s.address = where[i].first;
+    s.phone = where[i].second;
+    s.opens = "07:00";
+    s.closes = "22:00";
     stores.insert(s);
     ++summary.stores;
     // Every demo store ships with a floor: six zones, four lanes (the flagship has six).

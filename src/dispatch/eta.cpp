@@ -58,6 +58,10 @@ Quote quote(const catalog::Store& store, LatLon door, const StoreLoad& load, con
     q.reason = QuoteReason::kOutOfRange;
     return q;
   }
+  if (store.delivery_paused_reason) {
+    q.reason = QuoteReason::kPaused;
+    return q;
+  }
   q.eta = estimate(d, load, p);
   if (load.pickers_on_shift <= 0 || !q.eta.courier_known) {
     q.reason = QuoteReason::kStoreBusy;

@@ -1,33 +1,42 @@
 #include "freshlane/storage/catalog_repository.hpp"
 
+#include "freshlane/catalog/pinyin.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
 
 namespace {
 const Query kInsertProduct{"product_insert", R"sql(
-  INSERT INTO products (sku, name, category, unit, storage) VALUES ($1, $2, $3, $4, $5)
+  INSERT INTO products (sku, name, category, unit, storage, search_text, search_text_full)
+  VALUES ($1, $2, $3, $4, $5, $6, true)
   ON CONFLICT (sku) DO NOTHING)sql"};
+const Query kSetSearchText{"product_search_text", R"sql(
+  UPDATE products SET search_text = $2, search_text_full = true WHERE sku = $1)sql"};
+const Query kWithoutSearchText{"product_without_search_text", R"sql(
+  SELECT sku, name, category, unit, storage FROM products WHERE NOT search_text_full
+  ORDER BY sku LIMIT 1000)sql"};
 
 const Query kFindProduct{"product_find", R"sql(
   SELECT sku, name, category, unit, storage FROM products WHERE sku = $1)sql"};
 
 const Query kUpsertListing{"listing_upsert", R"sql(
   INSERT INTO store_products (store_id, sku, price_minor, markdown_price_minor, markdown_until,
-                              zone, shelf)
-  VALUES ($1, $2, $3, $4, to_timestamp($5), $6, $7)
+                              zone, shelf, markdown_from)
+  VALUES ($1, $2, $3, $4, to_timestamp($5), $6, $7, to_timestamp($8))
   ON CONFLICT (store_id, sku) DO UPDATE SET
     price_minor = EXCLUDED.price_minor, markdown_price_minor = EXCLUDED.markdown_price_minor,
-    markdown_until = EXCLUDED.markdown_until, zone = EXCLUDED.zone, shelf = EXCLUDED.shelf,
-    updated_at = now())sql"};
+    markdown_until = EXCLUDED.markdown_until, markdown_from = EXCLUDED.markdown_from,
+    zone = EXCLUDED.zone, shelf = EXCLUDED.shelf,
+    delisted_at = NULL, updated_at = now())sql"};
 
 // Columns read by read_store_product(); $2 is "now" in epoch seconds.
 #define FRESHLANE_STORE_PRODUCT_COLUMNS                                                         \
   "sp.store_id, p.sku, p.name, p.category, p.unit, p.storage, sp.price_minor, "                 \
   "sp.markdown_price_minor, extract(epoch FROM sp.markdown_until)::bigint, sp.zone, sp.shelf, " \
   "COALESCE((SELECT sum(l.quantity_on_hand - l.quantity_reserved) FROM lots l "                 \
-  "WHERE l.store_id = sp.store_id AND l.sku = sp.sku AND l.expires_at > to_timestamp($2)), "    \
-  "0)::bigint "
+  "WHERE l.store_id = sp.store_id AND l.sku = sp.sku AND l.expires_at > to_timestamp($2) "      \
+  "AND l.recalled_at IS NULL), 0)::bigint, sp.delisted_at IS NOT NULL, "                        \
+  "extract(epoch FROM sp.markdown_from)::bigint "
 
 const Query kFindStoreProduct{"store_product_find",
                               "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
@@ -37,19 +46,40 @@ const Query kFindStoreProduct{"store_product_find",
 const Query kListStoreProducts{"store_product_list",
                                "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
                                "FROM store_products sp JOIN products p ON p.sku = sp.sku "
-                               "WHERE sp.store_id = $1 AND sp.sku > $3 "
+                               "WHERE sp.store_id = $1 AND sp.sku > $3 AND sp.delisted_at IS NULL "
                                "AND ($4 = '' OR p.category = $4) "
                                "ORDER BY sp.sku LIMIT $5"};
 
-// A separate statement for text search, run with a plan made for its pattern each time (see
-// list_store_products): the pattern decides whether the trigram index helps.
-const Query kSearchStoreProducts{"store_product_search",
-                                 "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
-                                 "FROM store_products sp JOIN products p ON p.sku = sp.sku "
-                                 "WHERE sp.store_id = $1 AND sp.sku > $3 "
-                                 "AND ($4 = '' OR p.category = $4) AND p.name ILIKE $6 "
-                                 "ORDER BY sp.sku LIMIT $5"};
+// Text search, run with a plan made for its words each time (see list_store_products): each of
+// the first kSearchWords words ($6-$9, as ILIKE patterns; '%' for none) must be in the
+// product's search text (name, pinyin, SKU), in any order, each able to use the trigram index;
+// the closest (trigram similarity to the whole query, $10) first. $3: the offset.
+const Query kSearchStoreProducts{
+    "store_product_search",
+    "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
+    "FROM store_products sp JOIN products p ON p.sku = sp.sku "
+    "WHERE sp.store_id = $1 AND sp.delisted_at IS NULL AND ($4 = '' OR p.category = $4) "
+    "AND p.search_text ILIKE $6 AND p.search_text ILIKE $7 AND p.search_text ILIKE $8 "
+    "AND p.search_text ILIKE $9 "
+    "ORDER BY similarity(p.search_text, $10) DESC, sp.sku "
+    "OFFSET $3::integer LIMIT $5"};
+constexpr std::size_t kSearchWords = 4;
 #undef FRESHLANE_STORE_PRODUCT_COLUMNS
+
+const Query kDelist{"listing_delist", R"sql(
+  UPDATE store_products SET delisted_at = COALESCE(delisted_at, now()), updated_at = now()
+  WHERE store_id = $1 AND sku = $2)sql"};
+const Query kUpdateProduct{"product_update", R"sql(
+  UPDATE products SET name = COALESCE($2, name), category = COALESCE($3, category),
+                      storage = COALESCE($4, storage)
+  WHERE sku = $1 RETURNING sku, name, category, unit, storage)sql"};
+
+const Query kCategories{"store_categories", R"sql(
+  SELECT p.category, count(*)::integer FROM store_products sp JOIN products p ON p.sku = sp.sku
+  WHERE sp.store_id = $1 AND sp.delisted_at IS NULL GROUP BY p.category ORDER BY p.category)sql"};
+
+const Query kStorageOf{"product_storage_of", R"sql(
+  SELECT sku, storage FROM products WHERE sku = ANY($1::text[]))sql"};
 
 const Query kListingExists{"listing_exists", R"sql(
   SELECT 1 FROM store_products WHERE store_id = $1 AND sku = $2 FOR KEY SHARE)sql"};
@@ -66,7 +96,9 @@ const Query kInsertTrace{"lot_trace_insert", R"sql(
 
 const Query kFindLot{"lot_find", R"sql(
   SELECT lot_id, store_id, sku, quantity_received, origin, extract(epoch FROM produced_at)::bigint,
-         extract(epoch FROM received_at)::bigint, extract(epoch FROM expires_at)::bigint
+         extract(epoch FROM received_at)::bigint, extract(epoch FROM expires_at)::bigint,
+         quantity_on_hand, quantity_on_hand - quantity_reserved,
+         extract(epoch FROM recalled_at)::bigint, COALESCE(recall_reason, '')
   FROM lots WHERE lot_id = $1)sql"};
 
 const Query kFindTrace{"lot_trace_find", R"sql(
@@ -98,11 +130,13 @@ catalog::StoreProduct read_store_product(const pqxx::row& r) {
   sp.listing.sku = sp.product.sku;
   sp.listing.price_minor = r[6].as<long long>();
   if (!r[7].is_null()) {
-    sp.listing.markdown = catalog::Markdown{r[7].as<long long>(), from_epoch(r[8])};
+    sp.listing.markdown =
+        catalog::Markdown{r[7].as<long long>(), from_epoch(r[8]), optional_time(r[13])};
   }
   sp.listing.zone = r[9].as<std::string>();
   sp.listing.shelf = r[10].as<std::string>();
   sp.available = r[11].as<long long>();
+  sp.listed = !r[12].as<bool>();
   return sp;
 }
 }  // namespace
@@ -120,7 +154,8 @@ std::string like_substring_pattern(const std::string& text) {
 bool CatalogRepository::insert_product(const catalog::Product& p) {
   return write(session_, [&](Tx& tx) {
     return exec(session_, tx, kInsertProduct, p.sku, p.name, p.category,
-                std::string(catalog::to_string(p.unit)), std::string(catalog::to_string(p.storage)))
+                std::string(catalog::to_string(p.unit)), std::string(catalog::to_string(p.storage)),
+                catalog::search_text(p))
                .affected_rows() == 1;
   });
 }
@@ -134,16 +169,78 @@ std::optional<catalog::Product> CatalogRepository::find_product(const std::strin
 }
 
 void CatalogRepository::upsert_listing(const catalog::Listing& l) {
-  std::optional<long long> md_price, md_until;
+  std::optional<long long> md_price, md_until, md_from;
   if (l.markdown) {
     md_price = l.markdown->price_minor;
     md_until = epoch(l.markdown->until);
+    if (l.markdown->from) md_from = epoch(*l.markdown->from);
   }
   write(session_, [&](Tx& tx) {
     exec(session_, tx, kUpsertListing, l.store_id, l.sku, l.price_minor, md_price, md_until, l.zone,
-         l.shelf);
+         l.shelf, md_from);
   });
   session_.changed({l.store_id, l.sku});
+}
+
+std::map<std::string, catalog::Storage> CatalogRepository::storage_of(
+    const std::vector<std::string>& skus) {
+  return single(session_, [&](Tx& tx) {
+    std::map<std::string, catalog::Storage> out;
+    for (const auto& r : exec(session_, tx, kStorageOf, text_array(skus))) {
+      out[r[0].as<std::string>()] =
+          catalog::parse_storage(r[1].as<std::string>()).value_or(catalog::Storage::kAmbient);
+    }
+    return out;
+  });
+}
+
+std::vector<std::pair<std::string, int>> CatalogRepository::categories(
+    const std::string& store_id) {
+  return single(session_, [&](Tx& tx) {
+    std::vector<std::pair<std::string, int>> out;
+    for (const auto& r : exec(session_, tx, kCategories, store_id)) {
+      out.emplace_back(r[0].as<std::string>(), r[1].as<int>());
+    }
+    return out;
+  });
+}
+
+int CatalogRepository::fill_search_text() {
+  int filled = 0;
+  for (;;) {
+    const int n = write(session_, [&](Tx& tx) {
+      const auto rows = exec(session_, tx, kWithoutSearchText);
+      for (const auto& r : rows) {
+        const auto p = read_product(r, 0);
+        exec(session_, tx, kSetSearchText, p.sku, catalog::search_text(p));
+      }
+      return static_cast<int>(rows.size());
+    });
+    filled += n;
+    if (n == 0) return filled;
+  }
+}
+
+bool CatalogRepository::delist(const std::string& store_id, const std::string& sku) {
+  const bool found = write(session_, [&](Tx& tx) {
+    return exec(session_, tx, kDelist, store_id, sku).affected_rows() == 1;
+  });
+  if (found) session_.changed({store_id, sku});
+  return found;
+}
+
+std::optional<catalog::Product> CatalogRepository::update_product(
+    const std::string& sku, const std::optional<std::string>& name,
+    const std::optional<std::string>& category, const std::optional<std::string>& storage) {
+  auto out = write(session_, [&](Tx& tx) -> std::optional<catalog::Product> {
+    const auto r = exec(session_, tx, kUpdateProduct, sku, name, category, storage);
+    if (r.empty()) return std::nullopt;
+    auto p = read_product(r[0], 0);
+    exec(session_, tx, kSetSearchText, p.sku, catalog::search_text(p));
+    return std::optional(std::move(p));
+  });
+  if (out) session_.changed({"", sku});
+  return out;
 }
 
 std::optional<catalog::StoreProduct> CatalogRepository::find_store_product(
@@ -172,8 +269,19 @@ std::vector<catalog::StoreProduct> CatalogRepository::list_store_products(const 
   // The connections plan statements once, generically; a search is planned for its pattern.
   return read(session_, [&](Tx& tx) {
     tx.exec("SET LOCAL plan_cache_mode = force_custom_plan");
-    return rows(exec(session_, tx, kSearchStoreProducts, q.store_id, epoch(now), q.after_sku,
-                     q.category, q.limit, like_substring_pattern(q.text)));
+    std::vector<std::string> words;
+    std::string word;
+    for (const char c : q.text + " ") {
+      if (c == ' ' || c == '\t') {
+        if (!word.empty()) words.push_back(like_substring_pattern(word));
+        word.clear();
+      } else {
+        word += c;
+      }
+    }
+    words.resize(kSearchWords, "%");  // further words only rank
+    return rows(exec(session_, tx, kSearchStoreProducts, q.store_id, epoch(now), q.offset,
+                     q.category, q.limit, words[0], words[1], words[2], words[3], q.text));
   });
 }
 
@@ -210,6 +318,10 @@ std::optional<catalog::Lot> CatalogRepository::find_lot(const std::string& lot_i
     lot.produced_at = from_epoch(r[0][5]);
     lot.received_at = from_epoch(r[0][6]);
     lot.expires_at = from_epoch(r[0][7]);
+    lot.quantity_on_hand = r[0][8].as<long long>();
+    lot.quantity_available = r[0][9].as<long long>();
+    lot.recalled_at = optional_time(r[0][10]);
+    lot.recall_reason = r[0][11].as<std::string>();
     for (const auto& row : exec(session_, tx, kFindTrace, lot_id)) {
       lot.trace.push_back({from_epoch(row[0]), row[1].as<std::string>(), row[2].as<std::string>()});
     }

@@ -121,8 +121,12 @@ const Query kTrip{"delivery_trip", "SELECT " FRESHLANE_TRIP_COLUMNS "WHERE t.tri
 const Query kStopsOfTrips{"delivery_stops_of_trips", R"sql(
   SELECT s.trip_id, s.seq, s.order_id, s.lat, s.lon, COALESCE(o.delivery_address, ''),
          extract(epoch FROM s.eta)::bigint, extract(epoch FROM s.promised_at)::bigint, s.state,
-         extract(epoch FROM s.done_at)::bigint, COALESCE(s.reason, '')
+         extract(epoch FROM s.done_at)::bigint, COALESCE(s.reason, ''), c.name, c.phone,
+         COALESCE(o.delivery_notes, ''),
+         (SELECT count(*)::integer FROM pick_tasks p
+          WHERE p.order_id = s.order_id AND p.state <> 'cancelled')
   FROM trip_stops s JOIN orders o ON o.order_id = s.order_id
+  JOIN customers c ON c.customer_id = o.customer_id
   WHERE s.trip_id = ANY($1::text[]) ORDER BY s.trip_id, s.seq)sql"};
 
 // The order's stop on a live trip, locked with its trip.
@@ -320,6 +324,10 @@ std::vector<TripRecord> read_trips(Session& s, Tx& tx, const Query& q, const std
     st.state = r[8].as<std::string>();
     st.done_at = optional_time(r[9]);
     st.reason = r[10].as<std::string>();
+    st.customer_name = r[11].as<std::string>();
+    st.customer_phone = r[12].as<std::string>();
+    st.notes = r[13].as<std::string>();
+    st.bags = r[14].as<int>();
     trip->stops.push_back(std::move(st));
   }
   return trips;

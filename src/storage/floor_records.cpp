@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "floor_rows.hpp"
+#include "freshlane/storage/lot_repository.hpp"
 
 namespace freshlane::storage {
 
@@ -101,7 +102,7 @@ const Query kRefundDue{"picking_refund_due", R"sql(
   UPDATE orders SET refund_minor = refund_minor + $2, updated_at = now() WHERE order_id = $1)sql"};
 // The lots a line holds, locked in the global lot order (sku, expires_at, lot_id).
 const Query kLockLineLots{"picking_lock_line_lots", R"sql(
-  SELECT l.lot_id, oll.quantity FROM order_line_lots oll JOIN lots l ON l.lot_id = oll.lot_id
+  SELECT l.lot_id, oll.quantity, oll.picked FROM order_line_lots oll JOIN lots l ON l.lot_id = oll.lot_id
   WHERE oll.order_id = $1 AND oll.line_no = $2
   ORDER BY l.sku, l.expires_at, l.lot_id FOR UPDATE OF l)sql"};
 // Units that were never on the shelf: the count is corrected, the reservation shrinks.
@@ -110,10 +111,10 @@ const Query kWriteOffLot{"picking_write_off_lot", R"sql(
   WHERE lot_id = $1 AND quantity_reserved >= $2)sql"};
 const Query kShrinkLineLot{"picking_shrink_line_lot", R"sql(
   UPDATE order_line_lots SET quantity = quantity - $4
-  WHERE order_id = $1 AND line_no = $2 AND lot_id = $3 AND quantity > $4)sql"};
+  WHERE order_id = $1 AND line_no = $2 AND lot_id = $3 AND quantity - $4 >= GREATEST(picked, 1))sql"};
 const Query kDropLineLot{"picking_drop_line_lot", R"sql(
   DELETE FROM order_line_lots WHERE order_id = $1 AND line_no = $2 AND lot_id = $3
-    AND quantity = $4)sql"};
+    AND quantity = $4 AND picked = 0)sql"};
 // Finished bag: its units leave the shelf for good (lots locked in the global order first).
 const Query kLockTaskLots{"picking_lock_task_lots", R"sql(
   SELECT l.lot_id FROM lots l
@@ -267,13 +268,15 @@ void expect_rows(const pqxx::result& r, std::size_t want, const picking::Event& 
                    ": " + what);
 }
 
-// The missing units of a short pick come off the line's lots, latest-expiring first (the
-// reservation took the earliest first), and off the shelf count: they were never there.
+// The missing units of a short pick come off the line's lots not yet taken from, latest-expiring
+// first (the reservation took the earliest first), and off the shelf count: they were never
+// there.
 void write_off_short(Session& s, Tx& tx, const picking::Event& e, int line_no, int missing) {
   const auto lots = exec(s, tx, kLockLineLots, e.order_id, line_no);
   for (auto row = lots.rbegin(); row != lots.rend() && missing > 0; ++row) {
     const int held = (*row)[1].as<int>();
-    const int take = std::min(missing, held);
+    const int take = std::min(missing, held - (*row)[2].as<int>());
+    if (take <= 0) continue;
     const auto lot_id = (*row)[0].as<std::string>();
     expect_rows(exec(s, tx, kWriteOffLot, lot_id, take), 1, e, "the lot does not hold the units");
     expect_rows(take == held ? exec(s, tx, kDropLineLot, e.order_id, line_no, lot_id, take)
@@ -318,6 +321,7 @@ void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::
       expect_rows(exec(s, tx, kTaskReleased, e.task_id, e.picker_id), 1, e,
                   "not held by this picker");
       exec(s, tx, kLinesUnpicked, e.task_id);
+      LotRepository(s).unpick_task(e.task_id);  // the lots it took go back on the shelf too
       break;
     case EventKind::kItemPicked:
       expect_rows(exec(s, tx, kItemPicked, e.task_id, e.sku, e.quantity, e.picker_id), 1, e,

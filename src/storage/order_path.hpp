@@ -15,7 +15,8 @@ inline const Query kFindToken{"token_find", R"sql(
 
 // 2. The store (the server keeps stores in memory for a few seconds; see api/).
 inline const Query kFindStore{"store_find", R"sql(
-  SELECT store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency
+  SELECT store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency, address, phone,
+         opens, closes, utc_offset_minutes, delivery_paused_reason
   FROM stores WHERE store_id = $1)sql"};
 
 // 3. What the order starts from, in one read (no transaction, no lock), as rows of (kind, two
@@ -27,15 +28,18 @@ inline const Query kOrderRead{"order_read", R"sql(
   SELECT 'K', k.request_hash, k.response_body, k.status::bigint, NULL::bigint, NULL::bigint
   FROM idempotency_keys k WHERE k.customer_id = $3 AND k.key = $5
   UNION ALL
-  SELECT 'S', sp.sku, p.name, sp.price_minor, sp.markdown_price_minor,
+  SELECT 'S', sp.sku, p.name, sp.price_minor,
+         CASE WHEN sp.markdown_from IS NULL OR sp.markdown_from <= to_timestamp($4)
+              THEN sp.markdown_price_minor END,
          extract(epoch FROM sp.markdown_until)::bigint
   FROM store_products sp JOIN products p ON p.sku = sp.sku
-  WHERE sp.store_id = $1 AND sp.sku = ANY($2::text[])
+  WHERE sp.store_id = $1 AND sp.sku = ANY($2::text[]) AND sp.delisted_at IS NULL
   UNION ALL
   SELECT 'L', lot_id, sku, extract(epoch FROM expires_at)::bigint,
          quantity_on_hand - quantity_reserved, NULL
   FROM lots
   WHERE store_id = $1 AND sku = ANY($2::text[]) AND expires_at > to_timestamp($4)
+    AND recalled_at IS NULL
     AND quantity_on_hand > quantity_reserved)sql"};
 
 // 3'. A delivery order only: the store's admission, taken first in the transaction that
@@ -63,7 +67,7 @@ inline const Query kAdmissionLock{"order_admission_lock", R"sql(
 // $8 payment expires, $9-$12 delivery, $13 how the hand-over code is checked. Lines: $14 line
 // numbers, $15 SKUs, $16 names, $17 quantities, $18 unit prices. Takes: $19 line numbers, $20 lot
 // ids, $21 quantities. Key: $22 key, $23 request hash, $24 status, $25 answer. Limits: $26 most
-// unpaid orders, $27 most units held, $28 most value held.
+// unpaid orders, $27 most units held, $28 most value held. $29 delivery notes (or NULL).
 inline const Query kWriteOrder{"order_write", R"sql(
   WITH gate AS (
     SELECT pg_try_advisory_xact_lock(hashtextextended($2 || ' ' || $22, 0)) AS got),
@@ -84,7 +88,7 @@ inline const Query kWriteOrder{"order_write", R"sql(
     UPDATE lots l SET quantity_reserved = l.quantity_reserved + w.quantity FROM wanted w
     WHERE EXISTS (SELECT 1 FROM unpaid) AND l.lot_id = w.lot_id
       AND l.quantity_on_hand - l.quantity_reserved >= w.quantity
-      AND l.expires_at > to_timestamp($7)
+      AND l.expires_at > to_timestamp($7) AND l.recalled_at IS NULL
     RETURNING 1),
   placed AS (
     SELECT CASE WHEN EXISTS (SELECT 1 FROM unpaid)
@@ -94,9 +98,10 @@ inline const Query kWriteOrder{"order_write", R"sql(
   new_order AS (
     INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency, total_minor,
                         created_at, payment_status, payment_expires_at, delivery_lat, delivery_lon,
-                        delivery_address, delivery_distance_m, handover_code_scheme, units)
+                        delivery_address, delivery_distance_m, handover_code_scheme, units,
+                        delivery_notes)
     SELECT $1, $2, $3, $4, 'pending_payment', $5, $6, to_timestamp($7), 'pending',
-           to_timestamp($8), $9, $10, $11, $12, $13, ordered.units
+           to_timestamp($8), $9, $10, $11, $12, $13, ordered.units, $29
     FROM placed, ordered WHERE ok),
   new_lines AS (
     INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)

@@ -1,5 +1,6 @@
 #include "freshlane/storage/order_repository.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 
@@ -23,14 +24,36 @@ namespace {
   "payment_status, extract(epoch FROM payment_expires_at)::bigint, delivery_lat, delivery_lon, " \
   "delivery_address, delivery_distance_m, total_minor, refund_minor, "                           \
   "extract(epoch FROM paid_at)::bigint, extract(epoch FROM packed_at)::bigint, "                 \
-  "extract(epoch FROM redelivery_after)::bigint "
+  "extract(epoch FROM redelivery_after)::bigint, delivery_notes, cancelled_by, cancel_reason, "  \
+  "extract(epoch FROM handed_over_at)::bigint "
 const Query kFindOrder{"order_find",
                        "SELECT " FRESHLANE_ORDER_COLUMNS "FROM orders WHERE order_id = $1"};
 const Query kListOrders{"order_list_customer", "SELECT " FRESHLANE_ORDER_COLUMNS
                                                "FROM orders WHERE customer_id = $1 AND (NOT $2 OR "
                                                "(created_at, order_id) < (to_timestamp($3), $4)) "
                                                "ORDER BY created_at DESC, order_id DESC LIMIT $5"};
+// $2 status, $3 fulfillment ('' any); $4 text ('' none): the order id, $5 phone digits
+// ('' none) the phone's end, $6 ids (hand-over codes); $7 after?, $8/$9 position, $10 limit.
+#define FRESHLANE_STORE_ORDERS(direction, before)                                              \
+  "SELECT " FRESHLANE_ORDER_COLUMNS                                                            \
+  ", customer_name, customer_phone FROM (SELECT o.*, c.name AS customer_name, "                \
+  "c.phone AS customer_phone FROM orders o JOIN customers c ON c.customer_id = o.customer_id " \
+  "WHERE o.store_id = $1) AS orders "                                                          \
+  "WHERE ($2 = '' OR status = $2) AND ($3 = '' OR fulfillment = $3) "                          \
+  "AND ($4 = '' OR order_id = $4 OR ($5 <> '' AND customer_phone LIKE '%' || $5) "             \
+  "     OR order_id = ANY($6::text[])) "                                                       \
+  "AND (NOT $7 OR (created_at, order_id) " before                                              \
+  " (to_timestamp($8), $9)) "                                                                  \
+  "ORDER BY created_at " direction ", order_id " direction " LIMIT $10"
+const Query kStoreOrdersNewest{"order_list_store", FRESHLANE_STORE_ORDERS("DESC", "<")};
+const Query kStoreOrdersOldest{"order_list_store_oldest", FRESHLANE_STORE_ORDERS("ASC", ">")};
+#undef FRESHLANE_STORE_ORDERS
 #undef FRESHLANE_ORDER_COLUMNS
+const Query kAwaitingHandover{"order_awaiting_handover", R"sql(
+  SELECT order_id FROM orders
+  WHERE store_id = $1 AND status IN ('ready_for_pickup', 'packed', 'out_for_delivery'))sql"};
+const Query kNoteCancelledBy{"order_note_cancelled_by", R"sql(
+  UPDATE orders SET cancelled_by = $2, cancel_reason = $3 WHERE order_id = $1)sql"};
 const Query kLinesOf{"order_lines_of", R"sql(
   SELECT order_id, line_no, sku, name, quantity, unit_price_minor, short_quantity FROM order_lines
   WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no)sql"};
@@ -111,8 +134,10 @@ Order read_order(const pqxx::row& r) {
   o.payment_status = *orders::parse_payment_status(r[8].as<std::string>());
   o.payment_expires_at = from_epoch(r[9]);
   if (!r[10].is_null()) {
-    o.delivery = orders::Delivery{
-        {r[10].as<double>(), r[11].as<double>()}, r[12].as<std::string>(), r[13].as<int>()};
+    o.delivery = orders::Delivery{{r[10].as<double>(), r[11].as<double>()},
+                                  r[12].as<std::string>(),
+                                  r[13].as<int>(),
+                                  r[19].is_null() ? std::string() : r[19].as<std::string>()};
   }
   o.charged_minor = r[14].as<long long>();
   o.refund_minor = r[15].as<long long>();
@@ -120,6 +145,9 @@ Order read_order(const pqxx::row& r) {
   o.paid_at = optional_time(r[16]);
   o.packed_at = optional_time(r[17]);
   o.redelivery_after = optional_time(r[18]);
+  if (!r[20].is_null()) o.cancelled_by = r[20].as<std::string>();
+  if (!r[21].is_null()) o.cancel_reason = r[21].as<std::string>();
+  o.handed_over_at = optional_time(r[22]);
   return o;
 }
 
@@ -243,7 +271,9 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
   std::optional<double> lat, lon;
   std::optional<std::string> address;
   std::optional<int> distance;
+  std::optional<std::string> notes;
   if (o.delivery) {
+    if (!o.delivery->notes.empty()) notes = o.delivery->notes;
     lat = o.delivery->location.lat;
     lon = o.delivery->location.lon;
     address = o.delivery->address;
@@ -272,7 +302,7 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
                kCodeDerived, text_array(line_nos), text_array(line_skus), text_array(names),
                text_array(quantities), text_array(prices), text_array(take_lines), text_array(lots),
                text_array(takes), key.key, key.request_hash, answer.status, answer.body,
-               req.max_pending_orders, req.max_held_units, req.max_held_value_minor);
+               req.max_pending_orders, req.max_held_units, req.max_held_value_minor, notes);
       return Written{r[0][0].as<bool>(), !r[0][1].is_null() && r[0][1].as<bool>(),
                      r[0][2].is_null() ? 0 : r[0][2].as<int>(),
                      r[0][3].is_null() ? 0 : r[0][3].as<long long>(),
@@ -429,16 +459,71 @@ OrderPage OrderRepository::list_for_customer(const std::string& customer_id,
   });
 }
 
+namespace {
+// `customer_id` empty: any customer's (staff cancel for them, `by` and `reason` noted).
+CancelOutcome cancel_in(Session& session, Tx& tx, const std::string& order_id,
+                        const std::string& customer_id, const std::string& by,
+                        const std::string& reason) {
+  const auto r = exec(session, tx, kLockOrder, order_id);
+  if (r.empty() || (!customer_id.empty() && r[0][2].as<std::string>() != customer_id)) {
+    return OrderNotFound{};
+  }
+  const Status status = *orders::parse_status(r[0][0].as<std::string>());
+  const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
+  if (!orders::can_cancel(fulfillment, status)) return InvalidTransition{status};
+  exec(session, tx, kSetCancelled, order_id);  // (its trigger: the customer's row) before lots
+  if (!by.empty()) exec(session, tx, kNoteCancelledBy, order_id, by, reason);
+  release_or_consume(session, tx, {order_id}, false);
+  return std::move(*find_in(session, tx, order_id));
+}
+}  // namespace
+
 CancelOutcome OrderRepository::cancel(const std::string& order_id, const std::string& customer_id) {
-  return write(session_, [&](Tx& tx) -> CancelOutcome {
-    const auto r = exec(session_, tx, kLockOrder, order_id);
-    if (r.empty() || r[0][2].as<std::string>() != customer_id) return OrderNotFound{};
-    const Status status = *orders::parse_status(r[0][0].as<std::string>());
-    const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
-    if (!orders::can_cancel(fulfillment, status)) return InvalidTransition{status};
-    exec(session_, tx, kSetCancelled, order_id);  // (its trigger: the customer's row) before lots
-    release_or_consume(session_, tx, {order_id}, false);
-    return std::move(*find_in(session_, tx, order_id));
+  return write(session_,
+               [&](Tx& tx) { return cancel_in(session_, tx, order_id, customer_id, "", ""); });
+}
+
+CancelOutcome OrderRepository::cancel_for_customer(const std::string& order_id,
+                                                   const std::string& staff_id,
+                                                   const std::string& reason) {
+  return write(session_,
+               [&](Tx& tx) { return cancel_in(session_, tx, order_id, "", staff_id, reason); });
+}
+
+OrderPage OrderRepository::list_for_store(const StoreOrderQuery& q) {
+  return read(session_, [&](Tx& tx) {
+    OrderPage page;
+    std::string digits;
+    if (q.text.size() >= 4 &&
+        std::all_of(q.text.begin(), q.text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      digits = q.text;
+    }
+    for (const auto& r :
+         exec(session_, tx, q.oldest_first ? kStoreOrdersOldest : kStoreOrdersNewest, q.store_id,
+              q.status, q.fulfillment, q.text, digits, text_array(q.ids), q.after.has_value(),
+              q.after ? q.after->created_epoch : 0LL, q.after ? q.after->order_id : std::string(),
+              q.limit + 1)) {
+      page.orders.push_back(read_order(r));
+      page.contacts.push_back({r[23].as<std::string>(), r[24].as<std::string>()});
+    }
+    if (page.orders.size() > static_cast<size_t>(q.limit)) {
+      page.orders.pop_back();
+      page.contacts.pop_back();
+      const auto& last = page.orders.back();
+      page.next = std::to_string(epoch(last.created_at)) + ":" + last.order_id;
+    }
+    load_lines(session_, tx, page.orders);
+    return page;
+  });
+}
+
+std::vector<std::string> OrderRepository::awaiting_handover(const std::string& store_id) {
+  return single(session_, [&](Tx& tx) {
+    std::vector<std::string> ids;
+    for (const auto& r : exec(session_, tx, kAwaitingHandover, store_id)) {
+      ids.push_back(r[0].as<std::string>());
+    }
+    return ids;
   });
 }
 

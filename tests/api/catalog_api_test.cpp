@@ -81,7 +81,13 @@ TEST_F(CatalogApi, StoreIsCreatedReadAndDuplicateRefused) {
                             {"lon", 121.5907},
                             {"delivery_radius_m", 3000},
                             {"promise_minutes", 30},
-                            {"currency", "CNY"}}));
+                            {"currency", "CNY"},
+                            {"address", ""},
+                            {"phone", ""},
+                            {"opening_hours", nullptr},
+                            {"utc_offset_minutes", 480},
+                            {"delivery_paused", false},
+                            {"delivery_paused_reason", nullptr}}));
   EXPECT_TRUE(is_problem(admin("POST", "/v1/stores",
                                {{"store_id", "jq"}, {"name", "again"}, {"lat", 31}, {"lon", 121}}),
                          409, "conflict"));
@@ -242,7 +248,8 @@ TEST_F(CatalogApi, MarkdownIsThePriceNowAndTheListPriceStays) {
                               {"zone", "bakery"},
                               {"shelf", "B1"},
                               {"markdown", {{"price_minor", 490}, {"until", in_hours(-1)}}}});
-  EXPECT_EQ(expired.json()["price_minor"], 690);
+  // A markdown that has already ended is refused, not silently dropped.
+  EXPECT_TRUE(is_problem(expired, 400, "validation_failed")) << expired.body;
   EXPECT_TRUE(is_problem(admin("PUT", "/v1/stores/jq/products/TART",
                                {{"price_minor", 690},
                                 {"zone", "bakery"},

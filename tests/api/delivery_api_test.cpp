@@ -110,9 +110,10 @@ TEST_F(DeliveryApi, PaidPickedPackedDispatchedPickedUpDeliveredAndTracked) {
   EXPECT_TRUE(t.json()["estimated_at"].is_string());
   EXPECT_TRUE(t.json()["courier"].is_null());
 
-  // Only its customer tracks it.
+  // Its customer tracks it, and the store's manager who answers the customer's call; nobody else.
   EXPECT_TRUE(is_problem(Terminal(server(), shop.customer()).get(tracking), 404, "not_found"));
-  EXPECT_TRUE(is_problem(Terminal(server(), shop.staff("dflow", "manager")).get(tracking), 403,
+  EXPECT_EQ(Terminal(server(), shop.staff("dflow", "manager")).get(tracking).status, 200);
+  EXPECT_TRUE(is_problem(Terminal(server(), shop.staff("dflow", "picker")).get(tracking), 403,
                          "forbidden"));
   EXPECT_TRUE(is_problem(server().get(tracking), 401, "unauthorized"));
 

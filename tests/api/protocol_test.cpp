@@ -80,7 +80,7 @@ TEST_F(Protocol, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   EXPECT_TRUE(is_problem(server().get("/"), 404, "not_found"));
   const auto r = server().send("DELETE", "/v1/stores/jq", "");
   EXPECT_TRUE(is_problem(r, 405, "method_not_allowed"));
-  EXPECT_EQ(r.header("allow"), "GET, HEAD");
+  EXPECT_EQ(r.header("allow"), "GET, HEAD, PATCH");
   EXPECT_EQ(server().send("PATCH", "/v1/stores", "").header("allow"), "POST, GET, HEAD");
 }
 

@@ -4,6 +4,7 @@
 // most, in every process alike; a row that was not found is never remembered, so something
 // created through another process is seen at once. Thread-safe; callers pass `now`.
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,13 +25,26 @@ class Recent {
     if (it == entries_.end() || now - it->second.at >= ttl_) return std::nullopt;
     return it->second.value;
   }
-  void put(const std::string& key, V value, Clock::time_point now) {
+  // Taken before reading a row: a put of what was read then is dropped when something was
+  // forgotten since (a token revoked while it was being looked up is not remembered valid).
+  std::uint64_t generation() const {
     std::lock_guard lock(mu_);
+    return forgets_;
+  }
+  void put(const std::string& key, V value, Clock::time_point now,
+           std::optional<std::uint64_t> read_at = std::nullopt) {
+    std::lock_guard lock(mu_);
+    if (read_at && *read_at != forgets_) return;
     if (entries_.size() >= max_entries_) {
       std::erase_if(entries_, [&](const auto& e) { return now - e.second.at >= ttl_; });
       if (entries_.size() >= max_entries_) entries_.clear();
     }
     entries_[key] = Entry{std::move(value), now};
+  }
+  void forget(const std::string& key) {
+    std::lock_guard lock(mu_);
+    entries_.erase(key);
+    ++forgets_;
   }
 
  private:
@@ -41,6 +55,7 @@ class Recent {
   std::chrono::milliseconds ttl_;
   std::size_t max_entries_;
   mutable std::mutex mu_;
+  std::uint64_t forgets_ = 0;
   std::unordered_map<std::string, Entry> entries_;
 };
 

@@ -20,6 +20,13 @@ struct Store {
   int delivery_radius_m = 3000;
   int promise_minutes = 30;
   std::string currency = "CNY";
+  // For customers: where to find the store and when it is open (local "HH:MM", both or none).
+  std::string address{};
+  std::string phone{};
+  std::optional<std::string> opens{}, closes{};
+  int utc_offset_minutes = 480;
+  // Set while a manager has paused delivery (a storm, a broken van): why, for customers.
+  std::optional<std::string> delivery_paused_reason{};
   // The one radius rule (stores nearby, orders, the quote): the edge itself is inside.
   bool delivers_within(double distance_m) const { return distance_m <= delivery_radius_m; }
 };
@@ -47,6 +54,7 @@ struct Product {
 struct Markdown {
   Money price_minor = 0;
   core::Timestamp until;
+  std::optional<core::Timestamp> from{};  // none: from when it was set
 };
 
 // A product as one store sells it.
@@ -75,13 +83,19 @@ struct Lot {
   core::Timestamp received_at;
   core::Timestamp expires_at;
   std::vector<TraceEvent> trace;
+  // Live state, when read back: the lot's own units, and a recall that stopped its sale.
+  std::int64_t quantity_on_hand = 0;
+  std::int64_t quantity_available = 0;  // on hand minus reserved by orders
+  std::optional<core::Timestamp> recalled_at;
+  std::string recall_reason;
 };
 
 // A listing joined with its product and the store's live stock of it.
 struct StoreProduct {
   Product product;
   Listing listing;
-  std::int64_t available = 0;  // unexpired lots' on-hand minus reserved
+  std::int64_t available = 0;  // unexpired, unrecalled lots' on-hand minus reserved
+  bool listed = true;          // false once delisted: not shown in lists, not sold
 };
 
 // Names what a change touched: one store's listing of one product, or with an empty store_id

@@ -47,7 +47,7 @@ seconds still_ahead(const Eta& e, Stage stage);
 std::optional<seconds> courier_wait(std::vector<Timestamp> available_at, int parcels_ahead,
                                     Timestamp ready_at, seconds round_trip, const Params& p);
 
-enum class QuoteReason { kNone, kOutOfRange, kStoreBusy };
+enum class QuoteReason { kNone, kOutOfRange, kStoreBusy, kPaused };
 // Why a store is busy.
 enum class Busy { kNone, kNoPicker, kNoCourier, kBeyondPromise };
 

@@ -72,6 +72,7 @@ struct Delivery {
   core::LatLon location;
   std::string address;
   int distance_m = 0;
+  std::string notes;  // for the courier: "ring twice, the dog is friendly"
 };
 
 // How far the order's bags have come (delivery and pickup orders, once paid).
@@ -99,11 +100,13 @@ struct Order {
   catalog::Money charged_minor = 0;  // the amount the payment is for (total when ordered)
   catalog::Money refund_minor = 0;   // owed back for short picks
   std::string handover_code;         // shown to the customer, asked for at hand-over
-  std::optional<core::Timestamp> paid_at, packed_at;
+  std::optional<core::Timestamp> paid_at, packed_at, handed_over_at;
   // After a failed delivery, the customer's choice: not on its way before then (the promise
   // counts from it).
   std::optional<core::Timestamp> redelivery_after;
   std::optional<PickingProgress> picking;
+  // Cancelled for the customer by the store's staff: who, and why.
+  std::optional<std::string> cancelled_by, cancel_reason;
 
   catalog::Money total_minor() const;
 };

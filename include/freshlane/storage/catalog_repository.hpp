@@ -1,7 +1,9 @@
 #pragma once
 // Products, store listings, lots and ratings. Every method is one transaction.
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "freshlane/catalog/product.hpp"
@@ -11,10 +13,13 @@ namespace freshlane::storage {
 
 struct ListingQuery {
   std::string store_id;
-  std::string text;       // substring of the name, any script; empty = all
+  // Words that must each be in the name, its pinyin (full or initials) or the SKU, in any
+  // order; the closest first (pages by `offset`). Empty = all, by SKU (pages by `after_sku`).
+  std::string text;
   std::string category;   // exact; empty = all
   std::string after_sku;  // keyset cursor; empty = from the start
   int limit = 50;
+  int offset = 0;  // searches
 };
 
 enum class LotInsert { kCreated, kDuplicateId, kNotListed };
@@ -27,7 +32,20 @@ class CatalogRepository {
   std::optional<catalog::Product> find_product(const std::string& sku);
 
   // Creates or replaces a listing. Store and product must exist (callers check first).
-  void upsert_listing(const catalog::Listing& listing);
+  void upsert_listing(const catalog::Listing& listing);  // listing again undoes a delisting
+  // Stops showing and selling the listing (its lots and orders stay); false: no such listing.
+  bool delist(const std::string& store_id, const std::string& sku);
+  // The categories the store lists products in, with how many each.
+  std::vector<std::pair<std::string, int>> categories(const std::string& store_id);
+  // Computes the search text of products written before it existed; how many.
+  int fill_search_text();
+  // The storage class of each SKU that exists (packing: live crab and milk go in other bags).
+  std::map<std::string, catalog::Storage> storage_of(const std::vector<std::string>& skus);
+  // Changes name, category and storage (what is set); the product as it is then, or nullopt.
+  std::optional<catalog::Product> update_product(const std::string& sku,
+                                                 const std::optional<std::string>& name,
+                                                 const std::optional<std::string>& category,
+                                                 const std::optional<std::string>& storage);
   std::optional<catalog::StoreProduct> find_store_product(const std::string& store_id,
                                                           const std::string& sku,
                                                           core::Timestamp now);

@@ -36,6 +36,11 @@ struct StopRecord {
   std::string state;  // planned, picked_up, delivered, failed, cancelled
   std::optional<core::Timestamp> done_at;
   std::string reason;  // failed deliveries
+  // What the courier needs at the door (trips only; empty elsewhere).
+  std::string customer_name;
+  std::string customer_phone;
+  std::string notes;
+  int bags = 0;
 };
 
 struct TripRecord {

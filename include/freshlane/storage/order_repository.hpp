@@ -119,9 +119,30 @@ struct OrderPosition {
 };
 std::optional<OrderPosition> parse_order_position(const std::string& text);
 
+// Who placed an order, for the staff who serve them.
+struct Contact {
+  std::string name;
+  std::string phone;
+};
+
 struct OrderPage {
   std::vector<orders::Order> orders;
   std::optional<std::string> next;  // text form of the next OrderPosition
+  std::vector<Contact> contacts;    // list_for_store: beside each order
+};
+
+// Staff looking for a store's orders: by status and fulfillment (empty: any), and when `text`
+// is given, orders whose id is it, whose customer's phone ends with its digits (4 or more), or
+// whose id is among `ids` (orders whose hand-over code it is). Newest first, or oldest first.
+struct StoreOrderQuery {
+  std::string store_id;
+  std::string status;
+  std::string fulfillment;
+  std::string text;
+  std::vector<std::string> ids;
+  bool oldest_first = false;
+  std::optional<OrderPosition> after;
+  int limit = 50;
 };
 
 class OrderRepository {
@@ -137,8 +158,15 @@ class OrderRepository {
   // Newest first, after `after` when given.
   OrderPage list_for_customer(const std::string& customer_id,
                               const std::optional<OrderPosition>& after, int limit);
+  OrderPage list_for_store(const StoreOrderQuery& q);
+  // The store's orders a code may be offered for (ready for pickup, packed, out for delivery).
+  std::vector<std::string> awaiting_handover(const std::string& store_id);
   // Only `customer_id`'s own order; releases its stock.
   CancelOutcome cancel(const std::string& order_id, const std::string& customer_id);
+  // A store's manager cancels for the customer (the same rule as the customer's own cancel);
+  // who and why are kept on the order.
+  CancelOutcome cancel_for_customer(const std::string& order_id, const std::string& staff_id,
+                                    const std::string& reason);
   // Expires unpaid orders whose payment window closed at `now`, releasing their stock.
   int expire_due(core::Timestamp now, int limit = 200);
   // Records the provider's event; a succeeded one moves the order to paid (delivery and

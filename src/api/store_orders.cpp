@@ -1,0 +1,124 @@
+// Staff find a store's orders: the manager's and packer's search (by order id, the customer's
+// phone ending, or the code the customer shows), and the counter's queue of pickup orders
+// waiting to be collected, oldest first.
+#include <algorithm>
+
+#include "auth.hpp"
+#include "freshlane/core/ids.hpp"
+#include "freshlane/storage/order_repository.hpp"
+#include "handlers.hpp"
+#include "json_body.hpp"
+#include "json_views.hpp"
+#include "pagination.hpp"
+
+namespace freshlane::api {
+
+using core::Error;
+using core::ErrorKind;
+
+namespace {
+
+nlohmann::json staff_view(const orders::Order& o, const storage::Contact& c) {
+  nlohmann::json out = to_json(o, false);
+  out["customer"] = {{"name", c.name}, {"phone_masked", masked_phone(c.phone)}};
+  return out;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The store's orders the text is the hand-over code of (only orders that await one).
+std::vector<std::string> orders_with_code(const Context& ctx, storage::OrderRepository& repo,
+                                          const std::string& store_id, const std::string& text) {
+  std::vector<std::string> ids;
+  if (text.size() != 6 || !all_digits(text)) return ids;
+  for (auto& id : repo.awaiting_handover(store_id)) {
+    if (ctx.handover_codes.code_of(id) == text) ids.push_back(std::move(id));
+  }
+  return ids;
+}
+
+storage::StoreOrderQuery read_query(const http::Request& req, const std::string& store_id) {
+  storage::StoreOrderQuery q;
+  q.store_id = store_id;
+  q.status = std::string(req.query("status").value_or(""));
+  if (!q.status.empty() && !orders::parse_status(q.status)) {
+    invalid_parameter("status", "is not an order status");
+  }
+  q.fulfillment = std::string(req.query("fulfillment").value_or(""));
+  if (!q.fulfillment.empty() && !orders::parse_fulfillment(q.fulfillment)) {
+    invalid_parameter("fulfillment", "must be delivery, pickup or in_store");
+  }
+  q.text = std::string(req.query("q").value_or(""));
+  if (q.text.size() > 64) invalid_parameter("q", "must be at most 64 characters");
+  if (!q.text.empty() && !core::is_valid_id(q.text)) {
+    invalid_parameter("q", "must be an order id, 4 or more digits of a phone, or a code");
+  }
+  q.limit = page_limit(req);
+  const std::string position = cursor_position(req);
+  q.after = storage::parse_order_position(position);
+  if (!position.empty() && !q.after) invalid_parameter("cursor", "is not a valid cursor");
+  return q;
+}
+
+http::Response answer(storage::OrderPage page) {
+  nlohmann::json items = nlohmann::json::array();
+  for (size_t i = 0; i < page.orders.size(); ++i) {
+    items.push_back(staff_view(page.orders[i], page.contacts[i]));
+  }
+  return json_response(200, api::page(std::move(items), page.next));
+}
+
+// GET /v1/stores/{store_id}/orders?status=&fulfillment=&q=: newest first.
+http::Response list_store_orders(Context& ctx, const http::Request& req,
+                                 storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  const Principal who = authenticate(req, ctx, session);
+  if (who.role != Role::kAdmin) require_staff(who, store_id, {"packer"});
+  auto q = read_query(req, store_id);
+  existing_store(session, store_id);
+  storage::OrderRepository repo(session);
+  q.ids = orders_with_code(ctx, repo, store_id, q.text);
+  return answer(repo.list_for_store(q));
+}
+
+// GET /v1/stores/{store_id}/counter: pickup orders ready for collection, the longest waiting
+// first (`?q=` finds one by the customer's code or phone ending).
+http::Response counter_queue(Context& ctx, const http::Request& req, storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  const Principal who = authenticate(req, ctx, session);
+  if (who.role != Role::kAdmin) require_staff(who, store_id, {"packer"});
+  auto q = read_query(req, store_id);
+  if (!q.status.empty() || !q.fulfillment.empty()) {
+    invalid_parameter(q.status.empty() ? "fulfillment" : "status",
+                      "is fixed here: ready_for_pickup pickup orders");
+  }
+  q.status = "ready_for_pickup";
+  q.fulfillment = "pickup";
+  q.oldest_first = true;
+  existing_store(session, store_id);
+  storage::OrderRepository repo(session);
+  q.ids = orders_with_code(ctx, repo, store_id, q.text);
+  auto page = repo.list_for_store(q);
+  nlohmann::json items = nlohmann::json::array();
+  const auto now = ctx.now();
+  for (size_t i = 0; i < page.orders.size(); ++i) {
+    auto item = staff_view(page.orders[i], page.contacts[i]);
+    const auto& ready = page.orders[i].packed_at;
+    item["ready_at"] = time_or_null(ready);
+    item["waiting_minutes"] =
+        ready ? std::chrono::duration_cast<std::chrono::minutes>(now - *ready).count() : 0;
+    items.push_back(std::move(item));
+  }
+  return json_response(200, api::page(std::move(items), page.next));
+}
+
+}  // namespace
+
+void add_store_order_routes(http::Router& router, Context& ctx) {
+  router.add("GET", "/v1/stores/{store_id}/orders", with_database(ctx, list_store_orders));
+  router.add("GET", "/v1/stores/{store_id}/counter", with_database(ctx, counter_queue));
+}
+
+}  // namespace freshlane::api

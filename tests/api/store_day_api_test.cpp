@@ -1,0 +1,535 @@
+// A store's working day through HTTP against a real PostgreSQL (issue 15): the lot a picker
+// really took is the lot the order records, a recall finds its customers and stops sales; staff
+// find orders by id, phone or code; managers steer the store, pause delivery, revoke tokens
+// (in every process at once), cancel for a customer; couriers see whom they deliver to.
+#include <thread>
+
+#include "api/delivery_fixture.hpp"
+
+namespace freshlane::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class StoreDay : public DeliveryTest {
+ protected:
+  // A lot of `sku` received now, expiring in `hours`: (lot id, its QR code).
+  static std::pair<std::string, std::string> receive(const std::string& store,
+                                                     const std::string& sku, int quantity,
+                                                     int hours) {
+    const auto r = server().admin("POST", "/v1/stores/" + store + "/lots",
+                                  nlohmann::json{{"sku", sku},
+                                                 {"quantity", quantity},
+                                                 {"origin", "Zhoushan"},
+                                                 {"produced_at", hours_from_now(-2)},
+                                                 {"expires_at", hours_from_now(hours)}}
+                                      .dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return {r.json()["lot_id"], r.json()["qr_code"]};
+  }
+
+  // The lots an order's first line holds, as lot id → units.
+  static std::map<std::string, int> line_lots(const nlohmann::json& order) {
+    std::map<std::string, int> out;
+    for (const auto& l : order["lines"][0]["lots"]) out[l["lot_id"]] = l["quantity"];
+    return out;
+  }
+};
+
+// ---- 1. Lot-true trace ----------------------------------------------------------------------
+
+TEST_F(StoreDay, TheScannedLotIsTheOneTheOrderRecordsAndARecallFindsItsCustomer) {
+  Shop shop{server()};
+  shop.store("sd-lot", kStoreLat, kStoreLon);
+  ASSERT_EQ(server().admin("PUT", "/v1/stores/sd-lot/layout", fast_layout().dump()).status, 200);
+  shop.stock("sd-lot", "CRAB-sd", 0, 8800, 72, "seafood");
+  const auto [lot_a, code_a] = receive("sd-lot", "CRAB-sd", 5, 24);  // expires first
+  const auto [lot_b, code_b] = receive("sd-lot", "CRAB-sd", 5, 72);
+  const Terminal manager{server(), shop.staff("sd-lot", "manager")};
+
+  // The order reserves lot A (earliest expiry first).
+  const std::string customer = shop.customer();
+  auto placed = shop.order(customer, Shop::order_body("sd-lot", {{"CRAB-sd", 2}}), "lot-1");
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  const std::string order_id = placed.json()["order_id"];
+  EXPECT_EQ(line_lots(placed.json()), (std::map<std::string, int>{{lot_a, 2}}));
+  ASSERT_EQ(shop.pay(order_id, placed.json()["total_minor"], "ev-lot-1").status, 200);
+
+  // The task says which lot to take, where.
+  const Terminal picker{server(), shop.staff("sd-lot", "picker")};
+  ASSERT_EQ(picker.post("/v1/stores/sd-lot/pickers/clock-in", {{"zone", "seafood"}}).status, 200);
+  const auto trip = picker.post("/v1/stores/sd-lot/pick-tasks/next");
+  ASSERT_EQ(trip.status, 200) << trip.body;
+  const auto task = trip.json()["tasks"][0];
+  const std::string task_id = task["task_id"];
+  EXPECT_EQ(task["lines"][0]["take"]["lot_id"], lot_a) << task.dump();
+  EXPECT_EQ(task["lines"][0]["take"]["quantity"], 2);
+  EXPECT_EQ(task["lines"][0]["take"]["shelf"], "A1");
+
+  // The picker takes lot B instead: the order now records lot B, and the reservation moved.
+  auto scan =
+      picker.post("/v1/pick-tasks/" + task_id + "/scan", {{"code", code_b}, {"quantity", 2}});
+  ASSERT_EQ(scan.status, 200) << scan.body;
+  EXPECT_EQ(scan.json()["lines"][0]["lots"][0]["lot_id"], lot_b) << scan.body;
+  EXPECT_EQ(scan.json()["lines"][0]["lots"][0]["picked"], 2);
+  EXPECT_TRUE(scan.json()["lines"][0]["take"].is_null());
+  const auto order = manager.get("/v1/orders/" + order_id).json();
+  EXPECT_EQ(line_lots(order), (std::map<std::string, int>{{lot_b, 2}})) << order.dump();
+
+  // Each lot's scan shows its own units; the SKU's availability is unchanged (2 still held).
+  auto aisle_a = server().get("/v1/scan/" + code_a).json();
+  auto aisle_b = server().get("/v1/scan/" + code_b).json();
+  EXPECT_EQ(aisle_a["lot"]["available"], 5);
+  EXPECT_EQ(aisle_b["lot"]["available"], 3);
+  EXPECT_EQ(aisle_b["available"], 8);
+
+  // The trace of lot B names the customer; lot A's names nobody.
+  auto trace_b = manager.get("/v1/lots/" + lot_b + "/trace");
+  ASSERT_EQ(trace_b.status, 200) << trace_b.body;
+  ASSERT_EQ(trace_b.json()["orders"].size(), 1u);
+  EXPECT_EQ(trace_b.json()["orders"][0]["order_id"], order_id);
+  EXPECT_EQ(trace_b.json()["orders"][0]["quantity"], 2);
+  EXPECT_EQ(trace_b.json()["orders"][0]["customer_name"], "顾客");
+  EXPECT_EQ(manager.get("/v1/lots/" + lot_a + "/trace").json()["orders"].size(), 0u);
+
+  // A recall of lot B finds that customer, and stops its sale at once.
+  const auto recall =
+      manager.post("/v1/lots/" + lot_b + "/recall", {{"reason", "supplier recall 17"}});
+  ASSERT_EQ(recall.status, 200) << recall.body;
+  EXPECT_EQ(recall.json()["orders"][0]["order_id"], order_id);
+  EXPECT_EQ(recall.json()["lot"]["recall"]["reason"], "supplier recall 17");
+  EXPECT_EQ(recall.json()["lot"]["available"], 0);
+  EXPECT_EQ(shop.available("sd-lot", "CRAB-sd"), 5);  // only lot A's units sell now
+  const std::string other = shop.customer();
+  const auto too_many = shop.order(other, Shop::order_body("sd-lot", {{"CRAB-sd", 6}}), "lot-2");
+  EXPECT_TRUE(is_problem(too_many, 409, "out_of_stock")) << too_many.body;
+  EXPECT_EQ(server().get("/v1/scan/" + code_b).json()["lot"]["recall"]["reason"],
+            "supplier recall 17");
+
+  // A recalled lot is refused at the scan; an expired-or-recalled lot is never taken.
+  auto second = shop.order(other, Shop::order_body("sd-lot", {{"CRAB-sd", 1}}), "lot-3");
+  ASSERT_EQ(second.status, 201) << second.body;
+  ASSERT_EQ(shop.pay(second.json()["order_id"], second.json()["total_minor"], "ev-lot-3").status,
+            200);
+  ASSERT_EQ(picker.post("/v1/pick-tasks/" + task_id + "/finish").status, 200);
+  // The packing board shows what is in the bag, its storage class and the lane it rode.
+  nlohmann::json entry;
+  for (int i = 0; i < 50 && entry.is_null(); ++i) {
+    const auto board = manager.get("/v1/stores/sd-lot/packing").json();
+    for (const auto& list : {board["ready"], board["incoming"]}) {
+      for (const auto& e : list) {
+        if (e["order_id"] == order_id) entry = e;
+      }
+    }
+    if (entry.is_null()) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(entry.is_null());
+  EXPECT_EQ(entry["storage_classes"], nlohmann::json({"chilled"})) << entry.dump();
+  EXPECT_EQ(entry["bag_details"][0]["lane_id"], "L1");
+  EXPECT_EQ(entry["bag_details"][0]["items"][0]["sku"], "CRAB-sd");
+  EXPECT_EQ(entry["bag_details"][0]["items"][0]["quantity"], 2);
+  EXPECT_EQ(entry["bag_details"][0]["items"][0]["storage"], "chilled");
+  const auto next = picker.post("/v1/stores/sd-lot/pick-tasks/next");
+  ASSERT_EQ(next.status, 200) << next.body;
+  const std::string second_task = next.json()["tasks"][0]["task_id"];
+  EXPECT_TRUE(is_problem(picker.post("/v1/pick-tasks/" + second_task + "/scan", {{"code", code_b}}),
+                         409, "lot_unusable"));
+  // A shelf label takes the planned lot.
+  const std::string shelf = server().get("/v1/stores/sd-lot/products/CRAB-sd").json()["shelf_code"];
+  scan = picker.post("/v1/pick-tasks/" + second_task + "/scan", {{"code", shelf}});
+  ASSERT_EQ(scan.status, 200) << scan.body;
+  EXPECT_EQ(scan.json()["lines"][0]["lots"][0]["lot_id"], lot_a);
+  EXPECT_EQ(scan.json()["lines"][0]["lots"][0]["picked"], 1);
+
+  // Only the store's manager reads a trace or recalls.
+  EXPECT_TRUE(is_problem(picker.get("/v1/lots/" + lot_a + "/trace"), 403, "forbidden"));
+  EXPECT_TRUE(is_problem(manager.get("/v1/lots/no-such-lot/trace"), 404, "not_found"));
+  EXPECT_TRUE(is_problem(manager.post("/v1/lots/" + lot_a + "/recall", nlohmann::json::object()),
+                         400, "validation_failed"));
+}
+
+// ---- 4. Staff find things -------------------------------------------------------------------
+
+TEST_F(StoreDay, StaffFindOrdersByIdPhoneAndCodeAndTheCounterQueuesPickups) {
+  open_store(server(), "sd-find");
+  Shop shop{server()};
+  const Terminal manager{server(), shop.staff("sd-find", "manager")};
+  const Terminal packer{server(), shop.staff("sd-find", "packer")};
+  const Terminal picker{server(), shop.staff("sd-find", "picker")};
+  const std::string phone = "+8613912345" + std::to_string(100 + ::getpid() % 900);
+  const auto signup = server().send("POST", "/v1/customers",
+                                    nlohmann::json{{"phone", phone}, {"name", "王芳"}}.dump());
+  ASSERT_EQ(signup.status, 201) << signup.body;
+  const std::string customer = signup.json()["token"];
+  const auto r = shop.order(customer, Shop::order_body("sd-find", {{"APPLE-sd-find", 2}}), "f-1");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string order_id = r.json()["order_id"];
+  ASSERT_EQ(shop.pay(order_id, r.json()["total_minor"], "ev-f-1").status, 200);
+  const std::string code =
+      Terminal{server(), customer}.get("/v1/orders/" + order_id).json()["handover_code"];
+
+  auto by_id = packer.get("/v1/stores/sd-find/orders?q=" + order_id);
+  ASSERT_EQ(by_id.status, 200) << by_id.body;
+  ASSERT_EQ(by_id.json()["items"].size(), 1u);
+  EXPECT_EQ(by_id.json()["items"][0]["customer"]["name"], "王芳");
+  const std::string masked = by_id.json()["items"][0]["customer"]["phone_masked"];
+  EXPECT_EQ(masked.substr(masked.size() - 4), phone.substr(phone.size() - 4));
+  EXPECT_EQ(masked.find(phone.substr(4, 5)), std::string::npos) << masked;
+  auto by_phone = manager.get("/v1/stores/sd-find/orders?q=" + phone.substr(phone.size() - 4));
+  ASSERT_EQ(by_phone.status, 200) << by_phone.body;
+  bool found = false;
+  const auto phone_items = by_phone.json()["items"];
+  for (const auto& o : phone_items) found = found || o["order_id"] == order_id;
+  EXPECT_TRUE(found) << by_phone.body;
+  EXPECT_EQ(manager.get("/v1/stores/sd-find/orders?status=paid&fulfillment=pickup")
+                .json()["items"]
+                .size(),
+            1u);
+  EXPECT_EQ(manager.get("/v1/stores/sd-find/orders?status=collected").json()["items"].size(), 0u);
+  EXPECT_TRUE(is_problem(picker.get("/v1/stores/sd-find/orders"), 403, "forbidden"));
+  EXPECT_TRUE(
+      is_problem(manager.get("/v1/stores/sd-find/orders?status=lost"), 400, "validation_failed"));
+  EXPECT_TRUE(
+      is_problem(manager.get("/v1/stores/sd-find/orders?q=%27%3B"), 400, "validation_failed"));
+
+  // Packed, it waits at the counter, found by the code the customer shows.
+  pick_and_pack(server(), "sd-find", order_id);
+  auto counter = packer.get("/v1/stores/sd-find/counter");
+  ASSERT_EQ(counter.status, 200) << counter.body;
+  ASSERT_EQ(counter.json()["items"].size(), 1u);
+  EXPECT_EQ(counter.json()["items"][0]["order_id"], order_id);
+  EXPECT_EQ(counter.json()["items"][0]["status"], "ready_for_pickup");
+  EXPECT_FALSE(counter.json()["items"][0]["ready_at"].is_null());
+  auto by_code = packer.get("/v1/stores/sd-find/counter?q=" + code);
+  ASSERT_EQ(by_code.json()["items"].size(), 1u) << by_code.body;
+  EXPECT_EQ(by_code.json()["items"][0]["order_id"], order_id);
+  const std::string wrong = code == "000000" ? "000001" : "000000";
+  EXPECT_EQ(packer.get("/v1/stores/sd-find/counter?q=" + wrong).json()["items"].size(), 0u);
+  // The customer's tracking shows a pickup's own steps and when it was ready.
+  const Terminal app{server(), customer};
+  auto tracking = app.get("/v1/orders/" + order_id + "/tracking").json();
+  EXPECT_EQ(tracking["timeline"].size(), 5u) << tracking.dump();
+  EXPECT_TRUE(step(tracking, "ready_for_pickup").is_string()) << tracking.dump();
+  EXPECT_TRUE(step(tracking, "collected").is_null());
+  EXPECT_TRUE(tracking["ready_estimate"].is_string());
+  ASSERT_EQ(packer.post("/v1/orders/" + order_id + "/handover", {{"code", code}}).status, 200);
+  EXPECT_EQ(packer.get("/v1/stores/sd-find/counter").json()["items"].size(), 0u);
+  tracking = app.get("/v1/orders/" + order_id + "/tracking").json();
+  EXPECT_TRUE(step(tracking, "collected").is_string()) << tracking.dump();
+
+  // A manager reads the customer's tracking.
+  EXPECT_EQ(manager.get("/v1/orders/" + order_id + "/tracking").status, 200);
+  EXPECT_TRUE(is_problem(picker.get("/v1/orders/" + order_id + "/tracking"), 403, "forbidden"));
+}
+
+TEST_F(StoreDay, AManagerCancelsForTheCustomerWithAReason) {
+  open_store(server(), "sd-cancel");
+  Shop shop{server()};
+  const Terminal manager{server(), shop.staff("sd-cancel", "manager")};
+  const Terminal packer{server(), shop.staff("sd-cancel", "packer")};
+  const std::string customer = shop.customer();
+  const auto r =
+      shop.order(customer, Shop::order_body("sd-cancel", {{"APPLE-sd-cancel", 3}}), "c-1");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string order_id = r.json()["order_id"];
+  const std::string path = "/v1/orders/" + order_id + "/cancel";
+  EXPECT_TRUE(is_problem(manager.post(path), 400, "validation_failed"));  // a reason is required
+  EXPECT_TRUE(is_problem(packer.post(path, {{"reason", "x"}}), 403, "forbidden"));
+  const auto cancelled = manager.post(path, {{"reason", "customer called: wrong day"}});
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(cancelled.json()["status"], "cancelled");
+  EXPECT_EQ(cancelled.json()["cancellation"]["reason"], "customer called: wrong day");
+  EXPECT_EQ(shop.available("sd-cancel", "APPLE-sd-cancel"), 100);
+  const auto seen = Terminal{server(), customer}.get("/v1/orders/" + order_id).json();
+  EXPECT_EQ(seen["cancellation"]["by"], "store");
+  EXPECT_EQ(seen["cancellation"]["reason"], "customer called: wrong day");
+}
+
+// ---- 5. Manage the store --------------------------------------------------------------------
+
+TEST_F(StoreDay, AManagerPausesDeliveryAndTheQuoteSaysPaused) {
+  open_store(server(), "sd-pause");
+  Shop shop{server()};
+  shop.courier_on_shift("sd-pause");
+  const Terminal manager{server(), shop.staff("sd-pause", "manager")};
+  const auto quote = quote_path("sd-pause", kDoorLat, kDoorLon);
+  ASSERT_EQ(server().get(quote).json()["reason"], nullptr) << server().get(quote).body;
+
+  auto patched =
+      server().send("PATCH", "/v1/stores/sd-pause",
+                    nlohmann::json{{"delivery_pause", {{"reason", "typhoon warning"}}},
+                                   {"address", "上海市浦东新区金桥路 1 号"},
+                                   {"phone", "+86 21 5555 0101"},
+                                   {"opening_hours", {{"opens", "07:00"}, {"closes", "22:00"}}},
+                                   {"promise_minutes", 35}}
+                        .dump(),
+                    {bearer(manager.token)});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.json()["delivery_paused"], true);
+  EXPECT_EQ(patched.json()["opening_hours"]["opens"], "07:00");
+  EXPECT_EQ(patched.json()["promise_minutes"], 35);
+  const auto store = server().get("/v1/stores/sd-pause").json();
+  EXPECT_EQ(store["address"], "上海市浦东新区金桥路 1 号");
+  EXPECT_EQ(store["phone"], "+86 21 5555 0101");
+  EXPECT_EQ(store["delivery_paused_reason"], "typhoon warning");
+
+  const auto paused = server().get(quote).json();
+  EXPECT_EQ(paused["reason"], "paused") << paused.dump();
+  EXPECT_EQ(paused["deliverable"], false);
+  EXPECT_NE(paused["detail"].get<std::string>().find("typhoon warning"), std::string::npos);
+  const std::string customer = shop.customer();
+  const auto refused = shop.order(
+      customer, Shop::order_body("sd-pause", {{"APPLE-sd-pause", 1}}, "delivery"), "p-1");
+  EXPECT_TRUE(is_problem(refused, 409, "delivery_paused")) << refused.body;
+  // Pickup goes on.
+  EXPECT_EQ(
+      shop.order(customer, Shop::order_body("sd-pause", {{"APPLE-sd-pause", 1}}), "p-2").status,
+      201);
+
+  // Lifted: delivering again.
+  patched = server().send("PATCH", "/v1/stores/sd-pause", R"({"delivery_pause": null})",
+                          {bearer(manager.token)});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.json()["delivery_paused"], false);
+  EXPECT_EQ(server().get(quote).json()["reason"], nullptr);
+
+  // Bad input, and who may do it.
+  const Terminal picker{server(), shop.staff("sd-pause", "picker")};
+  EXPECT_TRUE(is_problem(server().send("PATCH", "/v1/stores/sd-pause", R"({"promise_minutes": 1})",
+                                       {bearer(manager.token)}),
+                         400, "validation_failed"));
+  EXPECT_TRUE(
+      is_problem(server().send("PATCH", "/v1/stores/sd-pause",
+                               R"({"opening_hours": {"opens": "25:00", "closes": "22:00"}})",
+                               {bearer(manager.token)}),
+                 400, "validation_failed"));
+  EXPECT_TRUE(is_problem(server().send("PATCH", "/v1/stores/sd-pause", R"({"delivery_pause": {}})",
+                                       {bearer(manager.token)}),
+                         400, "validation_failed"));
+  EXPECT_TRUE(is_problem(
+      server().send("PATCH", "/v1/stores/sd-pause", R"({"name": "x"})", {bearer(picker.token)}),
+      403, "forbidden"));
+  EXPECT_TRUE(is_problem(server().admin("PATCH", "/v1/stores/no-such-store", R"({"name": "x"})"),
+                         404, "not_found"));
+}
+
+TEST_F(StoreDay, ARevokedTokenGets401AtOnceInEveryProcess) {
+  open_store(server(), "sd-staff");
+  Shop shop{server()};
+  const Terminal manager{server(), shop.staff("sd-staff", "manager")};
+  const auto created =
+      server().admin("POST", "/v1/stores/sd-staff/staff", R"({"name": "李明", "job": "picker"})");
+  ASSERT_EQ(created.status, 201);
+  const std::string staff_id = created.json()["staff_id"];
+  const std::string old_token = created.json()["token"];
+
+  // A second process on the same database has seen the token valid (and remembers it).
+  ServerProcess other(database_url(), kPlanAtOnce);
+  const std::string clock_in = "/v1/stores/sd-staff/pickers/clock-in";
+  ASSERT_EQ(other.send("POST", clock_in, R"({"zone": "produce"})", {bearer(old_token)}).status,
+            200);
+
+  const auto listed = manager.get("/v1/stores/sd-staff/staff");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  bool seen = false;
+  const auto people = listed.json()["items"];
+  for (const auto& p : people) {
+    if (p["staff_id"] == staff_id) {
+      seen = true;
+      EXPECT_EQ(p["active"], true);
+      EXPECT_EQ(p["on_shift"], true);
+      EXPECT_EQ(p["zone"], "produce");
+    }
+  }
+  EXPECT_TRUE(seen) << listed.body;
+
+  const auto rotated = manager.post("/v1/stores/sd-staff/staff/" + staff_id + "/token");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  const std::string new_token = rotated.json()["token"];
+  // This process refuses the old token at once; the other within its change feed's poll.
+  EXPECT_TRUE(is_problem(server().get("/v1/stores/sd-staff/picking", {bearer(old_token)}), 401,
+                         "unauthorized"));
+  bool refused = false;
+  for (int i = 0; i < 20 && !refused; ++i) {
+    refused = other.get("/v1/stores/sd-staff/picking", {bearer(old_token)}).status == 401;
+    if (!refused) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(refused) << "the other process still took the revoked token after 1 s";
+  EXPECT_EQ(server().get("/v1/stores/sd-staff/picking", {bearer(new_token)}).status, 200);
+
+  // Deactivated: no token of theirs works, and the list says so.
+  const auto gone = manager.post("/v1/stores/sd-staff/staff/" + staff_id + "/deactivate");
+  ASSERT_EQ(gone.status, 200) << gone.body;
+  EXPECT_EQ(gone.json()["active"], false);
+  EXPECT_TRUE(is_problem(server().get("/v1/stores/sd-staff/picking", {bearer(new_token)}), 401,
+                         "unauthorized"));
+  EXPECT_TRUE(is_problem(manager.post("/v1/stores/sd-staff/staff/" + staff_id + "/token"), 409,
+                         "deactivated"));
+  EXPECT_TRUE(is_problem(manager.post("/v1/stores/sd-staff/staff/stf_nobody/deactivate"), 404,
+                         "not_found"));
+
+  // Couriers the same way.
+  const auto courier = server().admin("POST", "/v1/stores/sd-staff/couriers", R"({"name": "赵"})");
+  const std::string courier_id = courier.json()["courier_id"];
+  const auto couriers = manager.get("/v1/stores/sd-staff/couriers");
+  ASSERT_EQ(couriers.status, 200) << couriers.body;
+  EXPECT_EQ(couriers.json()["items"].size(), 1u);
+  ASSERT_EQ(manager.post("/v1/stores/sd-staff/couriers/" + courier_id + "/deactivate").status, 200);
+  EXPECT_TRUE(is_problem(server().get("/v1/couriers/me/trip", {bearer(courier.json()["token"])}),
+                         401, "unauthorized"));
+
+  // The shift the picker worked is on record for the day.
+  const auto shifts = manager.get("/v1/stores/sd-staff/shifts?person_id=" + staff_id);
+  ASSERT_EQ(shifts.status, 200) << shifts.body;
+  ASSERT_EQ(shifts.json()["items"].size(), 1u);
+  EXPECT_EQ(shifts.json()["items"][0]["role"], "picker");
+  EXPECT_EQ(shifts.json()["items"][0]["zone"], "produce");
+  EXPECT_TRUE(is_problem(manager.get("/v1/stores/sd-staff/shifts?date=yesterday"), 400,
+                         "validation_failed"));
+  EXPECT_EQ(manager.get("/v1/stores/sd-staff/shifts?date=2020-01-01").json()["items"].size(), 0u);
+  EXPECT_EQ(other.stop(), 0);
+}
+
+TEST_F(StoreDay, ProductsAreEditedAndDelistedAndMarkdownsStartLater) {
+  Shop shop{server()};
+  shop.store("sd-cat");
+  shop.stock("sd-cat", "MILK-sd", 10, 1290);
+  const Terminal manager{server(), shop.staff("sd-cat", "manager")};
+  auto edited = server().admin("PATCH", "/v1/products/MILK-sd",
+                               R"({"name": "光明鲜牛奶 950ml", "category": "dairy"})");
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_EQ(edited.json()["name"], "光明鲜牛奶 950ml");
+  EXPECT_EQ(server().get("/v1/stores/sd-cat/products/MILK-sd").json()["category"], "dairy");
+  EXPECT_TRUE(is_problem(server().admin("PATCH", "/v1/products/MILK-sd", R"({"unit": "kg"})"), 400,
+                         "validation_failed"));
+
+  // A markdown planned for later does not apply yet; one that has ended is refused.
+  const std::string listing = "/v1/stores/sd-cat/products/MILK-sd";
+  const auto put_markdown = [&](const nlohmann::json& markdown) {
+    return server().send(
+        "PUT", listing,
+        nlohmann::json{
+            {"price_minor", 1290}, {"zone", "produce"}, {"shelf", "A1"}, {"markdown", markdown}}
+            .dump(),
+        {bearer(manager.token)});
+  };
+  const auto later = put_markdown(
+      {{"price_minor", 990}, {"from", hours_from_now(2)}, {"until", hours_from_now(5)}});
+  ASSERT_EQ(later.status, 200) << later.body;
+  EXPECT_EQ(later.json()["price_minor"], 1290);
+  EXPECT_EQ(later.json()["markdown"]["price_minor"], 990);
+  const auto now = put_markdown(
+      {{"price_minor", 990}, {"from", hours_from_now(-1)}, {"until", hours_from_now(5)}});
+  EXPECT_EQ(now.json()["price_minor"], 990);
+  const auto ended = put_markdown({{"price_minor", 990}, {"until", hours_from_now(-1)}});
+  EXPECT_TRUE(is_problem(ended, 400, "validation_failed")) << ended.body;
+
+  // Delisted: not shown, not sold; listing it again brings it back.
+  const auto delisted = server().send("DELETE", listing, "", {bearer(manager.token)});
+  ASSERT_EQ(delisted.status, 200) << delisted.body;
+  EXPECT_EQ(delisted.json()["listed"], false);
+  EXPECT_EQ(server().get("/v1/stores/sd-cat/products").json()["items"].size(), 0u);
+  const std::string customer = shop.customer();
+  EXPECT_TRUE(is_problem(shop.order(customer, Shop::order_body("sd-cat", {{"MILK-sd", 1}}), "d-1"),
+                         422, "unknown_sku"));
+  ASSERT_EQ(server()
+                .send("PUT", listing, R"({"price_minor": 1290, "zone": "produce", "shelf": "A1"})",
+                      {bearer(manager.token)})
+                .status,
+            200);
+  EXPECT_EQ(server().get("/v1/stores/sd-cat/products").json()["items"].size(), 1u);
+  EXPECT_TRUE(is_problem(
+      server().send("DELETE", "/v1/stores/sd-cat/products/NOPE", "", {bearer(manager.token)}), 404,
+      "not_found"));
+}
+
+// ---- 6. Customers ---------------------------------------------------------------------------
+
+TEST_F(StoreDay, SearchMatchesPinyinInitialsSkuAndAnyWordOrderClosestFirst) {
+  Shop shop{server()};
+  shop.store("sd-search");
+  const auto product = [&](const std::string& sku, const std::string& name,
+                           const std::string& category) {
+    ASSERT_EQ(server()
+                  .admin("POST", "/v1/products",
+                         nlohmann::json{{"sku", sku},
+                                        {"name", name},
+                                        {"category", category},
+                                        {"unit", "kg"},
+                                        {"storage", "live"}}
+                             .dump())
+                  .status,
+              201);
+    ASSERT_EQ(server()
+                  .admin("PUT", "/v1/stores/sd-search/products/" + sku,
+                         R"({"price_minor": 39790, "zone": "seafood", "shelf": "S1"})")
+                  .status,
+              200);
+  };
+  product("KINGCRAB-SD", "帝王蟹 King Crab", "seafood");
+  product("HAIRYCRAB-SD", "大闸蟹 Hairy Crab", "seafood");
+  product("BOKCHOY-SD", "上海青 Bok Choy", "produce");
+  const auto skus = [&](const std::string& q) {
+    const auto r = server().get("/v1/stores/sd-search/products?q=" + q);
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::vector<std::string> out;
+    const auto items = r.json()["items"];
+    for (const auto& item : items) out.push_back(item["sku"]);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(skus("diwangxie"), V{"KINGCRAB-SD"});
+  EXPECT_EQ(skus("dwx"), V{"KINGCRAB-SD"});
+  EXPECT_EQ(skus("%E5%B8%9D%E7%8E%8B%E8%9F%B9"), V{"KINGCRAB-SD"});  // 帝王蟹
+  EXPECT_EQ(skus("kingcrab"), V{"KINGCRAB-SD"});
+  EXPECT_EQ(skus("crab%20king"), V{"KINGCRAB-SD"});  // any word order
+  EXPECT_EQ(skus("xie").size(), 2u);
+  EXPECT_EQ(skus("hairy%20crab").front(), "HAIRYCRAB-SD");
+  EXPECT_EQ(skus("nothing-like-it").size(), 0u);
+  // Pages of a search go on where the last stopped.
+  const auto first = server().get("/v1/stores/sd-search/products?q=crab&limit=1").json();
+  ASSERT_EQ(first["items"].size(), 1u);
+  ASSERT_TRUE(first["next_cursor"].is_string());
+  const auto second = server()
+                          .get("/v1/stores/sd-search/products?q=crab&limit=1&cursor=" +
+                               first["next_cursor"].get<std::string>())
+                          .json();
+  ASSERT_EQ(second["items"].size(), 1u);
+  EXPECT_NE(second["items"][0]["sku"], first["items"][0]["sku"]);
+  // Categories to browse by.
+  const auto categories = server().get("/v1/stores/sd-search/categories").json();
+  EXPECT_EQ(
+      categories["items"],
+      nlohmann::json::parse(
+          R"([{"category": "produce", "products": 1}, {"category": "seafood", "products": 2}])"));
+}
+
+// ---- 7. Couriers ----------------------------------------------------------------------------
+
+TEST_F(StoreDay, ATripStopCarriesTheCustomersNameMaskedPhoneNotesAndBags) {
+  open_store(server(), "sd-trip");
+  Shop shop{server()};
+  const Terminal courier{server(), shop.courier_on_shift("sd-trip")};
+  const std::string customer = shop.customer();
+  auto body = Shop::order_body("sd-trip", {{"APPLE-sd-trip", 2}}, "delivery");
+  body["delivery"]["notes"] = "ring twice; the dog is friendly";
+  const auto r = shop.order(customer, body, "t-1");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json()["delivery"]["notes"], "ring twice; the dog is friendly");
+  const std::string order_id = r.json()["order_id"];
+  ASSERT_EQ(shop.pay(order_id, r.json()["total_minor"], "ev-t-1").status, 200);
+  pick_and_pack(server(), "sd-trip", order_id);
+  dispatch_now(server(), "sd-trip");
+  const auto trip = courier.get("/v1/couriers/me/trip");
+  ASSERT_EQ(trip.status, 200) << trip.body;
+  const auto stop = trip.json()["stops"][0];
+  EXPECT_EQ(stop["order_id"], order_id);
+  EXPECT_EQ(stop["customer"]["name"], "顾客");
+  const std::string masked = stop["customer"]["phone_masked"];
+  EXPECT_NE(masked.find('*'), std::string::npos);
+  EXPECT_EQ(stop["notes"], "ring twice; the dog is friendly");
+  EXPECT_EQ(stop["bags"], 1);
+}
+
+}  // namespace
+}  // namespace freshlane::testing
