@@ -136,6 +136,18 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
                : nlohmann::json()}};
 }
 
+nlohmann::json to_json(const storage::Refund& r) {
+  return {{"refund_id", r.refund_id},
+          {"order_id", r.order_id},
+          {"amount_minor", r.amount_minor},
+          {"currency", r.currency},
+          {"reason", r.reason},
+          {"state", r.state},
+          {"attempts", r.attempts},
+          {"last_error", r.last_error.empty() ? nlohmann::json() : nlohmann::json(r.last_error)},
+          {"created_at", core::format_rfc3339(r.created_at)}};
+}
+
 std::string masked_phone(const std::string& phone) {
   if (phone.size() <= 4) return std::string(phone.size(), '*');
   const size_t keep_front = std::min<size_t>(4, phone.size() - 4);

@@ -6,6 +6,7 @@
 #include "freshlane/catalog/qr_code.hpp"
 #include "freshlane/http/message.hpp"
 #include "freshlane/orders/order.hpp"
+#include "freshlane/storage/refund_repository.hpp"
 
 namespace freshlane::api {
 
@@ -22,6 +23,9 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer);
 http::Response json_response(int status, const nlohmann::json& body);
 
 // RFC 3339, or null when there is no time.
+// A refund owed to a customer, and how far it has come.
+nlohmann::json to_json(const storage::Refund& r);
+
 // "+8613812345678" → "+861*****5678": enough to confirm with the customer, not to call them.
 std::string masked_phone(const std::string& phone);
 

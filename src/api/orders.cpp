@@ -7,6 +7,7 @@
 #include "freshlane/core/ids.hpp"
 #include "freshlane/http/problem.hpp"
 #include "freshlane/storage/order_repository.hpp"
+#include "freshlane/storage/refund_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
 #include "handlers.hpp"
 #include "json_body.hpp"
@@ -250,8 +251,14 @@ http::Response get_order(const Context& ctx, const http::Request& req, storage::
   const auto order = storage::OrderRepository(session).find(req.param("order_id"));
   if (!order) throw Error(ErrorKind::kNotFound, "no order " + req.param("order_id"));
   authorize_read(who, *order);
-  return json_response(
-      200, who.role == Role::kCustomer ? customer_view(ctx, *order) : to_json(*order, false));
+  auto out = who.role == Role::kCustomer ? customer_view(ctx, *order) : to_json(*order, false);
+  // What is owed back, and how far it has come (short picks, a cancelled payment, late money).
+  nlohmann::json refunds = nlohmann::json::array();
+  for (const auto& r : storage::RefundRepository(session).of_order(order->order_id)) {
+    refunds.push_back(to_json(r));
+  }
+  out["refunds"] = std::move(refunds);
+  return json_response(200, out);
 }
 
 http::Response list_orders(const Context& ctx, const http::Request& req,

@@ -6,6 +6,7 @@
 #include "freshlane/core/ids.hpp"
 #include "freshlane/storage/order_repository.hpp"
 #include "freshlane/storage/picking_repository.hpp"
+#include "freshlane/storage/refund_repository.hpp"
 #include "handlers.hpp"
 #include "json_body.hpp"
 #include "json_views.hpp"
@@ -50,9 +51,28 @@ void verify_signature(const Context& ctx, const http::Request& req) {
   if (!ok) throw Error(ErrorKind::kInvalidSignature, "the signature does not match the body");
 }
 
+// The provider settles a refund we requested: `{"event_id", "refund_id", "status":
+// "succeeded" | "failed"}`. Settling twice changes nothing.
+http::Response refund_event(BodyReader& body, storage::Session& session) {
+  body.string("event_id", Need::kRequired, 1, 255);
+  const auto refund_id = body.string("refund_id", Need::kRequired, 1, core::kMaxIdLength);
+  bool refunded = false;
+  if (auto status = body.string("status", Need::kRequired, 1, 16)) {
+    if (*status != "succeeded" && *status != "failed") {
+      body.error("status", "must be succeeded or failed");
+    }
+    refunded = *status == "succeeded";
+  }
+  body.finish();
+  const auto settled = storage::RefundRepository(session).settle(*refund_id, refunded);
+  if (!settled) throw Error(ErrorKind::kNotFound, "no refund " + *refund_id);
+  return json_response(200, {{"received", true}});
+}
+
 http::Response webhook(Context& ctx, const http::Request& req, storage::Session& session) {
   verify_signature(ctx, req);
   BodyReader body(req.body);
+  if (body.has("refund_id")) return refund_event(body, session);
   storage::PaymentEvent e;
   e.event_id = body.string("event_id", Need::kRequired, 1, 255).value_or("");
   e.order_id = body.string("order_id", Need::kRequired, 1, core::kMaxIdLength).value_or("");

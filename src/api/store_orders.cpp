@@ -2,10 +2,12 @@
 // phone ending, or the code the customer shows), and the counter's queue of pickup orders
 // waiting to be collected, oldest first.
 #include <algorithm>
+#include <charconv>
 
 #include "auth.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/storage/order_repository.hpp"
+#include "freshlane/storage/refund_repository.hpp"
 #include "handlers.hpp"
 #include "json_body.hpp"
 #include "json_views.hpp"
@@ -114,11 +116,43 @@ http::Response counter_queue(Context& ctx, const http::Request& req, storage::Se
   return json_response(200, api::page(std::move(items), page.next));
 }
 
+// GET /v1/stores/{store_id}/refunds?state=: what the store owes its customers, newest first
+// (a manager chases the failed ones).
+http::Response list_refunds(Context& ctx, const http::Request& req, storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  require_admin_or_manager(authenticate(req, ctx, session), store_id);
+  const std::string state(req.query("state").value_or(""));
+  if (!state.empty() && state != "owed" && state != "requested" && state != "refunded" &&
+      state != "failed") {
+    invalid_parameter("state", "must be owed, requested, refunded or failed");
+  }
+  const int limit = page_limit(req);
+  const std::string position = cursor_position(req);
+  int offset = 0;
+  if (!position.empty()) {
+    const auto [end, ec] =
+        std::from_chars(position.data(), position.data() + position.size(), offset);
+    if (ec != std::errc() || end != position.data() + position.size() || offset < 0) {
+      invalid_parameter("cursor", "is not a valid cursor");
+    }
+  }
+  existing_store(session, store_id);
+  auto refunds = storage::RefundRepository(session).of_store(store_id, state, limit + 1, offset);
+  const bool more = refunds.size() > static_cast<size_t>(limit);
+  if (more) refunds.pop_back();
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : refunds) items.push_back(to_json(r));
+  return json_response(
+      200, api::page(std::move(items),
+                     more ? std::optional(std::to_string(offset + limit)) : std::nullopt));
+}
+
 }  // namespace
 
 void add_store_order_routes(http::Router& router, Context& ctx) {
   router.add("GET", "/v1/stores/{store_id}/orders", with_database(ctx, list_store_orders));
   router.add("GET", "/v1/stores/{store_id}/counter", with_database(ctx, counter_queue));
+  router.add("GET", "/v1/stores/{store_id}/refunds", with_database(ctx, list_refunds));
 }
 
 }  // namespace freshlane::api

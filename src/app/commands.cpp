@@ -20,6 +20,7 @@
 #include "freshlane/storage/pool.hpp"
 #include "freshlane/storage/store_repository.hpp"
 #include "logging.hpp"
+#include "refund_sender.hpp"
 
 namespace freshlane::app {
 
@@ -303,8 +304,18 @@ int serve_command(const Config& config) {
     storage::Pool& pool;
     ~StopPoolFirst() { pool.stop(); }
   } stop_pool_first{pool};
+  // Refunds go out to the payment provider from every process (each attempt claimed once in
+  // PostgreSQL). Declared after the pool's guard: it stops, and waits for its job, first.
+  RefundSender refunds(
+      pool, metrics,
+      {config.refund_url, config.payment_webhook_secret,
+       std::chrono::milliseconds(config.refund_retry_base_ms), config.refund_max_attempts});
+  if (config.refund_url.empty()) {
+    log->warn("FRESHLANE_REFUND_URL is not set: refunds are recorded as owed and not sent");
+  }
   server.run();
   log->info("stopping: draining the database pool");
+  refunds.stop();
   change_poll.stop();
   sweeper.stop();
   floor_clock.stop();

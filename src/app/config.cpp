@@ -80,6 +80,12 @@ const std::vector<SettingInfo>& settings() {
        "comma-separated addresses or CIDR blocks of load balancers whose X-Forwarded-For names "
        "the client (for rate limits and logs); empty: the peer is the client"},
       {"FRESHLANE_PAYMENT_WINDOW_SECONDS", "900", "an unpaid order expires after this"},
+      {"FRESHLANE_REFUND_URL", "",
+       "http:// URL of the payment provider's refund endpoint (signed POST, Idempotency-Key: the "
+       "refund id); empty: refunds stay owed until it is set"},
+      {"FRESHLANE_REFUND_RETRY_BASE_MS", "2000",
+       "wait before a refund's second attempt; doubles each attempt (at most 10 minutes)"},
+      {"FRESHLANE_REFUND_MAX_ATTEMPTS", "12", "attempts before a refund is marked failed"},
       {"FRESHLANE_MAX_PENDING_ORDERS", "3", "unpaid orders one customer may hold; more → 429"},
       {"FRESHLANE_HANDOVER_CODE_ATTEMPTS", "5",
        "wrong door or counter codes one courier or staff member may offer for one order; then "
@@ -203,6 +209,14 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
     c.log_format = *v;
   }
   if (auto v = get("FRESHLANE_LOG_FILE")) c.log_file = *v;
+  if (auto v = get("FRESHLANE_REFUND_URL")) {
+    if (!v->empty() && v->rfind("http://", 0) != 0) {
+      throw ConfigError("FRESHLANE_REFUND_URL: expected an http:// URL, got '" + *v + "'");
+    }
+    c.refund_url = *v;
+  }
+  integer("FRESHLANE_REFUND_RETRY_BASE_MS", c.refund_retry_base_ms, 10, 600'000);
+  integer("FRESHLANE_REFUND_MAX_ATTEMPTS", c.refund_max_attempts, 1, 100);
   integer("FRESHLANE_BODY_LIMIT_BYTES", c.body_limit_bytes, 1024, 64u << 20);
   integer("FRESHLANE_IDLE_TIMEOUT_MS", c.idle_timeout_ms, 100, 3'600'000);
   integer("FRESHLANE_IO_TIMEOUT_MS", c.io_timeout_ms, 100, 3'600'000);

@@ -2,6 +2,11 @@
 // really took is the lot the order records, a recall finds its customers and stops sales; staff
 // find orders by id, phone or code; managers steer the store, pause delivery, revoke tokens
 // (in every process at once), cancel for a customer; couriers see whom they deliver to.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <thread>
 
 #include "api/delivery_fixture.hpp"
@@ -502,6 +507,147 @@ TEST_F(StoreDay, SearchMatchesPinyinInitialsSkuAndAnyWordOrderClosestFirst) {
       categories["items"],
       nlohmann::json::parse(
           R"([{"category": "produce", "products": 1}, {"category": "seafood", "products": 2}])"));
+}
+
+// ---- 3. Money that moves --------------------------------------------------------------------
+
+// The provider stub as its own process, stopped by PID when the test ends.
+class ProviderStub {
+ public:
+  ProviderStub(int fail_first)
+      : port_(free_port()),
+        log_(::testing::TempDir() + "stub-" + std::to_string(::getpid()) + ".jsonl") {
+    ::unlink(log_.c_str());
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      die_with_parent(parent);
+      const std::string port = std::to_string(port_), fail = std::to_string(fail_first);
+      ::execl(FRESHLANE_PROVIDER_STUB, "provider_stub", "--port", port.c_str(), "--log",
+              log_.c_str(), "--fail-first", fail.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(200ms);  // it binds at once
+  }
+  ~ProviderStub() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    ::unlink(log_.c_str());
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/refunds"; }
+  std::vector<nlohmann::json> requests() const {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(log_);
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+
+ private:
+  unsigned short port_;
+  std::string log_;
+  pid_t pid_ = -1;
+};
+
+TEST_F(StoreDay, AShortPickIsRefundedThroughTheProviderDespiteTwoFailuresAndReconciled) {
+  ProviderStub provider(2);
+  ServerProcess srv(database_url(), {{"FRESHLANE_REFUND_URL", provider.url()},
+                                     {"FRESHLANE_REFUND_RETRY_BASE_MS", "100"},
+                                     {"FRESHLANE_BATCH_WAIT_SECONDS", "0"}});
+  open_store(srv, "sd-refund");
+  Shop shop{srv};
+  const std::string customer = shop.customer();
+  const auto placed =
+      shop.order(customer, Shop::order_body("sd-refund", {{"APPLE-sd-refund", 3}}), "r-1");
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  const std::string order_id = placed.json()["order_id"];
+  ASSERT_EQ(shop.pay(order_id, placed.json()["total_minor"], "ev-r-1").status, 200);
+
+  // One apple is not on the shelf: 600 is owed back.
+  const Terminal picker{srv, shop.staff("sd-refund", "picker")};
+  ASSERT_EQ(picker.post("/v1/stores/sd-refund/pickers/clock-in", {{"zone", "produce"}}).status,
+            200);
+  const auto trip = picker.post("/v1/stores/sd-refund/pick-tasks/next");
+  ASSERT_EQ(trip.status, 200) << trip.body;
+  const std::string task = trip.json()["tasks"][0]["task_id"];
+  ASSERT_EQ(
+      picker
+          .post("/v1/pick-tasks/" + task + "/short", {{"sku", "APPLE-sd-refund"}, {"quantity", 1}})
+          .status,
+      200);
+
+  // It reaches the provider: two 503s, then accepted, one refund id throughout.
+  const Terminal app{srv, customer};
+  nlohmann::json refund;
+  for (int i = 0; i < 150; ++i) {
+    const auto order = app.get("/v1/orders/" + order_id).json();
+    if (order["refunds"].size() == 1 && order["refunds"][0]["state"] == "requested") {
+      refund = order["refunds"][0];
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(refund.is_null()) << app.get("/v1/orders/" + order_id).body << srv.log();
+  EXPECT_EQ(refund["amount_minor"], 600);
+  EXPECT_EQ(refund["reason"], "short_pick");
+  EXPECT_EQ(refund["attempts"], 3);
+  const auto calls = provider.requests();
+  ASSERT_EQ(calls.size(), 3u);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_EQ(calls[i]["answered"], i < 2 ? 503 : 200);
+    EXPECT_EQ(calls[i]["idempotency_key"], refund["refund_id"]);
+    const auto body = nlohmann::json::parse(calls[i]["body"].get<std::string>());
+    EXPECT_EQ(body["amount_minor"], 600);
+    EXPECT_EQ(body["payment_ref"], "ev-r-1");
+    // Signed as the provider signs its webhooks: HMAC over "<t>.<body>".
+    const std::string sig = calls[i]["signature"];
+    const auto t = sig.substr(2, sig.find(',') - 2);
+    EXPECT_EQ(sig, "t=" + t + ",v1=" +
+                       core::to_hex(core::hmac_sha256(
+                           kPaymentSecret, t + "." + calls[i]["body"].get<std::string>())));
+  }
+
+  // The provider's webhook settles it; settling again changes nothing.
+  const auto settle = [&](const std::string& event) {
+    const std::string body = nlohmann::json{
+        {"event_id", event},
+        {"refund_id", refund["refund_id"]},
+        {"status", "succeeded"}}.dump();
+    const long long now = core::system_now().time_since_epoch().count();
+    return srv.send("POST", "/v1/payments/webhook", body,
+                    {{"X-Freshlane-Signature", Shop::signature(body, now)}});
+  };
+  ASSERT_EQ(settle("rev-1").status, 200);
+  ASSERT_EQ(settle("rev-1").status, 200);
+  EXPECT_EQ(app.get("/v1/orders/" + order_id).json()["refunds"][0]["state"], "refunded");
+  const Terminal manager{srv, shop.staff("sd-refund", "manager")};
+  const auto refunded = manager.get("/v1/stores/sd-refund/refunds?state=refunded");
+  ASSERT_EQ(refunded.status, 200) << refunded.body;
+  ASSERT_EQ(refunded.json()["items"].size(), 1u);
+  EXPECT_EQ(refunded.json()["items"][0]["refund_id"], refund["refund_id"]);
+  EXPECT_TRUE(is_problem(picker.get("/v1/stores/sd-refund/refunds"), 403, "forbidden"));
+  const std::string unknown = nlohmann::json{
+      {"event_id", "rev-2"},
+      {"refund_id", "rf_nope"},
+      {"status", "succeeded"}}.dump();
+  EXPECT_TRUE(is_problem(
+      srv.send("POST", "/v1/payments/webhook", unknown,
+               {{"X-Freshlane-Signature",
+                 Shop::signature(unknown, core::system_now().time_since_epoch().count())}}),
+      404, "not_found"));
+
+  // A paid order cancelled (by the store, for its customer) owes its whole amount back.
+  const auto second =
+      shop.order(customer, Shop::order_body("sd-refund", {{"APPLE-sd-refund", 2}}), "r-2");
+  ASSERT_EQ(second.status, 201);
+  const std::string second_id = second.json()["order_id"];
+  ASSERT_EQ(shop.pay(second_id, second.json()["total_minor"], "ev-r-2").status, 200);
+  ASSERT_EQ(manager.post("/v1/orders/" + second_id + "/cancel", {{"reason", "out of bags"}}).status,
+            200);
+  const auto owed = app.get("/v1/orders/" + second_id).json()["refunds"];
+  ASSERT_EQ(owed.size(), 1u);
+  EXPECT_EQ(owed[0]["reason"], "cancelled_after_payment");
+  EXPECT_EQ(owed[0]["amount_minor"], 1200);
+  EXPECT_EQ(srv.stop(), 0);
 }
 
 // ---- 7. Couriers ----------------------------------------------------------------------------
