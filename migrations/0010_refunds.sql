@@ -75,3 +75,6 @@ INSERT INTO refunds (refund_id, order_id, store_id, amount_minor, currency, reas
 SELECT new_refund_id(), o.order_id, o.store_id, e.amount_minor, o.currency, 'paid_after_expiry'
 FROM payment_events e JOIN orders o ON o.order_id = e.order_id
 WHERE e.refund_due AND e.status = 'succeeded' AND e.amount_minor > 0;
+
+-- An in-store order's receipt is checked once at the exit (the code on it opens the gate once).
+ALTER TABLE orders ADD COLUMN exit_checked_at timestamptz;

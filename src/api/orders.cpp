@@ -1,11 +1,15 @@
 // Orders: create (idempotent, reserves stock at once), read, list, cancel.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "auth.hpp"
 #include "delivery_views.hpp"
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/http/problem.hpp"
+#include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/order_repository.hpp"
 #include "freshlane/storage/refund_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
@@ -335,6 +339,46 @@ http::Response cancel_order(Context& ctx, const http::Request& req, storage::Ses
       {{"order_status", orders::to_string(from)}});
 }
 
+// A customer rates what they got: one rating per order line (its SKU), changed by rating again,
+// once the order is in their hands. The product's rating (scan, product pages) counts it.
+http::Response rate_line(const Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  require_role(who, Role::kCustomer);
+  BodyReader body(req.body);
+  const auto stars = body.integer("stars", Need::kRequired, 1, 5);
+  body.finish();
+  const std::string& order_id = req.param("order_id");
+  const std::string& sku = req.param("sku");
+  const auto order = storage::OrderRepository(session).find(order_id);
+  if (!order || order->customer_id != who.id)
+    throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  const auto line = std::find_if(order->lines.begin(), order->lines.end(),
+                                 [&](const orders::Line& l) { return l.sku == sku; });
+  if (line == order->lines.end()) {
+    throw Error(ErrorKind::kNotFound, "order " + order_id + " has no line of " + sku);
+  }
+  using orders::Status;
+  if (order->status != Status::kDelivered && order->status != Status::kCollected &&
+      order->status != Status::kCompleted) {
+    return http::problem(ErrorKind::kInvalidTransition,
+                         "an order that is " + std::string(orders::to_string(order->status)) +
+                             " cannot be rated yet: rate what you have received",
+                         {{"order_status", orders::to_string(order->status)}});
+  }
+  if (line->quantity == 0) {
+    throw Error(ErrorKind::kInvalidTransition, "none of " + sku + " was received (short)");
+  }
+  storage::CatalogRepository catalog(session);
+  catalog.rate(sku, order_id, static_cast<int>(*stars));  // one per order and SKU
+  const auto rating = catalog.rating(sku);
+  return json_response(
+      200,
+      {{"order_id", order_id},
+       {"sku", sku},
+       {"stars", *stars},
+       {"rating", {{"average", std::round(rating.average * 10) / 10}, {"count", rating.count}}}});
+}
+
 }  // namespace
 
 void add_order_routes(http::Router& router, Context& ctx) {
@@ -350,6 +394,9 @@ void add_order_routes(http::Router& router, Context& ctx) {
   router.add(
       "POST", "/v1/orders/{order_id}/cancel",
       with_database(ctx, [&ctx](const auto& req, auto& s) { return cancel_order(ctx, req, s); }));
+  router.add(
+      "PUT", "/v1/orders/{order_id}/lines/{sku}/rating",
+      with_database(ctx, [&ctx](const auto& req, auto& s) { return rate_line(ctx, req, s); }));
 }
 
 }  // namespace freshlane::api

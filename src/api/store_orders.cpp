@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "auth.hpp"
+#include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/storage/order_repository.hpp"
 #include "freshlane/storage/refund_repository.hpp"
@@ -147,12 +148,99 @@ http::Response list_refunds(Context& ctx, const http::Request& req, storage::Ses
                      more ? std::optional(std::to_string(offset + limit)) : std::nullopt));
 }
 
+// The code printed on an in-store order's receipt: "FLX.<order id>.<6 digits>", the digits
+// derived from the order id under the server's key (never stored), so a receipt cannot be made
+// up for another order.
+std::string exit_code(const Context& ctx, const std::string& order_id) {
+  return "FLX." + order_id + "." + ctx.handover_codes.code_of("exit " + order_id);
+}
+
+nlohmann::json receipt_lines(const orders::Order& o) {
+  nlohmann::json lines = nlohmann::json::array();
+  for (const auto& l : o.lines) {
+    if (l.quantity == 0) continue;
+    lines.push_back({{"sku", l.sku},
+                     {"name", l.name},
+                     {"quantity", l.quantity},
+                     {"unit_price_minor", l.unit_price_minor},
+                     {"line_total_minor", l.total()}});
+  }
+  return lines;
+}
+
+// GET /v1/orders/{order_id}/receipt: what was paid for; an in-store order's carries the code the
+// exit checks. Its customer, the store's staff, the admin.
+http::Response receipt(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  if (who.role == Role::kAnonymous) throw Error(ErrorKind::kUnauthorized, "a token is required");
+  const std::string& order_id = req.param("order_id");
+  const auto o = storage::OrderRepository(session).find(order_id);
+  if (!o || (who.role == Role::kCustomer && o->customer_id != who.id)) {
+    throw Error(ErrorKind::kNotFound, "no order " + order_id);
+  }
+  if (who.role != Role::kCustomer) require_admin_or_staff(who, o->store_id);
+  if (!o->paid_at) {
+    throw Error(ErrorKind::kInvalidTransition,
+                "order " + order_id + " is not paid: no receipt yet");
+  }
+  const bool in_store = o->fulfillment == orders::Fulfillment::kInStore;
+  return json_response(200, {{"order_id", o->order_id},
+                             {"store_id", o->store_id},
+                             {"fulfillment", orders::to_string(o->fulfillment)},
+                             {"lines", receipt_lines(*o)},
+                             {"total_minor", o->total_minor()},
+                             {"refund_minor", o->refund_minor},
+                             {"currency", o->currency},
+                             {"paid_at", core::format_rfc3339(*o->paid_at)},
+                             {"exit_code", in_store ? nlohmann::json(exit_code(ctx, o->order_id))
+                                                    : nlohmann::json()}});
+}
+
+// POST /v1/stores/{store_id}/exit-check {"code"}: staff at the exit scan the receipt. A genuine
+// receipt of a completed in-store order of this store opens once; shown again it is refused.
+http::Response exit_check(Context& ctx, const http::Request& req, storage::Session& session) {
+  const std::string& store_id = req.param("store_id");
+  const Principal who = authenticate(req, ctx, session);
+  require_staff(who, store_id, {"picker", "packer"});
+  BodyReader body(req.body);
+  const std::string code = body.string("code", Need::kRequired, 1, 200).value_or("");
+  body.finish();
+  const auto last_dot = code.rfind('.');
+  const std::string order_id =
+      code.rfind("FLX.", 0) == 0 && last_dot > 4 ? code.substr(4, last_dot - 4) : "";
+  if (order_id.empty() || !core::is_valid_id(order_id)) {
+    throw Error(ErrorKind::kInvalidCode, "not a receipt code");
+  }
+  if (!core::constant_time_equal(code, exit_code(ctx, order_id))) {
+    throw Error(ErrorKind::kUnknownCode, "this receipt code is not one we printed");
+  }
+  storage::OrderRepository repo(session);
+  const auto o = repo.find(order_id);
+  if (!o || o->store_id != store_id || o->fulfillment != orders::Fulfillment::kInStore) {
+    throw Error(ErrorKind::kUnknownCode, "no in-store order of this store behind this receipt");
+  }
+  if (o->status != orders::Status::kCompleted) {
+    throw Error(ErrorKind::kInvalidTransition,
+                "order " + order_id + " is " + std::string(orders::to_string(o->status)));
+  }
+  if (!repo.check_exit(order_id)) {
+    throw Error(ErrorKind::kConflict, "this receipt was checked at the exit before");
+  }
+  return json_response(200, {{"order_id", order_id},
+                             {"lines", receipt_lines(*o)},
+                             {"total_minor", o->total_minor()},
+                             {"currency", o->currency},
+                             {"checked", true}});
+}
+
 }  // namespace
 
 void add_store_order_routes(http::Router& router, Context& ctx) {
   router.add("GET", "/v1/stores/{store_id}/orders", with_database(ctx, list_store_orders));
   router.add("GET", "/v1/stores/{store_id}/counter", with_database(ctx, counter_queue));
   router.add("GET", "/v1/stores/{store_id}/refunds", with_database(ctx, list_refunds));
+  router.add("GET", "/v1/orders/{order_id}/receipt", with_database(ctx, receipt));
+  router.add("POST", "/v1/stores/{store_id}/exit-check", with_database(ctx, exit_check));
 }
 
 }  // namespace freshlane::api

@@ -28,8 +28,9 @@ const Query kLineLotsOfOrder{"lot_line_lots_of_order", R"sql(
 
 // The line's lots, locked in the global lot order (sku, expires_at, lot_id) with their rows.
 const Query kLockLine{"lot_lock_line", R"sql(
-  SELECT oll.lot_id, oll.quantity, oll.picked FROM order_line_lots oll
-  JOIN lots l ON l.lot_id = oll.lot_id
+  SELECT oll.lot_id, oll.quantity, oll.picked,
+         l.recalled_at IS NULL AND l.expires_at > to_timestamp($3)
+  FROM order_line_lots oll JOIN lots l ON l.lot_id = oll.lot_id
   WHERE oll.order_id = $1 AND oll.line_no = $2
   ORDER BY l.sku, l.expires_at, l.lot_id FOR UPDATE OF oll, l)sql"};
 // The scanned lot: its free units, and whether it may still be sold at $2.
@@ -111,16 +112,22 @@ void LotRepository::record_pick(const std::string& order_id, int line_no,
     struct Held {
       std::string lot_id;
       int quantity, picked;
+      bool usable;  // neither recalled nor past its expiry
     };
     std::vector<Held> held;
-    for (const auto& r : exec(session_, tx, kLockLine, order_id, line_no)) {
-      held.push_back({r[0].as<std::string>(), r[1].as<int>(), r[2].as<int>()});
+    for (const auto& r : exec(session_, tx, kLockLine, order_id, line_no, epoch(now))) {
+      held.push_back({r[0].as<std::string>(), r[1].as<int>(), r[2].as<int>(), r[3].as<bool>()});
     }
     int left = quantity;
     if (!lot_id) {  // a shelf label: the planned lots, earliest expiry first
       for (const auto& h : held) {
         const int take = std::min(left, h.quantity - h.picked);
         if (take <= 0) continue;
+        if (!h.usable) {
+          throw core::Error(core::ErrorKind::kLotUnusable,
+                            "the planned lot " + h.lot_id +
+                                " is recalled or past its expiry: scan the label of another lot");
+        }
         expect_one(exec(session_, tx, kMarkPicked, order_id, line_no, h.lot_id, take),
                    "the line's lot changed meanwhile");
         left -= take;

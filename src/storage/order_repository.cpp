@@ -52,6 +52,8 @@ const Query kStoreOrdersOldest{"order_list_store_oldest", FRESHLANE_STORE_ORDERS
 const Query kAwaitingHandover{"order_awaiting_handover", R"sql(
   SELECT order_id FROM orders
   WHERE store_id = $1 AND status IN ('ready_for_pickup', 'packed', 'out_for_delivery'))sql"};
+const Query kExitCheck{"order_exit_check", R"sql(
+  UPDATE orders SET exit_checked_at = now() WHERE order_id = $1 AND exit_checked_at IS NULL)sql"};
 const Query kNoteCancelledBy{"order_note_cancelled_by", R"sql(
   UPDATE orders SET cancelled_by = $2, cancel_reason = $3 WHERE order_id = $1)sql"};
 const Query kLinesOf{"order_lines_of", R"sql(
@@ -514,6 +516,12 @@ OrderPage OrderRepository::list_for_store(const StoreOrderQuery& q) {
     }
     load_lines(session_, tx, page.orders);
     return page;
+  });
+}
+
+bool OrderRepository::check_exit(const std::string& order_id) {
+  return write(session_, [&](Tx& tx) {
+    return exec(session_, tx, kExitCheck, order_id).affected_rows() == 1;
   });
 }
 

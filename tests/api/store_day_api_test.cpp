@@ -145,6 +145,22 @@ TEST_F(StoreDay, TheScannedLotIsTheOneTheOrderRecordsAndARecallFindsItsCustomer)
   ASSERT_EQ(scan.status, 200) << scan.body;
   EXPECT_EQ(scan.json()["lines"][0]["lots"][0]["lot_id"], lot_a);
   EXPECT_EQ(scan.json()["lines"][0]["lots"][0]["picked"], 1);
+  ASSERT_EQ(picker.post("/v1/pick-tasks/" + second_task + "/finish").status, 200);
+
+  // A lot recalled after an order planned it: the shelf label no longer takes it.
+  auto third = shop.order(other, Shop::order_body("sd-lot", {{"CRAB-sd", 1}}), "lot-4");
+  ASSERT_EQ(third.status, 201) << third.body;
+  ASSERT_EQ(shop.pay(third.json()["order_id"], third.json()["total_minor"], "ev-lot-4").status,
+            200);
+  ASSERT_EQ(manager.post("/v1/lots/" + lot_a + "/recall", {{"reason", "cold chain broken"}}).status,
+            200);
+  const auto last = picker.post("/v1/stores/sd-lot/pick-tasks/next");
+  ASSERT_EQ(last.status, 200) << last.body;
+  EXPECT_TRUE(is_problem(
+      picker.post(
+          "/v1/pick-tasks/" + last.json()["tasks"][0]["task_id"].get<std::string>() + "/scan",
+          {{"code", shelf}}),
+      409, "lot_unusable"));
 
   // Only the store's manager reads a trace or recalls.
   EXPECT_TRUE(is_problem(picker.get("/v1/lots/" + lot_a + "/trace"), 403, "forbidden"));
@@ -222,6 +238,22 @@ TEST_F(StoreDay, StaffFindOrdersByIdPhoneAndCodeAndTheCounterQueuesPickups) {
   tracking = app.get("/v1/orders/" + order_id + "/tracking").json();
   EXPECT_TRUE(step(tracking, "collected").is_string()) << tracking.dump();
 
+  // Collected, its lines can be rated, once each (rating again changes it).
+  const std::string rate = "/v1/orders/" + order_id + "/lines/APPLE-sd-find/rating";
+  auto rated = server().send("PUT", rate, R"({"stars": 5})", {bearer(customer)});
+  ASSERT_EQ(rated.status, 200) << rated.body;
+  EXPECT_EQ(rated.json()["rating"]["count"], 1);
+  rated = server().send("PUT", rate, R"({"stars": 3})", {bearer(customer)});
+  EXPECT_EQ(rated.json()["rating"]["count"], 1);
+  EXPECT_EQ(rated.json()["rating"]["average"], 3.0);
+  EXPECT_TRUE(is_problem(server().send("PUT", rate, R"({"stars": 6})", {bearer(customer)}), 400,
+                         "validation_failed"));
+  EXPECT_TRUE(is_problem(server().send("PUT", rate, R"({"stars": 4})", {bearer(shop.customer())}),
+                         404, "not_found"));
+  EXPECT_TRUE(is_problem(server().send("PUT", "/v1/orders/" + order_id + "/lines/NOPE/rating",
+                                       R"({"stars": 4})", {bearer(customer)}),
+                         404, "not_found"));
+
   // A manager reads the customer's tracking.
   EXPECT_EQ(manager.get("/v1/orders/" + order_id + "/tracking").status, 200);
   EXPECT_TRUE(is_problem(picker.get("/v1/orders/" + order_id + "/tracking"), 403, "forbidden"));
@@ -237,6 +269,11 @@ TEST_F(StoreDay, AManagerCancelsForTheCustomerWithAReason) {
       shop.order(customer, Shop::order_body("sd-cancel", {{"APPLE-sd-cancel", 3}}), "c-1");
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string order_id = r.json()["order_id"];
+  // Nothing received yet: nothing to rate.
+  EXPECT_TRUE(
+      is_problem(server().send("PUT", "/v1/orders/" + order_id + "/lines/APPLE-sd-cancel/rating",
+                               R"({"stars": 5})", {bearer(customer)}),
+                 409, "invalid_transition"));
   const std::string path = "/v1/orders/" + order_id + "/cancel";
   EXPECT_TRUE(is_problem(manager.post(path), 400, "validation_failed"));  // a reason is required
   EXPECT_TRUE(is_problem(packer.post(path, {{"reason", "x"}}), 403, "forbidden"));
@@ -648,6 +685,45 @@ TEST_F(StoreDay, AShortPickIsRefundedThroughTheProviderDespiteTwoFailuresAndReco
   EXPECT_EQ(owed[0]["reason"], "cancelled_after_payment");
   EXPECT_EQ(owed[0]["amount_minor"], 1200);
   EXPECT_EQ(srv.stop(), 0);
+}
+
+TEST_F(StoreDay, AnInStoreReceiptOpensTheExitOnce) {
+  open_store(server(), "sd-exit");
+  Shop shop{server()};
+  const std::string customer = shop.customer();
+  const auto r =
+      shop.order(customer, Shop::order_body("sd-exit", {{"APPLE-sd-exit", 2}}, "in_store"), "x-1");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string order_id = r.json()["order_id"];
+  const Terminal app{server(), customer};
+  EXPECT_TRUE(
+      is_problem(app.get("/v1/orders/" + order_id + "/receipt"), 409, "invalid_transition"));
+  ASSERT_EQ(shop.pay(order_id, r.json()["total_minor"], "ev-x-1").status, 200);
+  const auto receipt = app.get("/v1/orders/" + order_id + "/receipt");
+  ASSERT_EQ(receipt.status, 200) << receipt.body;
+  EXPECT_EQ(receipt.json()["total_minor"], 1200);
+  EXPECT_EQ(receipt.json()["lines"][0]["quantity"], 2);
+  const std::string code = receipt.json()["exit_code"];
+  // An in-store order's tracking has its own two steps: paid, then completed.
+  const auto tracking = app.get("/v1/orders/" + order_id + "/tracking").json();
+  EXPECT_EQ(tracking["timeline"].size(), 2u) << tracking.dump();
+  EXPECT_TRUE(step(tracking, "completed").is_string());
+
+  const Terminal exit{server(), shop.staff("sd-exit", "packer")};
+  const auto checked = exit.post("/v1/stores/sd-exit/exit-check", {{"code", code}});
+  ASSERT_EQ(checked.status, 200) << checked.body;
+  EXPECT_EQ(checked.json()["order_id"], order_id);
+  EXPECT_TRUE(is_problem(exit.post("/v1/stores/sd-exit/exit-check", {{"code", code}}), 409,
+                         "conflict"));  // a receipt opens the gate once
+  std::string forged = code;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_TRUE(is_problem(exit.post("/v1/stores/sd-exit/exit-check", {{"code", forged}}), 404,
+                         "unknown_code"));
+  EXPECT_TRUE(is_problem(exit.post("/v1/stores/sd-exit/exit-check", {{"code", "hello"}}), 400,
+                         "invalid_code"));
+  EXPECT_TRUE(
+      is_problem(Terminal(server(), shop.customer()).get("/v1/orders/" + order_id + "/receipt"),
+                 404, "not_found"));
 }
 
 // ---- 7. Couriers ----------------------------------------------------------------------------
