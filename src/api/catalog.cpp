@@ -1,6 +1,4 @@
 // Products (admin) and store listings: price, zone, shelf, live availability, search.
-#include <charconv>
-
 #include "auth.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
@@ -173,19 +171,13 @@ http::Response list_store_products(const Context& ctx, const http::Request& req,
   if (q.text.size() > 200) invalid_parameter("q", "must be at most 200 bytes");
   // The cursor is a SKU we wrote (a search's: how many came before); anything else (bytes
   // PostgreSQL cannot hold as text) is 400.
-  const std::string position = cursor_position(req);
   if (q.text.empty()) {
-    q.after_sku = position;
+    q.after_sku = cursor_position(req);
     if (!q.after_sku.empty() && !core::is_valid_id(q.after_sku)) {
       invalid_parameter("cursor", "is not a valid cursor");
     }
-  } else if (!position.empty()) {
-    const auto [end, ec] =
-        std::from_chars(position.data(), position.data() + position.size(), q.offset);
-    if (ec != std::errc() || end != position.data() + position.size() || q.offset < 0 ||
-        q.offset > 100000) {
-      invalid_parameter("cursor", "is not a valid cursor");
-    }
+  } else {
+    q.offset = cursor_offset(req);
   }
   q.category = req.query("category").value_or("");
   if (!q.category.empty() && !catalog::is_valid_key_word(q.category)) {

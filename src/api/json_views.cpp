@@ -1,6 +1,7 @@
 #include "json_views.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "freshlane/catalog/pricing.hpp"
 
@@ -134,6 +135,10 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
                ? nlohmann::json{{"by", for_its_customer ? std::string("store") : *o.cancelled_by},
                                 {"reason", o.cancel_reason.value_or("")}}
                : nlohmann::json()}};
+}
+
+nlohmann::json to_json(const catalog::Rating& r) {
+  return {{"average", std::round(r.average * 10) / 10}, {"count", r.count}};
 }
 
 nlohmann::json to_json(const storage::Refund& r) {

@@ -23,6 +23,9 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer);
 http::Response json_response(int status, const nlohmann::json& body);
 
 // RFC 3339, or null when there is no time.
+// A product's rating as shown: the average to one decimal, and how many rated it.
+nlohmann::json to_json(const catalog::Rating& r);
+
 // A refund owed to a customer, and how far it has come.
 nlohmann::json to_json(const storage::Refund& r);
 

@@ -2,7 +2,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "auth.hpp"
 #include "delivery_views.hpp"
@@ -372,11 +371,7 @@ http::Response rate_line(const Context& ctx, const http::Request& req, storage::
   catalog.rate(sku, order_id, static_cast<int>(*stars));  // one per order and SKU
   const auto rating = catalog.rating(sku);
   return json_response(
-      200,
-      {{"order_id", order_id},
-       {"sku", sku},
-       {"stars", *stars},
-       {"rating", {{"average", std::round(rating.average * 10) / 10}, {"count", rating.count}}}});
+      200, {{"order_id", order_id}, {"sku", sku}, {"stars", *stars}, {"rating", to_json(rating)}});
 }
 
 }  // namespace

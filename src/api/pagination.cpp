@@ -30,6 +30,19 @@ std::string cursor_position(const http::Request& req) {
   return raw->substr(3);
 }
 
+int cursor_offset(const http::Request& req) {
+  const std::string position = cursor_position(req);
+  if (position.empty()) return 0;
+  int offset = 0;
+  const auto [end, ec] =
+      std::from_chars(position.data(), position.data() + position.size(), offset);
+  if (ec != std::errc() || end != position.data() + position.size() || offset < 0 ||
+      offset > kMaxOffset) {
+    invalid_parameter("cursor", "is not a valid cursor");
+  }
+  return offset;
+}
+
 nlohmann::json page(nlohmann::json items, const std::optional<std::string>& next_position) {
   return {{"items", std::move(items)},
           {"next_cursor",

@@ -19,6 +19,11 @@ std::string encode_cursor(const std::string& position);
 // The position inside ?cursor=, or "" without one; validation_failed when it is not ours.
 std::string cursor_position(const http::Request& req);
 
+// A cursor whose position is how many items came before (lists paged by offset): 0 without
+// one; validation_failed when it is not a count up to kMaxOffset.
+inline constexpr int kMaxOffset = 1'000'000;
+int cursor_offset(const http::Request& req);
+
 nlohmann::json page(nlohmann::json items, const std::optional<std::string>& next_position);
 
 }  // namespace freshlane::api

@@ -118,7 +118,8 @@ http::Response clock_out(Context& ctx, const http::Request& req, storage::Sessio
 // A task as the picker sees it: each line with the lots it holds and the one to take next.
 http::Response task_answer(storage::Session& session, const picking::PickTask& t,
                            core::Timestamp now) {
-  return json_response(200, to_json(t, now, storage::LotRepository(session).line_lots(t.order_id)));
+  auto lots = storage::LotRepository(session).line_lots({t.order_id});
+  return json_response(200, to_json(t, now, lots[t.order_id]));
 }
 
 http::Response next_tasks(Context& ctx, const http::Request& req, storage::Session& session) {
@@ -128,8 +129,10 @@ http::Response next_tasks(Context& ctx, const http::Request& req, storage::Sessi
     throw_if_refused(e.next_tasks(who.id, now, trip), "clock in to a zone first");
     if (trip.empty()) return http::Response{204, "", "", {}};
     nlohmann::json tasks = nlohmann::json::array();
-    storage::LotRepository lots(session);
-    for (const auto* t : trip) tasks.push_back(to_json(*t, now, lots.line_lots(t->order_id)));
+    std::vector<std::string> order_ids;
+    for (const auto* t : trip) order_ids.push_back(t->order_id);
+    auto lots = storage::LotRepository(session).line_lots(order_ids);  // one read for the trip
+    for (const auto* t : trip) tasks.push_back(to_json(*t, now, lots[t->order_id]));
     return json_response(200, {{"tasks", std::move(tasks)}});
   });
 }

@@ -34,19 +34,16 @@ Cacheable scan(const Context& ctx, const catalog::DecodedCode& code, storage::Se
   if (!sp) throw Error(ErrorKind::kUnknownCode, "this code's product is not sold here");
   const auto rating = repo.rating(sku);
   nlohmann::json product = to_json(*sp, store->currency, now, ctx.qr);
-  return {
-      json_response(
-          200, {{"kind", lot ? "lot" : "shelf"},
-                {"store_id", store_id},
-                {"price_minor", product["price_minor"]},
-                {"regular_price_minor", product["regular_price_minor"]},
-                {"currency", store->currency},
-                {"available", sp->available},
-                {"lot", lot ? to_json(*lot, ctx.qr) : nlohmann::json()},
-                {"product", std::move(product)},
-                {"rating",
-                 {{"average", std::round(rating.average * 10) / 10}, {"count", rating.count}}}}),
-      catalog::ProductKey{store_id, sku}};
+  return {json_response(200, {{"kind", lot ? "lot" : "shelf"},
+                              {"store_id", store_id},
+                              {"price_minor", product["price_minor"]},
+                              {"regular_price_minor", product["regular_price_minor"]},
+                              {"currency", store->currency},
+                              {"available", sp->available},
+                              {"lot", lot ? to_json(*lot, ctx.qr) : nlohmann::json()},
+                              {"product", std::move(product)},
+                              {"rating", to_json(rating)}}),
+          catalog::ProductKey{store_id, sku}};
 }
 
 }  // namespace

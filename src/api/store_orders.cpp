@@ -2,7 +2,7 @@
 // phone ending, or the code the customer shows), and the counter's queue of pickup orders
 // waiting to be collected, oldest first.
 #include <algorithm>
-#include <charconv>
+#include <functional>
 
 #include "auth.hpp"
 #include "freshlane/core/crypto.hpp"
@@ -65,10 +65,29 @@ storage::StoreOrderQuery read_query(const http::Request& req, const std::string&
   return q;
 }
 
-http::Response answer(storage::OrderPage page) {
+// The store's orders asked for by a packer, a manager or the admin; `fix` narrows the query.
+storage::OrderPage find_orders(const Context& ctx, const http::Request& req,
+                               storage::Session& session,
+                               const std::function<void(storage::StoreOrderQuery&)>& fix = {}) {
+  const std::string& store_id = req.param("store_id");
+  const Principal who = authenticate(req, ctx, session);
+  if (who.role != Role::kAdmin) require_staff(who, store_id, {"packer"});
+  auto q = read_query(req, store_id);
+  if (fix) fix(q);
+  existing_store(session, store_id);
+  storage::OrderRepository repo(session);
+  q.ids = orders_with_code(ctx, repo, store_id, q.text);
+  return repo.list_for_store(q);
+}
+
+// The page as staff see it; `more` adds to each item.
+http::Response answer(const storage::OrderPage& page,
+                      const std::function<void(nlohmann::json&, const orders::Order&)>& more = {}) {
   nlohmann::json items = nlohmann::json::array();
   for (size_t i = 0; i < page.orders.size(); ++i) {
-    items.push_back(staff_view(page.orders[i], page.contacts[i]));
+    auto item = staff_view(page.orders[i], page.contacts[i]);
+    if (more) more(item, page.orders[i]);
+    items.push_back(std::move(item));
   }
   return json_response(200, api::page(std::move(items), page.next));
 }
@@ -76,45 +95,28 @@ http::Response answer(storage::OrderPage page) {
 // GET /v1/stores/{store_id}/orders?status=&fulfillment=&q=: newest first.
 http::Response list_store_orders(Context& ctx, const http::Request& req,
                                  storage::Session& session) {
-  const std::string& store_id = req.param("store_id");
-  const Principal who = authenticate(req, ctx, session);
-  if (who.role != Role::kAdmin) require_staff(who, store_id, {"packer"});
-  auto q = read_query(req, store_id);
-  existing_store(session, store_id);
-  storage::OrderRepository repo(session);
-  q.ids = orders_with_code(ctx, repo, store_id, q.text);
-  return answer(repo.list_for_store(q));
+  return answer(find_orders(ctx, req, session));
 }
 
 // GET /v1/stores/{store_id}/counter: pickup orders ready for collection, the longest waiting
 // first (`?q=` finds one by the customer's code or phone ending).
 http::Response counter_queue(Context& ctx, const http::Request& req, storage::Session& session) {
-  const std::string& store_id = req.param("store_id");
-  const Principal who = authenticate(req, ctx, session);
-  if (who.role != Role::kAdmin) require_staff(who, store_id, {"packer"});
-  auto q = read_query(req, store_id);
-  if (!q.status.empty() || !q.fulfillment.empty()) {
-    invalid_parameter(q.status.empty() ? "fulfillment" : "status",
-                      "is fixed here: ready_for_pickup pickup orders");
-  }
-  q.status = "ready_for_pickup";
-  q.fulfillment = "pickup";
-  q.oldest_first = true;
-  existing_store(session, store_id);
-  storage::OrderRepository repo(session);
-  q.ids = orders_with_code(ctx, repo, store_id, q.text);
-  auto page = repo.list_for_store(q);
-  nlohmann::json items = nlohmann::json::array();
+  const auto page = find_orders(ctx, req, session, [](storage::StoreOrderQuery& q) {
+    if (!q.status.empty() || !q.fulfillment.empty()) {
+      invalid_parameter(q.status.empty() ? "fulfillment" : "status",
+                        "is fixed here: ready_for_pickup pickup orders");
+    }
+    q.status = "ready_for_pickup";
+    q.fulfillment = "pickup";
+    q.oldest_first = true;
+  });
   const auto now = ctx.now();
-  for (size_t i = 0; i < page.orders.size(); ++i) {
-    auto item = staff_view(page.orders[i], page.contacts[i]);
-    const auto& ready = page.orders[i].packed_at;
-    item["ready_at"] = time_or_null(ready);
+  return answer(page, [now](nlohmann::json& item, const orders::Order& o) {
+    item["ready_at"] = time_or_null(o.packed_at);
     item["waiting_minutes"] =
-        ready ? std::chrono::duration_cast<std::chrono::minutes>(now - *ready).count() : 0;
-    items.push_back(std::move(item));
-  }
-  return json_response(200, api::page(std::move(items), page.next));
+        o.packed_at ? std::chrono::duration_cast<std::chrono::minutes>(now - *o.packed_at).count()
+                    : 0;
+  });
 }
 
 // GET /v1/stores/{store_id}/refunds?state=: what the store owes its customers, newest first
@@ -128,15 +130,7 @@ http::Response list_refunds(Context& ctx, const http::Request& req, storage::Ses
     invalid_parameter("state", "must be owed, requested, refunded or failed");
   }
   const int limit = page_limit(req);
-  const std::string position = cursor_position(req);
-  int offset = 0;
-  if (!position.empty()) {
-    const auto [end, ec] =
-        std::from_chars(position.data(), position.data() + position.size(), offset);
-    if (ec != std::errc() || end != position.data() + position.size() || offset < 0) {
-      invalid_parameter("cursor", "is not a valid cursor");
-    }
-  }
+  const int offset = cursor_offset(req);
   existing_store(session, store_id);
   auto refunds = storage::RefundRepository(session).of_store(store_id, state, limit + 1, offset);
   const bool more = refunds.size() > static_cast<size_t>(limit);

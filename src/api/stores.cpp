@@ -1,7 +1,6 @@
 // Stores: create (admin), read, list near a point.
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <tuple>
 #include <utility>
 
@@ -155,15 +154,7 @@ http::Response list_stores(const http::Request& req, storage::Session& session) 
                       "is required together with " + std::string(lat ? "lat" : "lon"));
   }
   const int limit = page_limit(req);
-  const std::string position = cursor_position(req);
-  size_t offset = 0;
-  if (!position.empty()) {
-    const auto [end, ec] =
-        std::from_chars(position.data(), position.data() + position.size(), offset);
-    if (ec != std::errc() || end != position.data() + position.size()) {
-      invalid_parameter("cursor", "is not a valid cursor");
-    }
-  }
+  const auto offset = static_cast<size_t>(cursor_offset(req));
   auto stores = storage::StoreRepository(session).all();  // a chain has hundreds of stores
   std::vector<double> distance(stores.size(), 0);
   if (lat) {

@@ -21,10 +21,12 @@ const Query kRecall{"lot_recall", R"sql(
                   recall_reason = COALESCE(recall_reason, $2)
   WHERE lot_id = $1)sql"};
 
-const Query kLineLotsOfOrder{"lot_line_lots_of_order", R"sql(
-  SELECT oll.line_no, oll.lot_id, oll.quantity, oll.picked, extract(epoch FROM l.expires_at)::bigint
+const Query kLineLotsOfOrders{"lot_line_lots_of_orders", R"sql(
+  SELECT oll.order_id, oll.line_no, oll.lot_id, oll.quantity, oll.picked,
+         extract(epoch FROM l.expires_at)::bigint
   FROM order_line_lots oll JOIN lots l ON l.lot_id = oll.lot_id
-  WHERE oll.order_id = $1 ORDER BY oll.line_no, l.expires_at, l.lot_id)sql"};
+  WHERE oll.order_id = ANY($1::text[])
+  ORDER BY oll.order_id, oll.line_no, l.expires_at, l.lot_id)sql"};
 
 // The line's lots, locked in the global lot order (sku, expires_at, lot_id) with their rows.
 const Query kLockLine{"lot_lock_line", R"sql(
@@ -94,12 +96,13 @@ bool LotRepository::recall(const std::string& lot_id, const std::string& reason)
   });
 }
 
-std::map<int, std::vector<LineLot>> LotRepository::line_lots(const std::string& order_id) {
+std::map<std::string, LotRepository::LinesLots> LotRepository::line_lots(
+    const std::vector<std::string>& order_ids) {
   return single(session_, [&](Tx& tx) {
-    std::map<int, std::vector<LineLot>> out;
-    for (const auto& r : exec(session_, tx, kLineLotsOfOrder, order_id)) {
-      out[r[0].as<int>()].push_back(
-          {r[1].as<std::string>(), r[2].as<int>(), r[3].as<int>(), from_epoch(r[4])});
+    std::map<std::string, LinesLots> out;
+    for (const auto& r : exec(session_, tx, kLineLotsOfOrders, text_array(order_ids))) {
+      out[r[0].as<std::string>()][r[1].as<int>()].push_back(
+          {r[2].as<std::string>(), r[3].as<int>(), r[4].as<int>(), from_epoch(r[5])});
     }
     return out;
   });

@@ -43,7 +43,7 @@ struct Config {
   long long max_held_value_minor = 500000;  // FRESHLANE_MAX_HELD_VALUE_MINOR (¥5,000)
   int handover_code_attempts = 5;  // FRESHLANE_HANDOVER_CODE_ATTEMPTS: wrong ones per person, order
   // Refunds to the payment provider: where (empty: they wait, owed), retries and their spacing.
-  std::string refund_url;          // FRESHLANE_REFUND_URL
+  std::string refund_url;           // FRESHLANE_REFUND_URL
   int refund_retry_base_ms = 2000;  // FRESHLANE_REFUND_RETRY_BASE_MS: doubles each attempt
   int refund_max_attempts = 12;     // FRESHLANE_REFUND_MAX_ATTEMPTS: then failed
   // Token buckets against cheap abuse, per process (per minute, burst; 0 per minute = off).
