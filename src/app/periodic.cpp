@@ -6,9 +6,16 @@
 
 #include "freshlane/storage/change_feed.hpp"
 #include "freshlane/storage/idempotency_repository.hpp"
+#include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/order_repository.hpp"
 
 namespace freshlane::app {
+
+bool SchemaCurrent::operator()(storage::Session& session) {
+  if (known_) return true;
+  known_ = storage::check_schema(session).pending.empty();
+  return known_;
+}
 
 Periodic::Periodic(storage::Pool& pool, std::string name, std::chrono::milliseconds interval,
                    std::function<void(storage::Session&)> job)
@@ -29,7 +36,7 @@ Periodic::Periodic(storage::Pool& pool, std::string name, std::chrono::milliseco
           pool_.submit(
               [this, done](storage::Session& s) {
                 try {
-                  job_(s);
+                  if (schema_current_(s)) job_(s);
                 } catch (const std::exception& e) {
                   spdlog::warn("{}: {}", name_, e.what());
                 }

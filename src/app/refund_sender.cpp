@@ -74,7 +74,9 @@ void RefundSender::loop() {
     const auto lease = std::chrono::duration_cast<std::chrono::seconds>(options_.timeout) +
                        std::chrono::seconds(30);
     if (!in_pool([&](storage::Session& s) {
-          due = storage::RefundRepository(s).claim_due(core::system_now(), lease, 20);
+          if (schema_current_(s)) {
+            due = storage::RefundRepository(s).claim_due(core::system_now(), lease, 20);
+          }
         })) {
       continue;
     }

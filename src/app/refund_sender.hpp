@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "freshlane/app/periodic.hpp"
 #include "freshlane/http/metrics.hpp"
 #include "freshlane/storage/pool.hpp"
 #include "freshlane/storage/refund_repository.hpp"
@@ -45,6 +46,7 @@ class RefundSender {
 
   storage::Pool& pool_;
   Options options_;
+  SchemaCurrent schema_current_;
   std::atomic<std::uint64_t> requested_{0}, retried_{0}, failed_{0};
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,8 +1,10 @@
 #include "freshlane/storage/migrations.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/storage/embedded_files.hpp"
@@ -78,6 +80,33 @@ const std::vector<Migration>& bundled_migrations() {
   return migrations;
 }
 
+namespace {
+
+// Applies one migration in its own transaction. Servers may be running (a rolling upgrade):
+// a migration that alters a busy table waits at most 5 s for a lock instead of
+// queueing every request behind it, and one that loses a deadlock or that wait against their
+// transactions is tried again, a few times, after a pause.
+void apply_one(pqxx::connection_base& conn, const Migration& m) {
+  constexpr int kAttempts = 6;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      pqxx::work tx(conn);
+      tx.exec("SET LOCAL lock_timeout = '5s'");
+      tx.exec(m.sql);
+      tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                     m.version, m.name, m.checksum);
+      tx.commit();
+      return;
+    } catch (const pqxx::sql_error& e) {
+      const bool contended = e.sqlstate() == "40P01" || e.sqlstate() == "55P03";
+      if (!contended || attempt == kAttempts) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> migrate(Session& session) {
   pqxx::connection_base& conn = session.connection();
   {
@@ -102,11 +131,7 @@ std::vector<std::string> migrate(Session& session) {
           status.pending.end()) {
         continue;
       }
-      pqxx::work tx(conn);
-      tx.exec(m.sql);
-      tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                     m.version, m.name, m.checksum);
-      tx.commit();
+      apply_one(conn, m);
       applied_now.push_back(m.name);
     }
   } catch (...) {

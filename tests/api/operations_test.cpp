@@ -1,6 +1,8 @@
 // Health, readiness, metrics, the served API description, and how start-up refuses bad states.
+#include <chrono>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "api/api_fixture.hpp"
 
@@ -47,14 +49,27 @@ TEST_F(Operations, ServesTheApiDescriptionItWasBuiltWith) {
   EXPECT_EQ(r.body, on_disk);
 }
 
-TEST(Startup, NotReadyUntilMigrated) {
+// A server started before its migrations waits: not ready, and none of its periodic work
+// (floor clock, dispatch, sweep, change feed, refunds) touches half-made tables, where its
+// locks would deadlock against the migration. Once migrated, the work starts by itself.
+TEST(Startup, NotReadyUntilMigratedAndRunsNoPeriodicWorkUntilThen) {
   TestDatabase db;
-  ServerProcess server(db.url());
+  ServerProcess server(db.url(), {{"FRESHLANE_SWEEP_INTERVAL_MS", "100"}});
   const auto r = server.get("/readyz");
   EXPECT_TRUE(is_problem(r, 503, "unavailable"));
   EXPECT_NE(r.json()["detail"].get<std::string>().find("pending"), std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // five sweeps' worth of polls
+  EXPECT_EQ(server.log().find("does not exist"), std::string::npos) << server.log();
+  const std::string swept = "freshlane_periodic_runs_total{job=\"expiry\",outcome=\"run\"} 0";
+  EXPECT_NE(server.get("/metrics").body.find(swept), std::string::npos);
   migrate_database(db.url());
   EXPECT_EQ(server.get("/readyz").status, 200);
+  bool ran = false;
+  for (int i = 0; i < 100 && !ran; ++i) {
+    ran = server.get("/metrics").body.find(swept) == std::string::npos;
+    if (!ran) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(ran) << "the expiry sweep never ran after migrating";
 }
 
 TEST(Startup, AnEditedMigrationStopsMigrateAndServe) {

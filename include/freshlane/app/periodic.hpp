@@ -19,9 +19,21 @@
 
 namespace freshlane::app {
 
+// Whether the database's schema is the one this binary was built for. Periodic work waits for
+// it: a server started before `freshlane migrate` must not query half-made tables (nor hold
+// their locks while a migration waits for them). Once current, it is not asked again.
+class SchemaCurrent {
+ public:
+  bool operator()(storage::Session& session);
+
+ private:
+  std::atomic<bool> known_{false};
+};
+
 class Periodic {
  public:
-  // A job that throws is logged under `name` and runs again next time.
+  // A job that throws is logged under `name` and runs again next time. Jobs run only once
+  // the schema is current.
   Periodic(storage::Pool& pool, std::string name, std::chrono::milliseconds interval,
            std::function<void(storage::Session&)> job);
   ~Periodic();
@@ -32,6 +44,7 @@ class Periodic {
   std::string name_;
   std::chrono::milliseconds interval_;
   std::function<void(storage::Session&)> job_;
+  SchemaCurrent schema_current_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
