@@ -255,6 +255,19 @@ nlohmann::json ready_estimate(const orders::Order& o) {
   return nullptr;
 }
 
+// The order's goods sold by weight: grams ordered, and weighed once the picker's scale said.
+nlohmann::json weights(const orders::Order& o) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& l : o.lines) {
+    if (!l.by_weight()) continue;
+    out.push_back({{"sku", l.sku},
+                   {"name", l.name},
+                   {"ordered_grams", l.ordered_grams},
+                   {"weighed_grams", l.weighed ? nlohmann::json(l.quantity) : nlohmann::json()}});
+  }
+  return out;
+}
+
 nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingRecord& t,
                              const std::optional<core::Timestamp>& estimated_at, bool late) {
   nlohmann::json failed = nlohmann::json::array();
@@ -284,7 +297,8 @@ nlohmann::json tracking_view(const orders::Order& o, const storage::TrackingReco
       {"timeline", timeline(o, t)},
       {"failed_attempts", std::move(failed)},
       {"courier", std::move(courier)},
-      {"ready_estimate", ready_estimate(o)}};
+      {"ready_estimate", ready_estimate(o)},
+      {"weights", weights(o)}};
 }
 
 nlohmann::json customer_view(const Context& ctx, orders::Order o) {

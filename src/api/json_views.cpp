@@ -31,6 +31,8 @@ nlohmann::json to_json(const catalog::Product& p) {
           {"name", p.name},
           {"category", p.category},
           {"unit", catalog::to_string(p.unit)},
+          // Sold by weight: stock (available, lots) is counted in grams and ordered in grams.
+          {"sold_by_weight", catalog::sold_by_weight(p.unit)},
           {"storage", catalog::to_string(p.storage)}};
 }
 
@@ -75,18 +77,31 @@ nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr) {
                                  : nlohmann::json()}};
 }
 
+nlohmann::json to_json(const orders::Line& l) {
+  nlohmann::json weight = nullptr;
+  if (l.by_weight()) {
+    weight = {{"ordered_grams", l.ordered_grams},
+              {"weighed_grams", l.weighed ? nlohmann::json(l.quantity) : nlohmann::json()},
+              {"authorized_minor", l.authorized_minor}};
+  }
+  return {{"sku", l.sku},
+          {"name", l.name},
+          {"quantity", l.quantity},
+          {"unit", catalog::to_string(l.unit)},
+          {"unit_price_minor", l.unit_price_minor},
+          {"line_total_minor", l.total()},
+          {"weight", std::move(weight)}};
+}
+
 nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
   nlohmann::json lines = nlohmann::json::array();
   for (const auto& l : o.lines) {
     nlohmann::json lots = nlohmann::json::array();
     for (const auto& t : l.lots) lots.push_back({{"lot_id", t.lot_id}, {"quantity", t.quantity}});
-    lines.push_back({{"sku", l.sku},
-                     {"name", l.name},
-                     {"quantity", l.quantity},
-                     {"unit_price_minor", l.unit_price_minor},
-                     {"line_total_minor", l.total()},
-                     {"short_quantity", l.short_quantity},
-                     {"lots", std::move(lots)}});
+    nlohmann::json line = to_json(l);
+    line["short_quantity"] = l.short_quantity;
+    line["lots"] = std::move(lots);
+    lines.push_back(std::move(line));
   }
   nlohmann::json delivery = nullptr;
   if (o.delivery) {
@@ -117,6 +132,7 @@ nlohmann::json to_json(const orders::Order& o, bool for_its_customer) {
           {"status", orders::to_string(o.status)},
           {"lines", std::move(lines)},
           {"total_minor", o.total_minor()},
+          {"total_estimated", o.estimated()},
           {"currency", o.currency},
           {"created_at", core::format_rfc3339(o.created_at)},
           {"promised_at", time_or_null(o.promised_at)},

@@ -18,6 +18,9 @@ nlohmann::json to_json(const catalog::StoreProduct& sp, const std::string& curre
 nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr);
 
 // The hand-over code is shown to the order's own customer only (`for_its_customer`).
+// An order line: pieces, or for goods sold by weight grams with a `weight` block (grams
+// ordered, grams weighed once the picker's scale said, what the payment holds for it).
+nlohmann::json to_json(const orders::Line& l);
 nlohmann::json to_json(const orders::Order& o, bool for_its_customer);
 
 http::Response json_response(int status, const nlohmann::json& body);

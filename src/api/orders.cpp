@@ -28,6 +28,7 @@ struct ParsedOrder {
   std::string store_id;
   orders::Fulfillment fulfillment = orders::Fulfillment::kDelivery;
   std::vector<std::pair<std::string, std::int64_t>> lines;  // summed per SKU, first-seen order
+  std::set<std::string> in_grams;                           // SKUs ordered by weight
   std::optional<orders::Delivery> delivery;
   std::string canonical_body;  // for the idempotency comparison
 };
@@ -47,18 +48,31 @@ ParsedOrder parse_order(const std::string& raw) {
   body.objects("lines", Need::kRequired, orders::kMaxLines, [&](ObjectReader& line) {
     ++count;
     const auto sku = line.string("sku", Need::kRequired, 1, core::kMaxIdLength);
-    const auto qty = line.integer("quantity", Need::kRequired, 1, orders::kMaxQuantity);
+    // Pieces, or grams of goods sold by weight: one of the two.
+    const bool by_weight = line.has("grams");
+    const char* field = by_weight ? "grams" : "quantity";
+    const std::int64_t most = by_weight ? orders::kMaxGrams : orders::kMaxQuantity;
+    const auto qty = by_weight ? line.integer("grams", Need::kRequired, orders::kMinGrams, most)
+                               : line.integer("quantity", Need::kRequired, 1, most);
+    if (by_weight && line.has("quantity")) {
+      line.error("quantity", "send quantity (pieces) or grams (goods sold by weight), not both");
+    }
     if (sku && !core::is_valid_id(*sku)) line.error("sku", "may hold only A-Z a-z 0-9 _ -");
     if (!sku || !qty) return;
     auto [it, inserted] = position.emplace(*sku, p.lines.size());
-    if (inserted) p.lines.emplace_back(*sku, 0);
+    if (inserted) {
+      p.lines.emplace_back(*sku, 0);
+      if (by_weight) p.in_grams.insert(*sku);
+    } else if (by_weight != p.in_grams.count(*sku) > 0) {
+      line.error(field, "the lines naming " + *sku + " must all count pieces or all grams");
+      return;
+    }
     // Lines naming one SKU reserve together, as one line, under the same per-line limit (else
     // a hundred lines of 999 would take 99,900 units of one SKU).
     auto& total = p.lines[it->second].second;
-    if (total + *qty > orders::kMaxQuantity && total <= orders::kMaxQuantity) {
-      line.error("quantity", "the lines naming " + *sku + " add up to more than " +
-                                 std::to_string(orders::kMaxQuantity) +
-                                 ", the most one line (one SKU) may hold");
+    if (total + *qty > most && total <= most) {
+      line.error(field, "the lines naming " + *sku + " add up to more than " +
+                            std::to_string(most) + ", the most one line (one SKU) may hold");
     }
     total += *qty;
   });
@@ -118,6 +132,18 @@ std::optional<storage::StoredAnswer> answer_for(const storage::CreateOrderOutcom
         ErrorKind::kOutOfStock,
         std::to_string(shortages->size()) + " line(s) cannot be filled; nothing was reserved",
         {{"lines", std::move(lines)}}));
+  }
+  if (const auto* wrong = std::get_if<storage::WrongMeasure>(&outcome)) {
+    std::vector<core::FieldError> errors;
+    for (const auto& sku : wrong->by_weight) {
+      errors.push_back({"lines", sku + " is sold by weight: order it in grams"});
+    }
+    for (const auto& sku : wrong->each) {
+      errors.push_back({"lines", sku + " is sold each: order a quantity, not grams"});
+    }
+    std::string detail;
+    for (const auto& e : errors) detail += (detail.empty() ? "" : "; ") + e.message;
+    return kept(http::problem(core::Error(ErrorKind::kValidationFailed, detail, errors)));
   }
   if (const auto* unknown = std::get_if<storage::UnknownSkus>(&outcome)) {
     std::string list;
@@ -186,6 +212,7 @@ http::Response create_order(Context& ctx, const http::Request& req, storage::Ses
                                 delivery, ctx.now(), ctx.payment_window, ctx.max_pending_orders};
   request.max_held_units = ctx.max_held_units;
   request.max_held_value_minor = ctx.max_held_value_minor;
+  request.in_grams = p.in_grams;
   std::optional<http::Response> busy;
   storage::PlaceSteps steps;
   if (delivery) {

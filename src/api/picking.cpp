@@ -1,7 +1,11 @@
 // The picking floor from the staff terminal: the store's layout, pickers clocking in and out,
 // their next tasks, scanning, short picks, finishing a bag (→ which lane), and the boards.
+#include <algorithm>
+
 #include "auth.hpp"
+#include "freshlane/catalog/pricing.hpp"
 #include "freshlane/core/ids.hpp"
+#include "freshlane/orders/order.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/lot_repository.hpp"
 #include "freshlane/storage/picking_repository.hpp"
@@ -211,11 +215,48 @@ Scanned item_of_code(const Context& ctx, storage::Session& session, const std::s
   return {lot->sku, lot->lot_id};
 }
 
+// What a scan of `sku` on `task` counts: a weighed line needs the scale's grams, within the
+// tolerance over the grams ordered; a piece line takes no grams. nullopt: the engine decides
+// (no such line, a task of another picker).
+std::optional<std::int64_t> measured(const picking::PickTask* task, const std::string& sku,
+                                     std::optional<std::int64_t> pieces,
+                                     std::optional<std::int64_t> grams) {
+  if (!task) return std::nullopt;
+  const auto line = std::find_if(task->lines.begin(), task->lines.end(),
+                                 [&](const picking::PickLine& l) { return l.sku == sku; });
+  if (line == task->lines.end()) return std::nullopt;
+  if (!line->weighed) {
+    if (grams) {
+      throw Error(ErrorKind::kValidationFailed, sku + " is sold each: send quantity, not grams",
+                  {{"grams", "only for goods sold by weight"}});
+    }
+    return std::nullopt;
+  }
+  if (!grams || pieces) {
+    throw Error(ErrorKind::kValidationFailed,
+                sku + " is sold by weight: put the piece on the scale and send its grams",
+                {{"grams", "required for goods sold by weight"}});
+  }
+  const auto most = catalog::max_weighed_grams(line->quantity);
+  if (line->remaining() > 0 && *grams > most) {
+    throw Error(ErrorKind::kExceedsLine, "a piece of " + std::to_string(*grams) +
+                                             " g is more than the " + std::to_string(most) +
+                                             " g this line may take (" +
+                                             std::to_string(line->quantity) + " g ordered, " +
+                                             std::to_string(catalog::kWeighTolerancePercent) +
+                                             "% over at most): take a smaller piece");
+  }
+  return grams;
+}
+
 http::Response scan_item(Context& ctx, const http::Request& req, storage::Session& session) {
   BodyReader body(req.body);
   const std::string code = body.string("code", Need::kRequired, 1, 200).value_or("");
-  const int quantity =
-      static_cast<int>(body.integer("quantity", Need::kOptional, 1, 999).value_or(1));
+  // Pieces; or for goods sold by weight, the grams the scale says (scales send grams).
+  const std::optional<std::int64_t> pieces = body.integer("quantity", Need::kOptional, 1, 999);
+  const std::optional<std::int64_t> grams =
+      body.integer("grams", Need::kOptional, 1, orders::kMaxGrams * 2);
+  if (pieces && grams) body.error("grams", "send quantity (pieces) or grams (weighed), not both");
   body.finish();
   const Principal who = picker_of_task(ctx, req, session);
   // The code is read before the floor's unit; what is wrong with it is told only for a task
@@ -230,6 +271,8 @@ http::Response scan_item(Context& ctx, const http::Request& req, storage::Sessio
   return on_task(
       ctx, req, session, who, [&](Engine& e, const std::string& task_id, core::Timestamp now) {
         if (bad_code) std::rethrow_exception(bad_code);
+        const int quantity = static_cast<int>(
+            measured(e.task(task_id), item.sku, pieces, grams).value_or(pieces.value_or(1)));
         std::vector<int> before;
         for (const auto& l : e.task(task_id)->lines) before.push_back(l.picked);
         throw_if_refused(
@@ -250,16 +293,28 @@ http::Response scan_item(Context& ctx, const http::Request& req, storage::Sessio
 http::Response report_short(Context& ctx, const http::Request& req, storage::Session& session) {
   BodyReader body(req.body);
   const std::string sku = body.string("sku", Need::kRequired, 1, core::kMaxIdLength).value_or("");
-  const int missing =
-      static_cast<int>(body.integer("quantity", Need::kRequired, 1, 999).value_or(1));
+  // Pieces; a weighed line is short whole (its grams, or no quantity at all).
+  const auto quantity = body.integer("quantity", Need::kOptional, 1, orders::kMaxGrams);
   body.finish();
   const Principal who = picker_of_task(ctx, req, session);
-  return on_task(ctx, req, session, who,
-                 [&](Engine& e, const std::string& task_id, core::Timestamp now) {
-                   throw_if_refused(e.report_short(who.id, task_id, sku, missing, now),
-                                    "cannot report " + std::to_string(missing) + " × " + sku +
-                                        " short for task " + task_id);
-                 });
+  return on_task(
+      ctx, req, session, who, [&](Engine& e, const std::string& task_id, core::Timestamp now) {
+        const picking::PickLine* line = nullptr;
+        if (const auto* task = e.task(task_id)) {
+          for (const auto& l : task->lines) {
+            if (l.sku == sku) line = &l;
+          }
+        }
+        if (!quantity && !(line && line->weighed)) {
+          throw Error(ErrorKind::kValidationFailed, "quantity is required",
+                      {{"quantity", "is required"}});
+        }
+        const int missing = static_cast<int>(
+            line && line->weighed && !quantity ? line->remaining() : quantity.value_or(1));
+        throw_if_refused(e.report_short(who.id, task_id, sku, missing, now),
+                         "cannot report " + std::to_string(missing) + " × " + sku +
+                             " short for task " + task_id);
+      });
 }
 
 http::Response finish_task(Context& ctx, const http::Request& req, storage::Session& session) {

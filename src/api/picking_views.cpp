@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "freshlane/catalog/pricing.hpp"
 #include "freshlane/core/error.hpp"
 #include "freshlane/store/floors.hpp"
 #include "json_views.hpp"
@@ -66,7 +67,10 @@ nlohmann::json to_json(const picking::PickTask& t, core::Timestamp now,
                         {"quantity", l.quantity},
                         {"picked", l.picked},
                         {"missing", l.missing},
-                        {"remaining", l.remaining()}};
+                        {"remaining", l.remaining()},
+                        {"weighed", l.weighed}};
+    // Weighed goods: quantities are grams, and the scale may say up to this much.
+    if (l.weighed) line["max_grams"] = catalog::max_weighed_grams(l.quantity);
     if (const auto it = lots.find(l.line_no); it != lots.end()) {
       nlohmann::json held = nlohmann::json::array();
       nlohmann::json take = nullptr;
@@ -214,7 +218,8 @@ nlohmann::json packing_board(const picking::Engine& e) {
       nlohmann::json items = nlohmann::json::array();
       for (const auto& l : t->lines) {
         if (l.picked > 0)
-          items.push_back({{"sku", l.sku}, {"name", l.name}, {"quantity", l.picked}});
+          items.push_back(
+              {{"sku", l.sku}, {"name", l.name}, {"quantity", l.picked}, {"weighed", l.weighed}});
       }
       bags.push_back({{"task_id", t->task_id},
                       {"zone", t->zone},

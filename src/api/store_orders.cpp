@@ -152,12 +152,7 @@ std::string exit_code(const Context& ctx, const std::string& order_id) {
 nlohmann::json receipt_lines(const orders::Order& o) {
   nlohmann::json lines = nlohmann::json::array();
   for (const auto& l : o.lines) {
-    if (l.quantity == 0) continue;
-    lines.push_back({{"sku", l.sku},
-                     {"name", l.name},
-                     {"quantity", l.quantity},
-                     {"unit_price_minor", l.unit_price_minor},
-                     {"line_total_minor", l.total()}});
+    if (l.quantity > 0) lines.push_back(to_json(l));
   }
   return lines;
 }
@@ -183,6 +178,8 @@ http::Response receipt(Context& ctx, const http::Request& req, storage::Session&
                              {"fulfillment", orders::to_string(o->fulfillment)},
                              {"lines", receipt_lines(*o)},
                              {"total_minor", o->total_minor()},
+                             {"total_estimated", o->estimated()},
+                             {"paid_minor", o->charged_minor},
                              {"refund_minor", o->refund_minor},
                              {"currency", o->currency},
                              {"paid_at", core::format_rfc3339(*o->paid_at)},

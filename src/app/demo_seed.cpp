@@ -302,7 +302,9 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
           lot.lot_id = demo_lot_id(store.store_id, p.sku, n);
           lot.store_id = store.store_id;
           lot.sku = p.sku;
-          lot.quantity_received = 10 + static_cast<std::int64_t>(fnv(lot.lot_id) % 70);
+          // Pieces; goods sold by weight arrive in grams (10 to 79 priced units' worth).
+          lot.quantity_received = (10 + static_cast<std::int64_t>(fnv(lot.lot_id) % 70)) *
+                                  std::max(1, catalog::grams_per_unit(p.unit));
           lot.origin = item.origin;
           const auto age = days(n == 0 ? 1 : 0);
           lot.produced_at = now - age - days(1);

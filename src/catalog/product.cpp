@@ -4,6 +4,18 @@
 
 namespace freshlane::catalog {
 
+int grams_per_unit(Unit u) {
+  switch (u) {
+    case Unit::kEach:
+      return 0;
+    case Unit::k500g:
+      return 500;
+    case Unit::kKg:
+      return 1000;
+  }
+  return 0;
+}
+
 std::string_view to_string(Unit u) {
   switch (u) {
     case Unit::kEach:

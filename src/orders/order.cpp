@@ -1,5 +1,7 @@
 #include "freshlane/orders/order.hpp"
 
+#include <algorithm>
+
 #include "freshlane/core/names.hpp"
 
 namespace freshlane::orders {
@@ -109,6 +111,24 @@ bool can_transition(Fulfillment f, Status from, Status to) {
     }
   }
   return false;
+}
+
+catalog::Money Line::total() const {
+  return catalog::line_amount(unit, quantity, unit_price_minor);
+}
+
+catalog::Money Line::authorized() const {
+  if (!by_weight() || weighed) return total();
+  return catalog::line_amount(unit, catalog::max_weighed_grams(quantity), unit_price_minor);
+}
+
+std::int64_t held_units(const Line& line) {
+  return line.by_weight() ? (line.quantity + 499) / 500 : line.quantity;
+}
+
+bool Order::estimated() const {
+  return std::any_of(lines.begin(), lines.end(),
+                     [](const Line& l) { return l.by_weight() && !l.weighed && l.quantity > 0; });
 }
 
 catalog::Money Order::total_minor() const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "freshlane/catalog/pricing.hpp"
 #include "freshlane/core/names.hpp"
 
 namespace freshlane::picking {
@@ -76,7 +77,7 @@ std::string_view to_string(EventKind k) {
 
 int PickTask::units() const {
   int n = 0;
-  for (const auto& l : lines) n += l.quantity;
+  for (const auto& l : lines) n += l.weighed ? 1 : l.quantity;  // a weighed piece: one item
   return n;
 }
 
@@ -100,7 +101,7 @@ std::vector<PickTask> split_order(const std::string& order_id, const std::vector
       t.paid_at = paid_at;
       t.deadline = paid_at + pick_deadline;
     }
-    t.lines.push_back(PickLine{l.line_no, l.sku, l.quantity, 0, 0, l.name, l.shelf});
+    t.lines.push_back(PickLine{l.line_no, l.sku, l.quantity, 0, 0, l.name, l.shelf, l.weighed});
   }
   std::vector<PickTask> out;
   for (auto& [zone, t] : by_zone) out.push_back(std::move(t));
@@ -109,6 +110,7 @@ std::vector<PickTask> split_order(const std::string& order_id, const std::vector
 
 Refusal apply_short(PickLine& line, int missing) {
   if (missing < 1 || missing > line.remaining()) return Refusal::kTooMany;
+  if (line.weighed && missing != line.remaining()) return Refusal::kTooMany;
   line.missing += missing;
   return Refusal::kOk;
 }
@@ -433,7 +435,14 @@ Refusal Engine::pick(const std::string& picker_id, const std::string& task_id,
   if (const Refusal r = held_task(picker_id, task_id, now, t); r != Refusal::kOk) return r;
   PickLine* line = line_of(*t, sku);
   if (!line) return Refusal::kWrongItem;
-  if (quantity < 1 || quantity > line->remaining()) return Refusal::kTooMany;
+  if (line->weighed) {
+    if (line->remaining() == 0 || quantity < 1 ||
+        quantity > catalog::max_weighed_grams(line->quantity)) {
+      return Refusal::kTooMany;
+    }
+  } else if (quantity < 1 || quantity > line->remaining()) {
+    return Refusal::kTooMany;
+  }
   line->picked += quantity;
   Event& e = emit(EventKind::kItemPicked, now, t, picker_id);
   e.sku = sku;

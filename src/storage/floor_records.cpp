@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "floor_rows.hpp"
+#include "freshlane/catalog/pricing.hpp"
 #include "freshlane/storage/lot_repository.hpp"
 
 namespace freshlane::storage {
@@ -49,7 +50,7 @@ const Query kFindTask{"picking_find_task",
                       "SELECT " FRESHLANE_TASK_COLUMNS "FROM pick_tasks t WHERE t.task_id = $1"};
 #undef FRESHLANE_TASK_COLUMNS
 const Query kLinesOfTasks{"picking_lines_of_tasks", R"sql(
-  SELECT task_id, line_no, sku, quantity, picked, missing, name, shelf FROM pick_task_lines
+  SELECT task_id, line_no, sku, quantity, picked, missing, name, shelf, weighed FROM pick_task_lines
   WHERE task_id = ANY($1::text[]) ORDER BY task_id, line_no)sql"};
 const Query kStartedOrders{"floor_started_orders", R"sql(
   SELECT o.order_id FROM orders o
@@ -74,8 +75,9 @@ const Query kInsertTask{"picking_task_insert", R"sql(
   FROM orders o WHERE o.order_id = $2 AND o.store_id = $6 AND o.status = 'paid'
   ON CONFLICT DO NOTHING)sql"};
 const Query kInsertTaskLines{"picking_task_lines_insert", R"sql(
-  INSERT INTO pick_task_lines (task_id, line_no, sku, quantity, name, shelf)
-  SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::integer[], $5::text[], $6::text[]))sql"};
+  INSERT INTO pick_task_lines (task_id, line_no, sku, quantity, name, shelf, weighed)
+  SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::integer[], $5::text[], $6::text[],
+                           $7::boolean[]))sql"};
 const Query kTaskAssigned{"picking_task_assigned", R"sql(
   UPDATE pick_tasks t SET state = 'assigned', picker_id = $2, assigned_at = to_timestamp($3)
   FROM orders o
@@ -97,7 +99,8 @@ const Query kShortOnTask{"picking_short_on_task", R"sql(
   RETURNING l.line_no)sql"};
 const Query kShortOnOrderLine{"picking_short_on_order_line", R"sql(
   UPDATE order_lines SET quantity = quantity - $3, short_quantity = short_quantity + $3
-  WHERE order_id = $1 AND line_no = $2 AND quantity >= $3 RETURNING unit_price_minor)sql"};
+  WHERE order_id = $1 AND line_no = $2 AND quantity >= $3
+  RETURNING unit_price_minor, authorized_minor)sql"};
 const Query kRefundDue{"picking_refund_due", R"sql(
   UPDATE orders SET refund_minor = refund_minor + $2, updated_at = now() WHERE order_id = $1)sql"};
 // The lots a line holds, locked in the global lot order (sku, expires_at, lot_id).
@@ -129,6 +132,36 @@ const Query kConsumeTaskLots{"picking_consume_task_lots", R"sql(
         JOIN pick_task_lines ptl ON ptl.line_no = oll.line_no AND ptl.task_id = $1
         WHERE oll.order_id = $2 GROUP BY oll.lot_id) x
   WHERE l.lot_id = x.lot_id)sql"};
+// A finished bag's weighed pieces settle their lines: the lots give back the grams the piece
+// did not need, the order line takes the weighed grams, and what it cost less than was
+// authorised is owed back (orders.weight_release_minor; a trigger writes the refund).
+const Query kSettleWeighedLots{"picking_settle_weighed_lots", R"sql(
+  WITH rest AS (
+    SELECT oll.order_id, oll.line_no, oll.lot_id, oll.quantity - oll.picked AS grams
+    FROM order_line_lots oll
+    JOIN pick_task_lines ptl ON ptl.task_id = $1 AND ptl.line_no = oll.line_no AND ptl.weighed
+    WHERE oll.order_id = $2 AND oll.quantity > oll.picked),
+  unreserved AS (
+    UPDATE lots l SET quantity_reserved = l.quantity_reserved - r.grams FROM rest r
+    WHERE l.lot_id = r.lot_id RETURNING l.store_id, l.sku),
+  dropped AS (
+    DELETE FROM order_line_lots oll USING rest r
+    WHERE oll.order_id = r.order_id AND oll.line_no = r.line_no AND oll.lot_id = r.lot_id
+      AND oll.picked = 0),
+  shrunk AS (
+    UPDATE order_line_lots oll SET quantity = oll.picked FROM rest r
+    WHERE oll.order_id = r.order_id AND oll.line_no = r.line_no AND oll.lot_id = r.lot_id
+      AND oll.picked > 0)
+  SELECT DISTINCT store_id, sku FROM unreserved)sql"};
+const Query kSettleWeighedLines{"picking_settle_weighed_lines", R"sql(
+  UPDATE order_lines ol SET quantity = ptl.picked, weighed = true
+  FROM pick_task_lines ptl
+  WHERE ptl.task_id = $1 AND ptl.weighed AND ptl.picked > 0 AND ol.order_id = $2
+    AND ol.line_no = ptl.line_no AND NOT ol.weighed
+  RETURNING ol.unit, ol.unit_price_minor, ol.authorized_minor, ptl.picked)sql"};
+const Query kWeightRelease{"picking_weight_release", R"sql(
+  UPDATE orders SET weight_release_minor = weight_release_minor + $2, updated_at = now()
+  WHERE order_id = $1)sql"};
 const Query kBagFinished{"picking_bag_finished", R"sql(
   UPDATE pick_tasks SET finished_at = to_timestamp($2), picker_id = NULL
   WHERE task_id = $1 AND state = 'assigned' AND picker_id = $3 AND finished_at IS NULL)sql"};
@@ -214,7 +247,7 @@ std::vector<StoredTask> read_tasks(Session& s, Tx& tx, const Query& q, const std
     if (i == out.size()) break;
     out[i].task.lines.push_back({row[1].as<int>(), row[2].as<std::string>(), row[3].as<int>(),
                                  row[4].as<int>(), row[5].as<int>(), row[6].as<std::string>(),
-                                 row[7].as<std::string>()});
+                                 row[7].as<std::string>(), row[8].as<bool>()});
   }
   return out;
 }
@@ -287,6 +320,21 @@ void write_off_short(Session& s, Tx& tx, const picking::Event& e, int line_no, i
   if (missing > 0) throw StaleFloor("short pick of " + e.task_id + ": more than the line holds");
 }
 
+void settle_weighed(Session& s, Tx& tx, const picking::Event& e) {
+  for (const auto& r : exec(s, tx, kSettleWeighedLots, e.task_id, e.order_id)) {
+    s.changed({r[0].as<std::string>(), r[1].as<std::string>()});
+  }
+  catalog::Money release = 0;
+  for (const auto& r : exec(s, tx, kSettleWeighedLines, e.task_id, e.order_id)) {
+    const auto unit = catalog::parse_unit(r[0].as<std::string>()).value_or(catalog::Unit::kEach);
+    const auto cost = catalog::line_amount(unit, r[3].as<long long>(), r[1].as<long long>());
+    // Never more than was authorised (lines placed before weighing existed authorised only
+    // their estimate: a heavier piece costs those customers nothing more).
+    release += std::max<catalog::Money>(0, r[2].as<long long>() - cost);
+  }
+  if (release > 0) exec(s, tx, kWeightRelease, e.order_id, release);
+}
+
 void insert_task(Session& s, Tx& tx, const std::string& store_id, const picking::Event& e,
                  const picking::Engine& floor) {
   const PickTask* t = floor.task(e.task_id);
@@ -294,16 +342,17 @@ void insert_task(Session& s, Tx& tx, const std::string& store_id, const picking:
   expect_rows(exec(s, tx, kInsertTask, t->task_id, t->order_id, t->zone, epoch(t->paid_at),
                    epoch(t->deadline), store_id),
               1, e, "exists already, or its order is not paid");
-  std::vector<std::string> line_nos, skus, quantities, names, shelves;
+  std::vector<std::string> line_nos, skus, quantities, names, shelves, weighed;
   for (const auto& l : t->lines) {
     line_nos.push_back(std::to_string(l.line_no));
     skus.push_back(l.sku);
     quantities.push_back(std::to_string(l.quantity));
     names.push_back(l.name);
     shelves.push_back(l.shelf);
+    weighed.push_back(l.weighed ? "true" : "false");
   }
   exec(s, tx, kInsertTaskLines, t->task_id, text_array(line_nos), text_array(skus),
-       text_array(quantities), text_array(names), text_array(shelves));
+       text_array(quantities), text_array(names), text_array(shelves), text_array(weighed));
 }
 
 void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::Event& e,
@@ -333,7 +382,10 @@ void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::
       const int line_no = line[0][0].as<int>();
       const auto price = exec(s, tx, kShortOnOrderLine, e.order_id, line_no, e.quantity);
       expect_rows(price, 1, e, "the order line holds fewer units");
-      exec(s, tx, kRefundDue, e.order_id, price[0][0].as<long long>() * e.quantity);
+      // A weighed line is short whole: what its payment authorised comes back.
+      exec(s, tx, kRefundDue, e.order_id,
+           price[0][1].is_null() ? price[0][0].as<long long>() * e.quantity
+                                 : price[0][1].as<long long>());
       write_off_short(s, tx, e, line_no, e.quantity);
       break;
     }
@@ -341,6 +393,7 @@ void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::
       expect_rows(exec(s, tx, kBagFinished, e.task_id, at, e.picker_id), 1, e,
                   "not held by this picker, or finished already");
       exec(s, tx, kLockTaskLots, e.task_id, e.order_id);
+      settle_weighed(s, tx, e);
       exec(s, tx, kConsumeTaskLots, e.task_id, e.order_id);
       break;
     case EventKind::kBagWaiting:

@@ -56,6 +56,9 @@ const Query kLineLotGrow{"lot_line_grow", R"sql(
 const Query kReserve{"lot_reserve_more", R"sql(
   UPDATE lots SET quantity_reserved = quantity_reserved + $2
   WHERE lot_id = $1 AND quantity_reserved + $2 <= quantity_on_hand)sql"};
+const Query kReserveExtra{"lot_reserve_extra", R"sql(
+  UPDATE lots SET quantity_reserved = quantity_reserved + $2
+  WHERE lot_id = $1 AND quantity_reserved + $2 <= quantity_on_hand RETURNING store_id, sku)sql"};
 const Query kUnreserve{"lot_reserve_less", R"sql(
   UPDATE lots SET quantity_reserved = quantity_reserved - $2
   WHERE lot_id = $1 AND quantity_reserved >= $2)sql"};
@@ -120,6 +123,35 @@ void LotRepository::record_pick(const std::string& order_id, int line_no,
     std::vector<Held> held;
     for (const auto& r : exec(session_, tx, kLockLine, order_id, line_no, epoch(now))) {
       held.push_back({r[0].as<std::string>(), r[1].as<int>(), r[2].as<int>(), r[3].as<bool>()});
+    }
+    // A weighed piece heavier than the grams held: the extra grams are reserved first, on the
+    // scanned lot or the first usable one held (the scale proves they were on the shelf, but
+    // the count must still hold them).
+    int held_free = 0;
+    for (const auto& h : held) held_free += h.quantity - h.picked;
+    if (quantity > held_free) {
+      const auto first_usable =
+          std::find_if(held.begin(), held.end(), [](const Held& h) { return h.usable; });
+      const std::string onto =
+          lot_id ? *lot_id : (first_usable == held.end() ? "" : first_usable->lot_id);
+      const int extra = quantity - held_free;
+      const auto reserved =
+          onto.empty() ? pqxx::result() : exec(session_, tx, kReserveExtra, onto, extra);
+      if (reserved.size() != 1) {
+        throw core::Error(core::ErrorKind::kExceedsLine,
+                          "the shelf count has no " + std::to_string(extra) +
+                              " more grams: weigh a piece of at most " + std::to_string(held_free) +
+                              " g");
+      }
+      session_.changed({reserved[0][0].as<std::string>(), reserved[0][1].as<std::string>()});
+      exec(session_, tx, kLineLotGrow, order_id, line_no, onto, extra);
+      const auto it =
+          std::find_if(held.begin(), held.end(), [&](const Held& h) { return h.lot_id == onto; });
+      if (it != held.end()) {
+        it->quantity += extra;
+      } else {
+        held.push_back({onto, extra, 0, true});  // a scanned lot: checked below
+      }
     }
     int left = quantity;
     if (!lot_id) {  // a shelf label: the planned lots, earliest expiry first

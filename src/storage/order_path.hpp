@@ -20,23 +20,25 @@ inline const Query kFindStore{"store_find", R"sql(
   FROM stores WHERE store_id = $1)sql"};
 
 // 3. What the order starts from, in one read (no transaction, no lock), as rows of (kind, two
-// texts, three numbers): the idempotency key's answer if it has one ('K': request hash, answer,
-// status), the listings of the ordered SKUs ('S': sku, name, price, markdown price, markdown
-// until) and every lot they could take from ('L': lot, sku, expires, available).
+// texts, three numbers, a text): the idempotency key's answer if it has one ('K': request hash,
+// answer, status), the listings of the ordered SKUs ('S': sku, name, price, markdown price,
+// markdown until, unit) and every lot they could take from ('L': lot, sku, expires, available:
+// grams for goods sold by weight).
 // $1 store, $2 SKUs, $3 customer, $4 now, $5 key.
 inline const Query kOrderRead{"order_read", R"sql(
-  SELECT 'K', k.request_hash, k.response_body, k.status::bigint, NULL::bigint, NULL::bigint
+  SELECT 'K', k.request_hash, k.response_body, k.status::bigint, NULL::bigint, NULL::bigint,
+         NULL::text
   FROM idempotency_keys k WHERE k.customer_id = $3 AND k.key = $5
   UNION ALL
   SELECT 'S', sp.sku, p.name, sp.price_minor,
          CASE WHEN sp.markdown_from IS NULL OR sp.markdown_from <= to_timestamp($4)
               THEN sp.markdown_price_minor END,
-         extract(epoch FROM sp.markdown_until)::bigint
+         extract(epoch FROM sp.markdown_until)::bigint, p.unit
   FROM store_products sp JOIN products p ON p.sku = sp.sku
   WHERE sp.store_id = $1 AND sp.sku = ANY($2::text[]) AND sp.delisted_at IS NULL
   UNION ALL
   SELECT 'L', lot_id, sku, extract(epoch FROM expires_at)::bigint,
-         quantity_on_hand - quantity_reserved, NULL
+         quantity_on_hand - quantity_reserved, NULL, NULL
   FROM lots
   WHERE store_id = $1 AND sku = ANY($2::text[]) AND expires_at > to_timestamp($4)
     AND recalled_at IS NULL
@@ -65,14 +67,16 @@ inline const Query kAdmissionLock{"order_admission_lock", R"sql(
 // the statement began: what a refusal reports).
 // $1 order id, $2 customer, $3 store, $4 fulfillment, $5 currency, $6 total, $7 now,
 // $8 payment expires, $9-$12 delivery, $13 how the hand-over code is checked. Lines: $14 line
-// numbers, $15 SKUs, $16 names, $17 quantities, $18 unit prices. Takes: $19 line numbers, $20 lot
-// ids, $21 quantities. Key: $22 key, $23 request hash, $24 status, $25 answer. Limits: $26 most
-// unpaid orders, $27 most units held, $28 most value held. $29 delivery notes (or NULL).
+// numbers, $15 SKUs, $16 names, $17 quantities, $18 unit prices, $31 units, $32 grams ordered
+// and $33 amounts authorised (NULL for goods sold each; an in-store line was weighed by the
+// customer at the aisle's scale: its grams are final). Takes: $19 line numbers, $20 lot ids,
+// $21 quantities. Key: $22 key, $23 request hash, $24 status, $25 answer. Limits: $26 most
+// unpaid orders, $27 most units held, $28 most value held. $29 delivery notes (or NULL), $30 the
+// units the order holds (orders::held_units).
 inline const Query kWriteOrder{"order_write", R"sql(
   WITH gate AS (
     SELECT pg_try_advisory_xact_lock(hashtextextended($2 || ' ' || $22, 0)) AS got),
-  ordered AS (
-    SELECT COALESCE(sum(q), 0)::bigint AS units FROM unnest($17::integer[]) AS u(q)),
+  ordered AS (SELECT $30::bigint AS units),
   unpaid AS (
     UPDATE customers c SET pending_orders = c.pending_orders + 1,
                            held_units = c.held_units + ordered.units,
@@ -104,9 +108,12 @@ inline const Query kWriteOrder{"order_write", R"sql(
            to_timestamp($8), $9, $10, $11, $12, $13, ordered.units, $29
     FROM placed, ordered WHERE ok),
   new_lines AS (
-    INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
-    SELECT $1, u.* FROM placed, unnest($14::integer[], $15::text[], $16::text[], $17::integer[],
-                                       $18::bigint[]) AS u
+    INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit,
+                             ordered_grams, authorized_minor, weighed)
+    SELECT $1, u.*, u.unit <> 'each' AND $4 = 'in_store'
+    FROM placed, unnest($14::integer[], $15::text[], $16::text[], $17::integer[], $18::bigint[],
+                        $31::text[], $32::integer[], $33::bigint[])
+                 AS u(line_no, sku, name, quantity, price, unit, grams, authorized)
     WHERE ok),
   takes AS (
     INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity)

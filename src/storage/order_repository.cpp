@@ -22,7 +22,7 @@ namespace {
   "order_id, customer_id, store_id, fulfillment, status, currency, "                             \
   "extract(epoch FROM created_at)::bigint, extract(epoch FROM promised_at)::bigint, "            \
   "payment_status, extract(epoch FROM payment_expires_at)::bigint, delivery_lat, delivery_lon, " \
-  "delivery_address, delivery_distance_m, total_minor, refund_minor, "                           \
+  "delivery_address, delivery_distance_m, total_minor, refund_minor + weight_release_minor, "    \
   "extract(epoch FROM paid_at)::bigint, extract(epoch FROM packed_at)::bigint, "                 \
   "extract(epoch FROM redelivery_after)::bigint, delivery_notes, cancelled_by, cancel_reason, "  \
   "extract(epoch FROM handed_over_at)::bigint "
@@ -57,7 +57,8 @@ const Query kExitCheck{"order_exit_check", R"sql(
 const Query kNoteCancelledBy{"order_note_cancelled_by", R"sql(
   UPDATE orders SET cancelled_by = $2, cancel_reason = $3 WHERE order_id = $1)sql"};
 const Query kLinesOf{"order_lines_of", R"sql(
-  SELECT order_id, line_no, sku, name, quantity, unit_price_minor, short_quantity FROM order_lines
+  SELECT order_id, line_no, sku, name, quantity, unit_price_minor, short_quantity, unit,
+         ordered_grams, weighed, authorized_minor FROM order_lines
   WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no)sql"};
 const Query kLotsOf{"order_line_lots_of", R"sql(
   SELECT order_id, line_no, lot_id, quantity FROM order_line_lots
@@ -174,6 +175,10 @@ void load_lines(Session& s, Tx& tx, std::vector<Order>& orders) {
     line.quantity = r[4].as<long long>();
     line.unit_price_minor = r[5].as<long long>();
     line.short_quantity = r[6].as<long long>();
+    line.unit = catalog::parse_unit(r[7].as<std::string>()).value_or(catalog::Unit::kEach);
+    line.ordered_grams = r[8].is_null() ? 0 : r[8].as<long long>();
+    line.weighed = r[9].as<bool>();
+    line.authorized_minor = r[10].is_null() ? 0 : r[10].as<long long>();
     by_id[r[0].as<std::string>()]->lines.push_back(std::move(line));
   }
   for (const auto& r : exec(s, tx, kLotsOf, array)) {
@@ -213,7 +218,12 @@ void release_or_consume(Session& s, Tx& tx, const std::vector<std::string>& ids,
 struct OrderRead {
   std::optional<StoredAnswer> answer;  // the key's, with the hash it was kept under
   std::string answered_hash;
-  std::map<std::string, std::pair<std::string, catalog::Money>> priced;  // sku → name, price
+  struct Priced {
+    std::string name;
+    catalog::Money price_minor = 0;
+    catalog::Unit unit = catalog::Unit::kEach;
+  };
+  std::map<std::string, Priced> priced;  // by SKU
   std::vector<orders::LotStock> stock;
 };
 
@@ -231,8 +241,9 @@ OrderRead read_order(Session& s, const OrderRequest& req, const std::string& sku
         catalog::Listing l;
         l.price_minor = r[3].as<long long>();
         if (!r[4].is_null()) l.markdown = catalog::Markdown{r[4].as<long long>(), from_epoch(r[5])};
-        in.priced[r[1].as<std::string>()] = {r[2].as<std::string>(),
-                                             catalog::price_now(l, req.now).price_minor};
+        in.priced[r[1].as<std::string>()] = {
+            r[2].as<std::string>(), catalog::price_now(l, req.now).price_minor,
+            catalog::parse_unit(r[6].as<std::string>()).value_or(catalog::Unit::kEach)};
       } else {
         in.stock.push_back({r[1].as<std::string>(), r[2].as<std::string>(), from_epoch(r[3]),
                             r[4].as<long long>()});
@@ -240,6 +251,19 @@ OrderRead read_order(Session& s, const OrderRequest& req, const std::string& sku
     }
     return in;
   });
+}
+
+// What the payment of a new order is for: its lines, weighed goods at their most.
+catalog::Money authorized_minor(const Order& o) {
+  catalog::Money sum = 0;
+  for (const auto& l : o.lines) sum += l.authorized();
+  return sum;
+}
+
+long long held_units(const Order& o) {
+  long long units = 0;
+  for (const auto& l : o.lines) units += orders::held_units(l);
+  return units;
 }
 
 Order order_of(const OrderRequest& req, OrderRead& in, orders::Allocation& allocation) {
@@ -253,9 +277,18 @@ Order order_of(const OrderRequest& req, OrderRead& in, orders::Allocation& alloc
   o.payment_expires_at = req.now + req.payment_window;
   o.delivery = req.delivery;
   for (const auto& [sku, qty] : req.lines) {
-    o.lines.push_back({sku, in.priced[sku].first, qty, in.priced[sku].second, allocation[sku]});
+    const auto& p = in.priced[sku];
+    orders::Line line{sku, p.name, qty, p.price_minor, allocation[sku]};
+    line.unit = p.unit;
+    if (line.by_weight()) {
+      line.ordered_grams = qty;
+      // In the aisle the customer weighed the piece on the store's scale: the grams are final.
+      line.weighed = req.fulfillment == orders::Fulfillment::kInStore;
+      line.authorized_minor = line.authorized();
+    }
+    o.lines.push_back(std::move(line));
   }
-  o.charged_minor = o.total_minor();
+  o.charged_minor = authorized_minor(o);
   return o;
 }
 
@@ -281,7 +314,9 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
     address = o.delivery->address;
     distance = o.delivery->distance_m;
   }
-  std::vector<std::string> line_nos, line_skus, names, quantities, prices, take_lines, lots, takes;
+  std::vector<std::string> line_nos, line_skus, names, quantities, prices, units, grams, authorized,
+      take_lines, lots, takes;
+  std::vector<bool> each;  // which lines have no grams and no authorised amount (NULL)
   for (size_t i = 0; i < o.lines.size(); ++i) {
     const auto& line = o.lines[i];
     line_nos.push_back(std::to_string(i));
@@ -289,6 +324,10 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
     names.push_back(line.name);
     quantities.push_back(std::to_string(line.quantity));
     prices.push_back(std::to_string(line.unit_price_minor));
+    units.emplace_back(catalog::to_string(line.unit));
+    grams.push_back(line.by_weight() ? std::to_string(line.ordered_grams) : "");
+    authorized.push_back(line.by_weight() ? std::to_string(line.authorized_minor) : "");
+    each.push_back(!line.by_weight());
     for (const auto& take : line.lots) {
       take_lines.push_back(std::to_string(i));
       lots.push_back(take.lot_id);
@@ -297,14 +336,15 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
   }
   try {
     return single(s, [&](Tx& tx) {
-      const auto r =
-          exec(s, tx, order_path::kWriteOrder, o.order_id, o.customer_id, o.store_id,
-               std::string(orders::to_string(o.fulfillment)), o.currency, o.total_minor(),
-               epoch(req.now), epoch(o.payment_expires_at), lat, lon, address, distance,
-               kCodeDerived, text_array(line_nos), text_array(line_skus), text_array(names),
-               text_array(quantities), text_array(prices), text_array(take_lines), text_array(lots),
-               text_array(takes), key.key, key.request_hash, answer.status, answer.body,
-               req.max_pending_orders, req.max_held_units, req.max_held_value_minor, notes);
+      const auto r = exec(
+          s, tx, order_path::kWriteOrder, o.order_id, o.customer_id, o.store_id,
+          std::string(orders::to_string(o.fulfillment)), o.currency, o.charged_minor,
+          epoch(req.now), epoch(o.payment_expires_at), lat, lon, address, distance, kCodeDerived,
+          text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
+          text_array(prices), text_array(take_lines), text_array(lots), text_array(takes), key.key,
+          key.request_hash, answer.status, answer.body, req.max_pending_orders, req.max_held_units,
+          req.max_held_value_minor, notes, held_units(o), text_array(units),
+          text_array(grams, each), text_array(authorized, each));
       return Written{r[0][0].as<bool>(), !r[0][1].is_null() && r[0][1].as<bool>(),
                      r[0][2].is_null() ? 0 : r[0][2].as<int>(),
                      r[0][3].is_null() ? 0 : r[0][3].as<long long>(),
@@ -361,6 +401,14 @@ PlaceOutcome OrderRepository::place(const OrderRequest& req, const IdempotencyKe
         if (!in.priced.count(sku)) unknown.skus.push_back(sku);
       }
       if (!unknown.skus.empty()) return refuse(unknown);
+      WrongMeasure wrong;
+      for (const auto& sku : skus) {
+        const bool by_weight = catalog::sold_by_weight(in.priced[sku].unit);
+        if (by_weight != (req.in_grams.count(sku) > 0)) {
+          (by_weight ? wrong.by_weight : wrong.each).push_back(sku);
+        }
+      }
+      if (!wrong.by_weight.empty() || !wrong.each.empty()) return refuse(wrong);
       auto plan = orders::plan_reservation(requested, in.stock, req.now);
       if (auto* shortages = std::get_if<std::vector<orders::Shortage>>(&plan)) {
         return refuse(*shortages);
@@ -381,12 +429,11 @@ PlaceOutcome OrderRepository::place(const OrderRequest& req, const IdempotencyKe
       if (written.unpaid >= req.max_pending_orders) {
         return Placed{TooManyPendingOrders{written.unpaid}, std::nullopt};
       }
-      long long units = 0;
-      for (const auto& line : o.lines) units += line.quantity;
+      const long long units = held_units(o);
       if (written.held_units + units > req.max_held_units ||
-          written.held_value_minor + o.total_minor() > req.max_held_value_minor) {
+          written.held_value_minor + o.charged_minor > req.max_held_value_minor) {
         return Placed{
-            HoldLimitExceeded{written.held_units, written.held_value_minor, units, o.total_minor()},
+            HoldLimitExceeded{written.held_units, written.held_value_minor, units, o.charged_minor},
             std::nullopt};
       }
       return std::nullopt;

@@ -25,7 +25,8 @@ const Query kZonesInUse{"picking_zones_in_use", R"sql(
   SELECT DISTINCT zone FROM store_products
   WHERE store_id = $1 AND NOT (zone = ANY($2::text[])) ORDER BY zone)sql"};
 const Query kLinesWithZones{"picking_order_lines_zones", R"sql(
-  SELECT ol.line_no, ol.sku, ol.quantity, sp.zone, ol.name, sp.shelf
+  SELECT ol.line_no, ol.sku, ol.quantity, sp.zone, ol.name, sp.shelf,
+         ol.unit <> 'each' AND NOT ol.weighed
   FROM order_lines ol JOIN orders o ON o.order_id = ol.order_id
   JOIN store_products sp ON sp.store_id = o.store_id AND sp.sku = ol.sku
   WHERE ol.order_id = $1 AND ol.quantity > 0 ORDER BY ol.line_no)sql"};
@@ -74,8 +75,8 @@ std::vector<picking::ZonedLine> PickingRepository::zoned_lines(const std::string
     std::vector<picking::ZonedLine> lines;
     for (const auto& row : exec(session_, tx, kLinesWithZones, order_id)) {
       lines.push_back({row[0].as<int>(), row[1].as<std::string>(), row[2].as<int>(),
-                       row[3].as<std::string>(), row[4].as<std::string>(),
-                       row[5].as<std::string>()});
+                       row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(),
+                       row[6].as<bool>()});
     }
     return lines;
   });

@@ -34,11 +34,17 @@ inline std::optional<core::Timestamp> optional_time(const pqxx::field& f) {
   return from_epoch(f);
 }
 
-// A text[] literal for `$n::text[]` parameters (values are quoted and escaped).
-inline std::string text_array(const std::vector<std::string>& values) {
+// A text[] literal for `$n::text[]` parameters (values are quoted and escaped); where `null`
+// says so, the element is NULL instead.
+inline std::string text_array(const std::vector<std::string>& values,
+                              const std::vector<bool>& null = {}) {
   std::string out = "{";
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) out += ',';
+    if (i < null.size() && null[i]) {
+      out += "NULL";
+      continue;
+    }
     out += '"';
     for (char c : values[i]) {
       if (c == '"' || c == '\\') out += '\\';

@@ -192,6 +192,7 @@ TEST_F(CatalogApi, ProductsAreCreatedOnceAndValidated) {
                             {"name", "智利帝王蟹 Chilean King Crab"},
                             {"category", "seafood"},
                             {"unit", "kg"},
+                            {"sold_by_weight", true},
                             {"storage", "live"}}));
 }
 

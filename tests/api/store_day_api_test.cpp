@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -585,6 +586,212 @@ class ProviderStub {
   pid_t pid_ = -1;
 };
 
+// ---- 2. Sold by weight ----------------------------------------------------------------------
+
+// A king crab at 39,790 per kg: ordered as 1,500 g, the payment authorises 1,650 g (10% over);
+// the picker's scale says 1,420 g; the customer is charged for 1,420 g and the rest of the
+// authorisation goes back through the provider; the stock counts grams throughout.
+TEST_F(StoreDay, ACrabOrderedAt1500gWeighedAt1420gIsChargedFor1420gAndTheRestReleased) {
+  ProviderStub provider(0);
+  ServerProcess srv(database_url(), {{"FRESHLANE_REFUND_URL", provider.url()},
+                                     {"FRESHLANE_REFUND_RETRY_BASE_MS", "100"},
+                                     {"FRESHLANE_BATCH_WAIT_SECONDS", "0"}});
+  open_store(srv, "sd-kg");
+  ASSERT_EQ(srv.admin("POST", "/v1/products",
+                      R"({"sku": "KINGCRAB-kg", "name": "帝王蟹 King Crab", "category": "seafood",
+                          "unit": "kg", "storage": "live"})")
+                .status,
+            201);
+  ASSERT_EQ(srv.admin("PUT", "/v1/stores/sd-kg/products/KINGCRAB-kg",
+                      R"({"price_minor": 39790, "zone": "seafood", "shelf": "S1"})")
+                .status,
+            200);
+  const auto lot = srv.admin("POST", "/v1/stores/sd-kg/lots",
+                             nlohmann::json{{"sku", "KINGCRAB-kg"},
+                                            {"quantity", 5000},  // grams: 5 kg of crab
+                                            {"origin", "Zhoushan"},
+                                            {"produced_at", hours_from_now(-2)},
+                                            {"expires_at", hours_from_now(48)}}
+                                 .dump());
+  ASSERT_EQ(lot.status, 201) << lot.body;
+  const auto available = [&] {
+    return srv.get("/v1/stores/sd-kg/products/KINGCRAB-kg").json()["available"].get<int>();
+  };
+  const auto listed = srv.get("/v1/stores/sd-kg/products/KINGCRAB-kg").json();
+  EXPECT_EQ(listed["sold_by_weight"], true);
+  EXPECT_EQ(listed["available"], 5000);
+
+  Shop shop{srv};
+  const std::string customer = shop.customer();
+  // Pieces of a good sold by weight are refused, and grams of one sold each.
+  const auto pieces = shop.order(customer, Shop::order_body("sd-kg", {{"KINGCRAB-kg", 1}}), "w-0");
+  EXPECT_TRUE(is_problem(pieces, 400, "validation_failed")) << pieces.body;
+  EXPECT_NE(pieces.body.find("order it in grams"), std::string::npos);
+  nlohmann::json body = Shop::order_body("sd-kg", {}, "pickup");
+  body["lines"] = {{{"sku", "APPLE-sd-kg"}, {"grams", 500}}};
+  EXPECT_TRUE(is_problem(shop.order(customer, body, "w-00"), 400, "validation_failed"));
+  body["lines"] = {{{"sku", "KINGCRAB-kg"}, {"grams", 30000}}};
+  EXPECT_TRUE(is_problem(shop.order(customer, body, "w-000"), 400, "validation_failed"));
+
+  body["lines"] = {{{"sku", "KINGCRAB-kg"}, {"grams", 1500}}};
+  const auto placed = shop.order(customer, body, "w-1");
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  const auto ordered = placed.json();
+  const std::string order_id = ordered["order_id"];
+  EXPECT_EQ(ordered["lines"][0]["quantity"], 1500);
+  EXPECT_EQ(ordered["lines"][0]["unit"], "kg");
+  EXPECT_EQ(ordered["lines"][0]["line_total_minor"], 59685);  // the estimate: 1.5 × 39,790
+  EXPECT_EQ(ordered["lines"][0]["weight"]["ordered_grams"], 1500);
+  EXPECT_TRUE(ordered["lines"][0]["weight"]["weighed_grams"].is_null());
+  EXPECT_EQ(ordered["lines"][0]["weight"]["authorized_minor"], 65654);  // 1,650 g
+  EXPECT_EQ(ordered["total_minor"], 59685);
+  EXPECT_EQ(ordered["total_estimated"], true);
+  EXPECT_EQ(ordered["payment"]["amount_minor"], 65654);
+  EXPECT_EQ(available(), 3500);  // the order holds its grams
+  EXPECT_TRUE(is_problem(shop.pay(order_id, 59685, "ev-w-short"), 422, "amount_mismatch"));
+  ASSERT_EQ(shop.pay(order_id, 65654, "ev-w-1").status, 200);
+
+  const Terminal picker{srv, shop.staff("sd-kg", "picker")};
+  ASSERT_EQ(picker.post("/v1/stores/sd-kg/pickers/clock-in", {{"zone", "seafood"}}).status, 200);
+  const auto trip = picker.post("/v1/stores/sd-kg/pick-tasks/next");
+  ASSERT_EQ(trip.status, 200) << trip.body;
+  const auto line = trip.json()["tasks"][0]["lines"][0];
+  const std::string task = trip.json()["tasks"][0]["task_id"];
+  EXPECT_EQ(line["weighed"], true);
+  EXPECT_EQ(line["quantity"], 1500);
+  EXPECT_EQ(line["max_grams"], 1650);
+  const std::string label = listed["shelf_code"];
+  const std::string scan = "/v1/pick-tasks/" + task + "/scan";
+  // The scale must speak; a piece past the tolerance is refused.
+  EXPECT_TRUE(is_problem(picker.post(scan, {{"code", label}}), 400, "validation_failed"));
+  EXPECT_TRUE(
+      is_problem(picker.post(scan, {{"code", label}, {"quantity", 1}}), 400, "validation_failed"));
+  const auto heavy = picker.post(scan, {{"code", label}, {"grams", 1700}});
+  EXPECT_TRUE(is_problem(heavy, 422, "exceeds_line")) << heavy.body;
+  EXPECT_NE(heavy.body.find("1650 g"), std::string::npos) << heavy.body;
+  const auto weighed = picker.post(scan, {{"code", lot.json()["qr_code"]}, {"grams", 1420}});
+  ASSERT_EQ(weighed.status, 200) << weighed.body;
+  EXPECT_EQ(weighed.json()["lines"][0]["picked"], 1420);
+  EXPECT_EQ(weighed.json()["lines"][0]["remaining"], 0);
+  ASSERT_EQ(picker.post("/v1/pick-tasks/" + task + "/finish").status, 200);
+
+  // Charged for 1,420 g; the rest of the authorisation is released through the provider.
+  const Terminal app{srv, customer};
+  nlohmann::json order;
+  for (int i = 0; i < 100; ++i) {
+    order = app.get("/v1/orders/" + order_id).json();
+    if (order["refunds"].size() == 1 && order["refunds"][0]["state"] == "requested") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(order["lines"][0]["quantity"], 1420);
+  EXPECT_EQ(order["lines"][0]["weight"]["weighed_grams"], 1420);
+  EXPECT_EQ(order["lines"][0]["line_total_minor"], 56502);  // 1.42 × 39,790 = 56,501.8
+  EXPECT_EQ(order["total_minor"], 56502);
+  EXPECT_EQ(order["total_estimated"], false);
+  EXPECT_EQ(order["payment"]["amount_minor"], 65654);
+  EXPECT_EQ(order["refund_minor"], 65654 - 56502);
+  ASSERT_EQ(order["refunds"].size(), 1u) << order.dump();
+  EXPECT_EQ(order["refunds"][0]["reason"], "weight_adjustment");
+  EXPECT_EQ(order["refunds"][0]["amount_minor"], 9152);
+  EXPECT_EQ(order["refunds"][0]["state"], "requested") << srv.log();
+  const auto calls = provider.requests();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(calls[0]["body"].get<std::string>())["amount_minor"], 9152);
+  // The stock lost exactly the crab that left: 5,000 − 1,420 g, nothing held any more.
+  EXPECT_EQ(available(), 3580);
+  const auto the_lot =
+      srv.get("/v1/scan/" + lot.json()["qr_code"].get<std::string>()).json()["lot"];
+  EXPECT_EQ(the_lot["quantity_received"], 5000);
+  EXPECT_EQ(the_lot["quantity_on_hand"], 3580);
+  EXPECT_EQ(the_lot["available"], 3580);
+  // Tracking and the receipt show the weight.
+  const auto tracking = app.get("/v1/orders/" + order_id + "/tracking").json();
+  ASSERT_EQ(tracking["weights"].size(), 1u) << tracking.dump();
+  EXPECT_EQ(tracking["weights"][0]["ordered_grams"], 1500);
+  EXPECT_EQ(tracking["weights"][0]["weighed_grams"], 1420);
+  const auto receipt = app.get("/v1/orders/" + order_id + "/receipt").json();
+  EXPECT_EQ(receipt["lines"][0]["weight"]["weighed_grams"], 1420);
+  EXPECT_EQ(receipt["paid_minor"], 65654);
+  EXPECT_EQ(receipt["total_minor"], 56502);
+
+  // In the aisle the customer weighs the piece on the store's scale: those grams are final, and
+  // the payment is for exactly their price.
+  body = Shop::order_body("sd-kg", {}, "in_store");
+  body["lines"] = {{{"sku", "KINGCRAB-kg"}, {"grams", 500}}};
+  const auto aisle = shop.order(customer, body, "w-2");
+  ASSERT_EQ(aisle.status, 201) << aisle.body;
+  EXPECT_EQ(aisle.json()["lines"][0]["weight"]["weighed_grams"], 500);
+  EXPECT_EQ(aisle.json()["total_estimated"], false);
+  EXPECT_EQ(aisle.json()["payment"]["amount_minor"], 19895);  // 0.5 × 39,790
+  EXPECT_EQ(aisle.json()["total_minor"], 19895);
+  EXPECT_EQ(srv.stop(), 0);
+}
+
+// A weighed piece heavier than ordered (within the tolerance) takes its extra grams from the
+// shelf and costs the customer its price, still within what was authorised; a weighed line
+// that cannot be found is short whole and its whole authorisation comes back.
+TEST_F(StoreDay, AHeavierPieceTakesItsGramsAndAMissingOneRefundsItsAuthorisation) {
+  open_store(server(), "sd-kg2");
+  ASSERT_EQ(server()
+                .admin("POST", "/v1/products",
+                       R"({"sku": "SALMON-kg2", "name": "三文鱼 Salmon", "category": "seafood",
+                               "unit": "500g", "storage": "chilled"})")
+                .status,
+            201);
+  ASSERT_EQ(server()
+                .admin("PUT", "/v1/stores/sd-kg2/products/SALMON-kg2",
+                       R"({"price_minor": 8800, "zone": "seafood", "shelf": "S2"})")
+                .status,
+            200);
+  receive("sd-kg2", "SALMON-kg2", 3000, 48);
+  Shop shop{server()};
+  const std::string customer = shop.customer();
+  const auto place = [&](const std::string& key) {
+    nlohmann::json body = Shop::order_body("sd-kg2", {}, "pickup");
+    body["lines"] = {{{"sku", "SALMON-kg2"}, {"grams", 1000}}};
+    const auto r = shop.order(customer, body, key);
+    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.json()["payment"]["amount_minor"], 19360);  // 1,100 g at 8,800 per 500 g
+    EXPECT_EQ(shop.pay(r.json()["order_id"], 19360, "ev-" + key).status, 200);
+    return r.json()["order_id"].get<std::string>();
+  };
+  const std::string heavier = place("s-1");
+  const Terminal picker{server(), shop.staff("sd-kg2", "picker")};
+  ASSERT_EQ(picker.post("/v1/stores/sd-kg2/pickers/clock-in", {{"zone", "seafood"}}).status, 200);
+  auto trip = picker.post("/v1/stores/sd-kg2/pick-tasks/next").json();
+  std::string task = trip["tasks"][0]["task_id"];
+  const std::string label =
+      server().get("/v1/stores/sd-kg2/products/SALMON-kg2").json()["shelf_code"];
+  ASSERT_EQ(
+      picker.post("/v1/pick-tasks/" + task + "/scan", {{"code", label}, {"grams", 1080}}).status,
+      200);
+  ASSERT_EQ(picker.post("/v1/pick-tasks/" + task + "/finish").status, 200);
+  const Terminal app{server(), customer};
+  auto order = app.get("/v1/orders/" + heavier).json();
+  EXPECT_EQ(order["lines"][0]["quantity"], 1080);
+  EXPECT_EQ(order["lines"][0]["lots"][0]["quantity"], 1080);
+  EXPECT_EQ(order["total_minor"], 19008);  // 1,080 g at 8,800 per 500 g
+  EXPECT_EQ(order["refunds"][0]["amount_minor"], 19360 - 19008);
+  EXPECT_EQ(server().get("/v1/stores/sd-kg2/products/SALMON-kg2").json()["available"], 1920);
+
+  const std::string missing = place("s-2");
+  trip = picker.post("/v1/stores/sd-kg2/pick-tasks/next").json();
+  task = trip["tasks"][0]["task_id"];
+  const auto short_whole =
+      picker.post("/v1/pick-tasks/" + task + "/short", {{"sku", "SALMON-kg2"}});
+  ASSERT_EQ(short_whole.status, 200) << short_whole.body;
+  ASSERT_EQ(picker.post("/v1/pick-tasks/" + task + "/finish").status, 200);
+  order = app.get("/v1/orders/" + missing).json();
+  EXPECT_EQ(order["lines"][0]["quantity"], 0);
+  EXPECT_EQ(order["lines"][0]["short_quantity"], 1000);
+  EXPECT_EQ(order["refund_minor"], 19360);
+  ASSERT_EQ(order["refunds"].size(), 1u);
+  EXPECT_EQ(order["refunds"][0]["reason"], "short_pick");
+  EXPECT_EQ(order["refunds"][0]["amount_minor"], 19360);
+  // The missing grams left the count (they were not there); nothing else moved.
+  EXPECT_EQ(server().get("/v1/stores/sd-kg2/products/SALMON-kg2").json()["available"], 920);
+}
+
 TEST_F(StoreDay, AShortPickIsRefundedThroughTheProviderDespiteTwoFailuresAndReconciled) {
   ProviderStub provider(2);
   ServerProcess srv(database_url(), {{"FRESHLANE_REFUND_URL", provider.url()},
@@ -751,6 +958,61 @@ TEST_F(StoreDay, ATripStopCarriesTheCustomersNameMaskedPhoneNotesAndBags) {
   EXPECT_NE(masked.find('*'), std::string::npos);
   EXPECT_EQ(stop["notes"], "ring twice; the dog is friendly");
   EXPECT_EQ(stop["bags"], 1);
+}
+
+// ---- The demo -------------------------------------------------------------------------------
+
+// The quick start's demo shows a store's morning: weighed seafood, charged for its weight, and
+// the refund of the rest. scripts/demo runs scripts/demo-day.mjs against the demo it seeded;
+// here the same script runs against a freshly seeded database, twice (the second run finds the
+// order and changes nothing).
+TEST(DemoDay, TheDemoShowsWeighedSeafoodAndARefund) {
+  TestDatabase db;
+  migrate_database(db.url());
+  std::string out;
+  ASSERT_EQ(run_freshlane({"seed-demo"},
+                          {{"FRESHLANE_DATABASE_URL", db.url()},
+                           {"FRESHLANE_ADMIN_TOKEN", kAdminToken},
+                           {"FRESHLANE_QR_SECRET", kQrSecret}},
+                          &out),
+            0)
+      << out;
+  ServerProcess srv(db.url(), {{"FRESHLANE_PAYMENT_WEBHOOK_SECRET", kPaymentSecret}});
+  const auto walk = [&](std::string* printed) {
+    const std::string command = "FRESHLANE_URL=http://127.0.0.1:" + std::to_string(srv.port()) +
+                                " FRESHLANE_ADMIN_TOKEN=" + kAdminToken +
+                                " FRESHLANE_PAYMENT_WEBHOOK_SECRET=" + kPaymentSecret + " node " +
+                                FRESHLANE_SOURCE_DIR + "/scripts/demo-day.mjs 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe) return -1;
+    char buf[4096];
+    printed->clear();
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) printed->append(buf, n);
+    const int status = ::pclose(pipe);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  std::string first, second;
+  ASSERT_EQ(walk(&first), 0) << first;
+  EXPECT_NE(first.find("the scale says 1420 g"), std::string::npos) << first;
+  ASSERT_EQ(walk(&second), 0) << second;
+  EXPECT_EQ(second.find("the scale says"), std::string::npos) << second;  // nothing done again
+
+  const auto refunds = srv.admin("GET", "/v1/stores/sh-jinqiao/refunds", "");
+  ASSERT_EQ(refunds.status, 200) << refunds.body;
+  const auto items = refunds.json()["items"];
+  ASSERT_EQ(items.size(), 1u) << refunds.body;
+  EXPECT_EQ(items[0]["reason"], "weight_adjustment");
+  const auto order = srv.admin("GET", "/v1/orders/" + items[0]["order_id"].get<std::string>(), "");
+  ASSERT_EQ(order.status, 200) << order.body;
+  const auto line = order.json()["lines"][0];
+  EXPECT_EQ(line["sku"], "KINGCRAB-M");
+  EXPECT_EQ(line["weight"]["ordered_grams"], 1500);
+  EXPECT_EQ(line["weight"]["weighed_grams"], 1420);
+  EXPECT_EQ(order.json()["payment"]["amount_minor"].get<long long>() -
+                order.json()["refund_minor"].get<long long>(),
+            order.json()["total_minor"].get<long long>());
+  EXPECT_EQ(items[0]["amount_minor"], order.json()["refund_minor"]);
+  EXPECT_NE(second.find(items[0]["refund_id"].get<std::string>()), std::string::npos) << second;
 }
 
 }  // namespace

@@ -84,3 +84,24 @@ TEST(OrderStateMachine, NamesRoundTrip) {
   EXPECT_EQ(parse_fulfillment("in_store"), Fulfillment::kInStore);
   EXPECT_FALSE(parse_fulfillment("drone"));
 }
+
+// A line sold by weight: its payment holds the price of the most the scale may say; once
+// weighed it costs what the scale said; a customer's hold counts each 500 g begun.
+TEST(OrderLines, AWeighedLineAuthorisesItsToleranceAndCostsWhatWasWeighed) {
+  freshlane::orders::Order o;
+  freshlane::orders::Line crab{"CRAB", "帝王蟹", 1500, 39790, {}};
+  crab.unit = freshlane::catalog::Unit::kKg;
+  crab.ordered_grams = 1500;
+  o.lines = {crab, freshlane::orders::Line{"MILK", "牛奶", 2, 1590, {}}};
+  EXPECT_EQ(o.lines[0].total(), 59685);
+  EXPECT_EQ(o.lines[0].authorized(), 65654);  // 1,650 g
+  EXPECT_EQ(o.lines[1].authorized(), 3180);
+  EXPECT_TRUE(o.estimated());
+  EXPECT_EQ(freshlane::orders::held_units(o.lines[0]), 3);
+  EXPECT_EQ(freshlane::orders::held_units(o.lines[1]), 2);
+  o.lines[0].quantity = 1420;
+  o.lines[0].weighed = true;
+  EXPECT_FALSE(o.estimated());
+  EXPECT_EQ(o.lines[0].authorized(), 56502);
+  EXPECT_EQ(o.total_minor(), 56502 + 3180);
+}

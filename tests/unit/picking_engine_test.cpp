@@ -322,6 +322,36 @@ TEST(PickingEngine, APickerWhoVanishesTimesOutAndTheTaskGoesBack) {
   EXPECT_TRUE(timed_out);
 }
 
+// A weighed line is one piece on the scale: grams up to 10% over those ordered, once; short
+// whole or not at all; and it counts as one item of work, not 1,500.
+TEST(PickingEngine, AWeighedLineTakesOnePieceWithinTheTolerance) {
+  PickLine crab{0, "CRAB", 1500, 0, 0, "", "", true};
+  EXPECT_EQ(apply_short(crab, 500), Refusal::kTooMany);
+  EXPECT_EQ(crab.remaining(), 1500);
+
+  Engine e(small_layout());
+  PickTask t = task("o1", "seafood", t0 + seconds(600), 1, "PRAWN");
+  t.lines.push_back(crab);
+  EXPECT_EQ(t.units(), 2);
+  e.add_tasks({t});
+  e.clock_in("p", "seafood", t0);
+  std::vector<const PickTask*> trip;
+  e.next_tasks("p", t0, trip);
+  EXPECT_EQ(e.pick("p", "o1-seafood", "CRAB", 1651, t0), Refusal::kTooMany);
+  EXPECT_EQ(e.pick("p", "o1-seafood", "CRAB", 1620, t0), Refusal::kOk);
+  const PickLine& weighed = e.task("o1-seafood")->lines[1];
+  EXPECT_EQ(weighed.picked, 1620);
+  EXPECT_EQ(weighed.quantity, 1500);  // what was ordered stays: the tolerance counts from it
+  EXPECT_EQ(weighed.remaining(), 0);
+  EXPECT_EQ(e.pick("p", "o1-seafood", "CRAB", 10, t0), Refusal::kTooMany);  // one piece
+  EXPECT_EQ(e.pick("p", "o1-seafood", "PRAWN", 1, t0), Refusal::kOk);
+  EXPECT_EQ(e.finish("p", "o1-seafood", t0), Refusal::kOk);
+
+  PickLine gone{0, "CRAB", 1500, 0, 0, "", "", true};
+  EXPECT_EQ(apply_short(gone, 1500), Refusal::kOk);
+  EXPECT_EQ(gone.remaining(), 0);
+}
+
 TEST(PickingEngine, ShortPickArithmetic) {
   PickLine line{1, "CRAB", 5, 2, 0, "", ""};
   EXPECT_EQ(apply_short(line, 4), Refusal::kTooMany);  // only 3 are left to find

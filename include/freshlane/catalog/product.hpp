@@ -37,6 +37,11 @@ inline constexpr Unit kAllUnits[] = {Unit::kEach, Unit::k500g, Unit::kKg};
 inline constexpr Storage kAllStorages[] = {Storage::kAmbient, Storage::kChilled, Storage::kFrozen,
                                            Storage::kLive};
 
+// Goods sold by weight (priced per kg or per 500 g) are counted in grams: their lots, order
+// lines and picks. Grams in one priced unit; 0 for goods sold each.
+int grams_per_unit(Unit u);
+inline bool sold_by_weight(Unit u) { return u != Unit::kEach; }
+
 std::string_view to_string(Unit u);
 std::string_view to_string(Storage s);
 std::optional<Unit> parse_unit(std::string_view s);

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "freshlane/catalog/pricing.hpp"
 #include "freshlane/catalog/product.hpp"
 #include "freshlane/core/geo.hpp"
 #include "freshlane/core/time.hpp"
@@ -61,12 +62,26 @@ struct LotTake {
 struct Line {
   std::string sku;
   std::string name;
-  std::int64_t quantity = 0;  // what the customer gets: ordered minus short
-  catalog::Money unit_price_minor = 0;
+  // What the customer gets: ordered minus short. Pieces, or grams of goods sold by weight
+  // (the grams ordered until the picker's scale sets the weighed grams).
+  std::int64_t quantity = 0;
+  catalog::Money unit_price_minor = 0;  // per piece, per kg or per 500 g
   std::vector<LotTake> lots;
   std::int64_t short_quantity = 0;  // could not be found when picking; refunded
-  catalog::Money total() const { return unit_price_minor * quantity; }
+  catalog::Unit unit = catalog::Unit::kEach;
+  std::int64_t ordered_grams = 0;       // sold by weight: what the customer asked for
+  bool weighed = false;                 // sold by weight: quantity is what the scale said
+  catalog::Money authorized_minor = 0;  // sold by weight: what the payment holds (authorized())
+  catalog::Money total() const;
+  // What a payment must hold for this line as it stands: its total, or for goods not yet
+  // weighed the price of the most the scale may say (catalog::max_weighed_grams).
+  catalog::Money authorized() const;
+  bool by_weight() const { return catalog::sold_by_weight(unit); }
 };
+
+// What a customer's unpaid orders hold, counted against their limit: pieces, and for goods
+// sold by weight each 500 g begun.
+std::int64_t held_units(const Line& line);
 
 struct Delivery {
   core::LatLon location;
@@ -98,8 +113,9 @@ struct Order {
   core::Timestamp payment_expires_at;
   std::optional<Delivery> delivery;
   catalog::Money charged_minor = 0;  // the amount the payment is for (total when ordered)
-  catalog::Money refund_minor = 0;   // owed back for short picks
-  std::string handover_code;         // shown to the customer, asked for at hand-over
+  // Owed back from picking: short picks, and what weighed goods came to less than was paid.
+  catalog::Money refund_minor = 0;
+  std::string handover_code;  // shown to the customer, asked for at hand-over
   std::optional<core::Timestamp> paid_at, packed_at, handed_over_at;
   // After a failed delivery, the customer's choice: not on its way before then (the promise
   // counts from it).
@@ -109,10 +125,13 @@ struct Order {
   std::optional<std::string> cancelled_by, cancel_reason;
 
   catalog::Money total_minor() const;
+  // Some line sold by weight is not weighed yet: the total is an estimate.
+  bool estimated() const;
 };
 
 // Limits on one order.
 inline constexpr size_t kMaxLines = 100;
 inline constexpr std::int64_t kMaxQuantity = 999;
+inline constexpr std::int64_t kMinGrams = 50, kMaxGrams = 20'000;  // one line sold by weight
 
 }  // namespace freshlane::orders

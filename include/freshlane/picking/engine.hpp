@@ -42,11 +42,16 @@ std::optional<TaskState> parse_task_state(std::string_view s);
 struct PickLine {
   int line_no = 0;  // the order line this comes from
   std::string sku;
-  int quantity = 0;  // ordered
-  int picked = 0;
+  int quantity = 0;         // ordered: pieces, or grams of goods sold by weight
+  int picked = 0;           // weighed goods: the grams the scale said (up to max_weighed_grams)
   int missing = 0;          // reported short
   std::string name, shelf;  // for the picker's screen; the engine does not read them
-  int remaining() const { return quantity - picked - missing; }
+  // Sold by weight: one piece taken and weighed, or reported short, whole.
+  bool weighed = false;
+  int remaining() const {
+    if (weighed) return picked > 0 || missing > 0 ? 0 : quantity;
+    return quantity - picked - missing;
+  }
   bool operator==(const PickLine&) const = default;
 };
 
@@ -161,6 +166,7 @@ struct ZonedLine {
   int quantity = 0;
   std::string zone;
   std::string name, shelf;
+  bool weighed = false;  // grams of goods sold by weight
 };
 // A paid order as pick tasks: one per zone it touches (zones in name order), each due
 // `pick_deadline` after payment. Task ids are `<order_id>-<zone>`, so a task can exist once.
@@ -168,7 +174,8 @@ std::vector<PickTask> split_order(const std::string& order_id, const std::vector
                                   Timestamp paid_at, std::chrono::seconds pick_deadline);
 
 // Arithmetic of a short pick: how a line changes when `missing` more units cannot be found.
-// Returns kTooMany when that is more than the line still needs, or missing < 1.
+// Returns kTooMany when that is more than the line still needs, or missing < 1; a weighed line
+// is short whole or not at all.
 Refusal apply_short(PickLine& line, int missing);
 
 class Engine {
@@ -203,6 +210,8 @@ class Engine {
   Refusal next_tasks(const std::string& picker_id, Timestamp now,
                      std::vector<const PickTask*>& trip);
 
+  // `quantity` pieces, or for a weighed line the grams on the scale: at least 1 and at most
+  // catalog::max_weighed_grams of the grams ordered (kTooMany otherwise).
   Refusal pick(const std::string& picker_id, const std::string& task_id, const std::string& sku,
                int quantity, Timestamp now);
   Refusal report_short(const std::string& picker_id, const std::string& task_id,

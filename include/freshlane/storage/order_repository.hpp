@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -35,6 +36,7 @@ struct OrderRequest {
   // What the customer may hold in unpaid orders, this one included (all stores together).
   long long max_held_units = 200;
   long long max_held_value_minor = 500000;
+  std::set<std::string> in_grams;  // SKUs whose line counts grams (goods sold by weight)
 };
 
 struct UnknownSkus {
@@ -48,8 +50,13 @@ struct HoldLimitExceeded {
   long long held_units = 0, held_value_minor = 0;    // in their unpaid orders now
   long long order_units = 0, order_value_minor = 0;  // this order's
 };
+// Lines counting pieces of goods sold by weight (`by_weight`: order them in grams), or grams of
+// goods sold each (`each`).
+struct WrongMeasure {
+  std::vector<std::string> by_weight, each;
+};
 using CreateOrderOutcome = std::variant<orders::Order, std::vector<orders::Shortage>, UnknownSkus,
-                                        TooManyPendingOrders, HoldLimitExceeded>;
+                                        TooManyPendingOrders, HoldLimitExceeded, WrongMeasure>;
 
 // An Idempotency-Key, scoped to its customer, with the hash of the request's canonical body.
 struct IdempotencyKey {
