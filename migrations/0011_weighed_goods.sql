@@ -25,8 +25,9 @@ ALTER TABLE order_lines
   ADD CHECK ((unit = 'each') = (authorized_minor IS NULL));
 -- Lines placed before: their units become grams, and (as they were paid as ordered) what they
 -- authorised is what they cost; the lots they take are counted in grams too. A line whose
--- picking has not begun is weighed when picked (a heavier piece costs the customer no more than
--- was paid); the others are final as they are.
+-- picking has not begun (its order unpaid, or paid with its pick line untouched) is weighed when
+-- picked (a heavier piece costs the customer no more than was paid); the others are final as
+-- they are.
 UPDATE order_line_lots oll SET quantity = oll.quantity * grams_per_unit(p.unit),
                                picked = oll.picked * grams_per_unit(p.unit)
 FROM order_lines ol JOIN products p ON p.sku = ol.sku
@@ -36,13 +37,15 @@ UPDATE order_lines ol SET unit = p.unit,
                           authorized_minor = ol.quantity * ol.unit_price_minor,
                           quantity = ol.quantity * grams_per_unit(p.unit),
                           short_quantity = ol.short_quantity * grams_per_unit(p.unit),
-                          weighed = NOT EXISTS (
+                          weighed = NOT (o.status = 'pending_payment' AND o.fulfillment <> 'in_store')
+                                    AND NOT EXISTS (
                             SELECT 1 FROM pick_tasks t JOIN pick_task_lines ptl
                               ON ptl.task_id = t.task_id
                             WHERE t.order_id = ol.order_id AND ptl.line_no = ol.line_no
                               AND t.finished_at IS NULL AND t.state <> 'cancelled'
                               AND ptl.picked = 0 AND ptl.missing = 0)
-FROM products p WHERE p.sku = ol.sku AND p.unit <> 'each';
+FROM products p, orders o
+WHERE p.sku = ol.sku AND p.unit <> 'each' AND o.order_id = ol.order_id;
 
 -- A weighed line is picked as one piece: its picked grams may pass the grams ordered (up to
 -- the tolerance), and it is short whole or not at all.

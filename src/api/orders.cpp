@@ -55,6 +55,7 @@ ParsedOrder parse_order(const std::string& raw) {
     const auto qty = by_weight ? line.integer("grams", Need::kRequired, orders::kMinGrams, most)
                                : line.integer("quantity", Need::kRequired, 1, most);
     if (by_weight && line.has("quantity")) {
+      line.integer("quantity", Need::kOptional, 1, orders::kMaxQuantity);  // read: not unknown
       line.error("quantity", "send quantity (pieces) or grams (goods sold by weight), not both");
     }
     if (sku && !core::is_valid_id(*sku)) line.error("sku", "may hold only A-Z a-z 0-9 _ -");

@@ -96,11 +96,11 @@ const Query kShortOnTask{"picking_short_on_task", R"sql(
   UPDATE pick_task_lines l SET missing = l.missing + $3 FROM pick_tasks t
   WHERE l.task_id = $1 AND l.sku = $2 AND t.task_id = l.task_id AND t.state = 'assigned'
     AND t.picker_id = $4 AND t.finished_at IS NULL
-  RETURNING l.line_no)sql"};
+  RETURNING l.line_no, l.weighed)sql"};
 const Query kShortOnOrderLine{"picking_short_on_order_line", R"sql(
   UPDATE order_lines SET quantity = quantity - $3, short_quantity = short_quantity + $3
   WHERE order_id = $1 AND line_no = $2 AND quantity >= $3
-  RETURNING unit_price_minor, authorized_minor)sql"};
+  RETURNING unit_price_minor, authorized_minor, unit)sql"};
 const Query kRefundDue{"picking_refund_due", R"sql(
   UPDATE orders SET refund_minor = refund_minor + $2, updated_at = now() WHERE order_id = $1)sql"};
 // The lots a line holds, locked in the global lot order (sku, expires_at, lot_id).
@@ -382,10 +382,15 @@ void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::
       const int line_no = line[0][0].as<int>();
       const auto price = exec(s, tx, kShortOnOrderLine, e.order_id, line_no, e.quantity);
       expect_rows(price, 1, e, "the order line holds fewer units");
-      // A weighed line is short whole: what its payment authorised comes back.
+      // A weighed line is short whole: what its payment authorised comes back. Anything else
+      // (pieces, or grams counted as pieces on a line picked before weighing existed): the
+      // price of what is missing.
+      const bool weighed = line[0][1].as<bool>() && !price[0][1].is_null();
+      const auto unit =
+          catalog::parse_unit(price[0][2].as<std::string>()).value_or(catalog::Unit::kEach);
       exec(s, tx, kRefundDue, e.order_id,
-           price[0][1].is_null() ? price[0][0].as<long long>() * e.quantity
-                                 : price[0][1].as<long long>());
+           weighed ? price[0][1].as<long long>()
+                   : catalog::line_amount(unit, e.quantity, price[0][0].as<long long>()));
       write_off_short(s, tx, e, line_no, e.quantity);
       break;
     }

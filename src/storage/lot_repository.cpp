@@ -113,7 +113,7 @@ std::map<std::string, LotRepository::LinesLots> LotRepository::line_lots(
 
 void LotRepository::record_pick(const std::string& order_id, int line_no,
                                 const std::optional<std::string>& lot_id, int quantity,
-                                core::Timestamp now) {
+                                bool weighed, core::Timestamp now) {
   write(session_, [&](Tx& tx) {
     struct Held {
       std::string lot_id;
@@ -129,7 +129,7 @@ void LotRepository::record_pick(const std::string& order_id, int line_no,
     // the count must still hold them).
     int held_free = 0;
     for (const auto& h : held) held_free += h.quantity - h.picked;
-    if (quantity > held_free) {
+    if (weighed && quantity > held_free) {
       const auto first_usable =
           std::find_if(held.begin(), held.end(), [](const Held& h) { return h.usable; });
       const std::string onto =

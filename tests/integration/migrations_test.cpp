@@ -114,3 +114,95 @@ TEST(Migrations, AFailingMigrationLeavesNoTrace) {
   EXPECT_EQ(tx.exec("SELECT to_regclass('stores') IS NULL")[0][0].as<bool>(), true);
   EXPECT_EQ(tx.exec("SELECT count(*) FROM schema_migrations")[0][0].as<int>(), 0);
 }
+
+// 0011 counts goods sold by weight in grams. A database with such goods in stock, an unpaid
+// order and an order whose picking had begun comes out with the same stock, the same money and
+// each line weighed or not as it should be: the unpaid line is weighed when picked, the begun
+// one stays counted as it was.
+TEST(Migrations, WeighedGoodsBecomeGramsWithTheSameStockAndMoney) {
+  TestDatabase db;
+  {
+    pqxx::connection c(db.url());  // migrated up to 0010, as `migrate` would have
+    pqxx::work tx(c);
+    tx.exec(
+        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+        "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    for (const auto& m : storage::bundled_migrations()) {
+      if (m.version >= 11) break;
+      tx.exec(m.sql);
+      tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                     m.version, m.name, m.checksum);
+    }
+    tx.commit();
+  }
+  exec(db.url(), R"sql(
+    INSERT INTO stores (store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency)
+      VALUES ('m', 'M', 31.2, 121.5, 3000, 30, 'CNY');
+    INSERT INTO products (sku, name, category, unit, storage, search_text)
+      VALUES ('CRAB', 'crab', 'seafood', 'kg', 'live', ''), ('MILK', 'milk', 'dairy', 'each', 'chilled', '');
+    INSERT INTO store_products (store_id, sku, price_minor, zone, shelf)
+      VALUES ('m', 'CRAB', 39790, 'seafood', 'S1'), ('m', 'MILK', 1590, 'chilled', 'C1');
+    INSERT INTO lots (lot_id, store_id, sku, quantity_received, quantity_on_hand, quantity_reserved,
+                      origin, produced_at, received_at, expires_at)
+      VALUES ('L1', 'm', 'CRAB', 10, 10, 5, 'Zhoushan', now(), now(), now() + interval '2 days'),
+             ('L2', 'm', 'MILK', 20, 20, 1, 'Shanghai', now(), now(), now() + interval '2 days');
+    INSERT INTO customers (customer_id, phone, name) VALUES ('c1', '+8613800000001', 'Li');
+    INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency, total_minor,
+                        created_at, payment_expires_at)
+      VALUES ('A', 'c1', 'm', 'pickup', 'pending_payment', 'CNY', 81170, now(), now() + interval '15 minutes'),
+             ('B', 'c1', 'm', 'pickup', 'picking', 'CNY', 119370, now(), now());
+    INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
+      VALUES ('A', 0, 'CRAB', 'crab', 2, 39790), ('A', 1, 'MILK', 'milk', 1, 1590),
+             ('B', 0, 'CRAB', 'crab', 3, 39790);
+    INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity)
+      VALUES ('A', 0, 'L1', 2), ('A', 1, 'L2', 1), ('B', 0, 'L1', 3);
+    UPDATE order_line_lots SET picked = 1 WHERE order_id = 'B';
+    INSERT INTO pick_tasks (task_id, order_id, store_id, zone, state, paid_at, deadline)
+      VALUES ('B-seafood', 'B', 'm', 'seafood', 'assigned', now(), now() + interval '10 minutes');
+    INSERT INTO pick_task_lines (task_id, line_no, sku, quantity, picked, name, shelf)
+      VALUES ('B-seafood', 0, 'CRAB', 3, 1, 'crab', 'S1');
+  )sql");
+  ASSERT_EQ(migrate_once(db.url()), std::vector<std::string>{"0011_weighed_goods.sql"});
+
+  pqxx::connection c(db.url());
+  pqxx::read_transaction tx(c);
+  const auto row = [&](const std::string& sql) { return tx.exec1(sql); };
+  const auto crab =
+      row("SELECT quantity_received, quantity_on_hand, quantity_reserved FROM lots "
+          "WHERE lot_id = 'L1'");
+  EXPECT_EQ(crab[0].as<int>(), 10000);
+  EXPECT_EQ(crab[1].as<int>(), 10000);
+  EXPECT_EQ(crab[2].as<int>(), 5000);
+  EXPECT_EQ(row("SELECT quantity_on_hand FROM lots WHERE lot_id = 'L2'")[0].as<int>(), 20);
+  // The unpaid order: its crab in grams, authorised at what it was to cost, weighed when picked.
+  const auto a =
+      row("SELECT unit, quantity, ordered_grams, authorized_minor, weighed "
+          "FROM order_lines WHERE order_id = 'A' AND line_no = 0");
+  EXPECT_EQ(a[0].as<std::string>(), "kg");
+  EXPECT_EQ(a[1].as<int>(), 2000);
+  EXPECT_EQ(a[2].as<int>(), 2000);
+  EXPECT_EQ(a[3].as<long long>(), 79580);
+  EXPECT_FALSE(a[4].as<bool>());
+  const auto milk =
+      row("SELECT unit, quantity, ordered_grams IS NULL, authorized_minor IS NULL, "
+          "weighed FROM order_lines WHERE order_id = 'A' AND line_no = 1");
+  EXPECT_EQ(milk[0].as<std::string>(), "each");
+  EXPECT_EQ(milk[1].as<int>(), 1);
+  EXPECT_TRUE(milk[2].as<bool>() && milk[3].as<bool>());
+  EXPECT_EQ(
+      row("SELECT quantity FROM order_line_lots WHERE order_id = 'A' AND line_no = 0")[0].as<int>(),
+      2000);
+  // The order being picked: its line stays as counted (in grams now), final.
+  const auto b = row("SELECT quantity, weighed FROM order_lines WHERE order_id = 'B'");
+  EXPECT_EQ(b[0].as<int>(), 3000);
+  EXPECT_TRUE(b[1].as<bool>());
+  const auto bt = row("SELECT quantity, picked, weighed FROM pick_task_lines");
+  EXPECT_EQ(bt[0].as<int>(), 3000);
+  EXPECT_EQ(bt[1].as<int>(), 1000);
+  EXPECT_FALSE(bt[2].as<bool>());
+  const auto bl = row("SELECT quantity, picked FROM order_line_lots WHERE order_id = 'B'");
+  EXPECT_EQ(bl[0].as<int>(), 3000);
+  EXPECT_EQ(bl[1].as<int>(), 1000);
+  // What each order's payment is for has not moved.
+  EXPECT_EQ(row("SELECT sum(total_minor) FROM orders")[0].as<long long>(), 81170 + 119370);
+}

@@ -53,9 +53,12 @@ class LotRepository {
   // The picker took `quantity` units for the line: from `lot_id` when a lot code was scanned
   // (the line's reservation moves to it from lots not yet taken when it held fewer of it:
   // 409 lot_unusable when that lot is expired, recalled or has no free units), else (a shelf
-  // label) from the lots the line holds, earliest expiry first. In the caller's transaction.
+  // label) from the lots the line holds, earliest expiry first. A `weighed` piece may weigh
+  // more than the line holds: the extra grams are reserved first (422 exceeds_line when the
+  // shelf count has none). In the caller's transaction.
   void record_pick(const std::string& order_id, int line_no,
-                   const std::optional<std::string>& lot_id, int quantity, core::Timestamp now);
+                   const std::optional<std::string>& lot_id, int quantity, bool weighed,
+                   core::Timestamp now);
   // A released bag is picked again from the start.
   void unpick_task(const std::string& task_id);
 
