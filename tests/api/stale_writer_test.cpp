@@ -75,37 +75,62 @@ TEST(StaleWriter, APausedProcessResumedAfterATakeoverHasNoWriteAccepted) {
   // P's scan reaches A while the floor's row is locked elsewhere; A waits inside its unit.
   // A is paused right there, and the row is let go: A's transaction now holds the lock.
   std::future<HttpResponse> paused_scan;
-  {
-    pqxx::connection c(db.url());
-    pqxx::work hold(c);
-    hold.exec("SELECT 1 FROM store_jobs WHERE job = 'floor' AND store_id = 'sw' FOR UPDATE");
-    hold.exec("SELECT 1 FROM store_floors WHERE store_id = 'sw' FOR UPDATE");
-    paused_scan = std::async(std::launch::async, [&] {
-      try {
-        return to(a, p, scan, {{"code", code}});
-      } catch (const std::exception&) {
-        return HttpResponse{0, {}, "no answer"};
+  for (int attempt = 1;; ++attempt) {
+    {
+      pqxx::connection c(db.url());
+      pqxx::work hold(c);
+      hold.exec("SELECT 1 FROM store_jobs WHERE job = 'floor' AND store_id = 'sw' FOR UPDATE");
+      hold.exec("SELECT 1 FROM store_floors WHERE store_id = 'sw' FOR UPDATE");
+      paused_scan = std::async(std::launch::async, [&] {
+        try {
+          return to(a, p, scan, {{"code", code}});
+        } catch (const std::exception&) {
+          return HttpResponse{0, {}, "no answer"};
+        }
+      });
+      // A's unit is waiting for the floor's row inside PostgreSQL (no tick of the floor's clock
+      // can be: it is claimed and confirmed on its job's row, which this transaction holds too):
+      // pause A right there.
+      pqxx::connection watch(db.url());
+      bool waiting_found = false;
+      for (int i = 0; i < 500 && !waiting_found; ++i) {
+        const auto waiting =
+            pqxx::nontransaction(watch)
+                .exec_params(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND "
+                    "application_name = 'freshlane-a' AND "
+                    "wait_event_type = 'Lock' AND query LIKE '%FROM store_floors%'",
+                    db.name())[0][0]
+                .as<int>();
+        waiting_found = waiting > 0;
+        if (!waiting_found) std::this_thread::sleep_for(10ms);
       }
-    });
-    // A's unit is waiting for the floor's row inside PostgreSQL (no tick of the floor's clock
-    // can be: it is claimed and confirmed on its job's row, which this transaction holds too):
-    // pause A right there.
-    pqxx::connection watch(db.url());
-    bool waiting_found = false;
-    for (int i = 0; i < 500 && !waiting_found; ++i) {
-      const auto waiting = pqxx::nontransaction(watch)
-                               .exec_params(
-                                   "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND "
-                                   "application_name = 'freshlane-a' AND "
-                                   "wait_event_type = 'Lock' AND query LIKE '%FROM store_floors%'",
-                                   db.name())[0][0]
-                               .as<int>();
-      waiting_found = waiting > 0;
-      if (!waiting_found) std::this_thread::sleep_for(10ms);
+      ASSERT_TRUE(waiting_found) << "A's scan never reached the floor's lock";
+      a.pause();
+      hold.commit();
     }
-    ASSERT_TRUE(waiting_found) << "A's scan never reached the floor's lock";
-    a.pause();
-    hold.commit();
+    // The premise: A's backend took the floor's row and sits idle in its transaction, waiting
+    // for a process that is paused. On a loaded machine A's wait for the row may instead have
+    // reached its lock_timeout just before the row was let go: then A holds nothing and the
+    // takeover below would prove nothing. Let A answer (503, nothing written) and go again.
+    pqxx::connection watch(db.url());
+    std::string state;
+    for (int i = 0; i < 200; ++i) {
+      state = pqxx::nontransaction(watch)
+                  .exec_params(
+                      "SELECT coalesce(string_agg(state, ','), '') FROM pg_stat_activity "
+                      "WHERE datname = $1 AND application_name = 'freshlane-a' AND "
+                      "query LIKE '%FROM store_floors%FOR UPDATE%'",
+                      db.name())[0][0]
+                  .as<std::string>();
+      if (!state.empty() && state.find("active") == std::string::npos) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    if (state == "idle in transaction") break;
+    a.resume();
+    const auto answer = paused_scan.get();
+    ASSERT_NE(answer.status, 200) << answer.body;
+    ASSERT_LT(attempt, 3) << "A never held the floor's row; its backend was: " << state;
   }
   const auto paused_at = Clock::now();
 
