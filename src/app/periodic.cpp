@@ -13,7 +13,11 @@ namespace freshlane::app {
 
 bool SchemaCurrent::operator()(storage::Session& session) {
   if (known_) return true;
-  known_ = storage::check_schema(session).pending.empty();
+  try {
+    known_ = storage::schema_is_current(session);
+  } catch (const std::exception&) {
+    return false;  // not migrated yet, or the database is away: /readyz says which
+  }
   return known_;
 }
 

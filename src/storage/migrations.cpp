@@ -9,6 +9,7 @@
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/storage/embedded_files.hpp"
 #include "freshlane/storage/pool.hpp"
+#include "sql.hpp"
 
 namespace freshlane::storage {
 
@@ -142,6 +143,18 @@ std::vector<std::string> migrate(Session& session) {
   pqxx::nontransaction unlock(conn);
   unlock.exec_params("SELECT pg_advisory_unlock($1)", kAdvisoryLockKey);
   return applied_now;
+}
+
+bool schema_is_current(Session& session) {
+  static const Query kApplied{"schema_applied",
+                              "SELECT version, name, checksum FROM schema_migrations"};
+  return single(session, [&](Tx& tx) {
+    std::map<int, std::pair<std::string, std::string>> applied;
+    for (const auto& row : exec(session, tx, kApplied)) {
+      applied[row[0].as<int>()] = {row[1].as<std::string>(), row[2].as<std::string>()};
+    }
+    return compare(applied).pending.empty();
+  });
 }
 
 SchemaStatus check_schema(Session& session) {

@@ -91,5 +91,5 @@ TEST(Outage, PostgresStoppedGives503ThenRecoversWithoutARestart) {
   EXPECT_TRUE(recovered);
   EXPECT_EQ(server.get("/readyz").status, 200);
   EXPECT_TRUE(server.running());
-  EXPECT_EQ(server.stop(), 0);
+  EXPECT_EQ(server.stop(), 0) << server.log();  // what the server said, if it stopped badly
 }
