@@ -260,10 +260,10 @@ nlohmann::json weights(const orders::Order& o) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& l : o.lines) {
     if (!l.by_weight()) continue;
-    out.push_back({{"sku", l.sku},
-                   {"name", l.name},
-                   {"ordered_grams", l.ordered_grams},
-                   {"weighed_grams", l.weighed ? nlohmann::json(l.quantity) : nlohmann::json()}});
+    nlohmann::json w = grams_json(l);
+    w["sku"] = l.sku;
+    w["name"] = l.name;
+    out.push_back(std::move(w));
   }
   return out;
 }

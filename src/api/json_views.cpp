@@ -77,12 +77,16 @@ nlohmann::json to_json(const catalog::Lot& lot, const catalog::QrCodec& qr) {
                                  : nlohmann::json()}};
 }
 
+nlohmann::json grams_json(const orders::Line& l) {
+  return {{"ordered_grams", l.ordered_grams},
+          {"weighed_grams", l.weighed ? nlohmann::json(l.quantity) : nlohmann::json()}};
+}
+
 nlohmann::json to_json(const orders::Line& l) {
   nlohmann::json weight = nullptr;
   if (l.by_weight()) {
-    weight = {{"ordered_grams", l.ordered_grams},
-              {"weighed_grams", l.weighed ? nlohmann::json(l.quantity) : nlohmann::json()},
-              {"authorized_minor", l.authorized_minor}};
+    weight = grams_json(l);
+    weight["authorized_minor"] = l.authorized_minor;
   }
   return {{"sku", l.sku},
           {"name", l.name},

@@ -44,8 +44,7 @@ void verify_signature(const Context& ctx, const http::Request& req) {
   if (timestamp < now - kToleranceSeconds || timestamp > now + kToleranceSeconds) {
     throw Error(ErrorKind::kInvalidSignature, "the signature's timestamp is more than 300 s away");
   }
-  const std::string expected =
-      core::to_hex(core::hmac_sha256(ctx.payment_webhook_secret, std::string(t) + "." + req.body));
+  const std::string expected = core::webhook_v1(ctx.payment_webhook_secret, t, req.body);
   bool ok = false;
   for (auto sig : signatures) ok = core::constant_time_equal(sig, expected) || ok;
   if (!ok) throw Error(ErrorKind::kInvalidSignature, "the signature does not match the body");

@@ -215,16 +215,22 @@ Scanned item_of_code(const Context& ctx, storage::Session& session, const std::s
   return {lot->sku, lot->lot_id};
 }
 
-// What a scan of `sku` on `task` counts: a weighed line needs the scale's grams, within the
-// tolerance over the grams ordered; a piece line takes no grams. nullopt: the engine decides
-// (no such line, a task of another picker).
-std::optional<std::int64_t> measured(const picking::PickTask* task, const std::string& sku,
-                                     std::optional<std::int64_t> pieces,
-                                     std::optional<std::int64_t> grams) {
-  if (!task) return std::nullopt;
+// The line of `sku` on the task, if both exist (the engine tells the picker why not).
+const picking::PickLine* line_in(const Engine& e, const std::string& task_id,
+                                 const std::string& sku) {
+  const auto* task = e.task(task_id);
+  if (!task) return nullptr;
   const auto line = std::find_if(task->lines.begin(), task->lines.end(),
                                  [&](const picking::PickLine& l) { return l.sku == sku; });
-  if (line == task->lines.end()) return std::nullopt;
+  return line == task->lines.end() ? nullptr : &*line;
+}
+
+// What a scan of `sku` counts on `line`: a weighed line needs the scale's grams (and no
+// quantity: the body never carries both), within the tolerance over the grams ordered; a piece
+// line takes no grams. nullopt: the pieces (the engine decides when there is no such line).
+std::optional<std::int64_t> measured(const picking::PickLine* line, const std::string& sku,
+                                     std::optional<std::int64_t> grams) {
+  if (!line) return std::nullopt;
   if (!line->weighed) {
     if (grams) {
       throw Error(ErrorKind::kValidationFailed, sku + " is sold each: send quantity, not grams",
@@ -232,7 +238,7 @@ std::optional<std::int64_t> measured(const picking::PickTask* task, const std::s
     }
     return std::nullopt;
   }
-  if (!grams || pieces) {
+  if (!grams) {
     throw Error(ErrorKind::kValidationFailed,
                 sku + " is sold by weight: put the piece on the scale and send its grams",
                 {{"grams", "required for goods sold by weight"}});
@@ -272,7 +278,7 @@ http::Response scan_item(Context& ctx, const http::Request& req, storage::Sessio
       ctx, req, session, who, [&](Engine& e, const std::string& task_id, core::Timestamp now) {
         if (bad_code) std::rethrow_exception(bad_code);
         const int quantity = static_cast<int>(
-            measured(e.task(task_id), item.sku, pieces, grams).value_or(pieces.value_or(1)));
+            measured(line_in(e, task_id, item.sku), item.sku, grams).value_or(pieces.value_or(1)));
         std::vector<int> before;
         for (const auto& l : e.task(task_id)->lines) before.push_back(l.picked);
         throw_if_refused(
@@ -298,24 +304,18 @@ http::Response report_short(Context& ctx, const http::Request& req, storage::Ses
   const auto quantity = body.integer("quantity", Need::kOptional, 1, orders::kMaxGrams);
   body.finish();
   const Principal who = picker_of_task(ctx, req, session);
-  return on_task(
-      ctx, req, session, who, [&](Engine& e, const std::string& task_id, core::Timestamp now) {
-        const picking::PickLine* line = nullptr;
-        if (const auto* task = e.task(task_id)) {
-          for (const auto& l : task->lines) {
-            if (l.sku == sku) line = &l;
-          }
-        }
-        if (!quantity && !(line && line->weighed)) {
-          throw Error(ErrorKind::kValidationFailed, "quantity is required",
-                      {{"quantity", "is required"}});
-        }
-        const int missing = static_cast<int>(
-            line && line->weighed && !quantity ? line->remaining() : quantity.value_or(1));
-        throw_if_refused(e.report_short(who.id, task_id, sku, missing, now),
-                         "cannot report " + std::to_string(missing) + " × " + sku +
-                             " short for task " + task_id);
-      });
+  return on_task(ctx, req, session, who,
+                 [&](Engine& e, const std::string& task_id, core::Timestamp now) {
+                   const picking::PickLine* line = line_in(e, task_id, sku);
+                   if (!quantity && !(line && line->weighed)) {
+                     throw Error(ErrorKind::kValidationFailed, "quantity is required",
+                                 {{"quantity", "is required"}});
+                   }
+                   const int missing = static_cast<int>(quantity ? *quantity : line->remaining());
+                   throw_if_refused(e.report_short(who.id, task_id, sku, missing, now),
+                                    "cannot report " + std::to_string(missing) + " × " + sku +
+                                        " short for task " + task_id);
+                 });
 }
 
 http::Response finish_task(Context& ctx, const http::Request& req, storage::Session& session) {

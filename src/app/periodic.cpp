@@ -14,7 +14,7 @@ namespace freshlane::app {
 bool SchemaCurrent::operator()(storage::Session& session) {
   if (known_) return true;
   try {
-    known_ = storage::schema_is_current(session);
+    known_ = storage::check_schema(session).pending.empty();
   } catch (const std::exception&) {
     return false;  // not migrated yet, or the database is away: /readyz says which
   }

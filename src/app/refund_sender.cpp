@@ -91,8 +91,7 @@ void RefundSender::send(const storage::Refund& r) {
                      {"currency", r.currency},       {"reason", r.reason}}
           .dump();
   const std::string t = std::to_string(core::system_now().time_since_epoch().count());
-  const std::string signature =
-      "t=" + t + ",v1=" + core::to_hex(core::hmac_sha256(options_.secret, t + "." + body));
+  const std::string signature = core::webhook_signature(options_.secret, t, body);
   std::string error;
   bool permanent = false;
   std::string provider_ref;
@@ -115,8 +114,8 @@ void RefundSender::send(const storage::Refund& r) {
     error = e.what();
   }
   const bool give_up = !error.empty() && (permanent || r.attempts >= options_.max_attempts);
-  const auto next = core::system_now() + std::chrono::ceil<std::chrono::seconds>(
-                                             refund_retry_delay(r.attempts, options_.retry_base));
+  const auto wait = refund_retry_delay(r.attempts, options_.retry_base);
+  const auto next = core::system_now() + std::chrono::ceil<std::chrono::seconds>(wait);
   in_pool([&](storage::Session& s) {
     storage::RefundRepository refunds(s);
     if (error.empty()) {
@@ -136,8 +135,7 @@ void RefundSender::send(const storage::Refund& r) {
   } else {
     ++retried_;
     spdlog::warn("refund {} of order {}: attempt {} failed ({}); next in {} ms", r.refund_id,
-                 r.order_id, r.attempts, error,
-                 refund_retry_delay(r.attempts, options_.retry_base).count());
+                 r.order_id, r.attempts, error, wait.count());
   }
 }
 

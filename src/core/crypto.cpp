@@ -25,6 +25,13 @@ Digest sha256(std::string_view data) {
   return out;
 }
 
+std::string webhook_v1(std::string_view secret, std::string_view t, std::string_view body) {
+  std::string message(t);
+  message += '.';
+  message += body;
+  return to_hex(hmac_sha256(secret, message));
+}
+
 std::string to_hex(const std::uint8_t* data, size_t size) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(size * 2, '0');

@@ -123,7 +123,8 @@ catalog::Money Line::authorized() const {
 }
 
 std::int64_t held_units(const Line& line) {
-  return line.by_weight() ? (line.quantity + 499) / 500 : line.quantity;
+  const int half_kg = catalog::grams_per_unit(catalog::Unit::k500g);
+  return line.by_weight() ? (line.quantity + half_kg - 1) / half_kg : line.quantity;
 }
 
 bool Order::estimated() const {

@@ -117,7 +117,7 @@ catalog::Product read_product(const pqxx::row& r, int at) {
   p.sku = r[at].as<std::string>();
   p.name = r[at + 1].as<std::string>();
   p.category = r[at + 2].as<std::string>();
-  p.unit = catalog::parse_unit(r[at + 3].as<std::string>()).value_or(catalog::Unit::kEach);
+  p.unit = unit_of(r[at + 3]);
   p.storage =
       catalog::parse_storage(r[at + 4].as<std::string>()).value_or(catalog::Storage::kAmbient);
   return p;

@@ -326,7 +326,7 @@ void settle_weighed(Session& s, Tx& tx, const picking::Event& e) {
   }
   catalog::Money release = 0;
   for (const auto& r : exec(s, tx, kSettleWeighedLines, e.task_id, e.order_id)) {
-    const auto unit = catalog::parse_unit(r[0].as<std::string>()).value_or(catalog::Unit::kEach);
+    const auto unit = unit_of(r[0]);
     const auto cost = catalog::line_amount(unit, r[3].as<long long>(), r[1].as<long long>());
     // Never more than was authorised (lines placed before weighing existed authorised only
     // their estimate: a heavier piece costs those customers nothing more).
@@ -386,8 +386,7 @@ void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::
       // (pieces, or grams counted as pieces on a line picked before weighing existed): the
       // price of what is missing.
       const bool weighed = line[0][1].as<bool>() && !price[0][1].is_null();
-      const auto unit =
-          catalog::parse_unit(price[0][2].as<std::string>()).value_or(catalog::Unit::kEach);
+      const auto unit = unit_of(price[0][2]);
       exec(s, tx, kRefundDue, e.order_id,
            weighed ? price[0][1].as<long long>()
                    : catalog::line_amount(unit, e.quantity, price[0][0].as<long long>()));

@@ -55,9 +55,6 @@ const Query kLineLotGrow{"lot_line_grow", R"sql(
   DO UPDATE SET quantity = order_line_lots.quantity + EXCLUDED.quantity)sql"};
 const Query kReserve{"lot_reserve_more", R"sql(
   UPDATE lots SET quantity_reserved = quantity_reserved + $2
-  WHERE lot_id = $1 AND quantity_reserved + $2 <= quantity_on_hand)sql"};
-const Query kReserveExtra{"lot_reserve_extra", R"sql(
-  UPDATE lots SET quantity_reserved = quantity_reserved + $2
   WHERE lot_id = $1 AND quantity_reserved + $2 <= quantity_on_hand RETURNING store_id, sku)sql"};
 const Query kUnreserve{"lot_reserve_less", R"sql(
   UPDATE lots SET quantity_reserved = quantity_reserved - $2
@@ -136,7 +133,7 @@ void LotRepository::record_pick(const std::string& order_id, int line_no,
           lot_id ? *lot_id : (first_usable == held.end() ? "" : first_usable->lot_id);
       const int extra = quantity - held_free;
       const auto reserved =
-          onto.empty() ? pqxx::result() : exec(session_, tx, kReserveExtra, onto, extra);
+          onto.empty() ? pqxx::result() : exec(session_, tx, kReserve, onto, extra);
       if (reserved.size() != 1) {
         throw core::Error(core::ErrorKind::kExceedsLine,
                           "the shelf count has no " + std::to_string(extra) +

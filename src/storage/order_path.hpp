@@ -67,12 +67,12 @@ inline const Query kAdmissionLock{"order_admission_lock", R"sql(
 // the statement began: what a refusal reports).
 // $1 order id, $2 customer, $3 store, $4 fulfillment, $5 currency, $6 total, $7 now,
 // $8 payment expires, $9-$12 delivery, $13 how the hand-over code is checked. Lines: $14 line
-// numbers, $15 SKUs, $16 names, $17 quantities, $18 unit prices, $31 units, $32 grams ordered
-// and $33 amounts authorised (NULL for goods sold each; an in-store line was weighed by the
-// customer at the aisle's scale: its grams are final). Takes: $19 line numbers, $20 lot ids,
-// $21 quantities. Key: $22 key, $23 request hash, $24 status, $25 answer. Limits: $26 most
-// unpaid orders, $27 most units held, $28 most value held. $29 delivery notes (or NULL), $30 the
-// units the order holds (orders::held_units).
+// numbers, $15 SKUs, $16 names, $17 quantities (grams ordered, for goods sold by weight),
+// $18 unit prices, $31 units, $32 weighed already (an in-store line was weighed by the customer
+// at the aisle's scale: its grams are final), $33 amounts authorised (NULL for goods sold each).
+// Takes: $19 line numbers, $20 lot ids, $21 quantities. Key: $22 key, $23 request hash, $24 status,
+// $25 answer. Limits: $26 most unpaid orders, $27 most units held, $28 most value held. $29
+// delivery notes (or NULL), $30 the units the order holds (orders::held_units).
 inline const Query kWriteOrder{"order_write", R"sql(
   WITH gate AS (
     SELECT pg_try_advisory_xact_lock(hashtextextended($2 || ' ' || $22, 0)) AS got),
@@ -110,10 +110,11 @@ inline const Query kWriteOrder{"order_write", R"sql(
   new_lines AS (
     INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit,
                              ordered_grams, authorized_minor, weighed)
-    SELECT $1, u.*, u.unit <> 'each' AND $4 = 'in_store'
+    SELECT $1, u.line_no, u.sku, u.name, u.quantity, u.price, u.unit,
+           CASE WHEN u.unit <> 'each' THEN u.quantity END, u.authorized, u.weighed
     FROM placed, unnest($14::integer[], $15::text[], $16::text[], $17::integer[], $18::bigint[],
-                        $31::text[], $32::integer[], $33::bigint[])
-                 AS u(line_no, sku, name, quantity, price, unit, grams, authorized)
+                        $31::text[], $32::boolean[], $33::bigint[])
+                 AS u(line_no, sku, name, quantity, price, unit, weighed, authorized)
     WHERE ok),
   takes AS (
     INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity)

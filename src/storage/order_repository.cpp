@@ -175,7 +175,7 @@ void load_lines(Session& s, Tx& tx, std::vector<Order>& orders) {
     line.quantity = r[4].as<long long>();
     line.unit_price_minor = r[5].as<long long>();
     line.short_quantity = r[6].as<long long>();
-    line.unit = catalog::parse_unit(r[7].as<std::string>()).value_or(catalog::Unit::kEach);
+    line.unit = unit_of(r[7]);
     line.ordered_grams = r[8].is_null() ? 0 : r[8].as<long long>();
     line.weighed = r[9].as<bool>();
     line.authorized_minor = r[10].is_null() ? 0 : r[10].as<long long>();
@@ -242,8 +242,7 @@ OrderRead read_order(Session& s, const OrderRequest& req, const std::string& sku
         l.price_minor = r[3].as<long long>();
         if (!r[4].is_null()) l.markdown = catalog::Markdown{r[4].as<long long>(), from_epoch(r[5])};
         in.priced[r[1].as<std::string>()] = {
-            r[2].as<std::string>(), catalog::price_now(l, req.now).price_minor,
-            catalog::parse_unit(r[6].as<std::string>()).value_or(catalog::Unit::kEach)};
+            r[2].as<std::string>(), catalog::price_now(l, req.now).price_minor, unit_of(r[6])};
       } else {
         in.stock.push_back({r[1].as<std::string>(), r[2].as<std::string>(), from_epoch(r[3]),
                             r[4].as<long long>()});
@@ -314,9 +313,9 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
     address = o.delivery->address;
     distance = o.delivery->distance_m;
   }
-  std::vector<std::string> line_nos, line_skus, names, quantities, prices, units, grams, authorized,
-      take_lines, lots, takes;
-  std::vector<bool> each;  // which lines have no grams and no authorised amount (NULL)
+  std::vector<std::string> line_nos, line_skus, names, quantities, prices, units, weighed,
+      authorized, take_lines, lots, takes;
+  std::vector<bool> each;  // which lines have no authorised amount (NULL)
   for (size_t i = 0; i < o.lines.size(); ++i) {
     const auto& line = o.lines[i];
     line_nos.push_back(std::to_string(i));
@@ -325,7 +324,7 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
     quantities.push_back(std::to_string(line.quantity));
     prices.push_back(std::to_string(line.unit_price_minor));
     units.emplace_back(catalog::to_string(line.unit));
-    grams.push_back(line.by_weight() ? std::to_string(line.ordered_grams) : "");
+    weighed.push_back(line.weighed ? "true" : "false");
     authorized.push_back(line.by_weight() ? std::to_string(line.authorized_minor) : "");
     each.push_back(!line.by_weight());
     for (const auto& take : line.lots) {
@@ -336,15 +335,15 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
   }
   try {
     return single(s, [&](Tx& tx) {
-      const auto r = exec(
-          s, tx, order_path::kWriteOrder, o.order_id, o.customer_id, o.store_id,
-          std::string(orders::to_string(o.fulfillment)), o.currency, o.charged_minor,
-          epoch(req.now), epoch(o.payment_expires_at), lat, lon, address, distance, kCodeDerived,
-          text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
-          text_array(prices), text_array(take_lines), text_array(lots), text_array(takes), key.key,
-          key.request_hash, answer.status, answer.body, req.max_pending_orders, req.max_held_units,
-          req.max_held_value_minor, notes, held_units(o), text_array(units),
-          text_array(grams, each), text_array(authorized, each));
+      const auto r =
+          exec(s, tx, order_path::kWriteOrder, o.order_id, o.customer_id, o.store_id,
+               std::string(orders::to_string(o.fulfillment)), o.currency, o.charged_minor,
+               epoch(req.now), epoch(o.payment_expires_at), lat, lon, address, distance,
+               kCodeDerived, text_array(line_nos), text_array(line_skus), text_array(names),
+               text_array(quantities), text_array(prices), text_array(take_lines), text_array(lots),
+               text_array(takes), key.key, key.request_hash, answer.status, answer.body,
+               req.max_pending_orders, req.max_held_units, req.max_held_value_minor, notes,
+               held_units(o), text_array(units), text_array(weighed), text_array(authorized, each));
       return Written{r[0][0].as<bool>(), !r[0][1].is_null() && r[0][1].as<bool>(),
                      r[0][2].is_null() ? 0 : r[0][2].as<int>(),
                      r[0][3].is_null() ? 0 : r[0][3].as<long long>(),

@@ -5,13 +5,14 @@
 namespace freshlane::storage {
 
 namespace {
-#define FRESHLANE_REFUND_COLUMNS                                                            \
+// `payment_ref`: the payment a refund goes back to, which only the sender needs ('' in lists).
+#define FRESHLANE_REFUND_COLUMNS(payment_ref)                                               \
   "r.refund_id, r.order_id, r.store_id, r.amount_minor, r.currency, r.reason, r.state, "    \
   "r.attempts, extract(epoch FROM r.next_attempt_at)::bigint, COALESCE(r.last_error, ''), " \
-  "COALESCE(r.provider_ref, ''), "                                                          \
-  "COALESCE((SELECT e.event_id FROM payment_events e WHERE e.order_id = r.order_id "        \
-  "          AND e.status = 'succeeded' ORDER BY e.received_at LIMIT 1), ''), "             \
-  "extract(epoch FROM r.created_at)::bigint "
+  "COALESCE(r.provider_ref, ''), " payment_ref ", extract(epoch FROM r.created_at)::bigint "
+#define FRESHLANE_PAYMENT_REF                                                        \
+  "COALESCE((SELECT e.event_id FROM payment_events e WHERE e.order_id = r.order_id " \
+  "          AND e.status = 'succeeded' ORDER BY e.received_at LIMIT 1), '')"
 
 const Query kClaimDue{"refund_claim_due",
                       "WITH due AS (SELECT refund_id FROM refunds "
@@ -21,14 +22,15 @@ const Query kClaimDue{"refund_claim_due",
                       "  next_attempt_at = to_timestamp($1) + make_interval(secs => $2), "
                       "  updated_at = now() FROM due WHERE r.refund_id = due.refund_id "
                       "  RETURNING r.*) "
-                      "SELECT " FRESHLANE_REFUND_COLUMNS "FROM claimed r"};
-const Query kOfOrder{"refund_of_order", "SELECT " FRESHLANE_REFUND_COLUMNS
+                      "SELECT " FRESHLANE_REFUND_COLUMNS(FRESHLANE_PAYMENT_REF) "FROM claimed r"};
+const Query kOfOrder{"refund_of_order", "SELECT " FRESHLANE_REFUND_COLUMNS("''")
                                         "FROM refunds r WHERE r.order_id = $1 "
                                         "ORDER BY r.created_at, r.refund_id"};
 const Query kOfStore{"refund_of_store",
-                     "SELECT " FRESHLANE_REFUND_COLUMNS
+                     "SELECT " FRESHLANE_REFUND_COLUMNS("''")
                      "FROM refunds r WHERE r.store_id = $1 AND ($2 = '' OR r.state = $2) "
                      "ORDER BY r.created_at DESC, r.refund_id DESC LIMIT $3 OFFSET $4"};
+#undef FRESHLANE_PAYMENT_REF
 #undef FRESHLANE_REFUND_COLUMNS
 
 const Query kRequested{"refund_requested", R"sql(

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "freshlane/catalog/product.hpp"
 #include "freshlane/core/error.hpp"
 #include "freshlane/core/time.hpp"
 #include "freshlane/storage/pool.hpp"
@@ -32,6 +33,11 @@ inline core::Timestamp from_epoch(const pqxx::field& f) {
 inline std::optional<core::Timestamp> optional_time(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   return from_epoch(f);
+}
+
+// A product's unit as stored (the column's CHECK admits only the known ones).
+inline catalog::Unit unit_of(const pqxx::field& f) {
+  return catalog::parse_unit(f.as<std::string>()).value_or(catalog::Unit::kEach);
 }
 
 // A text[] literal for `$n::text[]` parameters (values are quoted and escaped); where `null`

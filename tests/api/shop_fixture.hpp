@@ -38,14 +38,16 @@ struct Shop {
                                     .dump());
     if (r.status != 201) throw std::runtime_error("store: " + r.body);
   }
-  // Creates the product if needed, lists it at `price`, receives one lot of `qty`.
-  void stock(const std::string& store_id, const std::string& sku, int qty, int price = 1000,
-             int expires_in_h = 72, const std::string& zone = "produce") const {
+  // Creates the product if needed (sold `unit`: each, or by weight, 500g or kg), lists it at
+  // `price`, receives one lot of `qty` (grams, sold by weight): that lot, or null for none.
+  nlohmann::json stock(const std::string& store_id, const std::string& sku, int qty,
+                       int price = 1000, int expires_in_h = 72, const std::string& zone = "produce",
+                       const std::string& unit = "each") const {
     server.admin("POST", "/v1/products",
                  nlohmann::json{{"sku", sku},
                                 {"name", sku + " 商品"},
                                 {"category", "produce"},
-                                {"unit", "each"},
+                                {"unit", unit},
                                 {"storage", "chilled"}}
                      .dump());
     auto r = server.admin(
@@ -61,7 +63,9 @@ struct Shop {
                                       {"expires_at", hours_from_now(expires_in_h)}}
                            .dump());
       if (r.status != 201) throw std::runtime_error("lot: " + r.body);
+      return r.json();
     }
+    return nullptr;
   }
   long long available(const std::string& store_id, const std::string& sku) const {
     return server.get("/v1/stores/" + store_id + "/products/" + sku).json()["available"];

@@ -565,7 +565,16 @@ class ProviderStub {
               log_.c_str(), "--fail-first", fail.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    std::this_thread::sleep_for(200ms);  // it binds at once
+    // Ready once it accepts a connection (one without a request is not logged).
+    for (int i = 0; i < 500; ++i) {
+      try {
+        Connection probe(port_);
+        return;
+      } catch (const std::exception&) {
+        std::this_thread::sleep_for(10ms);
+      }
+    }
+    throw std::runtime_error("the provider stub never listened on " + std::to_string(port_));
   }
   ~ProviderStub() {
     ::kill(pid_, SIGTERM);
@@ -597,31 +606,14 @@ TEST_F(StoreDay, ACrabOrderedAt1500gWeighedAt1420gIsChargedFor1420gAndTheRestRel
                                      {"FRESHLANE_REFUND_RETRY_BASE_MS", "100"},
                                      {"FRESHLANE_BATCH_WAIT_SECONDS", "0"}});
   open_store(srv, "sd-kg");
-  ASSERT_EQ(srv.admin("POST", "/v1/products",
-                      R"({"sku": "KINGCRAB-kg", "name": "帝王蟹 King Crab", "category": "seafood",
-                          "unit": "kg", "storage": "live"})")
-                .status,
-            201);
-  ASSERT_EQ(srv.admin("PUT", "/v1/stores/sd-kg/products/KINGCRAB-kg",
-                      R"({"price_minor": 39790, "zone": "seafood", "shelf": "S1"})")
-                .status,
-            200);
-  const auto lot = srv.admin("POST", "/v1/stores/sd-kg/lots",
-                             nlohmann::json{{"sku", "KINGCRAB-kg"},
-                                            {"quantity", 5000},  // grams: 5 kg of crab
-                                            {"origin", "Zhoushan"},
-                                            {"produced_at", hours_from_now(-2)},
-                                            {"expires_at", hours_from_now(48)}}
-                                 .dump());
-  ASSERT_EQ(lot.status, 201) << lot.body;
-  const auto available = [&] {
-    return srv.get("/v1/stores/sd-kg/products/KINGCRAB-kg").json()["available"].get<int>();
-  };
+  Shop shop{srv};
+  // 5 kg of crab, counted in grams.
+  const auto lot = shop.stock("sd-kg", "KINGCRAB-kg", 5000, 39790, 48, "seafood", "kg");
+  const auto available = [&] { return shop.available("sd-kg", "KINGCRAB-kg"); };
   const auto listed = srv.get("/v1/stores/sd-kg/products/KINGCRAB-kg").json();
   EXPECT_EQ(listed["sold_by_weight"], true);
   EXPECT_EQ(listed["available"], 5000);
 
-  Shop shop{srv};
   const std::string customer = shop.customer();
   // Pieces of a good sold by weight are refused, and grams of one sold each.
   const auto pieces = shop.order(customer, Shop::order_body("sd-kg", {{"KINGCRAB-kg", 1}}), "w-0");
@@ -669,7 +661,7 @@ TEST_F(StoreDay, ACrabOrderedAt1500gWeighedAt1420gIsChargedFor1420gAndTheRestRel
   const auto heavy = picker.post(scan, {{"code", label}, {"grams", 1700}});
   EXPECT_TRUE(is_problem(heavy, 422, "exceeds_line")) << heavy.body;
   EXPECT_NE(heavy.body.find("1650 g"), std::string::npos) << heavy.body;
-  const auto weighed = picker.post(scan, {{"code", lot.json()["qr_code"]}, {"grams", 1420}});
+  const auto weighed = picker.post(scan, {{"code", lot["qr_code"]}, {"grams", 1420}});
   ASSERT_EQ(weighed.status, 200) << weighed.body;
   EXPECT_EQ(weighed.json()["lines"][0]["picked"], 1420);
   EXPECT_EQ(weighed.json()["lines"][0]["remaining"], 0);
@@ -699,8 +691,7 @@ TEST_F(StoreDay, ACrabOrderedAt1500gWeighedAt1420gIsChargedFor1420gAndTheRestRel
   EXPECT_EQ(nlohmann::json::parse(calls[0]["body"].get<std::string>())["amount_minor"], 9152);
   // The stock lost exactly the crab that left: 5,000 − 1,420 g, nothing held any more.
   EXPECT_EQ(available(), 3580);
-  const auto the_lot =
-      srv.get("/v1/scan/" + lot.json()["qr_code"].get<std::string>()).json()["lot"];
+  const auto the_lot = srv.get("/v1/scan/" + lot["qr_code"].get<std::string>()).json()["lot"];
   EXPECT_EQ(the_lot["quantity_received"], 5000);
   EXPECT_EQ(the_lot["quantity_on_hand"], 3580);
   EXPECT_EQ(the_lot["available"], 3580);
@@ -732,19 +723,8 @@ TEST_F(StoreDay, ACrabOrderedAt1500gWeighedAt1420gIsChargedFor1420gAndTheRestRel
 // that cannot be found is short whole and its whole authorisation comes back.
 TEST_F(StoreDay, AHeavierPieceTakesItsGramsAndAMissingOneRefundsItsAuthorisation) {
   open_store(server(), "sd-kg2");
-  ASSERT_EQ(server()
-                .admin("POST", "/v1/products",
-                       R"({"sku": "SALMON-kg2", "name": "三文鱼 Salmon", "category": "seafood",
-                               "unit": "500g", "storage": "chilled"})")
-                .status,
-            201);
-  ASSERT_EQ(server()
-                .admin("PUT", "/v1/stores/sd-kg2/products/SALMON-kg2",
-                       R"({"price_minor": 8800, "zone": "seafood", "shelf": "S2"})")
-                .status,
-            200);
-  receive("sd-kg2", "SALMON-kg2", 3000, 48);
   Shop shop{server()};
+  shop.stock("sd-kg2", "SALMON-kg2", 3000, 8800, 48, "seafood", "500g");  // 3 kg, per 500 g
   const std::string customer = shop.customer();
   const auto place = [&](const std::string& key) {
     nlohmann::json body = Shop::order_body("sd-kg2", {}, "pickup");
@@ -771,8 +751,10 @@ TEST_F(StoreDay, AHeavierPieceTakesItsGramsAndAMissingOneRefundsItsAuthorisation
   EXPECT_EQ(order["lines"][0]["quantity"], 1080);
   EXPECT_EQ(order["lines"][0]["lots"][0]["quantity"], 1080);
   EXPECT_EQ(order["total_minor"], 19008);  // 1,080 g at 8,800 per 500 g
+  ASSERT_EQ(order["refunds"].size(), 1u) << order.dump();
+  EXPECT_EQ(order["refunds"][0]["reason"], "weight_adjustment");
   EXPECT_EQ(order["refunds"][0]["amount_minor"], 19360 - 19008);
-  EXPECT_EQ(server().get("/v1/stores/sd-kg2/products/SALMON-kg2").json()["available"], 1920);
+  EXPECT_EQ(shop.available("sd-kg2", "SALMON-kg2"), 1920);
 
   const std::string missing = place("s-2");
   trip = picker.post("/v1/stores/sd-kg2/pick-tasks/next").json();
@@ -789,7 +771,7 @@ TEST_F(StoreDay, AHeavierPieceTakesItsGramsAndAMissingOneRefundsItsAuthorisation
   EXPECT_EQ(order["refunds"][0]["reason"], "short_pick");
   EXPECT_EQ(order["refunds"][0]["amount_minor"], 19360);
   // The missing grams left the count (they were not there); nothing else moved.
-  EXPECT_EQ(server().get("/v1/stores/sd-kg2/products/SALMON-kg2").json()["available"], 920);
+  EXPECT_EQ(shop.available("sd-kg2", "SALMON-kg2"), 920);
 }
 
 TEST_F(StoreDay, AShortPickIsRefundedThroughTheProviderDespiteTwoFailuresAndReconciled) {
@@ -850,18 +832,19 @@ TEST_F(StoreDay, AShortPickIsRefundedThroughTheProviderDespiteTwoFailuresAndReco
                            kPaymentSecret, t + "." + calls[i]["body"].get<std::string>())));
   }
 
-  // The provider's webhook settles it; settling again changes nothing.
-  const auto settle = [&](const std::string& event) {
+  // The provider's webhook settles it; settling again, even the other way, changes nothing.
+  const auto settle = [&](const std::string& event, const std::string& status = "succeeded") {
     const std::string body = nlohmann::json{
         {"event_id", event},
         {"refund_id", refund["refund_id"]},
-        {"status", "succeeded"}}.dump();
+        {"status", status}}.dump();
     const long long now = core::system_now().time_since_epoch().count();
     return srv.send("POST", "/v1/payments/webhook", body,
                     {{"X-Freshlane-Signature", Shop::signature(body, now)}});
   };
   ASSERT_EQ(settle("rev-1").status, 200);
   ASSERT_EQ(settle("rev-1").status, 200);
+  ASSERT_EQ(settle("rev-late", "failed").status, 200);
   EXPECT_EQ(app.get("/v1/orders/" + order_id).json()["refunds"][0]["state"], "refunded");
   const Terminal manager{srv, shop.staff("sd-refund", "manager")};
   const auto refunded = manager.get("/v1/stores/sd-refund/refunds?state=refunded");

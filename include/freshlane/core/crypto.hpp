@@ -15,6 +15,14 @@ Digest sha256(std::string_view data);
 std::string to_hex(const std::uint8_t* data, size_t size);
 inline std::string to_hex(const Digest& d) { return to_hex(d.data(), d.size()); }
 
+// Webhook signatures, both ways (the provider's webhooks in, our refund calls out):
+// `X-Freshlane-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
+std::string webhook_v1(std::string_view secret, std::string_view t, std::string_view body);
+inline std::string webhook_signature(std::string_view secret, std::string_view t,
+                                     std::string_view body) {
+  return "t=" + std::string(t) + ",v1=" + webhook_v1(secret, t, body);
+}
+
 // Compares in time that depends only on the lengths, never on where the first difference is.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -37,9 +37,4 @@ std::vector<std::string> migrate(Session& session);
 // Compares the database with the bundle without changing anything. Throws MigrationMismatch.
 SchemaStatus check_schema(Session& session);
 
-// Whether every bundled migration is applied: one prepared statement, no transaction (cheap
-// enough to ask every poll). Throws when the history table is not there yet, or the database
-// cannot be reached.
-bool schema_is_current(Session& session);
-
 }  // namespace freshlane::storage

@@ -18,13 +18,14 @@ struct Refund {
   std::string store_id;
   long long amount_minor = 0;
   std::string currency;
-  std::string reason;  // short_pick, cancelled_after_payment, paid_after_expiry
+  std::string reason;  // short_pick, weight_adjustment, cancelled_after_payment, paid_after_expiry
   std::string state;   // owed, requested, refunded, failed
   int attempts = 0;
   core::Timestamp next_attempt_at;
   std::string last_error;
   std::string provider_ref;
-  std::string payment_ref;  // the provider's event that took the money ("" if none is known)
+  // The provider's event that took the money ("" if none is known); read for claims only.
+  std::string payment_ref;
   core::Timestamp created_at;
 };
 
@@ -46,7 +47,7 @@ class RefundRepository {
   std::optional<bool> settle(const std::string& refund_id, bool refunded);
 
   std::vector<Refund> of_order(const std::string& order_id);
-  // A store's refunds, newest first, in one state or all (""), after `after_id`'s position.
+  // A store's refunds, newest first, in one state or all (""), skipping the first `offset`.
   std::vector<Refund> of_store(const std::string& store_id, const std::string& state, int limit,
                                int offset);
 
