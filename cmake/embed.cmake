@@ -1,11 +1,16 @@
-# freshlane_embed(OUTPUT file.cpp FILES a b ...)
-# Writes a C++ file defining freshlane::embedded_files(): every file's base name and content,
+# freshlane_embed(OUTPUT file.cpp FILES a b ... [WEB_ROOT dir WEB_FILES c d ...])
+# Writes a C++ file defining freshlane::embedded_files(): every file's base name and content
+# (web files by their path below WEB_ROOT, "staff/app.js"),
 # so the binary needs no data folder at run time (Docker image, tests, any working directory).
 function(freshlane_embed)
-  cmake_parse_arguments(ARG "" "OUTPUT" "FILES" ${ARGN})
+  cmake_parse_arguments(ARG "" "OUTPUT;WEB_ROOT" "FILES;WEB_FILES" ${ARGN})
   set(body "")
-  foreach(path IN LISTS ARG_FILES)
-    get_filename_component(name ${path} NAME)
+  foreach(path IN LISTS ARG_FILES ARG_WEB_FILES)
+    if(path IN_LIST ARG_WEB_FILES)
+      file(RELATIVE_PATH name ${ARG_WEB_ROOT} ${path})
+    else()
+      get_filename_component(name ${path} NAME)
+    endif()
     file(READ ${path} content)
     string(APPEND body "    {\"${name}\", R\"freshlane_embed(${content})freshlane_embed\"},\n")
   endforeach()
@@ -16,5 +21,5 @@ function(freshlane_embed)
   if(NOT "${old}" STREQUAL "${text}")
     file(WRITE ${ARG_OUTPUT} "${text}")
   endif()
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${ARG_FILES})
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${ARG_FILES} ${ARG_WEB_FILES})
 endfunction()

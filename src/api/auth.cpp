@@ -82,6 +82,22 @@ std::optional<http::Response> refuse_after_failed_auth(const Context& ctx,
                       "requests with an unknown or malformed token from your address");
 }
 
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::kCourier:
+      return "courier";
+    case Role::kStaff:
+      return "staff";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kCustomer:
+      return "customer";
+    case Role::kAnonymous:
+      break;
+  }
+  return "anonymous";
+}
+
 Principal authenticate(const http::Request& req, const Context& ctx, storage::Session& session) {
   const auto header = req.header("authorization");
   if (!header) return {};

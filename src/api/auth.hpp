@@ -13,6 +13,9 @@ namespace freshlane::api {
 
 enum class Role { kAnonymous, kCustomer, kStaff, kCourier, kAdmin };
 
+// "customer", "staff", "courier", "admin" or "anonymous": for answers and log lines.
+std::string_view role_name(Role role);
+
 struct Principal {
   Role role = Role::kAnonymous;
   std::string id;

@@ -40,6 +40,16 @@ http::Response clock_in(Context& ctx, const http::Request& req, storage::Session
   return courier_view(ctx, session, who.id);
 }
 
+// The courier's own shift, as clocking in answered it; 204 off shift (as the trip is 204 with
+// no trip: neither is an error for the courier's app).
+http::Response get_shift(Context& ctx, const http::Request& req, storage::Session& session) {
+  const Principal who = authenticate(req, ctx, session);
+  require_role(who, Role::kCourier);
+  const auto c = storage::DeliveryRepository(session).courier(who.id);
+  if (!c) return http::Response{204, "", "", {}};
+  return json_response(200, to_json(*c, ctx.now()));
+}
+
 http::Response clock_out(Context& ctx, const http::Request& req, storage::Session& session) {
   const auto& store_id = req.param("store_id");
   const Principal who = courier_of(ctx, req, session, store_id);
@@ -218,6 +228,7 @@ void add_courier_routes(http::Router& router, Context& ctx) {
   router.add("POST", "/v1/stores/{store_id}/couriers/clock-out", with_database(ctx, clock_out));
   router.add("PUT", "/v1/couriers/me/position", with_database(ctx, put_position));
   router.add("GET", "/v1/couriers/me/trip", with_database(ctx, get_trip));
+  router.add("GET", "/v1/couriers/me/shift", with_database(ctx, get_shift));
   router.add("POST", "/v1/orders/{order_id}/pickup", with_database(ctx, pick_up));
   router.add("POST", "/v1/orders/{order_id}/deliver", with_database(ctx, deliver));
   router.add("POST", "/v1/orders/{order_id}/delivery-failed", with_database(ctx, delivery_failed));

@@ -325,22 +325,6 @@ storage::CodeOffer code_offer(const Context& ctx, const Principal& who, std::str
 
 namespace {
 
-std::string_view role_name(Role role) {
-  switch (role) {
-    case Role::kCourier:
-      return "courier";
-    case Role::kStaff:
-      return "staff";
-    case Role::kAdmin:
-      return "admin";
-    case Role::kCustomer:
-      return "customer";
-    case Role::kAnonymous:
-      break;
-  }
-  return "anonymous";
-}
-
 void count_refused(Context& ctx, storage::CodeKind kind) {
   auto& counts = *ctx.handover_code_counts;
   (kind == storage::CodeKind::kDoor ? counts.door_refused : counts.counter_refused)

@@ -90,5 +90,8 @@ void add_packing_routes(http::Router& router, Context& ctx);
 void add_delivery_routes(http::Router& router, Context& ctx);
 void add_courier_routes(http::Router& router, Context& ctx);
 void add_store_order_routes(http::Router& router, Context& ctx);
+void add_event_routes(http::Router& router, Context& ctx);
+void add_board_routes(http::Router& router, Context& ctx);
+void add_staff_ui_routes(http::Router& router, Context& ctx);
 
 }  // namespace freshlane::api

@@ -8,6 +8,7 @@
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/http/problem.hpp"
+#include "freshlane/storage/board_repository.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/order_repository.hpp"
 #include "freshlane/storage/refund_repository.hpp"
@@ -255,7 +256,17 @@ http::Response create_order(Context& ctx, const http::Request& req, storage::Ses
     throw Error(ErrorKind::kRequestInProgress,
                 "the first request with this Idempotency-Key is still running");
   }
-  return std::move(*busy);  // NotAdmitted
+  // NotAdmitted: counted for the board (a count that cannot be written does not change the
+  // answer).
+  const auto problem = nlohmann::json::parse(busy->body, nullptr, false);
+  if (problem.is_object() && problem.value("code", "") == "store_busy") {
+    try {
+      storage::BoardRepository(session).count_refusal(store.store_id, ctx.timezone);
+    } catch (const std::exception& e) {
+      spdlog::warn("store {}: refusal not counted: {}", store.store_id, e.what());
+    }
+  }
+  return std::move(*busy);
 }
 
 // Who may read an order: its customer (others: 404), staff of its store, admin.

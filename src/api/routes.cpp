@@ -117,6 +117,9 @@ void register_routes(http::Router& router, Context& ctx) {
   add_delivery_routes(router, ctx);
   add_courier_routes(router, ctx);
   add_store_order_routes(router, ctx);
+  add_event_routes(router, ctx);
+  add_board_routes(router, ctx);
+  add_staff_ui_routes(router, ctx);
 }
 
 }  // namespace freshlane::api

@@ -197,6 +197,11 @@ int serve_command(const Config& config) {
                    std::chrono::seconds(config.payment_window_seconds),
                    config.max_pending_orders};
   ctx.max_held_units = config.max_held_units;
+  ctx.events = std::make_shared<api::EventHub>(
+      api::StreamLimits{config.streams_per_store, config.streams_per_client});
+  ctx.timezone = config.timezone;
+  metrics.add_gauge("freshlane_event_streams_open", "Event streams this process serves.",
+                    [events = ctx.events] { return static_cast<double>(events->streams()); });
   // Door and counter codes are derived under a key of their own, taken from the QR secret
   // (every process of the fleet has it) and kept apart from its signing use by a label.
   ctx.handover_codes = core::HandoverCodeKey::from_secret(config.qr_secret);
@@ -244,6 +249,8 @@ int serve_command(const Config& config) {
   sc.trusted_proxies = config.trusted_proxies;
   sc.reserved_fds = 32 + static_cast<std::size_t>(config.db_pool_size);
   sc.on_hangup = reopen_logs;
+  sc.stream_heartbeat = std::chrono::milliseconds(config.stream_heartbeat_ms);
+  sc.stream_lifetime = std::chrono::seconds(config.stream_lifetime_s);
   http::Server server(sc, router, metrics, log, access_log());
   metrics.add_gauge("freshlane_http_open_connections", "Open client connections.",
                     [&server] { return static_cast<double>(server.open_connections()); });
@@ -299,6 +306,9 @@ int serve_command(const Config& config) {
                          answers.invalidate(changes.products);
                          for (const auto& hash : changes.revoked_tokens) ctx.tokens.forget(hash);
                        });
+  // Live streams: the stores someone watches here, read from the store events every poll.
+  Periodic event_poll(pool, "event streams", std::chrono::milliseconds(config.events_poll_ms),
+                      [events = ctx.events](storage::Session& s) { events->poll(s); });
   // Whatever ends serving, the pool stops first: its jobs use everything declared above.
   struct StopPoolFirst {
     storage::Pool& pool;
@@ -317,6 +327,7 @@ int serve_command(const Config& config) {
   log->info("stopping: draining the database pool");
   refunds.stop();
   change_poll.stop();
+  event_poll.stop();
   sweeper.stop();
   floor_clock.stop();
   dispatcher.stop();

@@ -129,6 +129,16 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_ANSWER_CACHE_MS", "500",
        "how long a product or scan answer, or a store's load for quotes, is served from memory "
        "at most (0 = off, up to 1000)"},
+      {"FRESHLANE_EVENTS_POLL_MS", "200",
+       "how often a process reads new store events for the live streams it serves"},
+      {"FRESHLANE_STREAMS_PER_STORE", "200", "open event streams about one store, per process"},
+      {"FRESHLANE_STREAMS_PER_CLIENT", "4", "open event streams of one token, per process"},
+      {"FRESHLANE_STREAM_HEARTBEAT_MS", "15000",
+       "a comment line on an event stream after this long without an event"},
+      {"FRESHLANE_STREAM_LIFETIME_S", "3600",
+       "an event stream ends after this long; the client resumes and its token is checked again"},
+      {"FRESHLANE_TIMEZONE", "Asia/Shanghai",
+       "the stores' time zone (IANA name): where the board's day begins"},
   };
   return all;
 }
@@ -262,6 +272,24 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   integer("FRESHLANE_DETOUR_PERCENT", c.detour_percent, 100, 300);
   integer("FRESHLANE_PACKING_SECONDS", c.packing_seconds, 0, 3600);
   integer("FRESHLANE_ANSWER_CACHE_MS", c.answer_cache_ms, 0, 1000);  // sold out shows within 1 s
+  integer("FRESHLANE_EVENTS_POLL_MS", c.events_poll_ms, 20, 60'000);
+  integer("FRESHLANE_STREAMS_PER_STORE", c.streams_per_store, 1, 100'000);
+  integer("FRESHLANE_STREAMS_PER_CLIENT", c.streams_per_client, 1, 1000);
+  integer("FRESHLANE_STREAM_HEARTBEAT_MS", c.stream_heartbeat_ms, 50, 300'000);
+  integer("FRESHLANE_STREAM_LIFETIME_S", c.stream_lifetime_s, 1, 86'400);
+  if (auto v = get("FRESHLANE_TIMEZONE")) {
+    const bool plain = !v->empty() && v->size() <= 64 &&
+                       v->find_first_not_of(
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                           "0123456789/_+-") == std::string::npos;
+    if (!plain) {
+      throw ConfigError(
+          "FRESHLANE_TIMEZONE: expected an IANA time zone name such as "
+          "Asia/Shanghai, got '" +
+          *v + "'");
+    }
+    c.timezone = *v;
+  }
   if (purpose == Purpose::kServe) {
     c.admin_token = secret("FRESHLANE_ADMIN_TOKEN");
     c.qr_secret = secret("FRESHLANE_QR_SECRET");

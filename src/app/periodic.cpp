@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "freshlane/storage/change_feed.hpp"
+#include "freshlane/storage/event_repository.hpp"
 #include "freshlane/storage/idempotency_repository.hpp"
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/order_repository.hpp"
@@ -96,6 +97,7 @@ void sweep_expired(storage::Session& s) {
   if (expired > 0) spdlog::info("expired {} unpaid order(s)", expired);
   storage::IdempotencyRepository(s).prune(std::chrono::hours(24));
   storage::ChangeFeed::prune(s, std::chrono::seconds(60));
+  storage::EventRepository(s).prune(std::chrono::hours(24));
 }
 
 }  // namespace freshlane::app

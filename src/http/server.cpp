@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "beast_pch.hpp"
+#include "freshlane/http/event_stream.hpp"
 #include "freshlane/http/problem.hpp"
 #include "freshlane/http/url.hpp"
 
@@ -151,6 +152,23 @@ std::string serialize(const Response& r, unsigned version, bool keep_alive, cons
 std::string closing_problem(Response r, const std::string& id) {
   add_instance(r, id);
   return serialize(r, 11, false, id);
+}
+
+// The head of a stream of server-sent events: no length, the body runs until the connection
+// closes (so the connection is not kept alive), and no proxy may buffer or cache it.
+std::string stream_head(const Response& r, const std::string& id) {
+  std::string out = "HTTP/1.1 200 OK\r\nServer: freshlane\r\nContent-Type: text/event-stream\r\n";
+  out += "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\n";
+  for (const auto& [k, v] : r.headers) {
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  out += "X-Request-Id: ";
+  out += id;
+  out += "\r\nConnection: close\r\n\r\n";
+  return out;
 }
 
 // Our own words for a request Beast could not parse: its messages are a library's, not ours.
@@ -662,6 +680,13 @@ struct Server::Impl {
         const std::string method = req.method;
         std::string route;
         Response res = co_await dispatch(std::move(req), query, route);
+        if (res.stream && res.status == 200 && method == "GET") {
+          record(seen, method, route, res.status, 0, Clock::now() - started);
+          --in_flight;  // a stream is not waited for on stop
+          co_await serve_stream(stream, res.stream, stream_head(res, seen.request_id));
+          co_return;
+        }
+        if (res.stream) res.stream->ended();
         add_instance(res, seen.request_id);
         const bool head_only = method == "HEAD";
         const bool keep_alive = breq.keep_alive() && !stopping;
@@ -680,6 +705,75 @@ struct Server::Impl {
     } catch (const std::exception& e) {
       log->error("session error: {}", e.what());
     }
+  }
+
+  // --- event streams ----------------------------------------------------------------------
+
+  // Writes `events` as it comes until it ends, the client goes away (a read on the socket sees
+  // its end), a write cannot finish within io_timeout, the stream's lifetime is over or the
+  // server stops; a heartbeat comment after each quiet stream_heartbeat. Producers wake the
+  // writer through a post to this connection's executor, which also runs this coroutine, so a
+  // wake can never fall between looking at the queue and starting to wait.
+  awaitable<void> serve_stream(beast::tcp_stream& stream, std::shared_ptr<EventStream> events,
+                               const std::string& head) {
+    struct End {
+      EventStream& events;
+      std::shared_ptr<bool> alive;
+      ~End() {
+        *alive = false;
+        events.ended();
+      }
+    } end{*events, std::make_shared<bool>(true)};
+    const auto ex = stream.get_executor();
+    auto timer = std::make_shared<asio::steady_timer>(ex);
+    events->set_waker([ex, weak = std::weak_ptr<asio::steady_timer>(timer)] {
+      asio::post(ex, [weak] {
+        if (auto t = weak.lock()) t->cancel();
+      });
+    });
+    watch_for_end(stream.socket(), events, end.alive, std::make_shared<std::array<char, 512>>());
+    boost::system::error_code ec;
+    stream.expires_after(cfg.io_timeout);
+    co_await asio::async_write(stream, asio::buffer(head), asio::redirect_error(use_awaitable, ec));
+    const auto deadline = Clock::now() + cfg.stream_lifetime;
+    while (!ec && !stopping) {
+      bool ended = false;
+      std::string out = events->take(ended);
+      if (out.empty() && !ended) {
+        const auto left = deadline - Clock::now();
+        timer->expires_after(std::min<Clock::duration>(cfg.stream_heartbeat, left));
+        co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+        ec = {};
+        out = events->take(ended);
+        if (out.empty() && !ended) {
+          if (Clock::now() >= deadline) break;
+          out = ": heartbeat\n\n";
+        }
+      }
+      if (!out.empty()) {
+        stream.expires_after(cfg.io_timeout);
+        co_await asio::async_write(stream, asio::buffer(out),
+                                   asio::redirect_error(use_awaitable, ec));
+      }
+      if (ended) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // Reads (and drops) whatever the client of a stream sends until its end or an error, then
+  // ends the stream. `alive` turns false when the session is over: then the socket is gone.
+  static void watch_for_end(tcp::socket& socket, const std::shared_ptr<EventStream>& events,
+                            const std::shared_ptr<bool>& alive,
+                            const std::shared_ptr<std::array<char, 512>>& buf) {
+    socket.async_read_some(
+        asio::buffer(*buf),
+        [&socket, events, alive, buf](const boost::system::error_code& ec, std::size_t) {
+          if (ec || !*alive) {
+            events->close();
+            return;
+          }
+          watch_for_end(socket, events, alive, buf);
+        });
   }
 
   // --- signals and stopping ---------------------------------------------------------------

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "api/delivery_fixture.hpp"
@@ -961,11 +962,11 @@ TEST(DemoDay, TheDemoShowsWeighedSeafoodAndARefund) {
             0)
       << out;
   ServerProcess srv(db.url(), {{"FRESHLANE_PAYMENT_WEBHOOK_SECRET", kPaymentSecret}});
-  const auto walk = [&](std::string* printed) {
+  // Runs a node script of scripts/ against this server; its exit code, what it printed.
+  const auto node = [&](const std::string& script, const std::string& env, std::string* printed) {
     const std::string command = "FRESHLANE_URL=http://127.0.0.1:" + std::to_string(srv.port()) +
-                                " FRESHLANE_ADMIN_TOKEN=" + kAdminToken +
-                                " FRESHLANE_PAYMENT_WEBHOOK_SECRET=" + kPaymentSecret + " node " +
-                                FRESHLANE_SOURCE_DIR + "/scripts/demo-day.mjs 2>&1";
+                                " FRESHLANE_ADMIN_TOKEN=" + kAdminToken + " " + env + " node " +
+                                FRESHLANE_SOURCE_DIR + "/scripts/" + script + " 2>&1";
     FILE* pipe = ::popen(command.c_str(), "r");
     if (!pipe) return -1;
     char buf[4096];
@@ -974,6 +975,11 @@ TEST(DemoDay, TheDemoShowsWeighedSeafoodAndARefund) {
     const int status = ::pclose(pipe);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   };
+  const auto walk = [&](std::string* printed) {
+    return node("demo-day.mjs", std::string("FRESHLANE_PAYMENT_WEBHOOK_SECRET=") + kPaymentSecret,
+                printed);
+  };
+
   std::string first, second;
   ASSERT_EQ(walk(&first), 0) << first;
   EXPECT_NE(first.find("the scale says 1420 g"), std::string::npos) << first;
@@ -996,6 +1002,29 @@ TEST(DemoDay, TheDemoShowsWeighedSeafoodAndARefund) {
             order.json()["total_minor"].get<long long>());
   EXPECT_EQ(items[0]["amount_minor"], order.json()["refund_minor"]);
   EXPECT_NE(second.find(items[0]["refund_id"].get<std::string>()), std::string::npos) << second;
+
+  // The staff terminal's URL and four tokens to try it with, made once and then reused.
+  const std::string file = "/tmp/freshlane-demo-staff-" + std::to_string(::getpid()) + ".json";
+  std::remove(file.c_str());
+  const auto staff = [&](std::string* printed) {
+    return node("demo-staff.mjs", "FRESHLANE_STAFF_FILE=" + file, printed);
+  };
+
+  std::string tokens_first, tokens_second;
+  ASSERT_EQ(staff(&tokens_first), 0) << tokens_first;
+  EXPECT_NE(tokens_first.find("/staff/"), std::string::npos) << tokens_first;
+  ASSERT_EQ(staff(&tokens_second), 0) << tokens_second;
+  EXPECT_EQ(tokens_first, tokens_second);  // the same people, not four more
+  for (const std::string job : {"manager", "picker", "packer", "courier"}) {
+    const std::regex line("  " + job + " +(\\S+)");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(tokens_first, m, line)) << job << ": " << tokens_first;
+    const auto me = srv.send("GET", "/v1/me", "", {{"Authorization", "Bearer " + m[1].str()}});
+    ASSERT_EQ(me.status, 200) << me.body;
+    EXPECT_EQ(me.json()["store_id"], "sh-jinqiao");
+    EXPECT_EQ(job == "courier" ? me.json()["role"] : me.json()["job"], job);
+  }
+  std::remove(file.c_str());
 }
 
 }  // namespace

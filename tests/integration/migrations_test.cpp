@@ -162,7 +162,9 @@ TEST(Migrations, WeighedGoodsBecomeGramsWithTheSameStockAndMoney) {
     INSERT INTO pick_task_lines (task_id, line_no, sku, quantity, picked, name, shelf)
       VALUES ('B-seafood', 0, 'CRAB', 3, 1, 'crab', 'S1');
   )sql");
-  ASSERT_EQ(migrate_once(db.url()), std::vector<std::string>{"0011_weighed_goods.sql"});
+  const auto applied = migrate_once(db.url());  // 0011, and whatever came after it
+  ASSERT_FALSE(applied.empty());
+  ASSERT_EQ(applied.front(), "0011_weighed_goods.sql");
 
   pqxx::connection c(db.url());
   pqxx::read_transaction tx(c);

@@ -8,6 +8,7 @@
 
 #include "freshlane/api/answer_cache.hpp"
 #include "freshlane/api/dispatch_desks.hpp"
+#include "freshlane/api/event_hub.hpp"
 #include "freshlane/api/recent.hpp"
 #include "freshlane/catalog/qr_code.hpp"
 #include "freshlane/core/crypto.hpp"
@@ -65,6 +66,10 @@ struct Context {
   core::HandoverCodeKey handover_codes{};
   int handover_code_attempts = 5;
   std::shared_ptr<HandoverCodeCounts> handover_code_counts = std::make_shared<HandoverCodeCounts>();
+  // Live event streams of this process (api/event_hub.hpp), fed by a poll in app/.
+  std::shared_ptr<EventHub> events = std::make_shared<EventHub>();
+  // The stores' local time zone (FRESHLANE_TIMEZONE): where "today" begins on the board.
+  std::string timezone = "Asia/Shanghai";
 };
 
 }  // namespace freshlane::api

@@ -65,6 +65,14 @@ struct Config {
   int detour_percent = 130;              // FRESHLANE_DETOUR_PERCENT: streets vs great circle
   int packing_seconds = 120;             // FRESHLANE_PACKING_SECONDS: in the ETA
   int answer_cache_ms = 500;             // FRESHLANE_ANSWER_CACHE_MS: cached reads' life
+  // Live event streams (server-sent events): how often each process reads new store events,
+  // the caps on open streams, the heartbeat and how long one stream lives before it resumes.
+  int events_poll_ms = 200;                // FRESHLANE_EVENTS_POLL_MS
+  std::size_t streams_per_store = 200;     // FRESHLANE_STREAMS_PER_STORE
+  std::size_t streams_per_client = 4;      // FRESHLANE_STREAMS_PER_CLIENT: per token
+  int stream_heartbeat_ms = 15000;         // FRESHLANE_STREAM_HEARTBEAT_MS
+  int stream_lifetime_s = 3600;            // FRESHLANE_STREAM_LIFETIME_S
+  std::string timezone = "Asia/Shanghai";  // FRESHLANE_TIMEZONE: the stores' local day
 };
 
 // What a command needs: serving needs the secrets, migrating only the database.

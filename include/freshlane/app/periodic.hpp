@@ -72,8 +72,8 @@ class ClaimedJob {
   Periodic poller_;  // last: it starts polling at once
 };
 
-// The expiry sweep's work: unpaid orders expire, idempotency keys older than 24 h go, and so do
-// change-feed rows older than a minute.
+// The expiry sweep's work: unpaid orders expire, idempotency keys and store events older than
+// 24 h go, and so do change-feed rows older than a minute.
 void sweep_expired(storage::Session& session);
 
 }  // namespace freshlane::app

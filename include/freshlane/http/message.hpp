@@ -2,6 +2,7 @@
 // Plain request/response values. The server converts Beast messages to and from these, so
 // nothing above this layer depends on Boost.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,8 @@
 #include <vector>
 
 namespace freshlane::http {
+
+class EventStream;  // http/event_stream.hpp
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
@@ -33,9 +36,12 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   Fields headers;
+  // Set (with status 200): the body is this stream of server-sent events, written as it comes
+  // until it ends (http/event_stream.hpp); `body` is then ignored.
+  std::shared_ptr<EventStream> stream{};
 
   static Response json(int status, std::string body) {
-    return Response{status, "application/json", std::move(body), {}};
+    return Response{status, "application/json", std::move(body), {}, {}};
   }
 };
 

@@ -28,7 +28,12 @@ struct ServerConfig {
   std::chrono::milliseconds idle_timeout{30000};    // to receive a whole request head
   std::chrono::milliseconds io_timeout{10000};      // to receive a body / send a response
   std::chrono::milliseconds shutdown_grace{10000};  // for in-flight requests on stop
-  std::size_t max_connections = 10000;              // beyond → 503 and close
+  // Event streams (http/event_stream.hpp): a comment line after this long without an event,
+  // so proxies and clients see the stream alive; the stream ends after `stream_lifetime` (the
+  // client reconnects, resumes from its last event, and its token is checked again).
+  std::chrono::milliseconds stream_heartbeat{15000};
+  std::chrono::milliseconds stream_lifetime{3600000};
+  std::size_t max_connections = 10000;  // beyond → 503 and close
   // Open connections from one client address (an IPv6 client's /64) beyond → 503 and close,
   // to that client only; 0 = no such cap (behind a load balancer that is the one client).
   std::size_t max_connections_per_client = 256;

@@ -1,5 +1,6 @@
 #pragma once
-// Files compiled into the binary (cmake/embed.cmake): migrations/*.sql and openapi.yaml.
+// Files compiled into the binary (cmake/embed.cmake): migrations/*.sql, openapi.yaml and the
+// staff terminal (web/staff/*, named "staff/app.js").
 #include <string_view>
 #include <vector>
 
