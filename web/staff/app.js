@@ -546,6 +546,29 @@ function pickerView(main) {
   return { stop() { clearInterval(timer); stream.stop(); } };
 }
 
+// Code fields that survive a re-render (events redraw a list while someone types): what was
+// typed is kept per order, and the field that had the focus gets it back.
+function codeFields() {
+  const typed = new Map();
+  return {
+    input(orderId) {
+      return h("input", { inputmode: "numeric", autocomplete: "off", placeholder: t("customer_code"), "data-code-for": orderId,
+        value: typed.get(orderId) || "", oninput: (e) => typed.set(orderId, e.target.value) });
+    },
+    forget(orderId) { typed.delete(orderId); },
+    // Re-renders `container` with `draw()`, keeping the focus in the same order's field.
+    redraw(container, draw) {
+      const active = document.activeElement;
+      const focused = active && container.contains(active) ? active.dataset.codeFor : null;
+      draw();
+      if (focused) {
+        const again = container.querySelector(`[data-code-for="${focused}"]`);
+        if (again) { again.focus(); again.setSelectionRange(again.value.length, again.value.length); }
+      }
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Packer
 function packerView(main) {
@@ -553,6 +576,7 @@ function packerView(main) {
   const packing = h("div"), counter = h("div");
   main.append(packing, counter);
   const results = new Map();  // order_id → last hand-over answer shown
+  const codes = codeFields();
   async function load() {
     const [board, queue] = await Promise.all([
       api("GET", `/v1/stores/${store}/packing`),
@@ -569,24 +593,27 @@ function packerView(main) {
         board.incoming.length ? board.incoming.map((o) => h("div", { class: "row zone", "data-order": o.order_id },
           h("span", { class: "grow" }, o.order_id), h("span", { class: "pill warn" }, t("bags", { a: o.bags_at_packing, b: o.bags }))))
           : h("p", { class: "muted" }, t("nothing_here"))));
-    fill(counter, h("div", { class: "card", id: "counter" }, h("h2", {}, t("counter")),
-      queue.items.length ? queue.items.map((o) => handoverRow(o)) : h("p", { class: "muted" }, t("nothing_here"))));
+    codes.redraw(counter, () => fill(counter, h("div", { class: "card", id: "counter" }, h("h2", {}, t("counter")),
+      queue.items.length ? queue.items.map((o) => handoverRow(o)) : h("p", { class: "muted" }, t("nothing_here")))));
   }
   function handoverRow(o) {
-    const input = h("input", { inputmode: "numeric", autocomplete: "off", placeholder: t("customer_code"), "data-code-for": o.order_id });
+    const input = codes.input(o.order_id);
     const note = h("div", { class: "feedback bad", role: "status" }, results.get(o.order_id) || "");
     return h("form", { class: "zone stack", "data-order": o.order_id, onsubmit: async (e) => {
       e.preventDefault();
       try {
         await api("POST", `/v1/orders/${o.order_id}/handover`, { code: input.value.trim() });
         results.delete(o.order_id);
+        codes.forget(o.order_id);
         toast(t("handed_over", { id: o.order_id }), "good");
         load();
       } catch (err) {
         const left = err.body && err.body.attempts_left;
         const text = err.message + (left !== undefined ? ` (${t("attempts_left", { n: left })})` : "");
         results.set(o.order_id, text);
-        note.textContent = text;
+        // The list may have been redrawn meanwhile: tell it in the row on screen now.
+        const shown = counter.querySelector(`form[data-order="${o.order_id}"] .feedback`);
+        if (shown) shown.textContent = text;
       }
     } },
       h("div", { class: "row" }, h("b", { class: "grow" }, o.order_id),
@@ -611,6 +638,7 @@ function courierView(main) {
   const me = session.me, store = me.store_id;
   const body = h("div");
   main.append(body);
+  const codes = codeFields();
   let lastSent = 0, positionNote = h("span", { class: "muted", id: "position" }, t("position_off"));
   function sharePosition() {
     if (!navigator.geolocation || watchId !== null) return;
@@ -634,10 +662,11 @@ function courierView(main) {
       } }, t("clock_in"))));
   }
   async function act(method, path, payload, done) {
-    try { await api(method, path, payload); if (done) toast(done, "good"); await load(); }
+    try { await api(method, path, payload); if (done) toast(done, "good"); await load(); return true; }
     catch (e) {
       const left = e.body && e.body.attempts_left;
       toast(e.message + (left !== undefined ? ` (${t("attempts_left", { n: left })})` : ""), "bad");
+      return false;
     }
   }
   function render(trip) {
@@ -645,7 +674,7 @@ function courierView(main) {
       h("button", { type: "button", class: "ghost small", onclick: () => act("POST", `/v1/stores/${store}/couriers/clock-out`) }, t("clock_out")));
     if (!trip) { fill(body, head, h("div", { class: "card muted", id: "no-trip" }, t("no_trip"))); return; }
     const stops = trip.stops.map((st) => {
-      const codeInput = h("input", { inputmode: "numeric", autocomplete: "off", placeholder: t("customer_code"), "data-code-for": st.order_id });
+      const codeInput = codes.input(st.order_id);
       const reason = h("select", {}, t("reasons").map((r) => h("option", {}, r)));
       const live = st.state === "planned" || st.state === "picked_up";
       return h("li", { "data-order": st.order_id, "data-state": st.state },
@@ -656,18 +685,19 @@ function courierView(main) {
         st.notes ? h("div", { class: "muted" }, st.notes) : null,
         st.state === "picked_up" ? h("form", { class: "row mt", onsubmit: (e) => {
           e.preventDefault();
-          act("POST", `/v1/orders/${st.order_id}/deliver`, { code: codeInput.value.trim() }, t("delivered", { id: st.order_id }));
+          act("POST", `/v1/orders/${st.order_id}/deliver`, { code: codeInput.value.trim() }, t("delivered", { id: st.order_id }))
+            .then((ok) => { if (ok) codes.forget(st.order_id); });
         } }, h("span", { class: "grow" }, codeInput), h("button", { type: "submit", class: "deliver" }, t("deliver"))) : null,
         live ? h("div", { class: "row mt" }, h("span", { class: "grow" }, reason),
           h("button", { type: "button", class: "danger small", onclick: () => act("POST", `/v1/orders/${st.order_id}/delivery-failed`, { reason: reason.value }) }, t("failed"))) : null);
     });
     const toPick = trip.stops.filter((st) => st.state === "planned");
-    fill(body, head, h("div", { class: "card", id: "trip", "data-trip": trip.trip_id },
+    codes.redraw(body, () => fill(body, head, h("div", { class: "card", id: "trip", "data-trip": trip.trip_id },
       h("h2", {}, t("trip", { id: trip.trip_id })),
       toPick.length ? h("button", { type: "button", id: "pick-up", onclick: async () => {
         for (const st of toPick) await act("POST", `/v1/orders/${st.order_id}/pickup`);
       } }, t("pick_up")) : null,
-      h("ol", { class: "stops" }, stops)));
+      h("ol", { class: "stops" }, stops))));
   }
   const refresh = debounce(() => load().catch((e) => toast(e.message, "bad")));
   load().catch((e) => toast(e.message, "bad"));
