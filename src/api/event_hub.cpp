@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <deque>
+#include <map>
+#include <mutex>
+
 namespace freshlane::api {
 
 namespace {

@@ -49,11 +49,6 @@ void EventStream::close() {
   if (wake) wake();
 }
 
-bool EventStream::closed() const {
-  std::lock_guard lock(mu_);
-  return closed_ || ended_;
-}
-
 void EventStream::on_end(std::function<void()> f) {
   std::lock_guard lock(mu_);
   on_end_ = std::move(f);

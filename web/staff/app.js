@@ -150,7 +150,6 @@ async function api(method, path, body) {
   }
   return data;
 }
-const idempotent = () => crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
 
 // Server-sent events over fetch (EventSource cannot send the Authorization header): resumes
 // with Last-Event-ID after a drop, waits as the server says (retry:, Retry-After), and stops
@@ -218,9 +217,7 @@ class Stream {
     this.onEvent(name, body);
   }
 }
-let liveState = null;
 function setLive(on) {
-  liveState = on;
   const el = $("live");
   el.hidden = on === null;
   el.className = "live " + (on ? "on" : "off");

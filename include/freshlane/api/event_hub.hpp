@@ -6,10 +6,7 @@
 // first sent what it missed from the table, then joins the live feed; numbers are per store,
 // gap-free and in commit order, so nothing is lost and nothing comes twice.
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>

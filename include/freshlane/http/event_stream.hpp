@@ -5,7 +5,6 @@
 // server stops or the stream's lifetime is over. Producers call send() from any thread.
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -25,7 +24,6 @@ class EventStream {
   bool send(std::string text);
   // Ends the stream after what was queued is written.
   void close();
-  bool closed() const;
 
   // Called exactly once when the stream has ended, for whatever reason (on a server thread; it
   // must not block): a producer forgets its subscriber here.
