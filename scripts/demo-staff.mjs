@@ -42,3 +42,19 @@ writeFileSync(file, JSON.stringify(tokens, null, 2) + '\n', { mode: 0o600 });
 console.log(`\nThe staff terminal: ${base}/staff/  (sign in with one of these tokens, kept in ${file})`);
 for (const p of people) console.log(`  ${p.role.padEnd(8)} ${tokens[p.role]}`);
 console.log('  The manager sees the wall board; open a second tab as the picker, pay an order, watch it move.');
+
+// Fresh without waste, from the demo's eight weeks of sales: what the king crab will sell, what
+// to order for tomorrow's delivery, and the lots the markdown round would price down now.
+const f = await call('GET', `/v1/stores/${store}/forecast?sku=KINGCRAB-M`, tokens.manager);
+if (f.status === 200) {
+  const crab = f.json.items[0];
+  const week = crab.forecast.map((d) => d.units).join(', ');
+  console.log(`\nThe forecast for ${crab.name} (${crab.method}, backtest WAPE ${crab.backtest.wape} vs seasonal naive ${crab.backtest.naive_wape}): ${week} g a day`);
+}
+const r = await call('GET', `/v1/stores/${store}/replenishment?sku=KINGCRAB-M`, tokens.manager);
+if (r.status === 200) {
+  const s = r.json.items[0];
+  console.log(`The order suggestion for ${s.delivery}: ${s.order_units} (${s.packs} packs of ${s.pack_size})`);
+  for (const why of s.reasoning) console.log(`  - ${why}`);
+}
+console.log(`  Try GET /v1/stores/${store}/markdowns, /labels, /waste and /replenishment with the manager's token.`);

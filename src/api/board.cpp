@@ -5,6 +5,7 @@
 
 #include "auth.hpp"
 #include "freshlane/storage/board_repository.hpp"
+#include "freshlane/storage/fresh_repository.hpp"
 #include "handlers.hpp"
 #include "json_body.hpp"
 #include "json_views.hpp"
@@ -63,6 +64,7 @@ http::Response get_today(Context& ctx, const http::Request& req, storage::Sessio
   storage::BoardRepository board(session);
   const auto d = board.today(store_id, ctx.timezone);
   const auto plan = board.staffing_plan(store_id);
+  const auto fresh = storage::FreshRepository(session).today(store_id, ctx.timezone);
   int pickers = 0;
   for (const auto& [zone, n] : d.pickers_on_shift) pickers += n;
   nlohmann::json j{
@@ -87,6 +89,12 @@ http::Response get_today(Context& ctx, const http::Request& req, storage::Sessio
       {"orders_per_labour_hour", d.labour_hours >= kMinLabourHours
                                      ? nlohmann::json(double(d.paid_orders) / d.labour_hours)
                                      : nlohmann::json()},
+      {"fresh",
+       {{"price_changes", fresh.price_changes},
+        {"lots_marked_down", fresh.lots_marked_down},
+        {"written_off_units", fresh.written_off_units},
+        {"written_off_cost_minor", fresh.written_off_cost_minor},
+        {"written_off_retail_minor", fresh.written_off_retail_minor}}},
       {"staffing",
        {{"on_shift",
          {{"pickers", d.pickers_on_shift},

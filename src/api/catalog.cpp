@@ -16,7 +16,6 @@ using core::ErrorKind;
 
 namespace {
 
-constexpr std::int64_t kMaxPriceMinor = 100'000'000;  // one million yuan
 
 http::Response create_product(const Context& ctx, const http::Request& req,
                               storage::Session& session) {

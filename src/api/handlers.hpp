@@ -1,6 +1,7 @@
 #pragma once
 // Private to api/: how a resource function becomes an HTTP handler, and the one place where
 // exceptions become problem+json responses.
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -12,6 +13,9 @@
 #include "freshlane/storage/pool.hpp"
 
 namespace freshlane::api {
+
+// The most a price or a unit cost may be, in minor units (one million yuan).
+inline constexpr std::int64_t kMaxPriceMinor = 100'000'000;
 
 using DbFunction = std::function<http::Response(const http::Request&, storage::Session&)>;
 using PlainFunction = std::function<http::Response(const http::Request&)>;
@@ -92,6 +96,8 @@ void add_courier_routes(http::Router& router, Context& ctx);
 void add_store_order_routes(http::Router& router, Context& ctx);
 void add_event_routes(http::Router& router, Context& ctx);
 void add_board_routes(http::Router& router, Context& ctx);
+void add_markdown_routes(http::Router& router, Context& ctx);
+void add_forecast_routes(http::Router& router, Context& ctx);
 void add_staff_ui_routes(http::Router& router, Context& ctx);
 
 }  // namespace freshlane::api

@@ -105,6 +105,16 @@ std::optional<std::string> ObjectReader::string(const std::string& key, Need nee
   return s;
 }
 
+std::optional<bool> ObjectReader::boolean(const std::string& key, Need need) {
+  const nlohmann::json* v = member(key, need);
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) {
+    error(key, "must be true or false");
+    return std::nullopt;
+  }
+  return v->get<bool>();
+}
+
 std::optional<std::int64_t> ObjectReader::integer(const std::string& key, Need need,
                                                   std::int64_t min, std::int64_t max) {
   const nlohmann::json* v = member(key, need);
@@ -460,6 +470,15 @@ std::optional<double> query_coordinate(const http::Request& req, const std::stri
         name, "must be a number from " + std::to_string(-limit) + " to " + std::to_string(limit));
   }
   return v;
+}
+
+std::string query_date(const http::Request& req, const char* name, const std::string& fallback) {
+  const auto text = req.query(name);
+  if (!text || text->empty()) return fallback;
+  if (text->size() != 10 || !core::parse_rfc3339(std::string(*text) + "T00:00:00Z")) {
+    invalid_parameter(name, "must be a date YYYY-MM-DD");
+  }
+  return std::string(*text);
 }
 
 }  // namespace freshlane::api

@@ -43,6 +43,7 @@ class ObjectReader {
   std::optional<std::int64_t> integer(const std::string& key, Need need, std::int64_t min,
                                       std::int64_t max);
   std::optional<double> number(const std::string& key, Need need, double min, double max);
+  std::optional<bool> boolean(const std::string& key, Need need);
   std::optional<core::Timestamp> timestamp(const std::string& key, Need need);
   // An array of strings, each 1..max_chars characters.
   std::optional<std::vector<std::string>> strings(const std::string& key, Need need,
@@ -114,6 +115,10 @@ void give_back_memory_after(size_t body_bytes);
 // A coordinate query parameter (?lat= within ±90, ?lon= within ±180); none when absent.
 std::optional<double> query_coordinate(const http::Request& req, const std::string& name,
                                        int limit);
+
+// A date query parameter (YYYY-MM-DD), or `fallback` when absent or empty; 400
+// validation_failed for anything else.
+std::string query_date(const http::Request& req, const char* name, const std::string& fallback);
 
 template <typename F>
 void ObjectReader::objects(const std::string& key, Need need, size_t max_items, F&& each) {

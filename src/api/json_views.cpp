@@ -45,6 +45,12 @@ nlohmann::json to_json(const catalog::StoreProduct& sp, const std::string& curre
   j["markdown_until"] = price.marked_down
                             ? nlohmann::json(core::format_rfc3339(sp.listing.markdown->until))
                             : nlohmann::json();
+  // Lots marked down below the listing's price: the best price and how many units carry it.
+  j["best_price"] =
+      sp.lowest_lot && sp.lowest_lot->price_minor < price.price_minor
+          ? nlohmann::json{{"price_minor", sp.lowest_lot->price_minor},
+                           {"units", sp.lowest_lot->units}}
+          : nlohmann::json();
   j["listed"] = sp.listed;
   j["currency"] = currency;
   j["available"] = sp.available;
@@ -93,6 +99,9 @@ nlohmann::json to_json(const orders::Line& l) {
           {"quantity", l.quantity},
           {"unit", catalog::to_string(l.unit)},
           {"unit_price_minor", l.unit_price_minor},
+          // The listing's regular price when ordered: above unit_price_minor on a line of
+          // marked-down units.
+          {"list_price_minor", l.list_price_minor},
           {"line_total_minor", l.total()},
           {"weight", std::move(weight)}};
 }

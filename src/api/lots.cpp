@@ -34,6 +34,7 @@ http::Response receive_lot(const Context& ctx, const http::Request& req,
   lot.quantity_received = body.integer("quantity", Need::kRequired, 1, kMaxLotQuantity).value_or(0);
   lot.quantity_on_hand = lot.quantity_available = lot.quantity_received;
   lot.origin = body.string("origin", Need::kRequired).value_or("");
+  lot.unit_cost_minor = body.integer("unit_cost_minor", Need::kOptional, 0, kMaxPriceMinor);
   const auto produced = body.timestamp("produced_at", Need::kRequired);
   const auto expires = body.timestamp("expires_at", Need::kRequired);
   if (produced && expires) {

@@ -119,6 +119,8 @@ void register_routes(http::Router& router, Context& ctx) {
   add_store_order_routes(router, ctx);
   add_event_routes(router, ctx);
   add_board_routes(router, ctx);
+  add_markdown_routes(router, ctx);
+  add_forecast_routes(router, ctx);
   add_staff_ui_routes(router, ctx);
 }
 

@@ -1,6 +1,7 @@
 // QR scan in the aisle: a lot label or a shelf label → product, price, origin, trace, rating.
 // The signature is checked on the I/O thread, so forged codes never reach the database; answers
 // are served from the answer cache while fresh.
+#include "freshlane/catalog/pricing.hpp"
 #include "freshlane/http/problem.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
@@ -34,9 +35,13 @@ Cacheable scan(const Context& ctx, const catalog::DecodedCode& code, storage::Se
   if (!sp) throw Error(ErrorKind::kUnknownCode, "this code's product is not sold here");
   const auto rating = repo.rating(sku);
   nlohmann::json product = to_json(*sp, store->currency, now, ctx.qr);
+  // A lot's label: that lot's own price (a markdown of it included); a shelf label: the shelf's.
+  const catalog::Money price =
+      lot ? catalog::lot_price_now(product["price_minor"].get<catalog::Money>(), lot->price_minor)
+          : product["price_minor"].get<catalog::Money>();
   return {json_response(200, {{"kind", lot ? "lot" : "shelf"},
                               {"store_id", store_id},
-                              {"price_minor", product["price_minor"]},
+                              {"price_minor", price},
                               {"regular_price_minor", product["regular_price_minor"]},
                               {"currency", store->currency},
                               {"available", sp->available},

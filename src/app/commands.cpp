@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "freshlane/api/floor_metrics.hpp"
+#include "freshlane/api/markdowns.hpp"
 #include "freshlane/api/routes.hpp"
 #include "freshlane/app/config.hpp"
 #include "freshlane/app/demo_seed.hpp"
@@ -44,6 +45,9 @@ void print_help() {
       "             a store's day on a virtual clock (sim/README.md)\n"
       "  plan       --scenario FILE [--on-time 0.98] [--max-refused 0.02] [--out FILE]\n"
       "             [--json FILE]  the fewest pickers and couriers per quarter hour\n"
+      "  simulate-stock  [--weeks 8] [--skus 60] [--seeds 5] [--first-seed 1] [--json FILE|-]\n"
+      "             fresh stock over weeks: order-up-to against freshlane's forecast,\n"
+      "             orders and markdowns (include/freshlane/sim/stock.hpp)\n"
       "  --version  the version and the commit it was built from\n"
       "  --help     this text\n\n"
       "configuration (environment variables):\n",
@@ -111,6 +115,10 @@ int seed_command(const Config& config) {
   });
   std::printf("seed-demo: %zu stores, %zu products, %zu listings, %zu lots, %zu ratings\n",
               summary.stores, summary.products, summary.listings, summary.lots, summary.ratings);
+  if (summary.history_days > 0) {
+    std::printf("seed-demo: %d store-days of past sales in the aisle (forecasts, suggestions)\n",
+                summary.history_days);
+  }
   std::printf("seed-demo: try  GET /v1/stores/%s/products/%s\n", summary.example_store.c_str(),
               summary.example_sku.c_str());
   if (!config.qr_secret.empty()) {
@@ -273,6 +281,18 @@ int serve_command(const Config& config) {
                             desks.run_round(s, *store, core::system_now());
                           }
                         });
+  // Each store's markdown round: lots priced down by policy, lots past sell-by written off
+  // (FRESHLANE_MARKDOWN_INTERVAL_MS=0: only when a manager runs it).
+  std::optional<ClaimedJob> markdowns;
+  if (config.markdown_interval_ms > 0) {
+    markdowns.emplace(pool, storage::Job::kMarkdown,
+                      std::chrono::milliseconds(config.markdown_interval_ms),
+                      [](storage::Session& s, const std::string& store_id) {
+                        if (const auto store = storage::StoreRepository(s).find(store_id)) {
+                          api::run_markdowns(s, *store, core::system_now());
+                        }
+                      });
+  }
   ClaimedJob sweeper(pool, storage::Job::kExpiry,
                      std::chrono::milliseconds(config.sweep_interval_ms),
                      [](storage::Session& s, const std::string&) { sweep_expired(s); });
@@ -285,7 +305,9 @@ int serve_command(const Config& config) {
         for (const auto& [name, job] :
              {std::pair<const char*, const ClaimedJob*>{"floor", &floor_clock},
               {"dispatch", &dispatcher},
+              {"markdown", markdowns ? &*markdowns : nullptr},
               {"expiry", &sweeper}}) {
+          if (!job) continue;
           out.push_back({{{"job", name}, {"outcome", "run"}}, double(job->runs())});
           out.push_back({{{"job", name}, {"outcome", "void"}}, double(job->voided())});
         }
@@ -329,6 +351,7 @@ int serve_command(const Config& config) {
   change_poll.stop();
   event_poll.stop();
   sweeper.stop();
+  if (markdowns) markdowns->stop();
   floor_clock.stop();
   dispatcher.stop();
   pool.stop();
@@ -349,8 +372,10 @@ int run_command_line(int argc, char** argv) {
     std::printf("freshlane %s (%s)\n", FRESHLANE_VERSION, FRESHLANE_COMMIT);
     return 0;
   }
-  if (command == "simulate" || command == "plan") {  // no database, no configuration
+  if (command == "simulate" || command == "plan" ||
+      command == "simulate-stock") {  // no database, no configuration
     const std::vector<std::string> args(argv + 2, argv + argc);
+    if (command == "simulate-stock") return simulate_stock_command(args);
     return command == "simulate" ? simulate_command(args) : plan_command(args);
   }
   if (command != "serve" && command != "migrate" && command != "seed-demo") {

@@ -265,6 +265,7 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   integer("FRESHLANE_RATE_MAX_KEYS", c.rate_max_keys, 16, 100'000'000);
   integer("FRESHLANE_SWEEP_INTERVAL_MS", c.sweep_interval_ms, 50, 3'600'000);
   integer("FRESHLANE_FLOOR_TICK_MS", c.floor_tick_ms, 50, 60'000);
+  integer("FRESHLANE_MARKDOWN_INTERVAL_MS", c.markdown_interval_ms, 0, 3'600'000);
   integer("FRESHLANE_DISPATCH_INTERVAL_MS", c.dispatch_interval_ms, 100, 600'000);
   integer("FRESHLANE_MAX_ORDERS_PER_TRIP", c.max_orders_per_trip, 1, 10);
   integer("FRESHLANE_BATCH_WAIT_SECONDS", c.batch_wait_seconds, 0, 1800);

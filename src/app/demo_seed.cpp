@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "freshlane/storage/catalog_repository.hpp"
+#include "freshlane/storage/fresh_repository.hpp"
 #include "freshlane/storage/picking_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
 
@@ -212,6 +213,8 @@ std::string demo_lot_id(const std::string& store_id, const std::string& sku, int
 
 }  // namespace
 
+constexpr int kHistoryDays = 56;
+
 SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
   using std::chrono::days;
   using std::chrono::hours;
@@ -306,10 +309,13 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
           lot.quantity_received = (10 + static_cast<std::int64_t>(fnv(lot.lot_id) % 70)) *
                                   std::max(1, catalog::grams_per_unit(p.unit));
           lot.origin = item.origin;
+          lot.unit_cost_minor = l.price_minor * 62 / 100;  // what the markdown floor is set from
           const auto age = days(n == 0 ? 1 : 0);
           lot.produced_at = now - age - days(1);
           lot.received_at = now - age;
-          lot.expires_at = now - age + days(item.shelf_days) + hours(n * 12);
+          // The older lot of one-day goods is in its last hours: the markdown round prices it
+          // down on the demo's first run.
+          lot.expires_at = now - age + days(item.shelf_days) + hours(n * 12 + 6);
           const bool from_store = std::string(item.origin) == "in-store bakery";
           lot.trace = {
               {lot.produced_at, from_store ? "baked" : "harvested", item.origin},
@@ -323,6 +329,12 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
         }
       }
     }
+  }
+  // Eight weeks of sales in the aisle, so forecasts and order suggestions have a history to learn
+  // from on the first run.
+  for (const auto& store : demo_stores) {
+    summary.history_days +=
+        storage::FreshRepository(session).seed_sales_history(store.store_id, kHistoryDays, now);
   }
   summary.example_store = demo_stores[0].store_id;
   summary.example_sku = "KINGCRAB-M";

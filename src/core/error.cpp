@@ -71,6 +71,8 @@ constexpr std::array kTable{
           {409, "delivery_paused", "The store has paused delivery; order for pickup instead"}},
     Entry{ErrorKind::kLotUnusable,
           {409, "lot_unusable", "This lot is expired, recalled or used up: take another"}},
+    Entry{ErrorKind::kPriceWouldRise,
+          {409, "price_would_rise", "A lot's price only falls until it is sold or written off"}},
     Entry{ErrorKind::kDeactivated, {409, "deactivated", "This account has been deactivated"}},
     Entry{ErrorKind::kUnsupportedMediaType,
           {415, "unsupported_media_type", "The body must be application/json"}},

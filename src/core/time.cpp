@@ -75,4 +75,8 @@ Timestamp system_now() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
+std::string local_date(Timestamp t, int utc_offset_minutes) {
+  return format_rfc3339(t + std::chrono::minutes(utc_offset_minutes)).substr(0, 10);
+}
+
 }  // namespace freshlane::core

@@ -19,7 +19,7 @@ ReservationPlan plan_reservation(const std::map<std::string, std::int64_t>& requ
       have += lot.available;
       if (left > 0) {
         const std::int64_t take = std::min(left, lot.available);
-        takes.push_back({lot.lot_id, take});
+        takes.push_back({lot.lot_id, take, lot.price_minor});
         left -= take;
       }
     }

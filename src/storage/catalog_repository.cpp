@@ -36,7 +36,12 @@ const Query kUpsertListing{"listing_upsert", R"sql(
   "COALESCE((SELECT sum(l.quantity_on_hand - l.quantity_reserved) FROM lots l "                 \
   "WHERE l.store_id = sp.store_id AND l.sku = sp.sku AND l.expires_at > to_timestamp($2) "      \
   "AND l.recalled_at IS NULL), 0)::bigint, sp.delisted_at IS NOT NULL, "                        \
-  "extract(epoch FROM sp.markdown_from)::bigint "
+  "extract(epoch FROM sp.markdown_from)::bigint, "                                               \
+  "(SELECT l.price_minor || ' ' || sum(l.quantity_on_hand - l.quantity_reserved) FROM lots l "  \
+  "WHERE l.store_id = sp.store_id AND l.sku = sp.sku AND l.expires_at > to_timestamp($2) "      \
+  "AND l.recalled_at IS NULL AND l.price_minor IS NOT NULL "                                    \
+  "AND l.quantity_on_hand > l.quantity_reserved GROUP BY l.price_minor ORDER BY l.price_minor " \
+  "LIMIT 1) "
 
 const Query kFindStoreProduct{"store_product_find",
                               "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
@@ -86,8 +91,8 @@ const Query kListingExists{"listing_exists", R"sql(
 
 const Query kInsertLot{"lot_insert", R"sql(
   INSERT INTO lots (lot_id, store_id, sku, quantity_received, quantity_on_hand, origin,
-                    produced_at, received_at, expires_at)
-  VALUES ($1, $2, $3, $4, $4, $5, to_timestamp($6), to_timestamp($7), to_timestamp($8))
+                    produced_at, received_at, expires_at, unit_cost_minor)
+  VALUES ($1, $2, $3, $4, $4, $5, to_timestamp($6), to_timestamp($7), to_timestamp($8), $9)
   ON CONFLICT (lot_id) DO NOTHING)sql"};
 
 const Query kInsertTrace{"lot_trace_insert", R"sql(
@@ -98,7 +103,8 @@ const Query kFindLot{"lot_find", R"sql(
   SELECT lot_id, store_id, sku, quantity_received, origin, extract(epoch FROM produced_at)::bigint,
          extract(epoch FROM received_at)::bigint, extract(epoch FROM expires_at)::bigint,
          quantity_on_hand, quantity_on_hand - quantity_reserved,
-         extract(epoch FROM recalled_at)::bigint, COALESCE(recall_reason, '')
+         extract(epoch FROM recalled_at)::bigint, COALESCE(recall_reason, ''), unit_cost_minor,
+         price_minor
   FROM lots WHERE lot_id = $1)sql"};
 
 const Query kFindTrace{"lot_trace_find", R"sql(
@@ -137,6 +143,13 @@ catalog::StoreProduct read_store_product(const pqxx::row& r) {
   sp.listing.shelf = r[10].as<std::string>();
   sp.available = r[11].as<long long>();
   sp.listed = !r[12].as<bool>();
+  if (!r[14].is_null()) {
+    // "price units" of the cheapest marked-down lot price with units free.
+    const auto text = r[14].as<std::string>();
+    const auto space = text.find(' ');
+    sp.lowest_lot = catalog::LotOffer{std::stoll(text.substr(0, space)),
+                                      std::stoll(text.substr(space + 1))};
+  }
   return sp;
 }
 }  // namespace
@@ -292,7 +305,8 @@ LotInsert CatalogRepository::insert_lot(const catalog::Lot& lot) {
     }
     const auto r =
         exec(session_, tx, kInsertLot, lot.lot_id, lot.store_id, lot.sku, lot.quantity_received,
-             lot.origin, epoch(lot.produced_at), epoch(lot.received_at), epoch(lot.expires_at));
+             lot.origin, epoch(lot.produced_at), epoch(lot.received_at), epoch(lot.expires_at),
+             lot.unit_cost_minor);
     if (r.affected_rows() == 0) return LotInsert::kDuplicateId;
     for (size_t i = 0; i < lot.trace.size(); ++i) {
       const auto& e = lot.trace[i];
@@ -322,6 +336,8 @@ std::optional<catalog::Lot> CatalogRepository::find_lot(const std::string& lot_i
     lot.quantity_available = r[0][9].as<long long>();
     lot.recalled_at = optional_time(r[0][10]);
     lot.recall_reason = r[0][11].as<std::string>();
+    if (!r[0][12].is_null()) lot.unit_cost_minor = r[0][12].as<long long>();
+    if (!r[0][13].is_null()) lot.price_minor = r[0][13].as<long long>();
     for (const auto& row : exec(session_, tx, kFindTrace, lot_id)) {
       lot.trace.push_back({from_epoch(row[0]), row[1].as<std::string>(), row[2].as<std::string>()});
     }

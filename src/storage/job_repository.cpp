@@ -32,6 +32,11 @@ const Query kClaimDispatch{
                     "AND o.fulfillment = 'delivery' AND o.status IN ('paid', 'picking', "
                     "'packed', 'out_for_delivery', 'returning')))")};
 const Query kClaimExpiry{"job_claim_expiry", FRESHLANE_CLAIM("expiry", "true")};
+const Query kClaimMarkdown{
+    "job_claim_markdown",
+    FRESHLANE_CLAIM("markdown",
+                    "EXISTS (SELECT 1 FROM lots l WHERE l.store_id = s.store_id "
+                    "AND l.quantity_on_hand > l.quantity_reserved)")};
 #undef FRESHLANE_CLAIM
 
 const Query kConfirm{"job_confirm", R"sql(
@@ -48,6 +53,8 @@ std::string_view to_string(Job job) {
       return "dispatch";
     case Job::kExpiry:
       return "expiry";
+    case Job::kMarkdown:
+      return "markdown";
   }
   return "floor";
 }
@@ -55,6 +62,7 @@ std::string_view to_string(Job job) {
 std::vector<Claim> JobRepository::claim(Job job, std::chrono::milliseconds period, int limit) {
   const Query& q = job == Job::kFloor      ? kClaimFloor
                    : job == Job::kDispatch ? kClaimDispatch
+                   : job == Job::kMarkdown ? kClaimMarkdown
                                            : kClaimExpiry;
   return single(session_, [&](Tx& tx) {
     std::vector<Claim> out;

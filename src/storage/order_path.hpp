@@ -23,7 +23,7 @@ inline const Query kFindStore{"store_find", R"sql(
 // texts, three numbers, a text): the idempotency key's answer if it has one ('K': request hash,
 // answer, status), the listings of the ordered SKUs ('S': sku, name, price, markdown price,
 // markdown until, unit) and every lot they could take from ('L': lot, sku, expires, available:
-// grams for goods sold by weight).
+// grams for goods sold by weight, the lot's own price or NULL).
 // $1 store, $2 SKUs, $3 customer, $4 now, $5 key.
 inline const Query kOrderRead{"order_read", R"sql(
   SELECT 'K', k.request_hash, k.response_body, k.status::bigint, NULL::bigint, NULL::bigint,
@@ -38,7 +38,7 @@ inline const Query kOrderRead{"order_read", R"sql(
   WHERE sp.store_id = $1 AND sp.sku = ANY($2::text[]) AND sp.delisted_at IS NULL
   UNION ALL
   SELECT 'L', lot_id, sku, extract(epoch FROM expires_at)::bigint,
-         quantity_on_hand - quantity_reserved, NULL, NULL
+         quantity_on_hand - quantity_reserved, price_minor, NULL
   FROM lots
   WHERE store_id = $1 AND sku = ANY($2::text[]) AND expires_at > to_timestamp($4)
     AND recalled_at IS NULL
@@ -72,7 +72,9 @@ inline const Query kAdmissionLock{"order_admission_lock", R"sql(
 // at the aisle's scale: its grams are final), $33 amounts authorised (NULL for goods sold each).
 // Takes: $19 line numbers, $20 lot ids, $21 quantities. Key: $22 key, $23 request hash, $24 status,
 // $25 answer. Limits: $26 most unpaid orders, $27 most units held, $28 most value held. $29
-// delivery notes (or NULL), $30 the units the order holds (orders::held_units).
+// delivery notes (or NULL), $30 the units the order holds (orders::held_units). $34 each take's
+// lot price as planned (NULL: none; a lot marked down since is not taken: planned again), $35 each
+// line's list price.
 inline const Query kWriteOrder{"order_write", R"sql(
   WITH gate AS (
     SELECT pg_try_advisory_xact_lock(hashtextextended($2 || ' ' || $22, 0)) AS got),
@@ -86,12 +88,14 @@ inline const Query kWriteOrder{"order_write", R"sql(
       AND c.held_units + ordered.units <= $27 AND c.held_value_minor + $6 <= $28
     RETURNING 1),
   wanted AS (
-    SELECT lot_id, sum(quantity)::integer AS quantity
-    FROM unnest($20::text[], $21::integer[]) AS u(lot_id, quantity) GROUP BY lot_id),
+    SELECT lot_id, sum(quantity)::integer AS quantity, min(price) AS price
+    FROM unnest($20::text[], $21::integer[], $34::bigint[]) AS u(lot_id, quantity, price)
+    GROUP BY lot_id),
   taken AS (
     UPDATE lots l SET quantity_reserved = l.quantity_reserved + w.quantity FROM wanted w
     WHERE EXISTS (SELECT 1 FROM unpaid) AND l.lot_id = w.lot_id
       AND l.quantity_on_hand - l.quantity_reserved >= w.quantity
+      AND l.price_minor IS NOT DISTINCT FROM w.price
       AND l.expires_at > to_timestamp($7) AND l.recalled_at IS NULL
     RETURNING 1),
   placed AS (
@@ -109,12 +113,12 @@ inline const Query kWriteOrder{"order_write", R"sql(
     FROM placed, ordered WHERE ok),
   new_lines AS (
     INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit,
-                             ordered_grams, authorized_minor, weighed)
+                             ordered_grams, authorized_minor, weighed, list_price_minor)
     SELECT $1, u.line_no, u.sku, u.name, u.quantity, u.price, u.unit,
-           CASE WHEN u.unit <> 'each' THEN u.quantity END, u.authorized, u.weighed
+           CASE WHEN u.unit <> 'each' THEN u.quantity END, u.authorized, u.weighed, u.list_price
     FROM placed, unnest($14::integer[], $15::text[], $16::text[], $17::integer[], $18::bigint[],
-                        $31::text[], $32::boolean[], $33::bigint[])
-                 AS u(line_no, sku, name, quantity, price, unit, weighed, authorized)
+                        $31::text[], $32::boolean[], $33::bigint[], $35::bigint[])
+                 AS u(line_no, sku, name, quantity, price, unit, weighed, authorized, list_price)
     WHERE ok),
   takes AS (
     INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity)

@@ -58,7 +58,8 @@ const Query kNoteCancelledBy{"order_note_cancelled_by", R"sql(
   UPDATE orders SET cancelled_by = $2, cancel_reason = $3 WHERE order_id = $1)sql"};
 const Query kLinesOf{"order_lines_of", R"sql(
   SELECT order_id, line_no, sku, name, quantity, unit_price_minor, short_quantity, unit,
-         ordered_grams, weighed, authorized_minor FROM order_lines
+         ordered_grams, weighed, authorized_minor, COALESCE(list_price_minor, unit_price_minor)
+  FROM order_lines
   WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no)sql"};
 const Query kLotsOf{"order_line_lots_of", R"sql(
   SELECT order_id, line_no, lot_id, quantity FROM order_line_lots
@@ -117,6 +118,8 @@ const Query kMarkRefundDue{"payment_event_refund_due", R"sql(
   UPDATE payment_events SET refund_due = true WHERE event_id = $1)sql"};
 const Query kSetPaid{"order_set_paid", R"sql(
   UPDATE orders SET status = $2, payment_status = 'paid', paid_at = to_timestamp($3),
+    -- Bought in the aisle: the goods are the customer's at the till (a sale of that day).
+    handed_over_at = CASE WHEN $2 = 'completed' THEN to_timestamp($3) END,
     promised_at = CASE WHEN fulfillment = 'delivery' THEN to_timestamp($3) + make_interval(mins => $4)
                        ELSE NULL END,
     updated_at = now()
@@ -179,6 +182,7 @@ void load_lines(Session& s, Tx& tx, std::vector<Order>& orders) {
     line.ordered_grams = r[8].is_null() ? 0 : r[8].as<long long>();
     line.weighed = r[9].as<bool>();
     line.authorized_minor = r[10].is_null() ? 0 : r[10].as<long long>();
+    line.list_price_minor = r[11].as<long long>();
     by_id[r[0].as<std::string>()]->lines.push_back(std::move(line));
   }
   for (const auto& r : exec(s, tx, kLotsOf, array)) {
@@ -220,8 +224,9 @@ struct OrderRead {
   std::string answered_hash;
   struct Priced {
     std::string name;
-    catalog::Money price_minor = 0;
+    catalog::Money price_minor = 0;  // the listing's price now (its hand markdown included)
     catalog::Unit unit = catalog::Unit::kEach;
+    catalog::Money regular_minor = 0;
   };
   std::map<std::string, Priced> priced;  // by SKU
   std::vector<orders::LotStock> stock;
@@ -242,10 +247,13 @@ OrderRead read_order(Session& s, const OrderRequest& req, const std::string& sku
         l.price_minor = r[3].as<long long>();
         if (!r[4].is_null()) l.markdown = catalog::Markdown{r[4].as<long long>(), from_epoch(r[5])};
         in.priced[r[1].as<std::string>()] = {
-            r[2].as<std::string>(), catalog::price_now(l, req.now).price_minor, unit_of(r[6])};
+            r[2].as<std::string>(), catalog::price_now(l, req.now).price_minor, unit_of(r[6]),
+            l.price_minor};
       } else {
         in.stock.push_back({r[1].as<std::string>(), r[2].as<std::string>(), from_epoch(r[3]),
-                            r[4].as<long long>()});
+                            r[4].as<long long>(),
+                            r[5].is_null() ? std::nullopt
+                                           : std::optional<catalog::Money>(r[5].as<long long>())});
       }
     }
     return in;
@@ -277,15 +285,41 @@ Order order_of(const OrderRequest& req, OrderRead& in, orders::Allocation& alloc
   o.delivery = req.delivery;
   for (const auto& [sku, qty] : req.lines) {
     const auto& p = in.priced[sku];
-    orders::Line line{sku, p.name, qty, p.price_minor, allocation[sku]};
-    line.unit = p.unit;
-    if (line.by_weight()) {
-      line.ordered_grams = qty;
-      // In the aisle the customer weighed the piece on the store's scale: the grams are final.
-      line.weighed = req.fulfillment == orders::Fulfillment::kInStore;
-      line.authorized_minor = line.authorized();
+    auto line_of = [&](std::int64_t quantity, catalog::Money price,
+                       std::vector<orders::LotTake> takes) {
+      orders::Line line{sku, p.name, quantity, price, std::move(takes)};
+      line.list_price_minor = p.regular_minor;
+      line.unit = p.unit;
+      if (line.by_weight()) {
+        line.ordered_grams = quantity;
+        // In the aisle the customer weighed the piece on the store's scale: the grams are final.
+        line.weighed = req.fulfillment == orders::Fulfillment::kInStore;
+        line.authorized_minor = line.authorized();
+      }
+      o.lines.push_back(std::move(line));
+    };
+    auto& takes = allocation[sku];
+    auto price_of = [&](const orders::LotTake& t) {
+      return catalog::lot_price_now(p.price_minor, t.lot_price_minor);
+    };
+    if (catalog::sold_by_weight(p.unit) || takes.empty()) {
+      // One piece on the scale: the price of the lot it is cut from first (earliest expiry).
+      line_of(qty, takes.empty() ? p.price_minor : price_of(takes.front()), takes);
+      continue;
     }
-    o.lines.push_back(std::move(line));
+    // Units of lots priced apart are lines apart (earliest expiry first, as taken): the receipt
+    // shows what was marked down.
+    std::vector<orders::LotTake> run;
+    std::int64_t units = 0;
+    for (size_t i = 0; i < takes.size(); ++i) {
+      run.push_back(takes[i]);
+      units += takes[i].quantity;
+      if (i + 1 == takes.size() || price_of(takes[i + 1]) != price_of(takes[i])) {
+        line_of(units, price_of(takes[i]), std::move(run));
+        run.clear();
+        units = 0;
+      }
+    }
   }
   o.charged_minor = authorized_minor(o);
   return o;
@@ -314,8 +348,9 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
     distance = o.delivery->distance_m;
   }
   std::vector<std::string> line_nos, line_skus, names, quantities, prices, units, weighed,
-      authorized, take_lines, lots, takes;
-  std::vector<bool> each;  // which lines have no authorised amount (NULL)
+      authorized, take_lines, lots, takes, take_prices, list_prices;
+  std::vector<bool> each;      // which lines have no authorised amount (NULL)
+  std::vector<bool> unpriced;  // which takes are of lots with no price of their own (NULL)
   for (size_t i = 0; i < o.lines.size(); ++i) {
     const auto& line = o.lines[i];
     line_nos.push_back(std::to_string(i));
@@ -327,10 +362,13 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
     weighed.push_back(line.weighed ? "true" : "false");
     authorized.push_back(line.by_weight() ? std::to_string(line.authorized_minor) : "");
     each.push_back(!line.by_weight());
+    list_prices.push_back(std::to_string(line.list_price_minor));
     for (const auto& take : line.lots) {
       take_lines.push_back(std::to_string(i));
       lots.push_back(take.lot_id);
       takes.push_back(std::to_string(take.quantity));
+      take_prices.push_back(take.lot_price_minor ? std::to_string(*take.lot_price_minor) : "");
+      unpriced.push_back(!take.lot_price_minor);
     }
   }
   try {
@@ -343,7 +381,8 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
                text_array(quantities), text_array(prices), text_array(take_lines), text_array(lots),
                text_array(takes), key.key, key.request_hash, answer.status, answer.body,
                req.max_pending_orders, req.max_held_units, req.max_held_value_minor, notes,
-               held_units(o), text_array(units), text_array(weighed), text_array(authorized, each));
+               held_units(o), text_array(units), text_array(weighed), text_array(authorized, each),
+               text_array(take_prices, unpriced), text_array(list_prices));
       return Written{r[0][0].as<bool>(), !r[0][1].is_null() && r[0][1].as<bool>(),
                      r[0][2].is_null() ? 0 : r[0][2].as<int>(),
                      r[0][3].is_null() ? 0 : r[0][3].as<long long>(),

@@ -1023,6 +1023,21 @@ TEST(DemoDay, TheDemoShowsWeighedSeafoodAndARefund) {
     ASSERT_EQ(me.status, 200) << me.body;
     EXPECT_EQ(me.json()["store_id"], "sh-jinqiao");
     EXPECT_EQ(job == "courier" ? me.json()["role"] : me.json()["job"], job);
+    if (job != "manager") continue;
+    // Eight weeks of sales came with the demo: the manager's forecast and order suggestion for
+    // the king crab have a history to stand on, and each number says where it came from.
+    const Header as_manager{"Authorization", "Bearer " + m[1].str()};
+    const auto forecast =
+        srv.send("GET", "/v1/stores/sh-jinqiao/forecast?sku=KINGCRAB-M", "", {as_manager});
+    ASSERT_EQ(forecast.status, 200) << forecast.body;
+    const auto crab = forecast.json()["items"].at(0);
+    EXPECT_GE(crab["backtest"]["origins"].get<int>(), 1) << crab.dump();
+    EXPECT_GT(crab["sold_in_history"].get<double>(), 0) << crab.dump();
+    EXPECT_NE(tokens_first.find("forecast"), std::string::npos) << tokens_first;
+    const auto order =
+        srv.send("GET", "/v1/stores/sh-jinqiao/replenishment?sku=KINGCRAB-M", "", {as_manager});
+    ASSERT_EQ(order.status, 200) << order.body;
+    EXPECT_FALSE(order.json()["items"].at(0)["reasoning"].empty()) << order.body;
   }
   std::remove(file.c_str());
 }

@@ -64,11 +64,15 @@ async function setUp() {
     await expect(201, 'POST', '/v1/products', { token: admin, body: { sku: p.sku, name: p.name, category: 'dairy', unit: 'each', storage: 'chilled' } });
     const listing = await expect(200, 'PUT', `/v1/stores/${store}/products/${p.sku}`, { token: admin, body: { price_minor: 1290, zone: 'chilled', shelf: p.shelf } });
     codes[p.sku] = listing.shelf_code;
-    await expect(201, 'POST', `/v1/stores/${store}/lots`, {
+    const lot = await expect(201, 'POST', `/v1/stores/${store}/lots`, {
       token: admin,
       body: { sku: p.sku, quantity: 20, origin: '上海', produced_at: new Date(now - 86400e3).toISOString(),
-              expires_at: new Date(now + 5 * 86400e3).toISOString() },
+              expires_at: new Date(now + 5 * 86400e3).toISOString(), unit_cost_minor: 800 },
     });
+    // One unit dropped on the floor: the board counts today's write-offs.
+    if (p === products[0]) {
+      await expect(200, 'POST', `/v1/lots/${lot.lot_id}/write-off`, { token: admin, body: { quantity: 1, note: 'dropped' } });
+    }
   }
   const person = async (kind, body) => (await expect(201, 'POST', `/v1/stores/${store}/${kind}`, { token: admin, body })).token;
   await expect(200, 'PUT', `/v1/stores/${store}/staffing-plan`, {
@@ -284,6 +288,7 @@ try {
   assert.equal(await board.evaluate(() => performance.getEntriesByType('navigation').length), navigations);
   await board.waitForFunction(() => document.querySelector('[data-figure="p50"] .value')?.textContent.includes('min'), { polling: 100 });
   await board.waitForFunction(() => document.querySelector('[data-figure="on_time"] .value')?.textContent.includes('%'), { polling: 100 });
+  await board.waitForFunction(() => document.querySelector('[data-figure="written_off"] .value')?.textContent === '1 · ¥8.00', { polling: 100 });
   await board.waitForSelector(`#map [data-courier]`);
   await shoot(board, 'board');
   // 中文: the switch, and the browser's language on a fresh page.

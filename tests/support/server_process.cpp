@@ -93,6 +93,8 @@ ServerProcess::ServerProcess(const std::string& database_url,
       {"FRESHLANE_THREADS", "2"},
       {"FRESHLANE_DB_POOL_SIZE", "4"},
       {"FRESHLANE_SHUTDOWN_GRACE_MS", "3000"},
+      // Prices stay as listed unless a suite about markdowns turns the stores' round on.
+      {"FRESHLANE_MARKDOWN_INTERVAL_MS", "0"},
   };
   for (auto& [k, v] : env) full[k] = v;
   log_path_ = temp_log_path();

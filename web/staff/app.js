@@ -32,6 +32,7 @@ const WORDS = {
     pickers: "pickers", lanes: "Conveyor lanes", in_transit: "{a}/{b} bags",
     map: "Deliveries", today: "Today", p50: "paid → conveyor p50", p95: "p95 (target 10 min)",
     on_time: "on time vs promise", refused: "refused", per_hour: "orders per labour hour",
+    marked_down: "lots marked down", written_off: "written off (cost)",
     staffing: "Staffing now", planned: "plan", no_plan: "no plan stored", events: "Live events",
     couriers: "couriers", waiting_courier: "waiting for a courier", min: "min",
     signed_out: "Signed out.", bad_token: "That token was not accepted.",
@@ -63,6 +64,7 @@ const WORDS = {
     pickers: "拣货员", lanes: "输送线", in_transit: "{a}/{b} 袋",
     map: "配送地图", today: "今日", p50: "付款→上线 p50", p95: "p95（目标 10 分钟）",
     on_time: "准时率（对承诺）", refused: "拒单", per_hour: "每工时订单",
+    marked_down: "今日降价批次", written_off: "报损（成本）",
     staffing: "当前人力", planned: "计划", no_plan: "尚无排班计划", events: "实时事件",
     couriers: "骑手", waiting_courier: "等待骑手", min: "分钟",
     signed_out: "已退出。", bad_token: "令牌无效。",
@@ -728,7 +730,10 @@ function boardView(main) {
       figure(t("p95"), minutes(d.paid_to_conveyor.p95_seconds), d.paid_to_conveyor.p95_seconds > 600 ? "bad" : "good", "p95"),
       figure(t("on_time"), pct(d.deliveries.on_time_share), d.deliveries.on_time_share !== null && d.deliveries.on_time_share < 0.95 ? "bad" : "good", "on_time"),
       figure(t("refused"), `${d.refused} · ${pct(d.refused_share)}`, d.refused ? "bad" : "", "refused"),
-      figure(t("per_hour"), d.orders_per_labour_hour === null ? "–" : d.orders_per_labour_hour.toFixed(1), "", "per_hour")));
+      figure(t("per_hour"), d.orders_per_labour_hour === null ? "–" : d.orders_per_labour_hour.toFixed(1), "", "per_hour"),
+      figure(t("marked_down"), String(d.fresh.lots_marked_down), "", "marked_down"),
+      figure(t("written_off"), `${d.fresh.written_off_units} · ¥${(d.fresh.written_off_cost_minor / 100).toFixed(2)}`,
+        d.fresh.written_off_units ? "bad" : "", "written_off")));
     const plan = d.staffing.planned, on = d.staffing.on_shift;
     const zonesAll = new Set([...Object.keys(on.pickers), ...Object.keys(plan ? plan.pickers : {})]);
     fill(el.staffing, h("h2", {}, t("staffing")), h("table", { class: "plain" },

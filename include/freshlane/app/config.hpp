@@ -58,6 +58,7 @@ struct Config {
   std::size_t rate_max_keys = 100000;    // FRESHLANE_RATE_MAX_KEYS per limit, LRU beyond
   int sweep_interval_ms = 5000;          // FRESHLANE_SWEEP_INTERVAL_MS: expiry sweeper
   int floor_tick_ms = 1000;              // FRESHLANE_FLOOR_TICK_MS: picking floors' clock
+  int markdown_interval_ms = 60000;      // FRESHLANE_MARKDOWN_INTERVAL_MS: markdowns, write-offs (0: off)
   int dispatch_interval_ms = 3000;       // FRESHLANE_DISPATCH_INTERVAL_MS: dispatch rounds
   int max_orders_per_trip = 3;           // FRESHLANE_MAX_ORDERS_PER_TRIP
   int batch_wait_seconds = 240;          // FRESHLANE_BATCH_WAIT_SECONDS

@@ -1,6 +1,8 @@
 #pragma once
 // `freshlane simulate` and `freshlane plan`: a store's day on a virtual clock, and the staffing
 // that keeps its promise. No database, no configuration: a scenario file in, figures out.
+// `freshlane simulate-stock`: fresh stock over weeks under three ordering and markdown
+// policies (sim/stock.hpp), its targets printed beside the figures.
 #include <string>
 #include <vector>
 
@@ -9,5 +11,6 @@ namespace freshlane::app {
 // `args` are the command's own arguments (after the command's name). Return the exit code.
 int simulate_command(const std::vector<std::string>& args);
 int plan_command(const std::vector<std::string>& args);
+int simulate_stock_command(const std::vector<std::string>& args);
 
 }  // namespace freshlane::app

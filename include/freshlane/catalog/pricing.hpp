@@ -2,6 +2,7 @@
 // The price a customer pays now. The app, the shelf label and the checkout all call this one
 // function, so the price is identical everywhere.
 #include <cstdint>
+#include <optional>
 
 #include "freshlane/catalog/product.hpp"
 
@@ -15,6 +16,12 @@ struct PriceNow {
 
 // A markdown applies while now < until and only if it is below the regular price.
 PriceNow price_now(const Listing& listing, core::Timestamp now);
+
+// What one unit of a lot sells at now: the listing's price now, or the lot's own markdown
+// when it is lower. Catalog, scan, order charge and shelf label all use it.
+inline Money lot_price_now(Money listing_price_now, std::optional<Money> lot_price) {
+  return lot_price && *lot_price < listing_price_now ? *lot_price : listing_price_now;
+}
 
 // What `quantity` costs at `unit_price` per unit: pieces of goods sold each; grams of goods sold
 // by weight (rounded to the nearest minor unit, halves up).

@@ -93,6 +93,18 @@ struct Lot {
   std::int64_t quantity_available = 0;  // on hand minus reserved by orders
   std::optional<core::Timestamp> recalled_at;
   std::string recall_reason;
+  // Fresh without waste: what one unit cost the store (from receiving), and the lot's own
+  // price once a markdown (by policy or by a manager) set one. The lower of it and the
+  // listing's price now is what the lot sells at (catalog::lot_price_now).
+  std::optional<Money> unit_cost_minor;
+  std::optional<Money> price_minor;
+};
+
+// Units of a store product that sell below its listing's price: the lowest-priced lot's price
+// and how many units carry it.
+struct LotOffer {
+  Money price_minor = 0;
+  std::int64_t units = 0;
 };
 
 // A listing joined with its product and the store's live stock of it.
@@ -101,6 +113,7 @@ struct StoreProduct {
   Listing listing;
   std::int64_t available = 0;  // unexpired, unrecalled lots' on-hand minus reserved
   bool listed = true;          // false once delisted: not shown in lists, not sold
+  std::optional<LotOffer> lowest_lot;  // the cheapest marked-down lot with units free, if any
 };
 
 // Names what a change touched: one store's listing of one product, or with an empty store_id

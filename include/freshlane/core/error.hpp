@@ -51,6 +51,7 @@ enum class ErrorKind {
   kHoldLimitExceeded,
   kDeliveryPaused,
   kLotUnusable,
+  kPriceWouldRise,
   kDeactivated,
   kUnsupportedMediaType,
   kNotImplemented,

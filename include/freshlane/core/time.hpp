@@ -16,6 +16,9 @@ std::string format_rfc3339(Timestamp t);
 // (dropped). Returns nullopt for anything else, including impossible dates.
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
+// The local date ("2026-11-22") at `t` for a place `utc_offset_minutes` east of UTC.
+std::string local_date(Timestamp t, int utc_offset_minutes);
+
 // Reads the system clock, truncated to seconds. Only the edges (API, commands) call this.
 Timestamp system_now();
 

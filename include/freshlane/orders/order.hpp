@@ -57,6 +57,9 @@ inline bool can_cancel(Fulfillment f, Status s) { return can_transition(f, s, St
 struct LotTake {
   std::string lot_id;
   std::int64_t quantity = 0;
+  // When planned: the lot's own (marked-down) price as read, if it has one. The order is
+  // written only while the lot still carries it (a markdown in between: planned again).
+  std::optional<catalog::Money> lot_price_minor{};
 };
 
 struct Line {
@@ -67,6 +70,9 @@ struct Line {
   std::int64_t quantity = 0;
   catalog::Money unit_price_minor = 0;  // per piece, per kg or per 500 g
   std::vector<LotTake> lots;
+  // The listing's price when ordered; above unit_price_minor when the line's lot was marked
+  // down (a line holds units of one price: units of lots priced apart are lines apart).
+  catalog::Money list_price_minor = 0;
   std::int64_t short_quantity = 0;  // could not be found when picking; refunded
   catalog::Unit unit = catalog::Unit::kEach;
   std::int64_t ordered_grams = 0;       // sold by weight: what the customer asked for

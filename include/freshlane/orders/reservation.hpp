@@ -3,6 +3,7 @@
 // first (FEFO). All or nothing: when any SKU is short, the plan lists every short SKU instead.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -17,6 +18,7 @@ struct LotStock {
   std::string sku;
   core::Timestamp expires_at;
   std::int64_t available = 0;  // on hand minus reserved
+  std::optional<catalog::Money> price_minor{};  // the lot's own markdown, if any
 };
 
 struct Shortage {

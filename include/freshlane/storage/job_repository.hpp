@@ -15,7 +15,7 @@
 
 namespace freshlane::storage {
 
-enum class Job { kFloor, kDispatch, kExpiry };
+enum class Job { kFloor, kDispatch, kExpiry, kMarkdown };
 std::string_view to_string(Job job);
 
 struct Claim {
