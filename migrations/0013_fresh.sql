@@ -35,7 +35,10 @@ CREATE TABLE lot_price_changes (
   price_minor     bigint NOT NULL CHECK (price_minor < old_price_minor),
   regular_minor   bigint NOT NULL,
   reason          text NOT NULL,
-  actor           text NOT NULL  -- 'policy', or the staff member who overrode it
+  actor           text NOT NULL,  -- 'policy', or the staff member who overrode it
+  -- The writing transaction: the feed hands out a change only once every transaction that
+  -- could still commit a lower change_id has ended (as the change feed does).
+  xid             xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE INDEX lot_price_changes_by_store ON lot_price_changes (store_id, change_id);
 
@@ -58,6 +61,10 @@ CREATE INDEX write_offs_by_store ON write_offs (store_id, at);
 
 -- What a line was listed at when ordered: a line charged below it was sold at markdown.
 ALTER TABLE order_lines ADD COLUMN list_price_minor bigint;
+
+-- Bought in the aisle: handed over at the till (a sale of that day for forecasts and reports).
+UPDATE orders SET handed_over_at = paid_at
+WHERE fulfillment = 'in_store' AND status = 'completed' AND handed_over_at IS NULL;
 
 -- Each store's markdown and write-off round, claimed like its other jobs.
 ALTER TABLE store_jobs DROP CONSTRAINT store_jobs_job_check;

@@ -64,7 +64,7 @@ http::Response get_today(Context& ctx, const http::Request& req, storage::Sessio
   storage::BoardRepository board(session);
   const auto d = board.today(store_id, ctx.timezone);
   const auto plan = board.staffing_plan(store_id);
-  const auto fresh = storage::FreshRepository(session).today(store_id, ctx.timezone);
+  const auto fresh = storage::FreshRepository(session).today(store_id, ctx.timezone, ctx.now());
   int pickers = 0;
   for (const auto& [zone, n] : d.pickers_on_shift) pickers += n;
   nlohmann::json j{

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "auth.hpp"
+#include "freshlane/api/markdowns.hpp"
 #include "freshlane/core/ids.hpp"
 #include "freshlane/fresh/forecast.hpp"
 #include "freshlane/fresh/replenishment.hpp"
@@ -87,7 +88,8 @@ http::Response get_forecast(Context& ctx, const http::Request& req, storage::Ses
   const std::string sku = std::string(req.query("sku").value_or(""));
   const int limit = page_limit(req);
   storage::FreshRepository repo(session);
-  const auto listed = repo.supply_items(store.store_id, cursor_position(req), sku, limit + 1);
+  const auto listed =
+      repo.supply_items(store.store_id, cursor_position(req), sku, limit + 1, ctx.now());
   if (!sku.empty() && listed.empty()) {
     throw Error(ErrorKind::kNotFound, "store " + store.store_id + " does not list " + sku);
   }
@@ -189,7 +191,8 @@ Window window_of(const Context& ctx, const catalog::Store& store, const std::str
   return w;
 }
 
-std::vector<Planned> plan(storage::Session& session, const catalog::Store& store, const Window& w,
+std::vector<Planned> plan(storage::Session& session, core::Timestamp now,
+                          const catalog::Store& store, const Window& w,
                           std::vector<storage::SupplyItem> items,
                           std::optional<double> service_level) {
   storage::FreshRepository repo(session);
@@ -197,25 +200,38 @@ std::vector<Planned> plan(storage::Session& session, const catalog::Store& store
   const auto sales = repo.daily_sales(store.store_id, skus, w.today, kDefaultHistoryDays,
                                       store.utc_offset_minutes);
   std::map<std::string, std::vector<storage::StockOnHand>> stock;
-  for (auto& s : repo.stock_on_hand(store.store_id, skus)) stock[s.sku].push_back(std::move(s));
+  for (auto& s : repo.stock_on_hand(store.store_id, skus, now))
+    stock[s.sku].push_back(std::move(s));
   std::map<std::string, std::vector<storage::ExpectedReceipt>> coming;
   for (auto& e : repo.expected_receipts(store.store_id, w.today, skus)) {
-    if (e.delivery_on < w.delivery) coming[e.sku].push_back(std::move(e));
+    // A delivery due today has come (stores take deliveries before opening): its lots are
+    // counted on hand; later ones before this delivery are on order.
+    if (e.delivery_on > w.today && e.delivery_on < w.delivery)
+      coming[e.sku].push_back(std::move(e));
   }
+  const PolicyBook policies = load_policies(session);
   const core::Timestamp today_start =
       midnight_of(w.today) - std::chrono::minutes(store.utc_offset_minutes);
   std::vector<Planned> out;
   for (auto& item : items) {
     Planned p;
+    // Daily Fresh goods sell on the day they arrive only (the markdown round writes off the
+    // rest at midnight): on hand sells today or not at all, a delivery on its own day.
+    const bool one_day = policies.of(item.category, item.storage).second->one_day;
     p.forecast = fresh::forecast_series(since_first_sale(sales.at(item.sku)), w.lead + w.cover);
     p.input.daily_forecast = p.forecast.values;
     p.input.daily_sd = p.forecast.residual_sd;
     for (const auto& lot : stock[item.sku]) {
       p.on_hand_units += static_cast<double>(lot.units);
       const int last = last_selling_day(lot.expires_at, today_start);
-      if (last >= 0) p.input.on_hand.push_back({static_cast<double>(lot.units), last});
+      if (last >= 0) {
+        p.input.on_hand.push_back({static_cast<double>(lot.units), one_day ? 0 : last});
+      }
     }
-    if (item.shelf_life_days) {
+    if (one_day) {
+      p.shelf_life_days = 1;
+      p.shelf_life_from = "one-day rule";
+    } else if (item.shelf_life_days) {
       p.shelf_life_days = *item.shelf_life_days;
       p.shelf_life_from = "supply terms";
     } else if (item.lots_life_days) {
@@ -312,7 +328,7 @@ http::Response get_replenishment(Context& ctx, const http::Request& req,
   const std::string sku = std::string(req.query("sku").value_or(""));
   const int limit = page_limit(req);
   auto listed = storage::FreshRepository(session).supply_items(store.store_id, cursor_position(req),
-                                                               sku, limit + 1);
+                                                               sku, limit + 1, ctx.now());
   if (!sku.empty() && listed.empty()) {
     throw Error(ErrorKind::kNotFound, "store " + store.store_id + " does not list " + sku);
   }
@@ -320,7 +336,7 @@ http::Response get_replenishment(Context& ctx, const http::Request& req,
   if (more) listed.pop_back();
   const std::string last = listed.empty() ? "" : listed.back().sku;
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& p : plan(session, store, w, std::move(listed), level)) {
+  for (const auto& p : plan(session, ctx.now(), store, w, std::move(listed), level)) {
     items.push_back(suggestion_json(p, w));
   }
   auto out = page(std::move(items), more ? std::optional<std::string>(last) : std::nullopt);
@@ -359,11 +375,12 @@ http::Response accept(Context& ctx, const http::Request& req, storage::Session& 
     }
   }
   const Window w = window_of(ctx, store, delivery, next);
-  auto items = storage::FreshRepository(session).supply_items(store.store_id, "", sku, 1);
+  auto items =
+      storage::FreshRepository(session).supply_items(store.store_id, "", sku, 1, ctx.now());
   if (items.empty()) {
     throw Error(ErrorKind::kNotFound, "store " + store.store_id + " does not list " + sku);
   }
-  const auto planned = plan(session, store, w, std::move(items), level).at(0);
+  const auto planned = plan(session, ctx.now(), store, w, std::move(items), level).at(0);
   if (!planned.orderable) {
     throw Error(ErrorKind::kConflict, "too late for the delivery of " + w.delivery +
                                           ": the supplier needs " +

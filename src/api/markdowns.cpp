@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+
 #include "auth.hpp"
 #include "freshlane/catalog/pricing.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
@@ -23,28 +25,6 @@ namespace {
 constexpr const char* kPriceChanges = "freshlane_markdown_price_changes_total";
 constexpr const char* kWriteOffUnits = "freshlane_write_off_units_total";
 constexpr const char* kWriteOffCost = "freshlane_write_off_cost_minor_total";
-
-// The policy a lot follows: its category's, else its storage class's, else the default.
-struct Policies {
-  std::map<std::string, fresh::MarkdownPolicy> by_scope;
-  std::pair<std::string, const fresh::MarkdownPolicy*> of(const storage::PricedLot& lot) const {
-    for (const std::string& scope :
-         {"category:" + lot.category, "storage:" + std::string(catalog::to_string(lot.storage)),
-          std::string("default")}) {
-      if (const auto it = by_scope.find(scope); it != by_scope.end()) return {scope, &it->second};
-    }
-    static const fresh::MarkdownPolicy fallback = fresh::default_policy();
-    return {"default", &fallback};
-  }
-};
-
-Policies load_policies(storage::Session& session) {
-  Policies p;
-  for (auto& stored : storage::FreshRepository(session).policies()) {
-    p.by_scope[stored.scope] = std::move(stored.policy);
-  }
-  return p;
-}
 
 catalog::Money listing_price_now(const storage::PricedLot& lot, core::Timestamp now) {
   catalog::Listing l;
@@ -259,6 +239,11 @@ http::Response override_price(Context& ctx, const http::Request& req, storage::S
   const auto reason = body.string("reason", Need::kRequired, 1, 200).value_or("");
   body.finish();
   const auto now = ctx.now();
+  if (lot.recalled_at || lot.expires_at <= now || lot.quantity_available <= 0) {
+    throw Error(ErrorKind::kLotUnusable, "lot " + lot.lot_id +
+                                             " is expired, recalled or has no free units: "
+                                             "nothing of it is for sale to mark down");
+  }
   const catalog::Money listing = catalog::price_now(sp.listing, now).price_minor;
   const catalog::Money charged = catalog::lot_price_now(listing, lot.price_minor);
   if (price >= charged) {
@@ -326,10 +311,11 @@ http::Response labels(Context& ctx, const http::Request& req, storage::Session& 
   std::int64_t last = since;
   for (const auto& c : storage::FreshRepository(session).price_changes(store_id, since, limit)) {
     last = c.change_id;
-    const int off =
-        c.regular_minor > 0
-            ? static_cast<int>((c.regular_minor - c.price_minor) * 100 / c.regular_minor)
-            : 0;
+    const int off = c.regular_minor > 0
+                        ? static_cast<int>(std::lround(
+                              100.0 * static_cast<double>(c.regular_minor - c.price_minor) /
+                              static_cast<double>(c.regular_minor)))
+                        : 0;
     items.push_back({{"change_id", c.change_id},
                      {"lot_id", c.lot_id},
                      {"sku", c.sku},
@@ -426,13 +412,32 @@ http::Response waste(Context& ctx, const http::Request& req, storage::Session& s
 
 }  // namespace
 
+std::pair<std::string, const fresh::MarkdownPolicy*> PolicyBook::of(
+    const std::string& category, catalog::Storage storage) const {
+  for (const std::string& scope :
+       {"category:" + category, "storage:" + std::string(catalog::to_string(storage)),
+        std::string("default")}) {
+    if (const auto it = by_scope.find(scope); it != by_scope.end()) return {scope, &it->second};
+  }
+  static const fresh::MarkdownPolicy fallback = fresh::default_policy();
+  return {"default", &fallback};
+}
+
+PolicyBook load_policies(storage::Session& session) {
+  PolicyBook book;
+  for (auto& stored : storage::FreshRepository(session).policies()) {
+    book.by_scope[stored.scope] = std::move(stored.policy);
+  }
+  return book;
+}
+
 std::vector<MarkdownDecision> plan_markdowns(storage::Session& session, const catalog::Store& store,
                                              core::Timestamp now) {
-  const Policies policies = load_policies(session);
+  const PolicyBook policies = load_policies(session);
   std::vector<MarkdownDecision> out;
   for (auto& lot : storage::FreshRepository(session).lots_to_price(store.store_id)) {
     MarkdownDecision d;
-    const auto [scope, policy] = policies.of(lot);
+    const auto [scope, policy] = policies.of(lot.category, lot.storage);
     d.scope = scope;
     const catalog::Money listing = listing_price_now(lot, now);
     d.charged_minor = catalog::lot_price_now(listing, lot.price_minor);

@@ -101,8 +101,8 @@ LotPrice lot_price(const MarkdownPolicy& policy, const LotForPricing& lot, core:
     out.reason = "regular price";
   } else {
     const auto hours = std::chrono::duration_cast<std::chrono::hours>(left).count();
-    out.reason =
-        std::to_string(hours) + " h before sell-by: step " + percent(reached->percent_off) + " off";
+    out.reason = std::to_string(hours) + " h to sell-by: " + percent(reached->percent_off) +
+                 " off (the step from " + std::to_string(reached->hours_before) + " h)";
     if (out.floored) {
       out.reason +=
           lot.unit_cost_minor

@@ -369,9 +369,8 @@ Suggestion suggest_order(const ReplenishmentInput& in) {
   if (short_by > 1e-9) {
     // Up to whole packs; the tolerance keeps 20.0000001 from becoming another pack.
     const double packs = std::ceil(short_by / pack - 1e-9);
-    s.packs = packs < std::numeric_limits<int>::max() / pack
-                  ? static_cast<int>(packs)
-                  : std::numeric_limits<int>::max() / pack;
+    const int most_packs = std::numeric_limits<int>::max() / pack;  // whole packs that fit an int
+    s.packs = packs < static_cast<double>(most_packs) ? static_cast<int>(packs) : most_packs;
     s.order_units = s.packs * pack;
     s.reasoning.push_back("target " + fixed(s.target_units) + " less " + usable_text + ": " +
                           fixed(short_by) + " short");

@@ -421,11 +421,22 @@ void Engine::seen(Picker& p, Timestamp now) {
 }
 
 namespace {
-PickLine* line_of(PickTask& t, const std::string& sku) {
+// The line units of `sku` are counted on. An order may hold an SKU on several lines (units of
+// lots priced apart, earliest expiry first): picks fill them in order, and a short unit is the
+// last line's still missing (the dearest, as lots marked down come first), so its refund is
+// never less than what the customer paid for the units they get. nullptr: not on the task.
+PickLine* line_of(PickTask& t, const std::string& sku, bool for_short = false) {
+  PickLine* found = nullptr;
   for (auto& l : t.lines) {
-    if (l.sku == sku) return &l;
+    if (l.sku != sku) continue;
+    if (l.remaining() > 0) {
+      found = &l;
+      if (!for_short) return found;
+    } else if (!found) {
+      found = &l;
+    }
   }
-  return nullptr;
+  return found;
 }
 }  // namespace
 
@@ -446,6 +457,7 @@ Refusal Engine::pick(const std::string& picker_id, const std::string& task_id,
   line->picked += quantity;
   Event& e = emit(EventKind::kItemPicked, now, t, picker_id);
   e.sku = sku;
+  e.line_no = line->line_no;
   e.quantity = quantity;
   return Refusal::kOk;
 }
@@ -454,11 +466,12 @@ Refusal Engine::report_short(const std::string& picker_id, const std::string& ta
                              const std::string& sku, int missing, Timestamp now) {
   Slot* t = nullptr;
   if (const Refusal r = held_task(picker_id, task_id, now, t); r != Refusal::kOk) return r;
-  PickLine* line = line_of(*t, sku);
+  PickLine* line = line_of(*t, sku, true);
   if (!line) return Refusal::kWrongItem;
   if (const Refusal r = apply_short(*line, missing); r != Refusal::kOk) return r;
   Event& e = emit(EventKind::kShortReported, now, t, picker_id);
   e.sku = sku;
+  e.line_no = line->line_no;
   e.quantity = missing;
   return Refusal::kOk;
 }

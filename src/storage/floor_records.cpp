@@ -90,12 +90,12 @@ const Query kLinesUnpicked{"picking_lines_unpicked", R"sql(
   UPDATE pick_task_lines SET picked = 0 WHERE task_id = $1)sql"};
 const Query kItemPicked{"picking_item_picked", R"sql(
   UPDATE pick_task_lines l SET picked = l.picked + $3 FROM pick_tasks t
-  WHERE l.task_id = $1 AND l.sku = $2 AND t.task_id = l.task_id AND t.state = 'assigned'
-    AND t.picker_id = $4 AND t.finished_at IS NULL)sql"};
+  WHERE l.task_id = $1 AND l.sku = $2 AND l.line_no = $5 AND t.task_id = l.task_id
+    AND t.state = 'assigned' AND t.picker_id = $4 AND t.finished_at IS NULL)sql"};
 const Query kShortOnTask{"picking_short_on_task", R"sql(
   UPDATE pick_task_lines l SET missing = l.missing + $3 FROM pick_tasks t
-  WHERE l.task_id = $1 AND l.sku = $2 AND t.task_id = l.task_id AND t.state = 'assigned'
-    AND t.picker_id = $4 AND t.finished_at IS NULL
+  WHERE l.task_id = $1 AND l.sku = $2 AND l.line_no = $5 AND t.task_id = l.task_id
+    AND t.state = 'assigned' AND t.picker_id = $4 AND t.finished_at IS NULL
   RETURNING l.line_no, l.weighed)sql"};
 const Query kShortOnOrderLine{"picking_short_on_order_line", R"sql(
   UPDATE order_lines SET quantity = quantity - $3, short_quantity = short_quantity + $3
@@ -373,11 +373,12 @@ void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::
       LotRepository(s).unpick_task(e.task_id);  // the lots it took go back on the shelf too
       break;
     case EventKind::kItemPicked:
-      expect_rows(exec(s, tx, kItemPicked, e.task_id, e.sku, e.quantity, e.picker_id), 1, e,
-                  "not held by this picker, or no such line");
+      expect_rows(exec(s, tx, kItemPicked, e.task_id, e.sku, e.quantity, e.picker_id, e.line_no), 1,
+                  e, "not held by this picker, or no such line");
       break;
     case EventKind::kShortReported: {
-      const auto line = exec(s, tx, kShortOnTask, e.task_id, e.sku, e.quantity, e.picker_id);
+      const auto line =
+          exec(s, tx, kShortOnTask, e.task_id, e.sku, e.quantity, e.picker_id, e.line_no);
       expect_rows(line, 1, e, "not held by this picker, or no such line");
       const int line_no = line[0][0].as<int>();
       const auto price = exec(s, tx, kShortOnOrderLine, e.order_id, line_no, e.quantity);

@@ -91,7 +91,9 @@ const Query kPriceChanges{"lot_price_changes", R"sql(
          extract(epoch FROM l.expires_at)::bigint, c.old_price_minor, c.price_minor,
          c.regular_minor, c.reason, c.actor
   FROM lot_price_changes c JOIN products p ON p.sku = c.sku JOIN lots l ON l.lot_id = c.lot_id
-  WHERE c.store_id = $1 AND c.change_id > $2 ORDER BY c.change_id LIMIT $3)sql"};
+  WHERE c.store_id = $1 AND c.change_id > $2
+    AND c.xid < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY c.change_id LIMIT $3)sql"};
 
 // $1 store, $2 first day, $3 last day, $4 time zone.
 const Query kWaste{"waste_report", R"sql(
@@ -145,8 +147,8 @@ const Query kSupplyItems{"supply_items", R"sql(
          COALESCE(t.pack_size, 1), COALESCE(t.lead_days, 1), t.shelf_life_days,
          (SELECT avg(extract(epoch FROM l.expires_at - l.received_at) / 86400)::float8 FROM lots l
           WHERE l.store_id = sp.store_id AND l.sku = sp.sku
-            AND l.received_at > now() - interval '60 days'),
-         t.sku IS NOT NULL
+            AND l.received_at > to_timestamp($5) - interval '60 days'),
+         t.sku IS NOT NULL, p.category, p.storage
   FROM store_products sp JOIN products p ON p.sku = sp.sku
        LEFT JOIN supply_terms t ON t.store_id = sp.store_id AND t.sku = sp.sku
   WHERE sp.store_id = $1 AND sp.delisted_at IS NULL AND sp.sku > $2 AND ($3 = '' OR sp.sku = $3)
@@ -156,7 +158,7 @@ const Query kStockOnHand{"stock_on_hand", R"sql(
   SELECT sku, quantity_on_hand - quantity_reserved, extract(epoch FROM expires_at)::bigint
   FROM lots
   WHERE store_id = $1 AND sku = ANY($2::text[]) AND recalled_at IS NULL
-    AND quantity_on_hand > quantity_reserved AND expires_at > now()
+    AND quantity_on_hand > quantity_reserved AND expires_at > to_timestamp($3)
   ORDER BY sku, expires_at)sql"};
 
 const Query kPutSupplyTerms{"supply_terms_put", R"sql(
@@ -184,7 +186,7 @@ const Query kAccept{"expected_receipt_accept", R"sql(
   RETURNING xmax = 0)sql"};
 
 const Query kFreshToday{"fresh_today", R"sql(
-  WITH day AS (SELECT date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2 AS start)
+  WITH day AS (SELECT date_trunc('day', to_timestamp($3) AT TIME ZONE $2) AT TIME ZONE $2 AS start)
   SELECT (SELECT count(*) FROM lot_price_changes c, day
           WHERE c.store_id = $1 AND c.at >= day.start)::bigint,
          (SELECT count(DISTINCT c.lot_id) FROM lot_price_changes c, day
@@ -200,11 +202,14 @@ const Query kHistoryShopper{"demo_history_shopper", R"sql(
 
 // $1 store, $2 days, $3 now. Deterministic: quantities come from hashes of SKU and date.
 const Query kSeedHistory{"demo_history_seed", R"sql(
-  WITH days AS (
-    SELECT d, (to_timestamp($3) - make_interval(days => d))::date AS day,
-           date_trunc('day', to_timestamp($3) - make_interval(days => d)) + interval '10 hours'
-             + make_interval(mins => abs(hashtext($1 || d::text)) % 480) AS at
-    FROM generate_series(1, $2::integer) AS d),
+  WITH store AS (SELECT utc_offset_minutes AS m FROM stores WHERE store_id = $1),
+  days AS (  -- the store's local days before today, each sale between 10:00 and 20:00 there
+    SELECT d, day,
+           (day + time '10:00' + make_interval(mins => abs(hashtext($1 || d::text)) % 600)
+            - make_interval(mins => store.m)) AT TIME ZONE 'UTC' AS at
+    FROM store, generate_series(1, $2::integer) AS d,
+         LATERAL (SELECT ((to_timestamp($3) AT TIME ZONE 'UTC') + make_interval(mins => store.m))::date
+                         - d AS day) x),
   new_orders AS (
     INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency,
                         total_minor, created_at, payment_status, payment_expires_at, paid_at,
@@ -219,11 +224,13 @@ const Query kSeedHistory{"demo_history_seed", R"sql(
            -- units a day: a base rate per product, more at the weekend, noise per day
            floor((CASE WHEN abs(hashtext(sp.sku)) % 5 = 0 THEN 0.5
                        ELSE 2 + abs(hashtext(sp.sku || 'rate')) % 14 END)
-                 * (CASE extract(isodow FROM o.handed_over_at) WHEN 6 THEN 1.35 WHEN 7 THEN 1.3
+                 * (CASE extract(isodow FROM (o.handed_over_at AT TIME ZONE 'UTC')
+                                             + make_interval(mins => store.m))
+                         WHEN 6 THEN 1.35 WHEN 7 THEN 1.3
                          WHEN 5 THEN 1.15 ELSE 0.92 END)
                  * (0.6 + (abs(hashtext(sp.sku || o.order_id)) % 80) / 100.0)
                  + (abs(hashtext(o.order_id || sp.sku)) % 100) / 100.0)::integer AS units
-    FROM new_orders o JOIN store_products sp ON sp.store_id = $1 AND sp.delisted_at IS NULL
+    FROM store, new_orders o JOIN store_products sp ON sp.store_id = $1 AND sp.delisted_at IS NULL
          JOIN products p ON p.sku = sp.sku),
   new_lines AS (
     INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit,
@@ -438,10 +445,12 @@ std::map<std::string, std::vector<double>> FreshRepository::daily_sales(
 
 std::vector<SupplyItem> FreshRepository::supply_items(const std::string& store_id,
                                                       const std::string& after_sku,
-                                                      const std::string& only_sku, int limit) {
+                                                      const std::string& only_sku, int limit,
+                                                      core::Timestamp now) {
   return single(session_, [&](Tx& tx) {
     std::vector<SupplyItem> out;
-    for (const auto& r : exec(session_, tx, kSupplyItems, store_id, after_sku, only_sku, limit)) {
+    for (const auto& r :
+         exec(session_, tx, kSupplyItems, store_id, after_sku, only_sku, limit, epoch(now))) {
       SupplyItem i;
       i.sku = r[0].as<std::string>();
       i.name = r[1].as<std::string>();
@@ -453,6 +462,9 @@ std::vector<SupplyItem> FreshRepository::supply_items(const std::string& store_i
       if (!r[7].is_null()) i.shelf_life_days = r[7].as<int>();
       if (!r[8].is_null()) i.lots_life_days = r[8].as<double>();
       i.terms_set = r[9].as<bool>();
+      i.category = r[10].as<std::string>();
+      i.storage =
+          catalog::parse_storage(r[11].as<std::string>()).value_or(catalog::Storage::kAmbient);
       out.push_back(std::move(i));
     }
     return out;
@@ -460,10 +472,11 @@ std::vector<SupplyItem> FreshRepository::supply_items(const std::string& store_i
 }
 
 std::vector<StockOnHand> FreshRepository::stock_on_hand(const std::string& store_id,
-                                                        const std::vector<std::string>& skus) {
+                                                        const std::vector<std::string>& skus,
+                                                        core::Timestamp now) {
   return single(session_, [&](Tx& tx) {
     std::vector<StockOnHand> out;
-    for (const auto& r : exec(session_, tx, kStockOnHand, store_id, text_array(skus))) {
+    for (const auto& r : exec(session_, tx, kStockOnHand, store_id, text_array(skus), epoch(now))) {
       out.push_back({r[0].as<std::string>(), r[1].as<long long>(), from_epoch(r[2])});
     }
     return out;
@@ -508,9 +521,10 @@ bool FreshRepository::accept(const std::string& store_id, const ExpectedReceipt&
   });
 }
 
-FreshToday FreshRepository::today(const std::string& store_id, const std::string& timezone) {
+FreshToday FreshRepository::today(const std::string& store_id, const std::string& timezone,
+                                  core::Timestamp now) {
   return single(session_, [&](Tx& tx) {
-    const auto r = exec(session_, tx, kFreshToday, store_id, timezone);
+    const auto r = exec(session_, tx, kFreshToday, store_id, timezone, epoch(now));
     return FreshToday{r[0][0].as<long long>(), r[0][1].as<long long>(), r[0][2].as<long long>(),
                       r[0][3].as<long long>(), r[0][4].as<long long>()};
   });

@@ -246,14 +246,13 @@ OrderRead read_order(Session& s, const OrderRequest& req, const std::string& sku
         catalog::Listing l;
         l.price_minor = r[3].as<long long>();
         if (!r[4].is_null()) l.markdown = catalog::Markdown{r[4].as<long long>(), from_epoch(r[5])};
-        in.priced[r[1].as<std::string>()] = {
-            r[2].as<std::string>(), catalog::price_now(l, req.now).price_minor, unit_of(r[6]),
-            l.price_minor};
+        in.priced[r[1].as<std::string>()] = {r[2].as<std::string>(),
+                                             catalog::price_now(l, req.now).price_minor,
+                                             unit_of(r[6]), l.price_minor};
       } else {
-        in.stock.push_back({r[1].as<std::string>(), r[2].as<std::string>(), from_epoch(r[3]),
-                            r[4].as<long long>(),
-                            r[5].is_null() ? std::nullopt
-                                           : std::optional<catalog::Money>(r[5].as<long long>())});
+        in.stock.push_back(
+            {r[1].as<std::string>(), r[2].as<std::string>(), from_epoch(r[3]), r[4].as<long long>(),
+             r[5].is_null() ? std::nullopt : std::optional<catalog::Money>(r[5].as<long long>())});
       }
     }
     return in;
@@ -302,13 +301,12 @@ Order order_of(const OrderRequest& req, OrderRead& in, orders::Allocation& alloc
     auto price_of = [&](const orders::LotTake& t) {
       return catalog::lot_price_now(p.price_minor, t.lot_price_minor);
     };
-    if (catalog::sold_by_weight(p.unit) || takes.empty()) {
-      // One piece on the scale: the price of the lot it is cut from first (earliest expiry).
-      line_of(qty, takes.empty() ? p.price_minor : price_of(takes.front()), takes);
+    if (takes.empty()) {
+      line_of(qty, p.price_minor, takes);
       continue;
     }
-    // Units of lots priced apart are lines apart (earliest expiry first, as taken): the receipt
-    // shows what was marked down.
+    // Units (or grams) of lots priced apart are lines apart, earliest expiry first as taken:
+    // each is charged at its lot's price, and the receipt shows what was marked down.
     std::vector<orders::LotTake> run;
     std::int64_t units = 0;
     for (size_t i = 0; i < takes.size(); ++i) {
@@ -373,16 +371,15 @@ Written write_order(Session& s, const OrderRequest& req, const Order& o, const I
   }
   try {
     return single(s, [&](Tx& tx) {
-      const auto r =
-          exec(s, tx, order_path::kWriteOrder, o.order_id, o.customer_id, o.store_id,
-               std::string(orders::to_string(o.fulfillment)), o.currency, o.charged_minor,
-               epoch(req.now), epoch(o.payment_expires_at), lat, lon, address, distance,
-               kCodeDerived, text_array(line_nos), text_array(line_skus), text_array(names),
-               text_array(quantities), text_array(prices), text_array(take_lines), text_array(lots),
-               text_array(takes), key.key, key.request_hash, answer.status, answer.body,
-               req.max_pending_orders, req.max_held_units, req.max_held_value_minor, notes,
-               held_units(o), text_array(units), text_array(weighed), text_array(authorized, each),
-               text_array(take_prices, unpriced), text_array(list_prices));
+      const auto r = exec(
+          s, tx, order_path::kWriteOrder, o.order_id, o.customer_id, o.store_id,
+          std::string(orders::to_string(o.fulfillment)), o.currency, o.charged_minor,
+          epoch(req.now), epoch(o.payment_expires_at), lat, lon, address, distance, kCodeDerived,
+          text_array(line_nos), text_array(line_skus), text_array(names), text_array(quantities),
+          text_array(prices), text_array(take_lines), text_array(lots), text_array(takes), key.key,
+          key.request_hash, answer.status, answer.body, req.max_pending_orders, req.max_held_units,
+          req.max_held_value_minor, notes, held_units(o), text_array(units), text_array(weighed),
+          text_array(authorized, each), text_array(take_prices, unpriced), text_array(list_prices));
       return Written{r[0][0].as<bool>(), !r[0][1].is_null() && r[0][1].as<bool>(),
                      r[0][2].is_null() ? 0 : r[0][2].as<int>(),
                      r[0][3].is_null() ? 0 : r[0][3].as<long long>(),

@@ -54,6 +54,21 @@ class Fresh : public ApiTest {
     }
     return nullptr;
   }
+  // The labels' feed from `since`, once it holds `count` changes (a change is handed out once
+  // every transaction that began before it has ended: milliseconds, longer on a busy machine).
+  static nlohmann::json labels(const std::string& store, const std::string& manager,
+                               long long since, size_t count) {
+    nlohmann::json feed;
+    for (int i = 0; i < 100; ++i) {
+      feed = server()
+                 .get("/v1/stores/" + store + "/labels?since=" + std::to_string(since),
+                      {bearer(manager)})
+                 .json();
+      if (feed["changes"].size() >= count) break;
+      std::this_thread::sleep_for(50ms);
+    }
+    return feed;
+  }
   static long long scan_price(const std::string& code) {
     const auto r = server().get("/v1/scan/" + code);
     EXPECT_EQ(r.status, 200) << r.body;
@@ -102,7 +117,7 @@ TEST_F(Fresh, ALotNearingExpiryIsMarkedDownAndEveryPlaceSaysTheSamePrice) {
   EXPECT_EQ(product["best_price"], (nlohmann::json{{"price_minor", 6000}, {"units", 3}}));
 
   // The labels' feed: both changes, with the lot's QR code and the new price.
-  const auto feed = server().get("/v1/stores/md1/labels?since=0", {bearer(manager)}).json();
+  const auto feed = labels("md1", manager, 0, 2);
   ASSERT_EQ(feed["changes"].size(), 2u) << feed.dump();
   std::map<std::string, long long> label_price;
   for (const auto& c : feed["changes"]) {
@@ -134,6 +149,33 @@ TEST_F(Fresh, ALotNearingExpiryIsMarkedDownAndEveryPlaceSaysTheSamePrice) {
   EXPECT_EQ(o["lines"][2]["unit_price_minor"], 10000);
   for (const auto& l : o["lines"]) EXPECT_EQ(l["list_price_minor"], 10000);
   EXPECT_EQ(o["total_minor"], 3 * 6000 + 2 * 7000 + 10000);
+
+  // Paid, it is picked as one SKU on three lines: scans fill them in order, and a unit the
+  // picker cannot find is refunded at the dearest price paid (the full-price line's).
+  const std::string order_id = o["order_id"];
+  ASSERT_EQ(shop.pay(order_id, o["total_minor"], "evt-fish-6").status, 200);
+  const Terminal picker{server(), shop.picker_on_shift("md1", "seafood")};
+  const auto trip = picker.post("/v1/stores/md1/pick-tasks/next");
+  ASSERT_EQ(trip.status, 200) << trip.body;
+  const std::string task_id = trip.json()["tasks"].at(0)["task_id"];
+  for (int i = 0; i < 5; ++i) {
+    const auto r =
+        picker.post("/v1/pick-tasks/" + task_id + "/scan", {{"code", product["shelf_code"]}});
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  auto r = picker.post("/v1/pick-tasks/" + task_id + "/short", {{"sku", "FISH"}, {"quantity", 1}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto task = r.json();
+  std::vector<int> picked, missing;
+  for (const auto& l : task["lines"]) {
+    picked.push_back(l["picked"]);
+    missing.push_back(l["missing"]);
+  }
+  EXPECT_EQ(picked, (std::vector<int>{3, 2, 0})) << r.body;
+  EXPECT_EQ(missing, (std::vector<int>{0, 0, 1})) << r.body;
+  ASSERT_EQ(picker.post("/v1/pick-tasks/" + task_id + "/finish").status, 200);
+  const auto paid = server().get("/v1/orders/" + order_id, {bearer(customer)}).json();
+  EXPECT_EQ(paid["refund_minor"], 10000) << paid.dump();
 }
 
 TEST_F(Fresh, APriceNeverRises) {
@@ -168,7 +210,7 @@ TEST_F(Fresh, APriceNeverRises) {
   EXPECT_EQ(scan_price(lot["qr_code"]), 12000);
 
   // Every change is logged, in order, with its reason and who made it.
-  const auto feed = server().get("/v1/stores/md2/labels", {bearer(manager)}).json();
+  const auto feed = labels("md2", manager, 0, 2);
   ASSERT_EQ(feed["changes"].size(), 2u) << feed.dump();
   EXPECT_EQ(feed["changes"][0]["by"], "policy");
   EXPECT_EQ(feed["changes"][1]["reason"], "bruised shell");
@@ -194,6 +236,16 @@ TEST_F(Fresh, DailyFreshIsSoldOnTheDayItArrives) {
   ASSERT_FALSE(now_planned.is_null());
   EXPECT_EQ(now_planned["sell_by"], core::format_rfc3339(midnight)) << now_planned.dump();
   EXPECT_EQ(now_planned["next_price_minor"], 2700);
+
+  // Ordering agrees: tomorrow's delivery can count on none of today's pork, and what comes
+  // sells on its own day only.
+  const auto order =
+      server().get("/v1/stores/md5/replenishment?sku=PORK", {bearer(manager)}).json();
+  const auto& numbers = order["items"].at(0)["numbers"];
+  EXPECT_EQ(numbers["shelf_life_from"], "one-day rule") << order.dump();
+  EXPECT_EQ(numbers["shelf_life_days"], 1);
+  EXPECT_EQ(numbers["on_hand_units"], 6);
+  EXPECT_EQ(numbers["usable_at_arrival"], 0);
 }
 
 TEST_F(Fresh, PoliciesAreTheAdminsAndChecked) {

@@ -379,6 +379,38 @@ TEST(PickingEngine, ShortPickArithmetic) {
   EXPECT_EQ(e.task("o1-seafood")->state, TaskState::kOnLane);
 }
 
+// Units of one SKU from lots priced apart are lines apart (marked-down lots first): picks fill
+// the lines in order, a short unit is the last line's (the dearest), and each event names its
+// line.
+TEST(PickingEngine, AnSkuOnSeveralLinesIsPickedInOrderAndShortFromTheLast) {
+  Engine e(small_layout());
+  PickTask t = task("o1", "seafood", t0 + seconds(600), 2, "FISH");
+  t.lines.push_back(PickLine{2, "FISH", 3, 0, 0, "", ""});
+  e.add_tasks({t});
+  e.clock_in("p", "seafood", t0);
+  std::vector<const PickTask*> trip;
+  e.next_tasks("p", t0, trip);
+  e.take_events();
+  ASSERT_EQ(e.pick("p", "o1-seafood", "FISH", 1, t0), Refusal::kOk);
+  ASSERT_EQ(e.pick("p", "o1-seafood", "FISH", 1, t0), Refusal::kOk);
+  ASSERT_EQ(e.pick("p", "o1-seafood", "FISH", 1, t0), Refusal::kOk);
+  EXPECT_EQ(e.pick("p", "o1-seafood", "FISH", 3, t0), Refusal::kTooMany);  // 2 left on line 2
+  ASSERT_EQ(e.report_short("p", "o1-seafood", "FISH", 1, t0), Refusal::kOk);
+  const auto* lines = &e.task("o1-seafood")->lines;
+  EXPECT_EQ((*lines)[0].picked, 2);
+  EXPECT_EQ((*lines)[1].picked, 1);
+  EXPECT_EQ((*lines)[1].missing, 1);
+  std::vector<int> line_nos;
+  for (const auto& ev : e.take_events()) {
+    if (ev.kind == EventKind::kItemPicked || ev.kind == EventKind::kShortReported) {
+      line_nos.push_back(ev.line_no);
+    }
+  }
+  EXPECT_EQ(line_nos, (std::vector<int>{1, 1, 2, 2}));
+  ASSERT_EQ(e.pick("p", "o1-seafood", "FISH", 1, t0), Refusal::kOk);
+  EXPECT_EQ(e.finish("p", "o1-seafood", t0), Refusal::kOk);
+}
+
 TEST(PickingEngine, ABagWithNothingInItSkipsTheLane) {
   Engine e(small_layout());
   e.add_tasks({task("o1", "seafood", t0 + seconds(600), 2)});

@@ -4,7 +4,9 @@
 // compare-and-set and logged; lots past their sell-by are written off. Run by the store's
 // `markdown` job in whichever process claims it, and on demand by a manager.
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "freshlane/catalog/product.hpp"
@@ -13,6 +15,16 @@
 #include "freshlane/storage/pool.hpp"
 
 namespace freshlane::api {
+
+// The chain's markdown policies by scope; `of` finds the one a product follows: its
+// category's, else its storage class's, else the default (fresh::default_policy() if none is
+// stored), with that scope.
+struct PolicyBook {
+  std::map<std::string, fresh::MarkdownPolicy> by_scope;
+  std::pair<std::string, const fresh::MarkdownPolicy*> of(const std::string& category,
+                                                          catalog::Storage storage) const;
+};
+PolicyBook load_policies(storage::Session& session);
 
 struct MarkdownDecision {
   storage::PricedLot lot;

@@ -137,6 +137,7 @@ struct Event {
   std::string picker_id;
   std::string lane_id;
   std::string sku;   // kItemPicked, kShortReported
+  int line_no = -1;  // kItemPicked, kShortReported: the order line (an SKU may have several)
   std::string zone;  // picker events
   int quantity = 0;
   std::optional<Timestamp> until;  // kBagLoaded: arrives_at

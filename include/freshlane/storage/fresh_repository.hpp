@@ -62,7 +62,8 @@ struct WasteRow {
 
 // A listed product as the order suggestions see it.
 struct SupplyItem {
-  std::string sku, name;
+  std::string sku, name, category;
+  catalog::Storage storage = catalog::Storage::kAmbient;
   catalog::Unit unit = catalog::Unit::kEach;
   catalog::Money price_minor = 0;                 // the listing's regular price
   std::optional<catalog::Money> unit_cost_minor;  // of the lot received last
@@ -132,11 +133,13 @@ class FreshRepository {
                                                          const std::vector<std::string>& skus,
                                                          const std::string& until_day, int days,
                                                          int utc_offset_minutes);
-  // Listed products after `after_sku` (all, or only `only_sku`), by SKU, at most `limit`.
+  // Listed products after `after_sku` (all, or only `only_sku`), by SKU, at most `limit`; the
+  // lots' shelf life from those received in the 60 days before `now`.
   std::vector<SupplyItem> supply_items(const std::string& store_id, const std::string& after_sku,
-                                       const std::string& only_sku, int limit);
+                                       const std::string& only_sku, int limit, core::Timestamp now);
+  // Free units of unexpired, unrecalled lots at `now`, by SKU and expiry.
   std::vector<StockOnHand> stock_on_hand(const std::string& store_id,
-                                         const std::vector<std::string>& skus);
+                                         const std::vector<std::string>& skus, core::Timestamp now);
   bool put_supply_terms(const std::string& store_id, const std::string& sku, int pack_size,
                         int lead_days, std::optional<int> shelf_life_days);
   // Accepted deliveries from `from_day` on (all SKUs when `skus` is empty).
@@ -147,7 +150,7 @@ class FreshRepository {
   bool accept(const std::string& store_id, const ExpectedReceipt& receipt);
 
   // Markdowns and write-offs of the store's local day (`timezone`) so far.
-  FreshToday today(const std::string& store_id, const std::string& timezone);
+  FreshToday today(const std::string& store_id, const std::string& timezone, core::Timestamp now);
 
   // Demo data: `days` days of in-aisle sales before `now` for every product the store lists, one
   // completed order per day (ids by date: running it again adds only the days missing). Each
