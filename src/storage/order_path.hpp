@@ -91,8 +91,15 @@ inline const Query kWriteOrder{"order_write", R"sql(
     SELECT lot_id, sum(quantity)::integer AS quantity, min(price) AS price
     FROM unnest($20::text[], $21::integer[], $34::bigint[]) AS u(lot_id, quantity, price)
     GROUP BY lot_id),
+  -- The lots are locked in one order (by id) before any is changed, so two orders taking the
+  -- same lots never wait on each other in a circle.
+  locked AS MATERIALIZED (
+    SELECT l.lot_id FROM lots l
+    WHERE EXISTS (SELECT 1 FROM unpaid) AND l.lot_id IN (SELECT lot_id FROM wanted)
+    ORDER BY l.lot_id FOR UPDATE),
   taken AS (
-    UPDATE lots l SET quantity_reserved = l.quantity_reserved + w.quantity FROM wanted w
+    UPDATE lots l SET quantity_reserved = l.quantity_reserved + w.quantity
+    FROM wanted w JOIN locked k ON k.lot_id = w.lot_id
     WHERE EXISTS (SELECT 1 FROM unpaid) AND l.lot_id = w.lot_id
       AND l.quantity_on_hand - l.quantity_reserved >= w.quantity
       AND l.price_minor IS NOT DISTINCT FROM w.price
