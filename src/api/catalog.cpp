@@ -16,7 +16,6 @@ using core::ErrorKind;
 
 namespace {
 
-
 http::Response create_product(const Context& ctx, const http::Request& req,
                               storage::Session& session) {
   require_admin(authenticate(req, ctx, session));

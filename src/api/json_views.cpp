@@ -46,11 +46,10 @@ nlohmann::json to_json(const catalog::StoreProduct& sp, const std::string& curre
                             ? nlohmann::json(core::format_rfc3339(sp.listing.markdown->until))
                             : nlohmann::json();
   // Lots marked down below the listing's price: the best price and how many units carry it.
-  j["best_price"] =
-      sp.lowest_lot && sp.lowest_lot->price_minor < price.price_minor
-          ? nlohmann::json{{"price_minor", sp.lowest_lot->price_minor},
-                           {"units", sp.lowest_lot->units}}
-          : nlohmann::json();
+  j["best_price"] = sp.lowest_lot && sp.lowest_lot->price_minor < price.price_minor
+                        ? nlohmann::json{{"price_minor", sp.lowest_lot->price_minor},
+                                         {"units", sp.lowest_lot->units}}
+                        : nlohmann::json();
   j["listed"] = sp.listed;
   j["currency"] = currency;
   j["available"] = sp.available;

@@ -36,7 +36,7 @@ const Query kUpsertListing{"listing_upsert", R"sql(
   "COALESCE((SELECT sum(l.quantity_on_hand - l.quantity_reserved) FROM lots l "                 \
   "WHERE l.store_id = sp.store_id AND l.sku = sp.sku AND l.expires_at > to_timestamp($2) "      \
   "AND l.recalled_at IS NULL), 0)::bigint, sp.delisted_at IS NOT NULL, "                        \
-  "extract(epoch FROM sp.markdown_from)::bigint, "                                               \
+  "extract(epoch FROM sp.markdown_from)::bigint, "                                              \
   "(SELECT l.price_minor || ' ' || sum(l.quantity_on_hand - l.quantity_reserved) FROM lots l "  \
   "WHERE l.store_id = sp.store_id AND l.sku = sp.sku AND l.expires_at > to_timestamp($2) "      \
   "AND l.recalled_at IS NULL AND l.price_minor IS NOT NULL "                                    \
@@ -147,8 +147,8 @@ catalog::StoreProduct read_store_product(const pqxx::row& r) {
     // "price units" of the cheapest marked-down lot price with units free.
     const auto text = r[14].as<std::string>();
     const auto space = text.find(' ');
-    sp.lowest_lot = catalog::LotOffer{std::stoll(text.substr(0, space)),
-                                      std::stoll(text.substr(space + 1))};
+    sp.lowest_lot =
+        catalog::LotOffer{std::stoll(text.substr(0, space)), std::stoll(text.substr(space + 1))};
   }
   return sp;
 }
@@ -303,10 +303,9 @@ LotInsert CatalogRepository::insert_lot(const catalog::Lot& lot) {
     if (exec(session_, tx, kListingExists, lot.store_id, lot.sku).empty()) {
       return LotInsert::kNotListed;
     }
-    const auto r =
-        exec(session_, tx, kInsertLot, lot.lot_id, lot.store_id, lot.sku, lot.quantity_received,
-             lot.origin, epoch(lot.produced_at), epoch(lot.received_at), epoch(lot.expires_at),
-             lot.unit_cost_minor);
+    const auto r = exec(session_, tx, kInsertLot, lot.lot_id, lot.store_id, lot.sku,
+                        lot.quantity_received, lot.origin, epoch(lot.produced_at),
+                        epoch(lot.received_at), epoch(lot.expires_at), lot.unit_cost_minor);
     if (r.affected_rows() == 0) return LotInsert::kDuplicateId;
     for (size_t i = 0; i < lot.trace.size(); ++i) {
       const auto& e = lot.trace[i];

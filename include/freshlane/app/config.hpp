@@ -58,14 +58,15 @@ struct Config {
   std::size_t rate_max_keys = 100000;    // FRESHLANE_RATE_MAX_KEYS per limit, LRU beyond
   int sweep_interval_ms = 5000;          // FRESHLANE_SWEEP_INTERVAL_MS: expiry sweeper
   int floor_tick_ms = 1000;              // FRESHLANE_FLOOR_TICK_MS: picking floors' clock
-  int markdown_interval_ms = 60000;      // FRESHLANE_MARKDOWN_INTERVAL_MS: markdowns, write-offs (0: off)
-  int dispatch_interval_ms = 3000;       // FRESHLANE_DISPATCH_INTERVAL_MS: dispatch rounds
-  int max_orders_per_trip = 3;           // FRESHLANE_MAX_ORDERS_PER_TRIP
-  int batch_wait_seconds = 240;          // FRESHLANE_BATCH_WAIT_SECONDS
-  int courier_speed_kmh = 15;            // FRESHLANE_COURIER_SPEED_KMH
-  int detour_percent = 130;              // FRESHLANE_DETOUR_PERCENT: streets vs great circle
-  int packing_seconds = 120;             // FRESHLANE_PACKING_SECONDS: in the ETA
-  int answer_cache_ms = 500;             // FRESHLANE_ANSWER_CACHE_MS: cached reads' life
+  int markdown_interval_ms =
+      60000;  // FRESHLANE_MARKDOWN_INTERVAL_MS: markdowns, write-offs (0: off)
+  int dispatch_interval_ms = 3000;  // FRESHLANE_DISPATCH_INTERVAL_MS: dispatch rounds
+  int max_orders_per_trip = 3;      // FRESHLANE_MAX_ORDERS_PER_TRIP
+  int batch_wait_seconds = 240;     // FRESHLANE_BATCH_WAIT_SECONDS
+  int courier_speed_kmh = 15;       // FRESHLANE_COURIER_SPEED_KMH
+  int detour_percent = 130;         // FRESHLANE_DETOUR_PERCENT: streets vs great circle
+  int packing_seconds = 120;        // FRESHLANE_PACKING_SECONDS: in the ETA
+  int answer_cache_ms = 500;        // FRESHLANE_ANSWER_CACHE_MS: cached reads' life
   // Live event streams (server-sent events): how often each process reads new store events,
   // the caps on open streams, the heartbeat and how long one stream lives before it resumes.
   int events_poll_ms = 200;                // FRESHLANE_EVENTS_POLL_MS

@@ -111,8 +111,8 @@ struct LotOffer {
 struct StoreProduct {
   Product product;
   Listing listing;
-  std::int64_t available = 0;  // unexpired, unrecalled lots' on-hand minus reserved
-  bool listed = true;          // false once delisted: not shown in lists, not sold
+  std::int64_t available = 0;          // unexpired, unrecalled lots' on-hand minus reserved
+  bool listed = true;                  // false once delisted: not shown in lists, not sold
   std::optional<LotOffer> lowest_lot;  // the cheapest marked-down lot with units free, if any
 };
 

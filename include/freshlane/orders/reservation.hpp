@@ -17,7 +17,7 @@ struct LotStock {
   std::string lot_id;
   std::string sku;
   core::Timestamp expires_at;
-  std::int64_t available = 0;  // on hand minus reserved
+  std::int64_t available = 0;                   // on hand minus reserved
   std::optional<catalog::Money> price_minor{};  // the lot's own markdown, if any
 };
 
