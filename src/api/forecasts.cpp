@@ -50,18 +50,6 @@ int days_between(const std::string& from, const std::string& to) {
 std::string local_today(const Context& ctx, const catalog::Store& store) {
   return core::local_date(ctx.now(), store.utc_offset_minutes);
 }
-int int_param(const http::Request& req, const char* name, int fallback, int lo, int hi) {
-  const auto text = req.query(name);
-  if (!text || text->empty()) return fallback;
-  try {
-    size_t used = 0;
-    const int v = std::stoi(std::string(*text), &used);
-    if (used == text->size() && v >= lo && v <= hi) return v;
-  } catch (const std::exception&) {
-  }
-  invalid_parameter(
-      name, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
-}
 double round2(double v) { return std::round(v * 100) / 100; }
 // Ratios (WAPE, MASE, shares) to four places, printed without binary noise.
 double ratio4(double v) { return std::round(v * 10000) / 10000; }
@@ -83,8 +71,9 @@ std::vector<std::string> skus_of(const std::vector<storage::SupplyItem>& items) 
 http::Response get_forecast(Context& ctx, const http::Request& req, storage::Session& session) {
   const auto store = store_for_manager(ctx, req, session);
   const std::string date = query_date(req, "date", local_today(ctx, store));
-  const int days = int_param(req, "days", 7, 1, 28);
-  const int history_days = int_param(req, "history_days", kDefaultHistoryDays, 14, 365);
+  const int days = static_cast<int>(query_integer(req, "days", 1, 28).value_or(7));
+  const int history_days =
+      static_cast<int>(query_integer(req, "history_days", 14, 365).value_or(kDefaultHistoryDays));
   const std::string sku = std::string(req.query("sku").value_or(""));
   const int limit = page_limit(req);
   storage::FreshRepository repo(session);
@@ -306,25 +295,13 @@ nlohmann::json suggestion_json(const Planned& p, const Window& w) {
           {"reasoning", std::move(reasoning)}};
 }
 
-std::optional<double> service_level_param(const http::Request& req) {
-  const auto text = req.query("service_level");
-  if (!text || text->empty()) return std::nullopt;
-  try {
-    size_t used = 0;
-    const double v = std::stod(std::string(*text), &used);
-    if (used == text->size() && v >= 0.5 && v <= 0.999) return v;
-  } catch (const std::exception&) {
-  }
-  invalid_parameter("service_level", "must be a number from 0.5 to 0.999");
-}
-
 // GET /v1/stores/{store_id}/replenishment?delivery=&next_delivery=&sku=&service_level=
 http::Response get_replenishment(Context& ctx, const http::Request& req,
                                  storage::Session& session) {
   const auto store = store_for_manager(ctx, req, session);
   const Window w =
       window_of(ctx, store, query_date(req, "delivery", ""), query_date(req, "next_delivery", ""));
-  const auto level = service_level_param(req);
+  const auto level = query_number(req, "service_level", 0.5, 0.999);
   const std::string sku = std::string(req.query("sku").value_or(""));
   const int limit = page_limit(req);
   auto listed = storage::FreshRepository(session).supply_items(store.store_id, cursor_position(req),

@@ -1,6 +1,7 @@
 #include "json_body.hpp"
 
 #include <malloc.h>
+#include <sstream>
 
 #include <algorithm>
 #include <charconv>
@@ -479,6 +480,35 @@ std::string query_date(const http::Request& req, const char* name, const std::st
     invalid_parameter(name, "must be a date YYYY-MM-DD");
   }
   return std::string(*text);
+}
+
+std::optional<std::int64_t> query_integer(const http::Request& req, const char* name,
+                                          std::int64_t lo, std::int64_t hi) {
+  const auto text = req.query(name);
+  if (!text || text->empty()) return std::nullopt;
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(std::string(*text), &used);
+    if (used == text->size() && v >= lo && v <= hi) return v;
+  } catch (const std::exception&) {
+  }
+  invalid_parameter(
+      name, "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+}
+
+std::optional<double> query_number(const http::Request& req, const char* name, double lo,
+                                   double hi) {
+  const auto text = req.query(name);
+  if (!text || text->empty()) return std::nullopt;
+  try {
+    size_t used = 0;
+    const double v = std::stod(std::string(*text), &used);
+    if (used == text->size() && v >= lo && v <= hi) return v;
+  } catch (const std::exception&) {
+  }
+  std::ostringstream range;
+  range << lo << " to " << hi;
+  invalid_parameter(name, "must be a number from " + range.str());
 }
 
 }  // namespace freshlane::api

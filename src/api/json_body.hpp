@@ -119,6 +119,12 @@ std::optional<double> query_coordinate(const http::Request& req, const std::stri
 // A date query parameter (YYYY-MM-DD), or `fallback` when absent or empty; 400
 // validation_failed for anything else.
 std::string query_date(const http::Request& req, const char* name, const std::string& fallback);
+// A whole-number (or any number) query parameter within [lo, hi], or nullopt when absent or
+// empty; 400 validation_failed for anything else.
+std::optional<std::int64_t> query_integer(const http::Request& req, const char* name,
+                                          std::int64_t lo, std::int64_t hi);
+std::optional<double> query_number(const http::Request& req, const char* name, double lo,
+                                   double hi);
 
 template <typename F>
 void ObjectReader::objects(const std::string& key, Need need, size_t max_items, F&& each) {

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 #include <cmath>
 
 #include "auth.hpp"
@@ -294,17 +296,8 @@ http::Response write_off_damaged(Context& ctx, const http::Request& req,
 http::Response labels(Context& ctx, const http::Request& req, storage::Session& session) {
   const std::string& store_id = req.param("store_id");
   require_admin_or_manager(authenticate(req, ctx, session), store_id);
-  std::int64_t since = 0;
-  if (const auto s = req.query("since")) {
-    try {
-      size_t used = 0;
-      since = std::stoll(*s, &used);
-      if (used != s->size() || since < 0) throw std::invalid_argument("since");
-    } catch (const std::exception&) {
-      throw Error(ErrorKind::kValidationFailed, "since must be a change id (0 or more)",
-                  {{"since", "must be a whole number, 0 or more"}});
-    }
-  }
+  const std::int64_t since =
+      query_integer(req, "since", 0, std::numeric_limits<std::int64_t>::max()).value_or(0);
   const int limit = page_limit(req);
   const auto store = existing_store(session, store_id);
   nlohmann::json items = nlohmann::json::array();
