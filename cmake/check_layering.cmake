@@ -1,10 +1,10 @@
-# The pure modules (core, catalog, orders, picking, dispatch, store, fresh) include only the standard
-# library, OpenSSL's libcrypto and each other: no Boost, libpqxx, nlohmann/json, spdlog/fmt, and
+# The pure modules (core, catalog, orders, picking, dispatch, store, fresh, reco) include only the
+# standard library, OpenSSL's libcrypto and each other: no Boost, libpqxx, nlohmann/json, spdlog/fmt, and
 # nothing of the adapters (http, storage, api, app, sim). Run at build time before
 # freshlane_domain compiles (the system has all those headers in /usr/include, so include paths
 # alone cannot keep them out); fails the build, naming each offending line.
 #   cmake -DSOURCE_DIR=<repo> -DSTAMP=<file> -P check_layering.cmake
-set(modules core catalog orders picking dispatch store fresh)
+set(modules core catalog orders picking dispatch store fresh reco)
 set(files)
 foreach(m IN LISTS modules)
   file(GLOB_RECURSE found ${SOURCE_DIR}/src/${m}/*.cpp ${SOURCE_DIR}/src/${m}/*.hpp

@@ -4,7 +4,8 @@
 // over the estimate), the provider's signed webhook says paid, a picker clocks in to seafood,
 // puts the crab on the scale (1,420 g) and closes the bag. The order then shows the weighed
 // line, the price of what was weighed, and the rest of the authorisation owed back as a refund
-// (GET /v1/stores/sh-jinqiao/refunds lists it for the manager).
+// (GET /v1/stores/sh-jinqiao/refunds lists it for the manager). Then what goes with crab at this
+// store, and her recommendations: the crab again, and what the regulars buy with it.
 //
 // scripts/demo runs it once the server answers. Running it again changes nothing: it finds the
 // demo customer's order and shows it. Needs Node 18+ (fetch) and nothing from npm.
@@ -107,6 +108,18 @@ async function main() {
   console.log(`demo-day: bag closed, lane ${finished.bag?.lane_id ?? '(waiting)'}`);
   await expect(200, 'POST', `/v1/stores/${store}/pickers/clock-out`, { token: picker.token });
   show(await expect(200, 'GET', `/v1/orders/${order.order_id}`, { token: customer.token }));
+
+  // Her next visit to the app: what the counts learned from the store's baskets and from hers.
+  const product = await expect(200, 'GET', `/v1/stores/${store}/products/${crab}`);
+  console.log(`demo-day: often bought with ${crab}: ` +
+              (product.often_with.map((x) => `${x.name} (${x.baskets})`).join(', ') || '(none yet)'));
+  const mine = await expect(200, 'GET',
+                            `/v1/customers/me/recommendations?store_id=${store}&kind=for_you&limit=5`,
+                            { token: customer.token });
+  console.log('demo-day: recommended for 陈静 (for_you):');
+  for (const item of mine.items) {
+    console.log(`  ${item.name} ${yuan(item.price_minor)}: ${item.reason}`);
+  }
 }
 
 main().catch((e) => {

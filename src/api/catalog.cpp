@@ -158,7 +158,9 @@ http::Response get_store_product(const Context& ctx, const http::Request& req,
     throw Error(ErrorKind::kNotFound,
                 "store " + store.store_id + " does not sell " + req.param("sku"));
   }
-  return json_response(200, to_json(*sp, store.currency, now, ctx.qr));
+  auto out = to_json(*sp, store.currency, now, ctx.qr);
+  out["often_with"] = often_with(session, *sp, now);
+  return json_response(200, out);
 }
 
 http::Response list_store_products(const Context& ctx, const http::Request& req,

@@ -6,7 +6,10 @@
 #include <functional>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "freshlane/api/context.hpp"
+#include "freshlane/catalog/product.hpp"
 #include "freshlane/http/message.hpp"
 #include "freshlane/http/router.hpp"
 #include "freshlane/storage/floor_records.hpp"
@@ -98,6 +101,12 @@ void add_event_routes(http::Router& router, Context& ctx);
 void add_board_routes(http::Router& router, Context& ctx);
 void add_markdown_routes(http::Router& router, Context& ctx);
 void add_forecast_routes(http::Router& router, Context& ctx);
+void add_recommendation_routes(http::Router& router, Context& ctx);
+
+// A few items often bought with this one at its store and in stock there now (recommendations.cpp):
+// [{sku, name, unit, price_minor, baskets}], the most bought with it first.
+nlohmann::json often_with(storage::Session& session, const catalog::StoreProduct& product,
+                          core::Timestamp now);
 void add_staff_ui_routes(http::Router& router, Context& ctx);
 
 }  // namespace freshlane::api

@@ -121,6 +121,7 @@ void register_routes(http::Router& router, Context& ctx) {
   add_board_routes(router, ctx);
   add_markdown_routes(router, ctx);
   add_forecast_routes(router, ctx);
+  add_recommendation_routes(router, ctx);
   add_staff_ui_routes(router, ctx);
 }
 

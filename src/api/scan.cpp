@@ -47,7 +47,8 @@ Cacheable scan(const Context& ctx, const catalog::DecodedCode& code, storage::Se
                               {"available", sp->available},
                               {"lot", lot ? to_json(*lot, ctx.qr) : nlohmann::json()},
                               {"product", std::move(product)},
-                              {"rating", to_json(rating)}}),
+                              {"rating", to_json(rating)},
+                              {"often_with", often_with(session, *sp, now)}}),
           catalog::ProductKey{store_id, sku}};
 }
 

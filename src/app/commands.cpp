@@ -48,6 +48,9 @@ void print_help() {
       "  simulate-stock  [--weeks 8] [--skus 60] [--seeds 5] [--first-seed 1] [--json FILE|-]\n"
       "             fresh stock over weeks: order-up-to against freshlane's forecast,\n"
       "             orders and markdowns (include/freshlane/sim/stock.hpp)\n"
+      "  evaluate-reco  --baskets FILE [--splits 5] [--customers 2000] [--days 84] [--skus 210]\n"
+      "             [--seeds 3]  recommendations offline against their baselines\n"
+      "             (include/freshlane/sim/reco_eval.hpp)\n"
       "  --version  the version and the commit it was built from\n"
       "  --help     this text\n\n"
       "configuration (environment variables):\n",
@@ -118,6 +121,10 @@ int seed_command(const Config& config) {
   if (summary.history_days > 0) {
     std::printf("seed-demo: %d store-days of past sales in the aisle (forecasts, suggestions)\n",
                 summary.history_days);
+  }
+  if (summary.regular_baskets > 0) {
+    std::printf("seed-demo: %d past baskets of regular customers (recommendations)\n",
+                summary.regular_baskets);
   }
   std::printf("seed-demo: try  GET /v1/stores/%s/products/%s\n", summary.example_store.c_str(),
               summary.example_sku.c_str());
@@ -372,10 +379,11 @@ int run_command_line(int argc, char** argv) {
     std::printf("freshlane %s (%s)\n", FRESHLANE_VERSION, FRESHLANE_COMMIT);
     return 0;
   }
-  if (command == "simulate" || command == "plan" ||
-      command == "simulate-stock") {  // no database, no configuration
+  if (command == "simulate" || command == "plan" || command == "simulate-stock" ||
+      command == "evaluate-reco") {  // no database, no configuration
     const std::vector<std::string> args(argv + 2, argv + argc);
     if (command == "simulate-stock") return simulate_stock_command(args);
+    if (command == "evaluate-reco") return evaluate_reco_command(args);
     return command == "simulate" ? simulate_command(args) : plan_command(args);
   }
   if (command != "serve" && command != "migrate" && command != "seed-demo") {

@@ -1,11 +1,15 @@
 #include "freshlane/app/demo_seed.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <utility>
 
+#include "freshlane/sim/shoppers.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/fresh_repository.hpp"
 #include "freshlane/storage/picking_repository.hpp"
+#include "freshlane/storage/reco_repository.hpp"
 #include "freshlane/storage/store_repository.hpp"
 
 namespace freshlane::app {
@@ -214,6 +218,7 @@ std::string demo_lot_id(const std::string& store_id, const std::string& sku, int
 }  // namespace
 
 constexpr int kHistoryDays = 56;
+constexpr int kRegularsPerStore = 40;
 
 SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
   using std::chrono::days;
@@ -335,6 +340,43 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
   for (const auto& store : demo_stores) {
     summary.history_days +=
         storage::FreshRepository(session).seed_sales_history(store.store_id, kHistoryDays, now);
+  }
+  // Regular customers with their own habits (sim/shoppers.hpp) over the same weeks, so each
+  // store has baskets to learn what goes together from, and favourites, on the first run.
+  std::vector<std::string> skus;
+  for (const Item& item : kItems) {
+    for (const Pack& pack : kPacks) skus.push_back(std::string(item.stem) + "-" + pack.suffix);
+  }
+  for (size_t si = 0; si < demo_stores.size(); ++si) {
+    const std::string& store_id = demo_stores[si].store_id;
+    auto by_popularity = skus;  // each store's own order of what sells most
+    std::stable_sort(by_popularity.begin(), by_popularity.end(), [&](const auto& a, const auto& b) {
+      return fnv(store_id + a) < fnv(store_id + b);
+    });
+    sim::ShopperConfig config;
+    config.customers = kRegularsPerStore;
+    config.days = kHistoryDays;
+    config.seed = fnv(store_id);
+    std::vector<storage::DemoShopper> shoppers;
+    for (int c = 0; c < config.customers; ++c) {
+      char phone[32];
+      // A reserved range beside the walk-in shopper's: never a real customer's number.
+      std::snprintf(phone, sizeof phone, "+8600000%02zu%04d", si + 1, c);
+      shoppers.push_back({"cus_regular_" + store_id + "_" + std::to_string(c),
+                          "常客 Regular " + std::to_string(c + 1), phone});
+    }
+    std::vector<storage::DemoTrip> trips;
+    // From the store's local midnight eight weeks ago (trips between 09:00 and 21:00 there),
+    // through yesterday.
+    const auto offset = std::chrono::minutes(demo_stores[si].utc_offset_minutes);
+    const core::Timestamp start{std::chrono::floor<days>(now + offset) - days(kHistoryDays) -
+                                offset};
+    for (auto& t : sim::generate_trips(config, by_popularity, start)) {
+      trips.push_back({t.customer, t.at, std::move(t.skus)});
+    }
+    storage::FreshRepository fresh(session);
+    const auto made = fresh.seed_trips(store_id, shoppers, trips);
+    summary.regular_baskets += storage::RecoRepository(session).learn_orders(made);
   }
   summary.example_store = demo_stores[0].store_id;
   summary.example_sku = "KINGCRAB-M";

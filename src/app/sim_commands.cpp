@@ -1,9 +1,11 @@
 #include "freshlane/app/sim_commands.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -11,6 +13,7 @@
 
 #include "freshlane/sim/html.hpp"
 #include "freshlane/sim/planner.hpp"
+#include "freshlane/sim/reco_eval.hpp"
 #include "freshlane/sim/scenario.hpp"
 #include "freshlane/sim/simulator.hpp"
 #include "freshlane/sim/stock.hpp"
@@ -229,6 +232,112 @@ int simulate_stock_command(const std::vector<std::string>& args) {
       report["wall_seconds"] = wall;
       write_text(f.at("--json"), report.dump(2) + "\n");
     }
+    return 0;
+  });
+}
+
+// A report, not a gate: each target prints PASS or FAIL and the exit status stays 0.
+int evaluate_reco_command(const std::vector<std::string>& args) {
+  return guarded("evaluate-reco", [&] {
+    const auto f =
+        flags(args, {"--baskets", "--splits", "--customers", "--days", "--skus", "--seeds"});
+    if (!f.count("--baskets")) throw UsageError("--baskets FILE is required");
+    std::ifstream in(f.at("--baskets"), std::ios::binary);
+    if (!in) throw UsageError("cannot read '" + f.at("--baskets") + "'");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto baskets = sim::parse_baskets(text);
+    if (baskets.size() < 10) throw UsageError("--baskets holds fewer than 10 baskets");
+    const int splits = whole_flag(f, "--splits", 5, 1, 100);
+    sim::ShopperConfig shoppers;
+    shoppers.customers = whole_flag(f, "--customers", 2000, 10, 1'000'000);
+    shoppers.days = whole_flag(f, "--days", 84, 14, 3650);
+    const int skus = whole_flag(f, "--skus", 210, 10, 1'000'000);
+    const int seeds = whole_flag(f, "--seeds", 3, 0, 100);  // 0: no buy-again part
+    const auto verdict = [](double ratio, double target) {
+      return ratio >= target ? "PASS" : "FAIL";
+    };
+
+    const auto started = std::chrono::steady_clock::now();
+    sim::HitRates model, popular;
+    std::vector<sim::Variant> variants;
+    sim::TogetherEvaluation last;
+    int cases = 0;
+    for (int split = 1; split <= splits; ++split) {
+      last = sim::evaluate_together(baskets, static_cast<std::uint64_t>(split));
+      model.at5 += last.model.at5 * last.cases;
+      model.at10 += last.model.at10 * last.cases;
+      popular.at5 += last.popular.at5 * last.cases;
+      popular.at10 += last.popular.at10 * last.cases;
+      if (variants.empty()) {
+        for (const auto& v : last.variants) variants.push_back({v.name, {}});
+      }
+      for (std::size_t v = 0; v < variants.size() && v < last.variants.size(); ++v) {
+        variants[v].rates.at5 += last.variants[v].rates.at5 * last.cases;
+        variants[v].rates.at10 += last.variants[v].rates.at10 * last.cases;
+      }
+      cases += last.cases;
+    }
+    for (auto& v : variants) {
+      v.rates.at5 /= std::max(cases, 1);
+      v.rates.at10 /= std::max(cases, 1);
+    }
+    for (auto* r : {&model, &popular}) {
+      r->at5 /= std::max(cases, 1);
+      r->at10 /= std::max(cases, 1);
+    }
+    std::printf(
+        "bought together: %zu baskets from %s; %d splits 80/20 (seeds 1-%d), one item of\n"
+        "each held-out basket of 2+ items hidden: %d cases\n",
+        baskets.size(), f.at("--baskets").c_str(), splits, splits, cases);
+    std::printf("  %-28s %8s %8s\n", "", "hit@5", "hit@10");
+    std::printf("  %-28s %8.4f %8.4f\n", "freshlane (together + favs)", model.at5, model.at10);
+    std::printf("  %-28s %8.4f %8.4f\n", "most popular (baseline)", popular.at5, popular.at10);
+    const double ratio10 = popular.at10 > 0 ? model.at10 / popular.at10 : 0;
+    std::printf("  %-28s %7.3fx %7.3fx   target >= 1.50x at @10: %s\n", "ratio",
+                popular.at5 > 0 ? model.at5 / popular.at5 : 0, ratio10, verdict(ratio10, 1.5));
+    for (const auto& v : variants) {
+      std::printf("  %-28s %8.4f %8.4f   (tried, not served: %.3fx at @10)\n",
+                  ("  " + v.name).c_str(), v.rates.at5, v.rates.at10,
+                  popular.at10 > 0 ? v.rates.at10 / popular.at10 : 0);
+    }
+    std::printf("  model of one split: %d baskets, %zu items, %zu pairs, %.1f KiB in memory\n\n",
+                last.train_baskets, last.items, last.pairs, last.model_bytes / 1024.0);
+
+    if (seeds == 0) return 0;
+    std::vector<std::string> catalog;
+    for (int i = 0; i < skus; ++i) catalog.push_back("SKU" + std::to_string(i));
+    sim::RecallF1 m, q;
+    int customers = 0, trips = 0;
+    for (int seed = 1; seed <= seeds; ++seed) {
+      shoppers.seed = static_cast<std::uint64_t>(seed);
+      const auto e = sim::evaluate_buy_again(sim::generate_trips(
+          shoppers, catalog, core::Timestamp{std::chrono::seconds{1'800'000'000}}));
+      m = {m.recall + e.model.recall * e.customers, m.precision + e.model.precision * e.customers,
+           m.f1 + e.model.f1 * e.customers};
+      q = {q.recall + e.frequent.recall * e.customers,
+           q.precision + e.frequent.precision * e.customers, q.f1 + e.frequent.f1 * e.customers};
+      customers += e.customers;
+      trips += e.trips;
+    }
+    for (auto* r : {&m, &q}) {
+      const double n = std::max(customers, 1);
+      *r = {r->recall / n, r->precision / n, r->f1 / n};
+    }
+    std::printf(
+        "buy again: generated history (sim/shoppers.hpp), %d customers x %d days over %d "
+        "SKUs, seeds 1-%d: %d trips;\neach customer's last basket predicted from the ones "
+        "before (%d customers with 3+ trips)\n",
+        shoppers.customers, shoppers.days, skus, seeds, trips, customers);
+    std::printf("  %-28s %10s %10s\n", "", "recall@10", "F1@10");
+    std::printf("  %-28s %10.4f %10.4f\n", "freshlane (buy_again)", m.recall, m.f1);
+    std::printf("  %-28s %10.4f %10.4f\n", "most frequent (baseline)", q.recall, q.f1);
+    const double r_ratio = q.recall > 0 ? m.recall / q.recall : 0;
+    const double f_ratio = q.f1 > 0 ? m.f1 / q.f1 : 0;
+    std::printf("  %-28s %9.3fx %9.3fx   target >= 1.05x: %s\n", "ratio", r_ratio, f_ratio,
+                verdict(std::min(r_ratio, f_ratio), 1.05));
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("\nwall time %.2f s\n", wall);
     return 0;
   });
 }

@@ -48,6 +48,12 @@ const Query kFindStoreProduct{"store_product_find",
                               "FROM store_products sp JOIN products p ON p.sku = sp.sku "
                               "WHERE sp.store_id = $1 AND sp.sku = $3"};
 
+const Query kFindStoreProducts{"store_product_find_many",
+                               "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
+                               "FROM store_products sp JOIN products p ON p.sku = sp.sku "
+                               "WHERE sp.store_id = $1 AND sp.sku = ANY($3::text[]) "
+                               "AND sp.delisted_at IS NULL"};
+
 const Query kListStoreProducts{"store_product_list",
                                "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
                                "FROM store_products sp JOIN products p ON p.sku = sp.sku "
@@ -262,6 +268,19 @@ std::optional<catalog::StoreProduct> CatalogRepository::find_store_product(
     const auto r = exec(session_, tx, kFindStoreProduct, store_id, epoch(now), sku);
     if (r.empty()) return std::nullopt;
     return read_store_product(r[0]);
+  });
+}
+
+std::map<std::string, catalog::StoreProduct> CatalogRepository::find_store_products(
+    const std::string& store_id, const std::vector<std::string>& skus, core::Timestamp now) {
+  return single(session_, [&](Tx& tx) {
+    std::map<std::string, catalog::StoreProduct> out;
+    for (const auto& row :
+         exec(session_, tx, kFindStoreProducts, store_id, epoch(now), text_array(skus))) {
+      auto sp = read_store_product(row);
+      out.emplace(sp.product.sku, std::move(sp));
+    }
+    return out;
   });
 }
 

@@ -195,9 +195,11 @@ const Query kFreshToday{"fresh_today", R"sql(
          COALESCE(sum(w.retail_minor), 0)::bigint
   FROM day LEFT JOIN write_offs w ON w.store_id = $1 AND w.at >= day.start)sql"};
 
+// The walk-in shopper stands for a day of anonymous aisle sales: no person's basket, so not
+// personalised (nothing of it is counted for recommendations).
 const Query kHistoryShopper{"demo_history_shopper", R"sql(
-  INSERT INTO customers (customer_id, phone, name)
-  VALUES ('cus_demo_aisle', '+8600000000000', '门店散客 Walk-in shoppers')
+  INSERT INTO customers (customer_id, phone, name, personalised)
+  VALUES ('cus_demo_aisle', '+8600000000000', '门店散客 Walk-in shoppers', false)
   ON CONFLICT DO NOTHING)sql"};
 
 // $1 store, $2 days, $3 now. Deterministic: quantities come from hashes of SKU and date.
@@ -242,13 +244,53 @@ const Query kSeedHistory{"demo_history_seed", R"sql(
                 ELSE )sql" FRESHLANE_AMOUNT("units * 500", "price_minor", "unit") R"sql( END,
            unit <> 'each', price_minor
     FROM wanted WHERE units > 0
-    RETURNING order_id, quantity, unit, unit_price_minor),
-  totals AS (
-    SELECT order_id, sum()sql" FRESHLANE_AMOUNT("quantity", "unit_price_minor",
-                                                "unit") R"sql()::bigint AS total
-    FROM new_lines GROUP BY order_id)
-  UPDATE orders o SET total_minor = t.total FROM totals t WHERE o.order_id = t.order_id
-  RETURNING 1)sql"};
+    RETURNING order_id)
+  SELECT order_id FROM new_orders)sql"};
+
+// The orders' totals from their lines ($1: order ids). Apart from the statement that inserts
+// them: a statement's parts see the tables as they were when it began, not each other's rows.
+const Query kSeedTotals{"demo_seed_totals", R"sql(
+  UPDATE orders o SET total_minor = t.total
+  FROM (SELECT order_id, sum()sql" FRESHLANE_AMOUNT("quantity", "unit_price_minor",
+                                                    "unit") R"sql()::bigint AS total
+        FROM order_lines WHERE order_id = ANY($1::text[]) GROUP BY order_id) t
+  WHERE o.order_id = t.order_id)sql"};
+
+// The demo's regular customers and their past baskets (sim/shoppers.hpp), bought in the aisle:
+// $1 store, $2 customer ids, $3 names, $4 phones; $5 order ids, $6 their customers, $7 their
+// times (epoch seconds); $8 and $9 each line's order and SKU (one unit, or 500 g). Returns the
+// orders made (none again on a second run); kSeedTotals then sums them.
+const Query kSeedTrips{"demo_trips_seed", R"sql(
+  WITH new_customers AS (
+    INSERT INTO customers (customer_id, name, phone)
+    SELECT * FROM unnest($2::text[], $3::text[], $4::text[])
+    ON CONFLICT DO NOTHING RETURNING 1),
+  new_orders AS (
+    INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency,
+                        total_minor, created_at, payment_status, payment_expires_at, paid_at,
+                        handed_over_at)
+    SELECT t.order_id, t.customer_id, $1, 'in_store', 'completed', s.currency, 0,
+           to_timestamp(t.at), 'paid', to_timestamp(t.at), to_timestamp(t.at), to_timestamp(t.at)
+    FROM unnest($5::text[], $6::text[], $7::bigint[]) AS t(order_id, customer_id, at)
+    CROSS JOIN stores s
+    WHERE s.store_id = $1
+    ON CONFLICT (order_id) DO NOTHING
+    RETURNING order_id),
+  new_lines AS (
+    INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit,
+                             ordered_grams, authorized_minor, weighed, list_price_minor)
+    SELECT o.order_id, (row_number() OVER (PARTITION BY o.order_id ORDER BY sp.sku))::integer - 1,
+           sp.sku, p.name, CASE WHEN p.unit = 'each' THEN 1 ELSE 500 END, sp.price_minor, p.unit,
+           CASE WHEN p.unit = 'each' THEN NULL ELSE 500 END,
+           CASE WHEN p.unit = 'each' THEN NULL
+                ELSE )sql" FRESHLANE_AMOUNT("500", "sp.price_minor", "p.unit") R"sql( END,
+           p.unit <> 'each', sp.price_minor
+    FROM unnest($8::text[], $9::text[]) AS l(order_id, sku)
+    JOIN new_orders o ON o.order_id = l.order_id
+    JOIN store_products sp ON sp.store_id = $1 AND sp.sku = l.sku
+    JOIN products p ON p.sku = sp.sku
+    RETURNING order_id)
+  SELECT order_id FROM new_orders)sql"};
 
 #undef FRESHLANE_AMOUNT
 
@@ -534,7 +576,47 @@ int FreshRepository::seed_sales_history(const std::string& store_id, int days,
                                         core::Timestamp now) {
   return write(session_, [&](Tx& tx) {
     exec(session_, tx, kHistoryShopper);
-    return static_cast<int>(exec(session_, tx, kSeedHistory, store_id, days, epoch(now)).size());
+    std::vector<std::string> made;
+    for (const auto& row : exec(session_, tx, kSeedHistory, store_id, days, epoch(now))) {
+      made.push_back(row[0].as<std::string>());
+    }
+    exec(session_, tx, kSeedTotals, text_array(made));
+    return static_cast<int>(made.size());
+  });
+}
+
+std::vector<std::string> FreshRepository::seed_trips(const std::string& store_id,
+                                                     const std::vector<DemoShopper>& shoppers,
+                                                     const std::vector<DemoTrip>& trips) {
+  std::vector<std::string> ids, names, phones, order_ids, order_customers, ats, line_orders,
+      line_skus;
+  for (const auto& s : shoppers) {
+    ids.push_back(s.customer_id);
+    names.push_back(s.name);
+    phones.push_back(s.phone);
+  }
+  int n = 0;
+  for (const auto& t : trips) {
+    if (t.customer < 0 || static_cast<std::size_t>(t.customer) >= shoppers.size()) continue;
+    const std::string order_id = "ord_shop_" + store_id + "_" + std::to_string(n++);
+    order_ids.push_back(order_id);
+    order_customers.push_back(shoppers[static_cast<std::size_t>(t.customer)].customer_id);
+    ats.push_back(std::to_string(epoch(t.at)));
+    for (const auto& sku : t.skus) {
+      line_orders.push_back(order_id);
+      line_skus.push_back(sku);
+    }
+  }
+  return write(session_, [&](Tx& tx) {
+    std::vector<std::string> made;
+    for (const auto& row :
+         exec(session_, tx, kSeedTrips, store_id, text_array(ids), text_array(names),
+              text_array(phones), text_array(order_ids), text_array(order_customers),
+              text_array(ats), text_array(line_orders), text_array(line_skus))) {
+      made.push_back(row[0].as<std::string>());
+    }
+    exec(session_, tx, kSeedTotals, text_array(made));
+    return made;
   });
 }
 

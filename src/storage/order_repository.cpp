@@ -8,6 +8,7 @@
 #include "freshlane/core/crypto.hpp"
 #include "freshlane/core/error.hpp"
 #include "freshlane/core/ids.hpp"
+#include "freshlane/storage/reco_repository.hpp"
 #include "order_path.hpp"
 #include "sql.hpp"
 
@@ -558,6 +559,8 @@ CancelOutcome cancel_in(Session& session, Tx& tx, const std::string& order_id,
   exec(session, tx, kSetCancelled, order_id);  // (its trigger: the customer's row) before lots
   if (!by.empty()) exec(session, tx, kNoteCancelledBy, order_id, by, reason);
   release_or_consume(session, tx, {order_id}, false);
+  // A paid basket that was cancelled teaches nothing: it leaves the recommendations' counts.
+  if (status != Status::kPendingPayment) RecoRepository(session).forget_order(order_id);
   return std::move(*find_in(session, tx, order_id));
 }
 }  // namespace
@@ -663,6 +666,8 @@ std::optional<PaymentOutcome> apply_payment_in(Session& session, Tx& tx, const P
   exec(session, tx, kSetPaid, e.order_id, std::string(orders::to_string(next)), epoch(now),
        r[0][4].as<int>());
   if (next == Status::kCompleted) release_or_consume(session, tx, {e.order_id}, true);
+  // What the basket teaches recommendations counts from this commit on (no nightly retrain).
+  RecoRepository(session).learn_paid_order(e.order_id);
   return PaymentOutcome::kApplied;
 }
 }  // namespace

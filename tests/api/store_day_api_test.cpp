@@ -983,6 +983,9 @@ TEST(DemoDay, TheDemoShowsWeighedSeafoodAndARefund) {
   std::string first, second;
   ASSERT_EQ(walk(&first), 0) << first;
   EXPECT_NE(first.find("the scale says 1420 g"), std::string::npos) << first;
+  // Her recommendations know the crab she just paid for (issue 18).
+  EXPECT_NE(first.find("recommended for 陈静"), std::string::npos) << first;
+  EXPECT_NE(first.find("bought once; last bought today"), std::string::npos) << first;
   ASSERT_EQ(walk(&second), 0) << second;
   EXPECT_EQ(second.find("the scale says"), std::string::npos) << second;  // nothing done again
 

@@ -11,7 +11,8 @@ namespace freshlane::app {
 
 struct SeedSummary {
   std::size_t stores = 0, products = 0, listings = 0, lots = 0, ratings = 0;
-  int history_days = 0;  // store-days of past sales added
+  int history_days = 0;     // store-days of past sales added
+  int regular_baskets = 0;  // regular customers' past baskets added
   std::string example_store, example_sku, example_lot;
 };
 

@@ -2,7 +2,8 @@
 // `freshlane simulate` and `freshlane plan`: a store's day on a virtual clock, and the staffing
 // that keeps its promise. No database, no configuration: a scenario file in, figures out.
 // `freshlane simulate-stock`: fresh stock over weeks under three ordering and markdown
-// policies (sim/stock.hpp), its targets printed beside the figures.
+// policies (sim/stock.hpp), its targets printed beside the figures. `freshlane evaluate-reco`:
+// recommendations measured offline against their baselines (sim/reco_eval.hpp).
 #include <string>
 #include <vector>
 
@@ -12,5 +13,6 @@ namespace freshlane::app {
 int simulate_command(const std::vector<std::string>& args);
 int plan_command(const std::vector<std::string>& args);
 int simulate_stock_command(const std::vector<std::string>& args);
+int evaluate_reco_command(const std::vector<std::string>& args);
 
 }  // namespace freshlane::app

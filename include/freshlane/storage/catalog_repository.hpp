@@ -49,6 +49,9 @@ class CatalogRepository {
   std::optional<catalog::StoreProduct> find_store_product(const std::string& store_id,
                                                           const std::string& sku,
                                                           core::Timestamp now);
+  // The listed (not delisted) ones of `skus`, by SKU.
+  std::map<std::string, catalog::StoreProduct> find_store_products(
+      const std::string& store_id, const std::vector<std::string>& skus, core::Timestamp now);
   std::vector<catalog::StoreProduct> list_store_products(const ListingQuery& query,
                                                          core::Timestamp now);
 

@@ -15,6 +15,15 @@
 
 namespace freshlane::storage {
 
+struct DemoShopper {
+  std::string customer_id, name, phone;
+};
+struct DemoTrip {
+  int customer = 0;  // index into the shoppers
+  core::Timestamp at{};
+  std::vector<std::string> skus;
+};
+
 struct StoredPolicy {
   std::string scope;  // "default", "category:seafood", "storage:chilled"
   fresh::MarkdownPolicy policy;
@@ -157,6 +166,11 @@ class FreshRepository {
   // product sells at its own rate with a weekend lift and day-to-day noise, a fifth of them
   // slowly (many days without a sale). Returns the days added.
   int seed_sales_history(const std::string& store_id, int days, core::Timestamp now);
+  // The demo's regular customers and their baskets (trip.customer indexes `shoppers`), bought
+  // in the aisle; the orders made (none again on a second run).
+  std::vector<std::string> seed_trips(const std::string& store_id,
+                                      const std::vector<DemoShopper>& shoppers,
+                                      const std::vector<DemoTrip>& trips);
 
  private:
   Session& session_;
