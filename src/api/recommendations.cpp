@@ -2,6 +2,7 @@
 // together" from the store's, both mixed for the home screen; `often_with` beside a product; and
 // the customer's switch for personalisation. Ranking is reco/reco.cpp; the counts are
 // storage/reco_repository.cpp, learned in each payment's own transaction.
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -25,7 +26,6 @@ namespace {
 constexpr int kDefaultLimit = 10;
 constexpr int kMaxLimit = 50;
 constexpr std::size_t kMaxBasket = 50;
-constexpr int kPartnersPerSku = 30;   // the pairs read per basket item, most bought first
 constexpr std::size_t kDueSeeds = 5;  // for_you: what goes with the first five due items
 constexpr int kOftenWith = 3;
 
@@ -123,11 +123,13 @@ Ranked rank(storage::RecoRepository& repo, const std::string& kind, const reco::
   } else {
     const auto due = reco::buy_again(shopper, now);
     auto seeds = basket;
-    for (std::size_t i = 0; i < due.size() && i < kDueSeeds; ++i) seeds.push_back(due[i].sku);
-    out.suggestions = reco::for_you(due, together(seeds), favourites());
     for (std::size_t i = 0; i < due.size() && i < kDueSeeds; ++i) {
-      out.basket.push_back(due[i].sku);  // named in "often with"
+      if (std::find(seeds.begin(), seeds.end(), due[i].sku) == seeds.end()) {
+        seeds.push_back(due[i].sku);
+      }
     }
+    out.suggestions = reco::for_you(due, together(seeds), favourites());
+    out.basket = seeds;  // named in "often with"
   }
   return out;
 }

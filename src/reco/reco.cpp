@@ -79,7 +79,9 @@ std::vector<Suggestion> together(const std::vector<std::string>& basket,
       continue;
     }
     const auto with = baskets_with.find(pair.sku);
-    const int base = with == baskets_with.end() ? pair.baskets : std::max(with->second, 0);
+    // Never fewer baskets with i than with i and j (counts read a moment apart, or none).
+    const int base =
+        with == baskets_with.end() ? pair.baskets : std::max(with->second, pair.baskets);
     const double part = static_cast<double>(pair.baskets) / (base + 1);
     auto& s = by_sku[pair.other];
     s.sku = pair.other;

@@ -125,6 +125,8 @@ const Query kSetPaid{"order_set_paid", R"sql(
                        ELSE NULL END,
     updated_at = now()
   WHERE order_id = $1)sql"};
+const Query kLockCustomer{"order_lock_customer",
+                          "SELECT 1 FROM customers WHERE customer_id = $1 FOR NO KEY UPDATE"};
 const Query kSetPaymentFailed{"order_set_payment_failed", R"sql(
   UPDATE orders SET payment_status = 'failed', updated_at = now() WHERE order_id = $1)sql"};
 
@@ -557,6 +559,11 @@ CancelOutcome cancel_in(Session& session, Tx& tx, const std::string& order_id,
   const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
   if (!orders::can_cancel(fulfillment, status)) return InvalidTransition{status};
   exec(session, tx, kSetCancelled, order_id);  // (its trigger: the customer's row) before lots
+  // A paid order: the customer's row too, as a payment and a switch of personalisation take it
+  // (order, customer, lots, counts), so its basket leaves the counts in line with them.
+  if (status != Status::kPendingPayment) {
+    exec(session, tx, kLockCustomer, r[0][2].as<std::string>());
+  }
   if (!by.empty()) exec(session, tx, kNoteCancelledBy, order_id, by, reason);
   release_or_consume(session, tx, {order_id}, false);
   // A paid basket that was cancelled teaches nothing: it leaves the recommendations' counts.
