@@ -29,14 +29,6 @@ constexpr std::size_t kMaxBasket = 50;
 constexpr std::size_t kDueSeeds = 5;  // for_you: what goes with the first five due items
 constexpr int kOftenWith = 3;
 
-// Whole days between two times on the store's calendar (its local dates).
-long long local_days_between(core::Timestamp from, core::Timestamp to, int utc_offset_minutes) {
-  const auto offset = std::chrono::minutes(utc_offset_minutes);
-  return (std::chrono::floor<std::chrono::days>(to + offset) -
-          std::chrono::floor<std::chrono::days>(from + offset))
-      .count();
-}
-
 std::string why_name(reco::Why why) {
   switch (why) {
     case reco::Why::kDue:
@@ -55,7 +47,9 @@ std::string reason(const reco::Suggestion& s, const std::map<std::string, std::s
                    core::Timestamp now, int utc_offset_minutes) {
   switch (s.why) {
     case reco::Why::kDue: {
-      const long long since = local_days_between(s.last, now, utc_offset_minutes);
+      const long long since =
+          (core::local_day(now, utc_offset_minutes) - core::local_day(s.last, utc_offset_minutes))
+              .count();
       const std::string last = since <= 0   ? "last bought today"
                                : since == 1 ? "last bought yesterday"
                                             : "last bought " + std::to_string(since) + " days ago";
@@ -153,8 +147,7 @@ http::Response recommendations(const Context& ctx, const http::Request& req,
   const catalog::Store store = existing_store(session, store_id);
   const auto now = ctx.now();
   storage::RecoRepository repo(session);
-  const auto history = kind == "together" ? storage::ShopperHistory{repo.personalised(who.id), {}}
-                                          : repo.shopper(who.id, store.store_id);
+  const auto history = repo.shopper(who.id, store.store_id);
   const Ranked ranked = rank(repo, kind, history.shopper, store.store_id, basket, limit, now);
 
   // Only what is listed and in stock now; the basket's own items never. Candidates are read a

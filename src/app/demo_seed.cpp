@@ -368,9 +368,9 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
     std::vector<storage::DemoTrip> trips;
     // From the store's local midnight eight weeks ago (trips between 09:00 and 21:00 there),
     // through yesterday.
-    const auto offset = std::chrono::minutes(demo_stores[si].utc_offset_minutes);
-    const core::Timestamp start{std::chrono::floor<days>(now + offset) - days(kHistoryDays) -
-                                offset};
+    const int offset = demo_stores[si].utc_offset_minutes;
+    const core::Timestamp start{core::local_day(now, offset) - days(kHistoryDays) -
+                                std::chrono::minutes(offset)};
     for (auto& t : sim::generate_trips(config, by_popularity, start)) {
       trips.push_back({t.customer, t.at, std::move(t.skus)});
     }

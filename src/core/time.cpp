@@ -79,4 +79,8 @@ std::string local_date(Timestamp t, int utc_offset_minutes) {
   return format_rfc3339(t + std::chrono::minutes(utc_offset_minutes)).substr(0, 10);
 }
 
+std::chrono::sys_days local_day(Timestamp t, int utc_offset_minutes) {
+  return std::chrono::floor<std::chrono::days>(t + std::chrono::minutes(utc_offset_minutes));
+}
+
 }  // namespace freshlane::core

@@ -674,7 +674,7 @@ std::optional<PaymentOutcome> apply_payment_in(Session& session, Tx& tx, const P
        r[0][4].as<int>());
   if (next == Status::kCompleted) release_or_consume(session, tx, {e.order_id}, true);
   // What the basket teaches recommendations counts from this commit on (no nightly retrain).
-  RecoRepository(session).learn_paid_order(e.order_id);
+  RecoRepository(session).learn_paid_order(e.order_id, r[0][2].as<std::string>());
   return PaymentOutcome::kApplied;
 }
 }  // namespace

@@ -6,10 +6,9 @@ namespace freshlane::storage {
 
 namespace {
 
-const Query kCustomerOfOrder{"reco_customer_of_order", R"sql(
-  SELECT c.personalised FROM customers c
-  WHERE c.customer_id = (SELECT customer_id FROM orders WHERE order_id = $1)
-  FOR SHARE)sql"};
+const Query kPersonalisedForShare{"reco_personalised_for_share",
+                                  "SELECT personalised FROM customers WHERE customer_id = $1 "
+                                  "FOR SHARE"};
 const Query kCount{"reco_count", "SELECT freshlane_count_baskets($1::text[])"};
 const Query kUncount{"reco_uncount", "SELECT freshlane_uncount_baskets($1::text[])"};
 const Query kCountPersonalised{"reco_count_personalised", R"sql(
@@ -54,9 +53,9 @@ const Query kCountedOf{"reco_counted_of", R"sql(
 
 }  // namespace
 
-void RecoRepository::learn_paid_order(const std::string& order_id) {
+void RecoRepository::learn_paid_order(const std::string& order_id, const std::string& customer_id) {
   write(session_, [&](Tx& tx) {
-    const auto r = exec(session_, tx, kCustomerOfOrder, order_id);
+    const auto r = exec(session_, tx, kPersonalisedForShare, customer_id);
     if (r.empty() || !r[0][0].as<bool>()) return;
     exec(session_, tx, kCount, text_array({order_id}));
   });

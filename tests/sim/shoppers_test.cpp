@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -40,24 +42,39 @@ TEST(Shoppers, TripsAreDeterministicOrderedAndInsideTheWeeks) {
   EXPECT_TRUE(generate_trips(c, catalog(1), kStart).empty());
 }
 
-TEST(Shoppers, CustomersComeBackForTheirOwnItems) {
+// Habits, not chance: an item a customer buys again comes back at its own steady interval
+// (gaps that vary little, where items drawn at random would come back at random), and a
+// customer's items keep different intervals (not everything on every trip).
+TEST(Shoppers, EachItemComesBackAtItsOwnSteadyInterval) {
   ShopperConfig c;
   c.customers = 100;
   const auto trips = generate_trips(c, catalog(200), kStart);
-  // Most of a customer's baskets hold an item they bought before.
-  std::map<int, std::set<std::string>> seen;
-  int trips_after_first = 0, with_repeat = 0;
+  std::map<std::pair<int, std::string>, std::vector<double>> bought;  // days
   for (const auto& t : trips) {
-    auto& before = seen[t.customer];
-    if (!before.empty()) {
-      ++trips_after_first;
-      bool repeat = false;
-      for (const auto& sku : t.skus) repeat = repeat || before.count(sku);
-      with_repeat += repeat;
+    for (const auto& sku : t.skus) {
+      bought[{t.customer, sku}].push_back(static_cast<double>((t.at - kStart).count()) / 86400);
     }
-    before.insert(t.skus.begin(), t.skus.end());
   }
-  EXPECT_GT(with_repeat, trips_after_first * 8 / 10);
+  std::vector<double> spreads;                     // gaps' sd / mean, per repeated item
+  std::map<int, std::pair<double, double>> range;  // per customer: shortest, longest mean gap
+  for (const auto& [key, days] : bought) {
+    if (days.size() < 4) continue;
+    double mean = 0, var = 0;
+    for (std::size_t i = 1; i < days.size(); ++i) mean += days[i] - days[i - 1];
+    mean /= static_cast<double>(days.size() - 1);
+    for (std::size_t i = 1; i < days.size(); ++i) {
+      var += (days[i] - days[i - 1] - mean) * (days[i] - days[i - 1] - mean);
+    }
+    spreads.push_back(std::sqrt(var / static_cast<double>(days.size() - 1)) / mean);
+    auto [it, fresh] = range.try_emplace(key.first, mean, mean);
+    it->second = {std::min(it->second.first, mean), std::max(it->second.second, mean)};
+  }
+  ASSERT_GT(spreads.size(), 500u);
+  std::sort(spreads.begin(), spreads.end());
+  EXPECT_LT(spreads[spreads.size() / 2], 0.45);  // random returns: about 1
+  int varied = 0;
+  for (const auto& [customer, r] : range) varied += r.second >= 2 * r.first;
+  EXPECT_GT(varied, static_cast<int>(range.size()) / 2);
 }
 
 TEST(RecoEvaluation, BuyAgainBeatsMostFrequentOnHabitualCustomers) {

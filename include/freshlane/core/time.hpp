@@ -18,6 +18,8 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
 // The local date ("2026-11-22") at `t` for a place `utc_offset_minutes` east of UTC.
 std::string local_date(Timestamp t, int utc_offset_minutes);
+// The same local date as a day count (for days between two times on a place's calendar).
+std::chrono::sys_days local_day(Timestamp t, int utc_offset_minutes);
 
 // Reads the system clock, truncated to seconds. Only the edges (API, commands) call this.
 Timestamp system_now();

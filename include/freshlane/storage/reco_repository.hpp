@@ -30,7 +30,7 @@ class RecoRepository {
 
   // Counts a just-paid order's basket, in the payment's own transaction, when its customer has
   // personalisation on (their row is share-locked, so a switch waits for it, and it for a switch).
-  void learn_paid_order(const std::string& order_id);
+  void learn_paid_order(const std::string& order_id, const std::string& customer_id);
 
   // Whether the customer has personalisation on and, when on, their history at the store.
   ShopperHistory shopper(const std::string& customer_id, const std::string& store_id);
