@@ -66,9 +66,11 @@ void AnswerCache::invalidate(const std::vector<catalog::ProductKey>& changed) {
   std::lock_guard lock(mu_);
   ++epoch_;
   std::erase_if(entries_, [&](const auto& e) {
+    const auto& about = e.second.about;
     for (const auto& c : changed) {
-      if (c.sku == e.second.about.sku &&
-          (c.store_id.empty() || c.store_id == e.second.about.store_id)) {
+      // An answer about a whole store (a list page: no SKU) goes with any change in it.
+      if ((about.sku.empty() || c.sku == about.sku) &&
+          (c.store_id.empty() || c.store_id == about.store_id)) {
         return true;
       }
     }

@@ -222,10 +222,22 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
              }));
   router.add("DELETE", "/v1/stores/{store_id}/products/{sku}",
              with_database(ctx, [&ctx](const auto& req, auto& s) { return delist(ctx, req, s); }));
-  router.add("GET", "/v1/stores/{store_id}/products",
-             with_database(ctx, [&ctx](const auto& req, auto& s) {
-               return list_store_products(ctx, req, s);
-             }));
+  // Browsing and search pages, from the answer cache too: a page is about every product of its
+  // store, so any change there (price, listing, stock) drops the store's pages.
+  router.add(
+      "GET", "/v1/stores/{store_id}/products", [&ctx](http::Request&& req, http::Responder done) {
+        catalog::ProductKey about{req.param("store_id"), ""};
+        std::string key = "page";
+        for (const std::string& part :
+             {about.store_id, req.query("q").value_or(""), req.query("category").value_or(""),
+              req.query("cursor").value_or(""), req.query("limit").value_or("")}) {
+          key += " " + std::to_string(part.size()) + ":" + part;
+        }
+        serve_cached(ctx, key, std::move(req), std::move(done),
+                     [&ctx, about](const auto& req, auto& s) {
+                       return Cacheable{list_store_products(ctx, req, s), about};
+                     });
+      });
   // The most read answer of all: served from the answer cache while fresh.
   router.add("GET", "/v1/stores/{store_id}/products/{sku}",
              [&ctx](http::Request&& req, http::Responder done) {

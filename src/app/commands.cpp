@@ -41,6 +41,9 @@ void print_help() {
       "  serve      run the HTTP server (SIGTERM/SIGINT stop it gracefully)\n"
       "  migrate    apply pending database migrations\n"
       "  seed-demo  load demo stores, products and stock (safe to run twice)\n"
+      "  seed-demo  --stores N --skus M --days D [--orders-per-day 100] [--core-skus 6000]\n"
+      "             [--own-skus 1500] [--customers 200]  a chain for scale measurements\n"
+      "             (include/freshlane/storage/chain_repository.hpp; bench/chain)\n"
       "  simulate   --scenario FILE [--seed N] [--json FILE|-] [--html FILE]\n"
       "             a store's day on a virtual clock (sim/README.md)\n"
       "  plan       --scenario FILE [--on-time 0.98] [--max-refused 0.02] [--out FILE]\n"
@@ -106,7 +109,31 @@ int migrate_command(const Config& config) {
   return 0;
 }
 
-int seed_command(const Config& config) {
+// A chain of the given size for scale measurements (bench/chain).
+int seed_chain_command(const Config& config, const storage::ChainSize& size) {
+  storage::Pool pool(pool_config(config, 0));
+  ChainSummary summary;
+  std::printf("seed-demo: a chain of %d stores, %d SKUs, %d days of %d orders a store\n",
+              size.stores, size.skus, size.days, size.orders_per_day);
+  pool.run_here([&](storage::Session& s) {
+    if (!storage::check_schema(s).pending.empty()) {
+      throw std::runtime_error("migrations are pending: run `freshlane migrate` first");
+    }
+    summary = seed_chain(s, size, core::system_now(), [](const std::string& line) {
+      std::printf("seed-demo:   %s\n", line.c_str());
+      std::fflush(stdout);
+    });
+  });
+  std::printf(
+      "seed-demo: %lld stores, %lld products, %lld listings, %lld lots, %lld customers, %lld "
+      "orders added in %.1f s\n",
+      summary.stores, summary.products, summary.listings, summary.lots, summary.customers,
+      summary.orders, summary.seconds);
+  return 0;
+}
+
+int seed_command(const Config& config, const std::vector<std::string>& args) {
+  if (const auto size = chain_size(args)) return seed_chain_command(config, *size);
   storage::Pool pool(pool_config(config, 0));
   SeedSummary summary;
   pool.run_here([&](storage::Session& s) {
@@ -302,7 +329,8 @@ int serve_command(const Config& config) {
   }
   ClaimedJob sweeper(pool, storage::Job::kExpiry,
                      std::chrono::milliseconds(config.sweep_interval_ms),
-                     [](storage::Session& s, const std::string&) { sweep_expired(s); });
+                     [months = config.event_retention_months](
+                         storage::Session& s, const std::string&) { sweep_expired(s, months); });
   metrics.add_counter_family(
       "freshlane_periodic_runs_total",
       "Periodic jobs this process claimed and ran (runs), and claims it found taken over by "
@@ -397,7 +425,7 @@ int run_command_line(int argc, char** argv) {
     check_database(config, command);
     if (command == "serve") return serve_command(config);
     if (command == "migrate") return migrate_command(config);
-    return seed_command(config);
+    return seed_command(config, std::vector<std::string>(argv + 2, argv + argc));
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "freshlane: configuration error: %s\n", e.what());
     return 2;
@@ -407,6 +435,9 @@ int run_command_line(int argc, char** argv) {
   } catch (const core::Error& e) {
     std::fprintf(stderr, "freshlane %s: %s\n", command.c_str(), e.detail().c_str());
     return 1;
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "freshlane %s: %s (see freshlane --help)\n", command.c_str(), e.what());
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "freshlane %s: %s\n", command.c_str(), e.what());
     return 1;

@@ -115,6 +115,8 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_RATE_MAX_KEYS", "100000",
        "addresses or customers each limit remembers; beyond, the least recently seen is forgotten"},
       {"FRESHLANE_SWEEP_INTERVAL_MS", "5000", "how often unpaid orders are expired"},
+      {"FRESHLANE_EVENT_RETENTION_MONTHS", "13",
+       "months of floor and delivery events kept (older months are dropped whole by the sweep)"},
       {"FRESHLANE_FLOOR_TICK_MS", "1000",
        "how often picking floors move on (bags arrive, silent pickers time out)"},
       {"FRESHLANE_DISPATCH_INTERVAL_MS", "3000",
@@ -264,6 +266,7 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   integer("FRESHLANE_RATE_ORDER_BURST", c.rate_order_burst, 1, 1'000'000);
   integer("FRESHLANE_RATE_MAX_KEYS", c.rate_max_keys, 16, 100'000'000);
   integer("FRESHLANE_SWEEP_INTERVAL_MS", c.sweep_interval_ms, 50, 3'600'000);
+  integer("FRESHLANE_EVENT_RETENTION_MONTHS", c.event_retention_months, 1, 1200);
   integer("FRESHLANE_FLOOR_TICK_MS", c.floor_tick_ms, 50, 60'000);
   integer("FRESHLANE_MARKDOWN_INTERVAL_MS", c.markdown_interval_ms, 0, 3'600'000);
   integer("FRESHLANE_DISPATCH_INTERVAL_MS", c.dispatch_interval_ms, 100, 600'000);

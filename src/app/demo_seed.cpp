@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <utility>
 
+#include "freshlane/catalog/pinyin.hpp"
 #include "freshlane/sim/shoppers.hpp"
 #include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/fresh_repository.hpp"
@@ -381,6 +383,84 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
   summary.example_store = demo_stores[0].store_id;
   summary.example_sku = "KINGCRAB-M";
   return summary;
+}
+
+}  // namespace freshlane::app
+
+namespace freshlane::app {
+
+namespace {
+
+// Shanghai's districts, where the chain's stores stand (centres, WGS84).
+const storage::ChainDistricts& shanghai_districts() {
+  static const storage::ChainDistricts d{
+      {"浦东新区", "黄浦区", "静安区", "徐汇区", "长宁区", "普陀区", "虹口区", "杨浦区", "闵行区",
+       "宝山区", "嘉定区", "松江区", "青浦区", "奉贤区", "金山区", "崇明区"},
+      {31.2215, 31.2317, 31.2286, 31.1885, 31.2204, 31.2495, 31.2646, 31.2595, 31.1128, 31.4051,
+       31.3747, 31.0323, 31.1510, 30.9180, 30.7416, 31.6229},
+      {121.5447, 121.4846, 121.4481, 121.4365, 121.4243, 121.3972, 121.5051, 121.5260, 121.3817,
+       121.4899, 121.2655, 121.2279, 121.1243, 121.4740, 121.3420, 121.3974}};
+  return d;
+}
+
+// The chain's base products: the demo's 210, each the root of M / 210 variants.
+storage::ChainBase chain_base() {
+  storage::ChainBase b;
+  for (const Item& item : kItems) {
+    for (const Pack& pack : kPacks) {
+      catalog::Product p;
+      p.name = *pack.zh
+                   ? std::string(item.zh) + " " + pack.zh + " " + item.en + " (" + pack.en + ")"
+                   : std::string(item.zh) + " " + item.en;
+      p.unit = item.unit;
+      b.sku.push_back(std::string(item.stem) + "-" + pack.suffix);
+      b.name.push_back(p.name);
+      b.category.push_back(item.category);
+      b.unit.push_back(std::string(catalog::to_string(item.unit)));
+      b.storage.push_back(std::string(catalog::to_string(item.storage)));
+      b.search_text.push_back(catalog::search_text(p));  // ends in a space: no SKU given
+      b.origin.push_back(item.origin);
+      b.zone.push_back(zone_of(item.category));
+      b.price_minor.push_back(std::int64_t(item.price_fen) * pack.percent / 100);
+      b.shelf_days.push_back(item.shelf_days);
+    }
+  }
+  return b;
+}
+
+}  // namespace
+
+ChainSummary seed_chain(storage::Session& session, const storage::ChainSize& size,
+                        core::Timestamp now, const std::function<void(const std::string&)>& say) {
+  using Clock = std::chrono::steady_clock;
+  storage::relax_durability_for_bulk_load(session);
+  storage::ChainRepository chain(session);
+  const auto base = chain_base();
+  ChainSummary out;
+  const auto step = [&](const char* what, auto&& run) {
+    const auto start = Clock::now();
+    const long long rows = run();
+    const double s = std::chrono::duration<double>(Clock::now() - start).count();
+    out.seconds += s;
+    char line[160];
+    std::snprintf(line, sizeof line, "%s: %lld added in %.1f s", what, rows, s);
+    say(line);
+    return rows;
+  };
+  out.stores = step("stores", [&] { return chain.seed_stores(size, shanghai_districts()); });
+  out.products = step("products", [&] { return chain.seed_products(size, base); });
+  out.listings = step("listings", [&] { return chain.seed_listings(size, base); });
+  out.lots = step("lots", [&] { return chain.seed_lots(size, base, now); });
+  out.customers = step("customers", [&] { return chain.seed_customers(size); });
+  for (int d = size.days; d >= 1; --d) {
+    out.orders += step(("orders of the day " + std::to_string(d) + " day(s) ago").c_str(),
+                       [&] { return chain.seed_day(size, base, d, now); });
+  }
+  step("statistics (ANALYZE)", [&] {
+    chain.analyze();
+    return 0LL;
+  });
+  return out;
 }
 
 }  // namespace freshlane::app

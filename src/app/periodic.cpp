@@ -78,26 +78,40 @@ ClaimedJob::ClaimedJob(storage::Pool& pool, storage::Job job, std::chrono::milli
               [this](storage::Session& s) { poll(s); }) {}
 
 void ClaimedJob::poll(storage::Session& s) {
+  // Claims in batches while whole batches come back, so a process serving hundreds of stores
+  // runs every due one in this poll (one batch a poll capped it at 64 stores a quarter period),
+  // but never longer than a period: jobs that come due again meanwhile wait for the next poll,
+  // and the fleet's other processes claim what this one cannot reach.
+  constexpr int kBatch = 64;
   storage::JobRepository jobs(s);
-  for (const auto& claim : jobs.claim(job_, period_, 64)) {
-    try {
-      if (jobs.run(claim, [&] { work_(s, claim.store_id); })) {
-        ++runs_;
-      } else {
-        ++voided_;
+  const auto until = std::chrono::steady_clock::now() + period_;
+  for (;;) {
+    const auto claims = jobs.claim(job_, period_, kBatch);
+    for (const auto& claim : claims) {
+      try {
+        if (jobs.run(claim, [&] { work_(s, claim.store_id); })) {
+          ++runs_;
+        } else {
+          ++voided_;
+        }
+      } catch (const std::exception& e) {
+        spdlog::warn("{} job of store '{}': {}", storage::to_string(job_), claim.store_id,
+                     e.what());
       }
-    } catch (const std::exception& e) {
-      spdlog::warn("{} job of store '{}': {}", storage::to_string(job_), claim.store_id, e.what());
     }
+    if (claims.size() < kBatch || std::chrono::steady_clock::now() >= until) break;
   }
 }
 
-void sweep_expired(storage::Session& s) {
+void sweep_expired(storage::Session& s, int retention_months) {
   const int expired = storage::OrderRepository(s).expire_due(core::system_now());
   if (expired > 0) spdlog::info("expired {} unpaid order(s)", expired);
   storage::IdempotencyRepository(s).prune(std::chrono::hours(24));
   storage::ChangeFeed::prune(s, std::chrono::seconds(60));
   storage::EventRepository(s).prune(std::chrono::hours(24));
+  if (const int changed = storage::EventRepository(s).keep_months(retention_months)) {
+    spdlog::info("event logs: {} monthly partition(s) added or dropped", changed);
+  }
 }
 
 }  // namespace freshlane::app

@@ -343,3 +343,27 @@ int evaluate_reco_command(const std::vector<std::string>& args) {
 }
 
 }  // namespace freshlane::app
+
+namespace freshlane::app {
+
+std::optional<storage::ChainSize> chain_size(const std::vector<std::string>& args) {
+  if (args.empty()) return std::nullopt;
+  try {
+    const auto f = flags(args, {"--stores", "--skus", "--days", "--orders-per-day", "--core-skus",
+                                "--own-skus", "--customers"});
+    storage::ChainSize size;
+    size.stores = whole_flag(f, "--stores", size.stores, 1, 9999);
+    size.skus = whole_flag(f, "--skus", size.skus, 1, 9999 * 210);
+    size.days = whole_flag(f, "--days", size.days, 0, 3660);
+    size.orders_per_day = whole_flag(f, "--orders-per-day", size.orders_per_day, 1, 100000);
+    size.core_skus =
+        whole_flag(f, "--core-skus", std::min(size.core_skus, size.skus), 1, size.skus);
+    size.own_skus = whole_flag(f, "--own-skus", size.own_skus, 0, 1000000);
+    size.customers_per_store = whole_flag(f, "--customers", size.customers_per_store, 1, 1000000);
+    return size;
+  } catch (const UsageError& e) {
+    throw std::invalid_argument(e.what());
+  }
+}
+
+}  // namespace freshlane::app

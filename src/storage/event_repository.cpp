@@ -29,6 +29,9 @@ const Query kPrune{"events_prune", R"sql(
     SELECT store_id, seq FROM store_events WHERE at < now() - make_interval(secs => $1)
     LIMIT 10000))sql"};
 
+// Months of the floor's and the couriers' event logs (migrations/0015_event_partitions.sql).
+const Query kKeepMonths{"events_keep_months", "SELECT freshlane_event_partitions($1)"};
+
 StoreEvent event_of(const pqxx::row& r) {
   return {r[0].as<std::string>(), r[1].as<std::int64_t>(), r[2].as<std::string>(),
           r[3].as<std::string>(), r[4].as<std::string>(),  r[5].as<std::string>(),
@@ -77,6 +80,11 @@ std::vector<StoreEvent> EventRepository::after_each(const std::vector<std::strin
 
 void EventRepository::prune(std::chrono::seconds keep) {
   single(session_, [&](Tx& tx) { exec(session_, tx, kPrune, static_cast<double>(keep.count())); });
+}
+
+int EventRepository::keep_months(int months) {
+  return write(session_,
+               [&](Tx& tx) { return exec(session_, tx, kKeepMonths, months)[0][0].as<int>(); });
 }
 
 }  // namespace freshlane::storage

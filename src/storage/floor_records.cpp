@@ -27,6 +27,11 @@ const Query kMoveFloor{"floor_move", R"sql(
   UPDATE store_floors SET version = $3, clock = to_timestamp($4)
   WHERE store_id = $1 AND version = $2)sql"};
 
+// The floor's clock job is next due when the floor next changes by itself ($2).
+const Query kWakeFloor{"floor_wake", R"sql(
+  UPDATE store_jobs SET due_at = to_timestamp($2)
+  WHERE job = 'floor' AND store_id = $1 AND due_at IS DISTINCT FROM to_timestamp($2))sql"};
+
 const Query kLayout{"picking_layout", R"sql(
   SELECT array_to_string(zones, ','), pick_deadline_seconds, max_bags_per_trip, small_task_units,
          picker_timeout_seconds
@@ -484,6 +489,7 @@ class PgUnit : public store::FloorRecords::Unit {
     stamp_ = next;
   }
   void after_commit(std::function<void()> f) override { s_.after_commit(std::move(f)); }
+  void wake_at(core::Timestamp when) override { exec(s_, tx_, kWakeFloor, store_id_, epoch(when)); }
 
  private:
   Session& s_;

@@ -4,6 +4,11 @@
 
 namespace freshlane::store {
 
+namespace {
+// The longest a floor's clock keeper stays away while nothing is due on it.
+constexpr std::chrono::seconds kLongestSleep{60};
+}  // namespace
+
 std::shared_ptr<picking::Engine> build_engine(const StoredFloor& stored) {
   auto engine = std::make_shared<picking::Engine>(stored.layout);
   for (const auto& t : stored.tasks) engine->restore_task(t);
@@ -55,6 +60,11 @@ void Floors::settle(FloorRecords::Unit& unit, const std::string& store_id, Held 
     next = {held.stamp.version + 1, held.now};
     unit.record(*events, *held.engine, next);
   }
+  // Between decisions the floor only changes at its next arrival or timeout: its clock keeper
+  // comes back then (and at least once a minute, as a safety net for anything unforeseen),
+  // not every tick.
+  const auto next_change = held.engine->next_change();
+  unit.wake_at(std::clamp(next_change, held.now, held.now + kLongestSleep));
   unit.after_commit([this, store_id, version = next.version, engine = held.engine, events] {
     {
       std::lock_guard lock(mu_);

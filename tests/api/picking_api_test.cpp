@@ -174,6 +174,43 @@ TEST_F(PickingApi, PaidOrderIsPickedByTwoZonesPackedAndHandedOver) {
             2);
 }
 
+// The floor's clock visits a floor when it next changes by itself (a bag arriving, a picker
+// timing out, at least once a minute), not every tick: hundreds of quiet floors cost nothing.
+TEST_F(PickingApi, TheFloorClockComesWhenTheFloorNextChanges) {
+  open_store("pk-wake", server());
+  const auto [order_id, customer_token] = paid_order(server(), "pk-wake", {{"CRAB-pk-wake", 1}});
+  const Terminal picker{server(), shop.staff("pk-wake", "picker")};
+  const Terminal packer{server(), shop.staff("pk-wake", "packer")};
+  ASSERT_EQ(picker.post("/v1/stores/pk-wake/pickers/clock-in", {{"zone", "seafood"}}).status, 200);
+  pqxx::connection db(database_url());
+  // Seconds until the floor job is due, and how often it ran.
+  const auto job = [&db] {
+    pqxx::nontransaction tx(db);
+    const auto row = tx.exec1(
+        "SELECT extract(epoch FROM due_at - now())::float8, runs FROM store_jobs "
+        "WHERE job = 'floor' AND store_id = 'pk-wake'");
+    return std::pair{row[0].as<double>(), row[1].as<long long>()};
+  };
+  EXPECT_GT(job().first, 50) << "a picker on shift times out in 300 s: a minute's sleep";
+
+  const auto task = picker.post("/v1/stores/pk-wake/pick-tasks/next").json()["tasks"][0];
+  const std::string task_id = task["task_id"];
+  ASSERT_EQ(picker
+                .post("/v1/pick-tasks/" + task_id + "/scan",
+                      {{"code", shelf_code(server(), "pk-wake", "CRAB-pk-wake")}})
+                .status,
+            200);
+  ASSERT_EQ(picker.post("/v1/pick-tasks/" + task_id + "/finish").status, 200);
+  EXPECT_LT(job().first, 2.5) << "the bag arrives at packing in 1 s: the clock comes then";
+  EXPECT_TRUE(wait_ready(packer, "pk-wake", order_id));  // ...and the bag arrived by the clock
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const auto [due_in, runs] = job();
+  EXPECT_GT(due_in, 50) << "nothing due on the floor: it sleeps";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_EQ(job().second, runs) << "a quiet floor is not visited every tick";
+}
+
 TEST_F(PickingApi, AServerKilledMidwayLosesNothing) {
   auto srv = std::make_unique<ServerProcess>(database_url());
   open_store("pk-crash", *srv);

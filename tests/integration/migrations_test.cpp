@@ -208,3 +208,70 @@ TEST(Migrations, WeighedGoodsBecomeGramsWithTheSameStockAndMoney) {
   // What each order's payment is for has not moved.
   EXPECT_EQ(row("SELECT sum(total_minor) FROM orders")[0].as<long long>(), 81170 + 119370);
 }
+
+// The floor's and the couriers' event logs are partitioned by month: the rows written before
+// keep their ids and land in their months, live inserts still feed the store's events, and a
+// month past the retention goes whole (what the default partition holds from then too).
+TEST(Migrations, EventLogsLiveInMonthlyPartitionsKeptForTheRetention) {
+  TestDatabase db;
+  {
+    pqxx::connection c(db.url());  // migrated up to 0014, as `migrate` would have
+    pqxx::work tx(c);
+    tx.exec(
+        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+        "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    for (const auto& m : storage::bundled_migrations()) {
+      if (m.version >= 15) break;
+      tx.exec(m.sql);
+      tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                     m.version, m.name, m.checksum);
+    }
+    tx.commit();
+  }
+  exec(db.url(), R"sql(
+    INSERT INTO stores (store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency)
+      VALUES ('m', 'M', 31.2, 121.5, 3000, 30, 'CNY');
+    INSERT INTO pick_events (store_id, at, kind, order_id)
+      VALUES ('m', now(), 'order_packed', 'A'), ('m', now() - interval '2 months', 'order_packed', 'B');
+    INSERT INTO delivery_events (store_id, at, kind, order_id)
+      VALUES ('m', now(), 'delivered', 'A');
+  )sql");
+  const auto applied = migrate_once(db.url());
+  ASSERT_FALSE(applied.empty());
+  ASSERT_EQ(applied.front(), "0015_event_partitions.sql");
+
+  pqxx::connection c(db.url());
+  const auto one = [&](const std::string& sql) {
+    pqxx::work tx(c);
+    const auto v = tx.exec1(sql)[0].as<std::string>();
+    tx.commit();
+    return v;
+  };
+  // The rows moved with their ids, each into its month.
+  EXPECT_EQ(one("SELECT string_agg(event_id || ' ' || order_id || ' ' || tableoid::regclass, ', ' "
+                "ORDER BY event_id) FROM pick_events"),
+            "1 A " + one("SELECT 'pick_events_' || to_char(now(), 'YYYY_MM')") + ", 2 B " +
+                one("SELECT 'pick_events_' || to_char(now() - interval '2 months', 'YYYY_MM')"));
+  EXPECT_EQ(one("SELECT count(*) FROM delivery_events"), "1");
+  // A live insert takes the next id and still becomes a store event.
+  const auto store_events = one("SELECT count(*) FROM store_events");
+  EXPECT_EQ(one("INSERT INTO pick_events (store_id, at, kind, order_id) "
+                "VALUES ('m', now(), 'order_packed', 'C') RETURNING event_id"),
+            "3");
+  EXPECT_EQ(one("SELECT count(*) FROM store_events"), std::to_string(std::stoi(store_events) + 1));
+  // A clock far in the past lands in the default partition, not lost.
+  one("INSERT INTO pick_events (store_id, at, kind) VALUES ('m', '2001-01-01', 'odd') RETURNING 1");
+  EXPECT_EQ(one("SELECT count(*) FROM pick_events_default"), "1");
+
+  // Two years on, with a year kept: the old months go whole, new ones are there.
+  EXPECT_GT(std::stoi(one("SELECT freshlane_event_partitions(12, now() + interval '2 years')")), 0);
+  EXPECT_EQ(one("SELECT count(*) FROM pick_events"), "0");
+  EXPECT_EQ(one("SELECT count(*) FROM delivery_events"), "0");
+  EXPECT_EQ(one("SELECT count(*) FROM pg_inherits WHERE inhparent = 'pick_events'::regclass"),
+            "17");  // twelve months back, this one, three ahead, and the default
+  EXPECT_EQ(one("SELECT count(*) FROM pg_class WHERE relname = 'pick_events_' || "
+                "to_char(now() + interval '2 years 3 months', 'YYYY_MM')"),
+            "1");
+  // Run again, nothing changes.
+  EXPECT_EQ(one("SELECT freshlane_event_partitions(12, now() + interval '2 years')"), "0");
+}

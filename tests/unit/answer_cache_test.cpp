@@ -125,6 +125,29 @@ TEST(AnswerCache, InvalidationDropsAnswersAboutTheChangedProductOnly) {
   EXPECT_EQ(cache.size(), 0u);
 }
 
+TEST(AnswerCache, AStoresPagesGoWithAnyChangeInThatStore) {
+  AnswerCache cache(500ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  for (const char* store : {"s1", "s2"}) {
+    auto done = inbox.responder();
+    const std::string key = std::string("page ") + store;
+    auto look = cache.lookup(key, done, t0);
+    cache.finish(key, look.load, ok("a page"), catalog::ProductKey{store, ""}, t0);
+  }
+  ASSERT_EQ(cache.size(), 2u);
+
+  cache.invalidate({{"s1", "CRAB"}});  // an order took s1's last crab: its pages list the crab
+  EXPECT_EQ(cache.size(), 1u);
+  http::Responder d = inbox.responder();
+  EXPECT_TRUE(cache.lookup("page s1", d, t0).load);
+  http::Responder e = inbox.responder();
+  EXPECT_FALSE(cache.lookup("page s2", e, t0).load);
+
+  cache.invalidate({{"", "BREAD"}});  // a product renamed: every store's pages
+  EXPECT_EQ(cache.size(), 0u);
+}
+
 TEST(AnswerCache, ALoadThatBeganBeforeAnInvalidationIsNotKeptNorJoined) {
   AnswerCache cache(500ms);
   const auto t0 = Clock::now();

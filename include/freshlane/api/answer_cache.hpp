@@ -1,6 +1,6 @@
 #pragma once
-// Rendered answers of the hottest reads (a store's product, a QR scan), kept in memory so a
-// repeated read costs neither a database trip nor a JSON serialization.
+// Rendered answers of the hottest reads (a store's product, a QR scan, a catalog page), kept in
+// memory so a repeated read costs neither a database trip nor a JSON serialization.
 //
 // Freshness, in three layers:
 // - a write in this process drops the answers about what it changed before its own response
@@ -51,7 +51,8 @@ class AnswerCache {
               const http::Response& answer, const std::optional<catalog::ProductKey>& about,
               Clock::time_point now);
 
-  // Drops every answer about these store products (an empty store_id: in every store).
+  // Drops every answer about these store products (an empty store_id: in every store), and
+  // every answer about a whole store they are in (kept with an empty SKU: a list page).
   void invalidate(const std::vector<catalog::ProductKey>& changed);
 
   std::size_t size() const;

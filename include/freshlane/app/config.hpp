@@ -57,6 +57,7 @@ struct Config {
   int rate_order_burst = 10;             // FRESHLANE_RATE_ORDER_BURST
   std::size_t rate_max_keys = 100000;    // FRESHLANE_RATE_MAX_KEYS per limit, LRU beyond
   int sweep_interval_ms = 5000;          // FRESHLANE_SWEEP_INTERVAL_MS: expiry sweeper
+  int event_retention_months = 13;       // FRESHLANE_EVENT_RETENTION_MONTHS
   int floor_tick_ms = 1000;              // FRESHLANE_FLOOR_TICK_MS: picking floors' clock
   int markdown_interval_ms =
       60000;  // FRESHLANE_MARKDOWN_INTERVAL_MS: markdowns, write-offs (0: off)

@@ -2,9 +2,11 @@
 // Demo data for three Shanghai stores: 200+ products, listings, lots with trace, ratings.
 // Deterministic ids, so running it twice changes nothing.
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "freshlane/core/time.hpp"
+#include "freshlane/storage/chain_repository.hpp"
 #include "freshlane/storage/pool.hpp"
 
 namespace freshlane::app {
@@ -17,5 +19,14 @@ struct SeedSummary {
 };
 
 SeedSummary seed_demo(storage::Session& session, core::Timestamp now);
+
+// A chain of `size.stores` stores for scale measurements (storage/chain_repository.hpp), made
+// from the demo's products; `say` hears each step with its rows and seconds.
+struct ChainSummary {
+  long long stores = 0, products = 0, listings = 0, lots = 0, customers = 0, orders = 0;
+  double seconds = 0;
+};
+ChainSummary seed_chain(storage::Session& session, const storage::ChainSize& size,
+                        core::Timestamp now, const std::function<void(const std::string&)>& say);
 
 }  // namespace freshlane::app

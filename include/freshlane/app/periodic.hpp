@@ -73,7 +73,8 @@ class ClaimedJob {
 };
 
 // The expiry sweep's work: unpaid orders expire, idempotency keys and store events older than
-// 24 h go, and so do change-feed rows older than a minute.
-void sweep_expired(storage::Session& session);
+// 24 h go, and so do change-feed rows older than a minute; the floor and delivery event logs
+// keep `retention_months` whole months (and three ahead) as partitions.
+void sweep_expired(storage::Session& session, int retention_months);
 
 }  // namespace freshlane::app

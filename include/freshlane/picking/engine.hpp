@@ -225,6 +225,9 @@ class Engine {
   // Moves the floor to `now`: bags arrive, waiting bags take freed slots (earliest deadline
   // first, at the moment the slot frees), silent pickers time out.
   void advance(Timestamp now);
+  // The earliest moment advance() would change the floor with nobody deciding anything: the
+  // next bag to arrive, the first picker to time out. Timestamp::max() when nothing would.
+  Timestamp next_change() const;
 
   // Rebuilding after a restart, without events. Tasks of one order may come in any order.
   void restore_task(PickTask task);

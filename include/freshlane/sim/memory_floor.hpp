@@ -20,9 +20,12 @@ class MemoryFloor : public store::FloorRecords {
     MemoryUnit unit(*this);
     work(unit);
     stamp_ = unit.next;
+    wake_at_ = unit.wake;
     for (auto& f : unit.after) f();
   }
   store::FloorStamp peek(const std::string&) override { return stamp_; }
+  // When the last decision said the floor next changes by itself.
+  core::Timestamp wakes_at() const { return wake_at_; }
   store::StoredFloor read(const std::string&) override { return stored(); }
 
  private:
@@ -35,7 +38,9 @@ class MemoryFloor : public store::FloorRecords {
       next = n;
     }
     void after_commit(std::function<void()> f) override { after.push_back(std::move(f)); }
+    void wake_at(core::Timestamp when) override { wake = when; }
     MemoryFloor& floor;
+    core::Timestamp wake{};
     store::FloorStamp next;
     std::vector<std::function<void()>> after;
   };
@@ -50,6 +55,7 @@ class MemoryFloor : public store::FloorRecords {
   }
   picking::Layout layout_;
   store::FloorStamp stamp_;
+  core::Timestamp wake_at_{};
 };
 
 }  // namespace freshlane::sim

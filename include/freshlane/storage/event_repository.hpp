@@ -50,6 +50,10 @@ class EventRepository {
                                      const std::vector<std::int64_t>& cursors, int limit);
   // Forgets events older than `keep` (the expiry sweep), at most 10,000 per call.
   void prune(std::chrono::seconds keep);
+  // The floor's and the couriers' event logs keep `months` whole months before this one (and
+  // three ahead) as monthly partitions: missing ones are made, older ones dropped. Returns how
+  // many partitions it made or dropped.
+  int keep_months(int months);
 
  private:
   Session& session_;

@@ -82,6 +82,9 @@ class FloorRecords {
                         FloorStamp next) = 0;
     // Runs `f` once the unit has committed; never when it rolls back.
     virtual void after_commit(std::function<void()> f) = 0;
+    // The floor's clock next has work at `when` (a bag arrives, a picker times out): the
+    // records' clock keeper (the server's floor job) need not visit the floor before then.
+    virtual void wake_at(core::Timestamp when) = 0;
   };
 
   // Runs `work` as one unit on `store_id`'s floor: committed when `work` returns, rolled back
@@ -144,7 +147,8 @@ class Floors {
   static bool holds_engine(Entry& e);
   // The engine for a unit: this process's when it is at the unit's stamp, else rebuilt.
   Held checkout(FloorRecords::Unit& unit, const std::string& store_id, core::Timestamp now);
-  // Records what the engine decided and keeps it once the unit commits.
+  // Records what the engine decided, says when the floor next changes by itself, and keeps
+  // the engine once the unit commits.
   void settle(FloorRecords::Unit& unit, const std::string& store_id, Held held);
   void keep(const std::string& store_id, std::int64_t version,
             std::shared_ptr<picking::Engine> engine);
