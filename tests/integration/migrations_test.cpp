@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "freshlane/storage/event_repository.hpp"
 #include "freshlane/storage/pool.hpp"
 #include "support/test_database.hpp"
 
@@ -23,6 +24,22 @@ std::vector<std::string> migrate_once(const std::string& url) {
   pool.run_here([&](storage::Session& s) { applied = storage::migrate(s); });
   return applied;
 }
+// Applies the bundled migrations before `version` and records them, as `migrate` would have.
+void migrate_before(const std::string& url, int version) {
+  pqxx::connection c(url);
+  pqxx::work tx(c);
+  tx.exec(
+      "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+      "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+  for (const auto& m : storage::bundled_migrations()) {
+    if (m.version >= version) break;
+    tx.exec(m.sql);
+    tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                   m.version, m.name, m.checksum);
+  }
+  tx.commit();
+}
+
 void exec(const std::string& url, const std::string& sql) {
   pqxx::connection c(url);
   pqxx::nontransaction tx(c);
@@ -121,20 +138,7 @@ TEST(Migrations, AFailingMigrationLeavesNoTrace) {
 // one stays counted as it was.
 TEST(Migrations, WeighedGoodsBecomeGramsWithTheSameStockAndMoney) {
   TestDatabase db;
-  {
-    pqxx::connection c(db.url());  // migrated up to 0010, as `migrate` would have
-    pqxx::work tx(c);
-    tx.exec(
-        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
-        "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-    for (const auto& m : storage::bundled_migrations()) {
-      if (m.version >= 11) break;
-      tx.exec(m.sql);
-      tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                     m.version, m.name, m.checksum);
-    }
-    tx.commit();
-  }
+  migrate_before(db.url(), 11);  // up to 0010, as `migrate` would have
   exec(db.url(), R"sql(
     INSERT INTO stores (store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency)
       VALUES ('m', 'M', 31.2, 121.5, 3000, 30, 'CNY');
@@ -214,20 +218,7 @@ TEST(Migrations, WeighedGoodsBecomeGramsWithTheSameStockAndMoney) {
 // month past the retention goes whole (what the default partition holds from then too).
 TEST(Migrations, EventLogsLiveInMonthlyPartitionsKeptForTheRetention) {
   TestDatabase db;
-  {
-    pqxx::connection c(db.url());  // migrated up to 0014, as `migrate` would have
-    pqxx::work tx(c);
-    tx.exec(
-        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
-        "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-    for (const auto& m : storage::bundled_migrations()) {
-      if (m.version >= 15) break;
-      tx.exec(m.sql);
-      tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                     m.version, m.name, m.checksum);
-    }
-    tx.commit();
-  }
+  migrate_before(db.url(), 15);  // up to 0014, as `migrate` would have
   exec(db.url(), R"sql(
     INSERT INTO stores (store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency)
       VALUES ('m', 'M', 31.2, 121.5, 3000, 30, 'CNY');
@@ -274,4 +265,22 @@ TEST(Migrations, EventLogsLiveInMonthlyPartitionsKeptForTheRetention) {
             "1");
   // Run again, nothing changes.
   EXPECT_EQ(one("SELECT freshlane_event_partitions(12, now() + interval '2 years')"), "0");
+}
+
+// The sweep forgets store events older than a day however many there are (a chain's busiest
+// day writes more than one batch between two sweeps), and keeps the day's.
+TEST(Migrations, StoreEventsOlderThanADayAreAllPruned) {
+  TestDatabase db;
+  migrate_once(db.url());
+  exec(db.url(), R"sql(
+    INSERT INTO store_events (store_id, seq, at, kind)
+      SELECT 's', n, now() - interval '2 days', 'old' FROM generate_series(1, 25000) n;
+    INSERT INTO store_events (store_id, seq, at, kind) VALUES ('s', 25001, now(), 'new');
+  )sql");
+  storage::Pool pool(storage::PoolConfig{db.url(), 0});
+  pool.run_here(
+      [](storage::Session& s) { storage::EventRepository(s).prune(std::chrono::hours(24)); });
+  pqxx::connection c(db.url());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(tx.exec1("SELECT string_agg(kind, ',') FROM store_events")[0].as<std::string>(), "new");
 }

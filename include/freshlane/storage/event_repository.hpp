@@ -48,7 +48,8 @@ class EventRepository {
   // Every event after each store's cursor, by store and number, at most `limit` in all.
   std::vector<StoreEvent> after_each(const std::vector<std::string>& stores,
                                      const std::vector<std::int64_t>& cursors, int limit);
-  // Forgets events older than `keep` (the expiry sweep), at most 10,000 per call.
+  // Forgets events older than `keep` (the expiry sweep), 10,000 a transaction, at most a
+  // million per call.
   void prune(std::chrono::seconds keep);
   // The floor's and the couriers' event logs keep `months` whole months before this one (and
   // three ahead) as monthly partitions: missing ones are made, older ones dropped. Returns how
