@@ -10,8 +10,10 @@ CREATE FUNCTION freshlane_event_partitions(p_keep_months integer, p_now timestam
 DECLARE
   t text;
   m date;
-  first_month date := date_trunc('month', p_now - make_interval(months => p_keep_months))::date;
-  last_month date := date_trunc('month', p_now + interval '3 months')::date;
+  -- Months of UTC, whatever the session's time zone: every process cuts the same months.
+  first_month date := date_trunc('month', (p_now AT TIME ZONE 'UTC')
+                                          - make_interval(months => p_keep_months))::date;
+  last_month date := date_trunc('month', (p_now AT TIME ZONE 'UTC') + interval '3 months')::date;
   changed integer := 0;
   part record;
 BEGIN
@@ -21,8 +23,9 @@ BEGIN
     WHILE m <= last_month LOOP
       IF to_regclass(format('%I_%s', t, to_char(m, 'YYYY_MM'))) IS NULL THEN
         EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
-                       format('%s_%s', t, to_char(m, 'YYYY_MM')), t, m::timestamptz,
-                       (m + interval '1 month')::timestamptz);
+                       format('%s_%s', t, to_char(m, 'YYYY_MM')), t,
+                       m::timestamp AT TIME ZONE 'UTC',
+                       (m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
         changed := changed + 1;
       END IF;
       m := (m + interval '1 month')::date;
@@ -37,7 +40,8 @@ BEGIN
       changed := changed + 1;
     END LOOP;
     -- And what the default partition holds from before the oldest kept month.
-    EXECUTE format('DELETE FROM %I WHERE at < %L', t || '_default', first_month::timestamptz);
+    EXECUTE format('DELETE FROM %I WHERE at < %L', t || '_default',
+                   first_month::timestamp AT TIME ZONE 'UTC');
   END LOOP;
   RETURN changed;
 END $$;

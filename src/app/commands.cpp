@@ -301,13 +301,13 @@ int serve_command(const Config& config) {
   log->flush();
   // The fleet's work by the clock: each store's floor clock and dispatch rounds, and the
   // chain's expiry sweep, claimed per period across every process.
-  ClaimedJob floor_clock(pool, storage::Job::kFloor,
-                         std::chrono::milliseconds(config.floor_tick_ms),
-                         [&floors](storage::Session& s, const std::string& store_id) {
-                           storage::PgFloorRecords records(s);
-                           floors.decide(records, store_id, core::system_now(),
-                                         [](picking::Engine&, core::Timestamp) {});
-                         });
+  ClaimedJob floor_clock(
+      pool, storage::Job::kFloor, std::chrono::milliseconds(config.floor_tick_ms),
+      [&floors](storage::Session& s, const std::string& store_id) {
+        storage::PgFloorRecords records(s, storage::PgFloorRecords::Decider::kFloorJob);
+        floors.decide(records, store_id, core::system_now(),
+                      [](picking::Engine&, core::Timestamp) {});
+      });
   ClaimedJob dispatcher(pool, storage::Job::kDispatch,
                         std::chrono::milliseconds(config.dispatch_interval_ms),
                         [&desks](storage::Session& s, const std::string& store_id) {

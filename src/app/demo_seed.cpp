@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <stdexcept>
 #include <cstdio>
 #include <utility>
 
@@ -435,6 +436,11 @@ ChainSummary seed_chain(storage::Session& session, const storage::ChainSize& siz
   using Clock = std::chrono::steady_clock;
   storage::relax_durability_for_bulk_load(session);
   storage::ChainRepository chain(session);
+  if (!chain.may_write_without_triggers()) {
+    throw std::runtime_error(
+        "a chain is written without per-row triggers, which takes a superuser: connect as one "
+        "(the demo's and the benches' PostgreSQL make freshlane one)");
+  }
   const auto base = chain_base();
   ChainSummary out;
   const auto step = [&](const char* what, auto&& run) {

@@ -106,12 +106,27 @@ void ClaimedJob::poll(storage::Session& s) {
 void sweep_expired(storage::Session& s, int retention_months) {
   const int expired = storage::OrderRepository(s).expire_due(core::system_now());
   if (expired > 0) spdlog::info("expired {} unpaid order(s)", expired);
-  storage::IdempotencyRepository(s).prune(std::chrono::hours(24));
-  storage::ChangeFeed::prune(s, std::chrono::seconds(60));
-  storage::EventRepository(s).prune(std::chrono::hours(24));
-  if (const int changed = storage::EventRepository(s).keep_months(retention_months)) {
-    spdlog::info("event logs: {} monthly partition(s) added or dropped", changed);
-  }
+  // The housekeeping runs once the claim's transaction has committed, each part in
+  // transactions of its own: a long prune holds nothing of the expiry's, and a part that fails
+  // (a partition's DDL waiting on a lock) neither undoes the expiry nor stops the other parts.
+  s.after_commit([&s, retention_months] {
+    const auto part = [](const char* what, auto&& f) {
+      try {
+        f();
+      } catch (const std::exception& e) {
+        spdlog::warn("expiry sweep, {}: {}", what, e.what());
+      }
+    };
+    part("idempotency keys",
+         [&] { storage::IdempotencyRepository(s).prune(std::chrono::hours(24)); });
+    part("change feed", [&] { storage::ChangeFeed::prune(s, std::chrono::seconds(60)); });
+    part("store events", [&] { storage::EventRepository(s).prune(std::chrono::hours(24)); });
+    part("event log months", [&] {
+      if (const int changed = storage::EventRepository(s).keep_months(retention_months)) {
+        spdlog::info("event logs: {} monthly partition(s) added or dropped", changed);
+      }
+    });
+  });
 }
 
 }  // namespace freshlane::app

@@ -188,6 +188,9 @@ const Query kSeedDay{
 
 #undef FRESHLANE_CHAIN_SKU
 
+const Query kIsSuperuser{"chain_is_superuser",
+                         "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"};
+
 // A bulk step runs as long as it needs (the pool's connections carry a statement timeout
 // meant for requests).
 void unlimited(Tx& tx) { tx.exec("SET LOCAL statement_timeout = 0"); }
@@ -271,6 +274,11 @@ long long ChainRepository::seed_day(const ChainSize& size, const ChainBase& b, i
                         epoch(now), size.orders_per_day, size.core_skus, size.customers_per_store);
     return r[0][0].as<long long>();
   });
+}
+
+bool ChainRepository::may_write_without_triggers() {
+  return single(session_,
+                [&](Tx& tx) { return exec(session_, tx, kIsSuperuser)[0][0].as<bool>(); });
 }
 
 void ChainRepository::analyze() {

@@ -90,8 +90,12 @@ void EventRepository::prune(std::chrono::seconds keep) {
 }
 
 int EventRepository::keep_months(int months) {
-  return write(session_,
-               [&](Tx& tx) { return exec(session_, tx, kKeepMonths, months)[0][0].as<int>(); });
+  return write(session_, [&](Tx& tx) {
+    // Creating or dropping a partition locks its table: wait a second at most behind a long
+    // reader, and try again at the next sweep (months are made three ahead).
+    tx.exec("SET LOCAL lock_timeout = '1s'");
+    return exec(session_, tx, kKeepMonths, months)[0][0].as<int>();
+  });
 }
 
 }  // namespace freshlane::storage

@@ -27,10 +27,17 @@ const Query kMoveFloor{"floor_move", R"sql(
   UPDATE store_floors SET version = $3, clock = to_timestamp($4)
   WHERE store_id = $1 AND version = $2)sql"};
 
-// The floor's clock job is next due when the floor next changes by itself ($2).
+// The floor job is next due when the floor next changes by itself ($2): set by the floor job
+// ($3 true), only brought earlier by a request. The floor job holds its row from its claim's
+// confirmation before it locks the floor, and a request holds the floor first: a request skips
+// a row the job holds (the job's own wake, computed after this commit, is the one that counts),
+// so the two never wait for each other the other way round.
 const Query kWakeFloor{"floor_wake", R"sql(
-  UPDATE store_jobs SET due_at = to_timestamp($2)
-  WHERE job = 'floor' AND store_id = $1 AND due_at IS DISTINCT FROM to_timestamp($2))sql"};
+  UPDATE store_jobs j SET due_at = to_timestamp($2)
+  FROM (SELECT job, store_id FROM store_jobs WHERE job = 'floor' AND store_id = $1
+        FOR UPDATE SKIP LOCKED) mine
+  WHERE j.job = mine.job AND j.store_id = mine.store_id
+    AND (j.due_at > to_timestamp($2) OR ($3 AND j.due_at <> to_timestamp($2))))sql"};
 
 const Query kLayout{"picking_layout", R"sql(
   SELECT array_to_string(zones, ','), pick_deadline_seconds, max_bags_per_trip, small_task_units,
@@ -473,8 +480,8 @@ void log_events(Session& s, Tx& tx, const std::string& store_id,
 
 class PgUnit : public store::FloorRecords::Unit {
  public:
-  PgUnit(Session& s, Tx& tx, std::string store_id, FloorStamp stamp)
-      : s_(s), tx_(tx), store_id_(std::move(store_id)), stamp_(stamp) {}
+  PgUnit(Session& s, Tx& tx, std::string store_id, FloorStamp stamp, bool floor_job)
+      : s_(s), tx_(tx), store_id_(std::move(store_id)), stamp_(stamp), floor_job_(floor_job) {}
 
   FloorStamp stamp() override { return stamp_; }
   store::StoredFloor load() override { return load_floor(s_, tx_, store_id_, stamp_); }
@@ -489,13 +496,16 @@ class PgUnit : public store::FloorRecords::Unit {
     stamp_ = next;
   }
   void after_commit(std::function<void()> f) override { s_.after_commit(std::move(f)); }
-  void wake_at(core::Timestamp when) override { exec(s_, tx_, kWakeFloor, store_id_, epoch(when)); }
+  void wake_at(core::Timestamp when) override {
+    exec(s_, tx_, kWakeFloor, store_id_, epoch(when), floor_job_);
+  }
 
  private:
   Session& s_;
   Tx& tx_;
   std::string store_id_;
   FloorStamp stamp_;
+  bool floor_job_;
 };
 
 }  // namespace
@@ -526,7 +536,8 @@ std::optional<StoredTask> read_task(Session& s, Tx& tx, const std::string& task_
 void PgFloorRecords::run(const std::string& store_id, const std::function<void(Unit&)>& work) {
   write_or_conflict<StaleFloor>(session_, [&](Tx& tx) {
     PgUnit unit(session_, tx, store_id,
-                stamp_of(exec(session_, tx, kLockFloor, store_id), store_id));
+                stamp_of(exec(session_, tx, kLockFloor, store_id), store_id),
+                decider_ == Decider::kFloorJob);
     work(unit);
   });
 }

@@ -4,8 +4,10 @@
 
 #include <thread>
 
+#include "freshlane/app/periodic.hpp"
 #include "freshlane/storage/event_repository.hpp"
 #include "freshlane/storage/pool.hpp"
+#include "storage/sql.hpp"
 #include "support/test_database.hpp"
 
 using namespace freshlane;
@@ -267,9 +269,11 @@ TEST(Migrations, EventLogsLiveInMonthlyPartitionsKeptForTheRetention) {
   EXPECT_EQ(one("SELECT freshlane_event_partitions(12, now() + interval '2 years')"), "0");
 }
 
-// The sweep forgets store events older than a day however many there are (a chain's busiest
-// day writes more than one batch between two sweeps), and keeps the day's.
-TEST(Migrations, StoreEventsOlderThanADayAreAllPruned) {
+// The expiry sweep, run as the job runs it (inside its claim's transaction), forgets store
+// events older than a day however many there are (a chain's busiest day writes more than one
+// batch between two sweeps) in transactions of their own, keeps the day's, and keeps the event
+// logs' months.
+TEST(Migrations, TheSweepPrunesEveryOldStoreEventAndKeepsTheMonths) {
   TestDatabase db;
   migrate_once(db.url());
   exec(db.url(), R"sql(
@@ -277,10 +281,25 @@ TEST(Migrations, StoreEventsOlderThanADayAreAllPruned) {
       SELECT 's', n, now() - interval '2 days', 'old' FROM generate_series(1, 25000) n;
     INSERT INTO store_events (store_id, seq, at, kind) VALUES ('s', 25001, now(), 'new');
   )sql");
+  exec(
+      db.url(), "DROP TABLE pick_events_" + [&] {
+        pqxx::connection c(db.url());
+        pqxx::read_transaction tx(c);
+        return tx.exec1("SELECT to_char(now(), 'YYYY_MM')")[0].as<std::string>();
+      }());
   storage::Pool pool(storage::PoolConfig{db.url(), 0});
-  pool.run_here(
-      [](storage::Session& s) { storage::EventRepository(s).prune(std::chrono::hours(24)); });
+  pool.run_here([](storage::Session& s) {
+    storage::write(s, [&](storage::Tx& tx) {
+      tx.exec0("SET LOCAL statement_timeout = '2s'");  // the claim's transaction, as the job's
+      app::sweep_expired(s, 13);
+    });
+  });
   pqxx::connection c(db.url());
   pqxx::read_transaction tx(c);
   EXPECT_EQ(tx.exec1("SELECT string_agg(kind, ',') FROM store_events")[0].as<std::string>(), "new");
+  // A missing month (this one's, dropped above) is made again by the sweep.
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_class WHERE relname = 'pick_events_' || "
+                     "to_char(now(), 'YYYY_MM')")[0]
+                .as<int>(),
+            1);
 }

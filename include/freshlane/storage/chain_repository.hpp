@@ -52,6 +52,8 @@ class ChainRepository {
   long long seed_day(const ChainSize& size, const ChainBase& base, int days_ago,
                      core::Timestamp now);
   void analyze();
+  // Whether this connection may switch per-row triggers off (a superuser's).
+  bool may_write_without_triggers();
 
   // The chain's store ids: ch-0001 (the flagship) ... ch-NNNN.
   static std::string store_id(int n);

@@ -23,7 +23,11 @@ namespace freshlane::storage {
 
 class PgFloorRecords : public store::FloorRecords {
  public:
-  explicit PgFloorRecords(Session& session) : session_(session) {}
+  // Who decides: a request (a picker's scan, a payment) only ever brings the floor job's next
+  // visit earlier; the floor job itself, which just visited, sets it to the next change.
+  enum class Decider { kRequest, kFloorJob };
+  explicit PgFloorRecords(Session& session, Decider decider = Decider::kRequest)
+      : session_(session), decider_(decider) {}
 
   // Throws core::Error(kNotFound) for a store without a floor (no such store).
   void run(const std::string& store_id, const std::function<void(Unit&)>& work) override;
@@ -32,6 +36,7 @@ class PgFloorRecords : public store::FloorRecords {
 
  private:
   Session& session_;
+  Decider decider_;
 };
 
 }  // namespace freshlane::storage
