@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <stdexcept>
 #include <cstdio>
+#include <stdexcept>
 #include <utility>
 
 #include "freshlane/catalog/pinyin.hpp"
@@ -194,6 +194,12 @@ struct Pack {
 constexpr std::array kPacks{Pack{"S", "小份", "Small", 60}, Pack{"M", "", "", 100},
                             Pack{"F", "家庭装", "Family Pack", 180}};
 
+// A product's name: the item's, with its pack size unless it is the standard one.
+std::string product_name(const Item& item, const Pack& pack) {
+  return *pack.zh ? std::string(item.zh) + " " + pack.zh + " " + item.en + " (" + pack.en + ")"
+                  : std::string(item.zh) + " " + item.en;
+}
+
 const char* zone_of(const std::string& category) {
   if (category == "seafood") return "seafood";
   if (category == "produce") return "produce";
@@ -273,9 +279,7 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
     for (const Pack& pack : kPacks) {
       catalog::Product p;
       p.sku = std::string(item.stem) + "-" + pack.suffix;
-      p.name = *pack.zh
-                   ? std::string(item.zh) + " " + pack.zh + " " + item.en + " (" + pack.en + ")"
-                   : std::string(item.zh) + " " + item.en;
+      p.name = product_name(item, pack);
       p.category = item.category;
       p.unit = item.unit;
       p.storage = item.storage;
@@ -386,10 +390,6 @@ SeedSummary seed_demo(storage::Session& session, core::Timestamp now) {
   return summary;
 }
 
-}  // namespace freshlane::app
-
-namespace freshlane::app {
-
 namespace {
 
 // Shanghai's districts, where the chain's stores stand (centres, WGS84).
@@ -410,9 +410,7 @@ storage::ChainBase chain_base() {
   for (const Item& item : kItems) {
     for (const Pack& pack : kPacks) {
       catalog::Product p;
-      p.name = *pack.zh
-                   ? std::string(item.zh) + " " + pack.zh + " " + item.en + " (" + pack.en + ")"
-                   : std::string(item.zh) + " " + item.en;
+      p.name = product_name(item, pack);
       p.unit = item.unit;
       b.sku.push_back(std::string(item.stem) + "-" + pack.suffix);
       b.name.push_back(p.name);

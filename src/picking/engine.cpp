@@ -612,7 +612,7 @@ void Engine::advance(Timestamp now) {
 Timestamp Engine::next_change() const {
   Timestamp next = on_lanes_.empty() ? Timestamp::max() : on_lanes_.begin()->at;
   if (first_timeout_ != Timestamp::min()) return std::min(next, first_timeout_);
-  for (const auto& [id, p] : pickers_) next = std::min(next, p.last_seen + layout_.picker_timeout);
+  for (const auto& [id, p] : pickers_) next = std::min(next, timeout_of(p));
   return next;  // the timeouts changed since advance() last looked: the same rule, counted here
 }
 
@@ -620,7 +620,7 @@ void Engine::time_out_silent(Timestamp now) {
   std::vector<std::string> silent;  // by id, so the hand-backs come in one order
   first_timeout_ = Timestamp::max();
   for (const auto& [id, p] : pickers_) {
-    const Timestamp due = p.last_seen + layout_.picker_timeout;
+    const Timestamp due = timeout_of(p);
     if (due <= now) {
       silent.push_back(id);
     } else {

@@ -365,6 +365,27 @@ TEST_F(CatalogApi, ForgedAndForeignCodesAreRefused) {
   EXPECT_TRUE(is_problem(server().get("/v1/scan/%F0%9F%A6%80"), 400, "invalid_code"));
 }
 
+// List and search pages come from the answer cache, each about its whole store: a write to any
+// product of the store drops them, so the next read shows it (a page keyed by one SKU would not).
+TEST_F(CatalogApi, ACachedPageFollowsAWriteToAnyProductOfItsStore) {
+  const auto price_of = [](const std::string& target, const std::string& sku) {
+    const json page = server().get(target).json();
+    for (const auto& p : page["items"]) {
+      if (p["sku"] == sku) return p["price_minor"].get<long long>();
+    }
+    return -1LL;
+  };
+  const std::string list = "/v1/stores/jq/products", search = "/v1/stores/jq/products?q=milk";
+  EXPECT_EQ(price_of(list, "MILK"), 1290);
+  EXPECT_EQ(price_of(search, "MILK"), 1290);
+  ASSERT_EQ(admin("PUT", "/v1/stores/jq/products/MILK",
+                  {{"price_minor", 1390}, {"zone", "chilled"}, {"shelf", "C3-1"}})
+                .status,
+            200);
+  EXPECT_EQ(price_of(list, "MILK"), 1390);
+  EXPECT_EQ(price_of(search, "MILK"), 1390);
+}
+
 TEST_F(CatalogApi, SearchFindsChineseAndLatinNames) {
   auto skus = [](const std::string& target) {
     std::set<std::string> out;

@@ -328,6 +328,8 @@ class Engine {
   // No picker times out before this (min: unknown, look at them all).
   Timestamp first_timeout_ = Timestamp::min();
   void time_out_silent(Timestamp now);
+  // When a picker not seen since falls silent and is timed out.
+  Timestamp timeout_of(const Picker& p) const { return p.last_seen + layout_.picker_timeout; }
   // Per lane of layout_.lanes (same index): bags in transit, and the zones it serves as bits of
   // zone_bit_ (so a lane choice compares no strings).
   std::vector<int> in_transit_;
