@@ -127,9 +127,19 @@ TEST(StaleWriter, APausedProcessResumedAfterATakeoverHasNoWriteAccepted) {
       std::this_thread::sleep_for(10ms);
     }
     if (state == "idle in transaction") break;
+    const std::string backends =
+        pqxx::nontransaction(watch)
+            .exec_params(
+                "SELECT string_agg(pid || ' ' || state || ' ' || "
+                "coalesce(wait_event_type, '-') || ' ' || "
+                "regexp_replace(left(query, 90), '\\s+', ' ', 'g'), E'\\n') "
+                "FROM pg_stat_activity WHERE datname = $1 AND "
+                "application_name = 'freshlane-a'",
+                db.name())[0][0]
+            .c_str();
     a.resume();
     const auto answer = paused_scan.get();
-    ASSERT_NE(answer.status, 200) << answer.body;
+    ASSERT_NE(answer.status, 200) << answer.body << "\nstate " << state << "\n" << backends;
     ASSERT_LT(attempt, 3) << "A never held the floor's row; its backend was: " << state;
   }
   const auto paused_at = Clock::now();

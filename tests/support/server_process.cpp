@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -148,8 +149,27 @@ int ServerProcess::stop(bool crash) {
   return -SIGKILL;
 }
 
+// Returns once every thread of the process is stopped: SIGSTOP is only sent by kill(), and a
+// thread on another core (or woken by its socket on a loaded machine) may still run a little.
 void ServerProcess::pause() {
-  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGSTOP);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid_) + "/task";
+  for (;;) {
+    bool all_stopped = true;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      const std::string stat = read_file((task.path() / "stat").string());
+      const auto end_of_name = stat.rfind(')');  // "pid (name) state ..."
+      if (end_of_name != std::string::npos && end_of_name + 2 < stat.size() &&
+          stat[end_of_name + 2] != 'T' && stat[end_of_name + 2] != 't') {
+        all_stopped = false;
+      }
+    }
+    if (all_stopped || ec || std::chrono::steady_clock::now() > deadline) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 void ServerProcess::resume() {
