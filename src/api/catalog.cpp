@@ -233,10 +233,12 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
               req.query("cursor").value_or(""), req.query("limit").value_or("")}) {
           key += " " + std::to_string(part.size()) + ":" + part;
         }
-        serve_cached(ctx, key, std::move(req), std::move(done),
-                     [&ctx, about](const auto& req, auto& s) {
-                       return Cacheable{list_store_products(ctx, req, s), about};
-                     });
+        serve_cached(
+            ctx, key, std::move(req), std::move(done),
+            [&ctx, about](const auto& req, auto& s) {
+              return Cacheable{list_store_products(ctx, req, s), about};
+            },
+            {}, about.store_id);
       });
   // The most read answer of all: served from the answer cache while fresh.
   router.add("GET", "/v1/stores/{store_id}/products/{sku}",
@@ -245,10 +247,12 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
                // The store id's length keeps any two (store, sku) pairs apart.
                const std::string key = "item " + std::to_string(about.store_id.size()) + " " +
                                        about.store_id + about.sku;
-               serve_cached(ctx, key, std::move(req), std::move(done),
-                            [&ctx, about](const auto& req, auto& s) {
-                              return Cacheable{get_store_product(ctx, req, s), about};
-                            });
+               serve_cached(
+                   ctx, key, std::move(req), std::move(done),
+                   [&ctx, about](const auto& req, auto& s) {
+                     return Cacheable{get_store_product(ctx, req, s), about};
+                   },
+                   {}, about.store_id);
              });
   router.add(
       "PUT", "/v1/stores/{store_id}/products/{sku}",

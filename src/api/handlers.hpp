@@ -40,8 +40,10 @@ struct Cacheable {
 };
 using CachedFunction = std::function<Cacheable(const http::Request&, storage::Session&)>;
 using Refusal = std::function<std::optional<http::Response>()>;
+// `store`, when known before loading: the store the answer is about (a change elsewhere then
+// never keeps a request from joining a load in flight).
 void serve_cached(Context& ctx, const std::string& key, http::Request&& req, http::Responder done,
-                  CachedFunction f, const Refusal& refuse = {});
+                  CachedFunction f, const Refusal& refuse = {}, const std::string& store = {});
 
 // Handlers for routes that need the database, and for those that do not (answered on the I/O
 // thread).

@@ -65,7 +65,7 @@ ParsedOrder parse_order(const std::string& raw) {
     if (inserted) {
       p.lines.emplace_back(*sku, 0);
       if (by_weight) p.in_grams.insert(*sku);
-    } else if (by_weight != p.in_grams.count(*sku) > 0) {
+    } else if (by_weight != (p.in_grams.count(*sku) > 0)) {
       line.error(field, "the lines naming " + *sku + " must all count pieces or all grams");
       return;
     }

@@ -56,8 +56,8 @@ void run_in_database(Context& ctx, http::Request&& req, http::Responder done, Db
 }
 
 void serve_cached(Context& ctx, const std::string& key, http::Request&& req, http::Responder done,
-                  CachedFunction f, const Refusal& refuse) {
-  auto look = ctx.answers.lookup(key, done, AnswerCache::Clock::now());
+                  CachedFunction f, const Refusal& refuse, const std::string& store) {
+  auto look = ctx.answers.lookup(key, done, AnswerCache::Clock::now(), store);
   if (look.body) {
     ctx.metrics.increment("freshlane_answer_cache_hits_total");
     done(http::Response::json(200, std::move(*look.body)));

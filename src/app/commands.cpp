@@ -168,7 +168,8 @@ int seed_command(const Config& config, const std::vector<std::string>& args) {
 
 int serve_command(const Config& config) {
   auto log = setup_logging(config.log_level, config.log_format, config.log_file);
-  api::AnswerCache answers(std::chrono::milliseconds(config.answer_cache_ms));  // outlives the pool
+  api::AnswerCache answers(std::chrono::milliseconds(config.answer_cache_ms),
+                           std::chrono::milliseconds(config.page_cache_ms));  // outlives the pool
   storage::Pool pool(pool_config(config, config.db_pool_size));
 
   // An edited migration must stop start-up; an unreachable database must not (/readyz says).

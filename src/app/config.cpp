@@ -131,6 +131,9 @@ const std::vector<SettingInfo>& settings() {
       {"FRESHLANE_ANSWER_CACHE_MS", "500",
        "how long a product or scan answer, or a store's load for quotes, is served from memory "
        "at most (0 = off, up to 1000)"},
+      {"FRESHLANE_PAGE_CACHE_MS", "5000",
+       "how long a catalog list or search page is served from memory at most when no change in "
+       "its store arrives first (up to 60000; 0 = off, as is FRESHLANE_ANSWER_CACHE_MS=0)"},
       {"FRESHLANE_EVENTS_POLL_MS", "200",
        "how often a process reads new store events for the live streams it serves"},
       {"FRESHLANE_STREAMS_PER_STORE", "200", "open event streams about one store, per process"},
@@ -276,6 +279,7 @@ Config load_config(const EnvLookup& env, Purpose purpose) {
   integer("FRESHLANE_DETOUR_PERCENT", c.detour_percent, 100, 300);
   integer("FRESHLANE_PACKING_SECONDS", c.packing_seconds, 0, 3600);
   integer("FRESHLANE_ANSWER_CACHE_MS", c.answer_cache_ms, 0, 1000);  // sold out shows within 1 s
+  integer("FRESHLANE_PAGE_CACHE_MS", c.page_cache_ms, 0, 60'000);
   integer("FRESHLANE_EVENTS_POLL_MS", c.events_poll_ms, 20, 60'000);
   integer("FRESHLANE_STREAMS_PER_STORE", c.streams_per_store, 1, 100'000);
   integer("FRESHLANE_STREAMS_PER_CLIENT", c.streams_per_client, 1, 1000);

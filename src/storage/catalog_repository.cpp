@@ -62,16 +62,18 @@ const Query kListStoreProducts{"store_product_list",
                                "ORDER BY sp.sku LIMIT $5"};
 
 // Text search, run with a plan made for its words each time (see list_store_products): each of
-// the first kSearchWords words ($6-$9, as ILIKE patterns; '%' for none) must be in the
+// the first kSearchWords words ($6-$9, as ILIKE patterns; '' for none) must be in the
 // product's search text (name, pinyin, SKU), in any order, each able to use the trigram index;
-// the closest (trigram similarity to the whole query, $10) first. $3: the offset.
+// the closest (trigram similarity to the whole query, $10) first. $3: the offset. A word
+// missing drops its test from the plan: at 100k products a test of '%' made the planner scan
+// them all and lower-case each product's text once per test (70 ms instead of 5).
 const Query kSearchStoreProducts{
     "store_product_search",
     "SELECT " FRESHLANE_STORE_PRODUCT_COLUMNS
     "FROM store_products sp JOIN products p ON p.sku = sp.sku "
     "WHERE sp.store_id = $1 AND sp.delisted_at IS NULL AND ($4 = '' OR p.category = $4) "
-    "AND p.search_text ILIKE $6 AND p.search_text ILIKE $7 AND p.search_text ILIKE $8 "
-    "AND p.search_text ILIKE $9 "
+    "AND p.search_text ILIKE $6 AND ($7 = '' OR p.search_text ILIKE $7) "
+    "AND ($8 = '' OR p.search_text ILIKE $8) AND ($9 = '' OR p.search_text ILIKE $9) "
     "ORDER BY similarity(p.search_text, $10) DESC, sp.sku "
     "OFFSET $3::integer LIMIT $5"};
 constexpr std::size_t kSearchWords = 4;
@@ -311,7 +313,8 @@ std::vector<catalog::StoreProduct> CatalogRepository::list_store_products(const 
         word += c;
       }
     }
-    words.resize(kSearchWords, "%");  // further words only rank
+    if (words.empty()) words.push_back("%");  // blanks only: every product matches
+    words.resize(kSearchWords, "");           // further words only rank
     return rows(exec(session_, tx, kSearchStoreProducts, q.store_id, epoch(now), q.offset,
                      q.category, q.limit, words[0], words[1], words[2], words[3], q.text));
   });

@@ -165,6 +165,59 @@ TEST(AnswerCache, ALoadThatBeganBeforeAnInvalidationIsNotKeptNorJoined) {
   EXPECT_EQ(*cache.lookup("k", c, t0).body, "available 0");
 }
 
+// At a chain every order changes some store's stock: a load elsewhere must still be kept and
+// joined, or a costly page would be loaded again by every request while orders flow.
+TEST(AnswerCache, AChangeInAnotherStoreNeitherVoidsNorSplitsALoad) {
+  AnswerCache cache(500ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  http::Responder a = inbox.responder(), b = inbox.responder();
+  const auto first = cache.lookup("page s1", a, t0, "s1");
+  ASSERT_TRUE(first.load);
+  cache.invalidate({{"s2", "CRAB"}});  // an order at another store
+  const auto second = cache.lookup("page s1", b, t0, "s1");
+  EXPECT_FALSE(second.load);  // joined the load in flight
+  cache.finish("page s1", first.load, ok("p1"), catalog::ProductKey{"s1", ""}, t0);
+  EXPECT_EQ(inbox.got.size(), 2u);
+  EXPECT_EQ(cache.size(), 1u);  // and kept
+
+  // A change in its own store still voids a load in flight, joined or kept.
+  http::Responder c = inbox.responder(), d = inbox.responder();
+  const auto third = cache.lookup("page s3", c, t0, "s3");
+  cache.invalidate({{"s3", "CRAB"}});
+  EXPECT_TRUE(cache.lookup("page s3", d, t0, "s3").load);
+  cache.finish("page s3", third.load, ok("stale"), catalog::ProductKey{"s3", ""}, t0);
+  http::Responder e = inbox.responder();
+  EXPECT_FALSE(cache.lookup("page s3", e, t0, "s3").body);
+  // So does a change in every store (a product renamed), and, for a load whose store was not
+  // known, any change at all.
+  http::Responder f = inbox.responder(), g = inbox.responder();
+  const auto fourth = cache.lookup("page s4", f, t0, "s4");
+  cache.invalidate({{"", "CRAB"}});
+  cache.finish("page s4", fourth.load, ok("stale"), catalog::ProductKey{"s4", ""}, t0);
+  const auto fifth = cache.lookup("scan x", g, t0);
+  cache.invalidate({{"s5", "CRAB"}});
+  cache.finish("scan x", fifth.load, ok("stale"), catalog::ProductKey{"s1", "CRAB"}, t0);
+  EXPECT_EQ(cache.size(), 1u);  // only page s1
+}
+
+// A page, an answer about a whole store, lives page_ttl; a product's answer its own ttl.
+TEST(AnswerCache, ACatalogPageLivesItsOwnTtl) {
+  AnswerCache cache(500ms, 5000ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  http::Responder a = inbox.responder(), b = inbox.responder();
+  cache.finish("page s1", cache.lookup("page s1", a, t0, "s1").load, ok("p"),
+               catalog::ProductKey{"s1", ""}, t0);
+  cache.finish("item s1 CRAB", cache.lookup("item s1 CRAB", b, t0, "s1").load, ok("i"), kCrab, t0);
+  http::Responder c = inbox.responder(), d = inbox.responder(), e = inbox.responder();
+  const auto page = cache.lookup("page s1", c, t0 + 2s, "s1");
+  ASSERT_TRUE(page.body);
+  EXPECT_FALSE(page.load);  // not yet half its life
+  EXPECT_FALSE(cache.lookup("item s1 CRAB", d, t0 + 2s, "s1").body);
+  EXPECT_FALSE(cache.lookup("page s1", e, t0 + 5s, "s1").body);
+}
+
 TEST(AnswerCache, ZeroTtlKeepsNothing) {
   AnswerCache cache(0ms);
   const auto t0 = Clock::now();

@@ -132,6 +132,10 @@ TEST(Config, AnswerCacheLivesAtMostOneSecond) {
   EXPECT_EQ(load_config(env_of(vars), Purpose::kServe).answer_cache_ms, 0);
   vars["FRESHLANE_ANSWER_CACHE_MS"] = "1001";  // a sold-out item would look available too long
   EXPECT_NE(error_of(vars).find("FRESHLANE_ANSWER_CACHE_MS"), std::string::npos);
+  vars = serve_minimum();
+  EXPECT_EQ(load_config(env_of(vars), Purpose::kServe).page_cache_ms, 5000);
+  vars["FRESHLANE_PAGE_CACHE_MS"] = "60001";
+  EXPECT_NE(error_of(vars).find("FRESHLANE_PAGE_CACHE_MS"), std::string::npos);
 }
 
 TEST(Config, SecretsMayComeFromFiles) {

@@ -5,9 +5,14 @@
 // Freshness, in three layers:
 // - a write in this process drops the answers about what it changed before its own response
 //   leaves (storage reports the store products a job changed; see Pool::on_catalog_change);
+// - changes made elsewhere (another process, a lot expiring) arrive through the change feed
+//   (Pool::on_catalog_change too), within a poll;
 // - every answer is dropped `ttl` after it was read from the database (at most one second), so
-//   changes made elsewhere (another process, a lot expiring) show within that time;
-// - an answer read before an invalidation is never stored after it.
+//   even with the feed lost a product shows sold out within that time. A catalog page (an
+//   answer about a whole store) lives `page_ttl`: at a 100k-SKU store a search page costs a
+//   hundred times a product answer, and the feed drops it at any change in its store anyway;
+// - an answer read before an invalidation of its store is never stored after it (a change in
+//   another store neither drops nor voids it).
 // One load per key at a time: requests for a key being loaded wait for that load's answer.
 // A fresh answer past half its life is served and refreshed in the background, so a hot key
 // never makes its readers wait.
@@ -33,6 +38,8 @@ class AnswerCache {
 
   // A zero `ttl` keeps nothing: every request loads (concurrent ones still share a load).
   explicit AnswerCache(std::chrono::milliseconds ttl, std::size_t max_entries = 50'000);
+  AnswerCache(std::chrono::milliseconds ttl, std::chrono::milliseconds page_ttl,
+              std::size_t max_entries = 50'000);
 
   struct Flight;  // a load in progress and the requests waiting for it
   struct Lookup {
@@ -42,8 +49,11 @@ class AnswerCache {
 
   // Either a fresh body (`done` untouched), or `done` is kept to receive the answer of a load:
   // one already in flight, or the caller's own when `load` is set. A fresh body may come with
-  // `load` set too: a refresh ahead, whose answer nobody waits for.
-  Lookup lookup(const std::string& key, http::Responder& done, Clock::time_point now);
+  // `load` set too: a refresh ahead, whose answer nobody waits for. `store`, when known before
+  // the load, is the store the answer is about: a load in flight is then joined unless that
+  // store changed (else unless anything changed).
+  Lookup lookup(const std::string& key, http::Responder& done, Clock::time_point now,
+                const std::string& store = {});
 
   // The answer of a load, for every request waiting on it. Kept when it is a 200 about
   // `about` and nothing was invalidated since the load began.
@@ -63,10 +73,16 @@ class AnswerCache {
     catalog::ProductKey about;
     Clock::time_point read_at;
   };
-  std::chrono::milliseconds ttl_;
+  std::chrono::milliseconds life(const catalog::ProductKey& about) const;
+  // Whether anything `store` shows changed after `epoch` ("": anything at all).
+  bool changed_since(const std::string& store, std::uint64_t epoch) const;
+
+  std::chrono::milliseconds ttl_, page_ttl_;
   std::size_t max_entries_;
   mutable std::mutex mu_;
-  std::uint64_t epoch_ = 0;  // bumped by every invalidation
+  std::uint64_t epoch_ = 0;               // bumped by every invalidation
+  std::uint64_t everywhere_changed_ = 0;  // the epoch of the last change in every store
+  std::unordered_map<std::string, std::uint64_t> store_changed_;  // ...and in each store
   std::unordered_map<std::string, Entry> entries_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
 };

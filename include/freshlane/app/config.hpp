@@ -68,6 +68,7 @@ struct Config {
   int detour_percent = 130;         // FRESHLANE_DETOUR_PERCENT: streets vs great circle
   int packing_seconds = 120;        // FRESHLANE_PACKING_SECONDS: in the ETA
   int answer_cache_ms = 500;        // FRESHLANE_ANSWER_CACHE_MS: cached reads' life
+  int page_cache_ms = 5000;         // FRESHLANE_PAGE_CACHE_MS: cached catalog pages' life
   // Live event streams (server-sent events): how often each process reads new store events,
   // the caps on open streams, the heartbeat and how long one stream lives before it resumes.
   int events_poll_ms = 200;                // FRESHLANE_EVENTS_POLL_MS
