@@ -416,6 +416,18 @@ std::pair<std::string, const fresh::MarkdownPolicy*> PolicyBook::of(
   return {"default", &fallback};
 }
 
+std::optional<std::chrono::hours> PolicyBook::acts_within() const {
+  std::optional<std::chrono::hours> out = by_scope.contains("default")
+                                              ? std::chrono::hours(0)
+                                              : fresh::acts_within(fresh::default_policy());
+  for (const auto& [scope, policy] : by_scope) {
+    const auto within = fresh::acts_within(policy);
+    if (!within || !out) return std::nullopt;
+    out = std::max(*out, *within);
+  }
+  return out;
+}
+
 PolicyBook load_policies(storage::Session& session) {
   PolicyBook book;
   for (auto& stored : storage::FreshRepository(session).policies()) {
@@ -425,10 +437,14 @@ PolicyBook load_policies(storage::Session& session) {
 }
 
 std::vector<MarkdownDecision> plan_markdowns(storage::Session& session, const catalog::Store& store,
-                                             core::Timestamp now) {
+                                             core::Timestamp now, bool only_actions) {
   const PolicyBook policies = load_policies(session);
+  std::optional<core::Timestamp> expiring_by;
+  if (const auto within = policies.acts_within(); only_actions && within) {
+    expiring_by = now + *within;
+  }
   std::vector<MarkdownDecision> out;
-  for (auto& lot : storage::FreshRepository(session).lots_to_price(store.store_id)) {
+  for (auto& lot : storage::FreshRepository(session).lots_to_price(store.store_id, expiring_by)) {
     MarkdownDecision d;
     const auto [scope, policy] = policies.of(lot.category, lot.storage);
     d.scope = scope;
@@ -456,7 +472,7 @@ MarkdownRound run_markdowns(storage::Session& session, const catalog::Store& sto
                             core::Timestamp now) {
   MarkdownRound round;
   storage::FreshRepository repo(session);
-  for (const auto& d : plan_markdowns(session, store, now)) {
+  for (const auto& d : plan_markdowns(session, store, now, true)) {
     if (d.action == MarkdownDecision::Action::kWriteOff) {
       const bool one_day = d.next.sell_by < d.lot.expires_at;
       auto w = repo.write_off(d.lot.lot_id, std::nullopt, d.lot.listing_price_minor,

@@ -44,6 +44,13 @@ MarkdownPolicy default_policy() {
   return MarkdownPolicy{{{16, 15}, {5, 50}}, 60, 30, false};
 }
 
+std::optional<std::chrono::hours> acts_within(const MarkdownPolicy& policy) {
+  if (policy.one_day) return std::nullopt;
+  std::chrono::hours out{0};  // no step: only written off once expired
+  for (const auto& s : policy.steps) out = std::max(out, std::chrono::hours(s.hours_before));
+  return out;
+}
+
 core::Timestamp end_of_local_day(core::Timestamp t, int utc_offset_minutes) {
   const auto offset = std::chrono::minutes(utc_offset_minutes);
   const auto local_day = std::chrono::floor<std::chrono::days>(t + offset);

@@ -47,6 +47,17 @@ const Query kLotsToPrice{"markdown_lots", R"sql(
        JOIN products p ON p.sku = l.sku
   WHERE l.store_id = $1 AND l.recalled_at IS NULL AND l.quantity_on_hand > l.quantity_reserved
   ORDER BY l.expires_at, l.lot_id)sql"};
+// The same, for the lots expiring by $2 only (lots_store_expiry finds them).
+const Query kLotsToPriceBy{"markdown_lots_by", R"sql(
+  SELECT l.lot_id, l.sku, p.name, p.category, p.storage, sp.price_minor, sp.markdown_price_minor,
+         extract(epoch FROM sp.markdown_until)::bigint, extract(epoch FROM sp.markdown_from)::bigint,
+         l.unit_cost_minor, l.price_minor, extract(epoch FROM l.received_at)::bigint,
+         extract(epoch FROM l.expires_at)::bigint, l.quantity_on_hand - l.quantity_reserved
+  FROM lots l JOIN store_products sp ON sp.store_id = l.store_id AND sp.sku = l.sku
+       JOIN products p ON p.sku = l.sku
+  WHERE l.store_id = $1 AND l.expires_at <= to_timestamp($2) AND l.recalled_at IS NULL
+    AND l.quantity_on_hand > l.quantity_reserved
+  ORDER BY l.expires_at, l.lot_id)sql"};
 
 // $1 lot, $2 price expected (NULL: none), $3 new price, $4 the price charged before, $5 regular,
 // $6 reason, $7 actor, $8 now.
@@ -364,10 +375,14 @@ bool FreshRepository::delete_policy(const std::string& scope) {
   });
 }
 
-std::vector<PricedLot> FreshRepository::lots_to_price(const std::string& store_id) {
+std::vector<PricedLot> FreshRepository::lots_to_price(const std::string& store_id,
+                                                      std::optional<core::Timestamp> expiring_by) {
   return single(session_, [&](Tx& tx) {
     std::vector<PricedLot> out;
-    for (const auto& r : exec(session_, tx, kLotsToPrice, store_id)) {
+    const auto rows = expiring_by
+                          ? exec(session_, tx, kLotsToPriceBy, store_id, epoch(*expiring_by))
+                          : exec(session_, tx, kLotsToPrice, store_id);
+    for (const auto& r : rows) {
       PricedLot l;
       l.lot_id = r[0].as<std::string>();
       l.sku = r[1].as<std::string>();

@@ -29,10 +29,13 @@ std::vector<std::string> session_settings(std::chrono::milliseconds statement_ti
   // ended by the server, which frees its locks; its process's writes are then void.
   // Statements are keyed lookups whose best plan does not depend on the values: planned once
   // per connection, not again for every execution (an order's read took 0.4 ms to plan).
+  // No JIT: a store-scoped read's estimated cost grows with a year of history (its generic plan
+  // sums every month's partition) past jit_above_cost, and then compiling it took 55 ms of a
+  // 56 ms answer (bench/chain, section 6).
   return {"SET statement_timeout = " + std::to_string(ms),
           "SET lock_timeout = " + std::to_string(std::max<long long>(ms / 2, 1)),
           "SET idle_in_transaction_session_timeout = " + std::to_string(ms),
-          "SET plan_cache_mode = force_generic_plan"};
+          "SET plan_cache_mode = force_generic_plan", "SET jit = off"};
 }
 
 std::int64_t now_ns() {

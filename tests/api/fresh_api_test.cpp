@@ -217,6 +217,33 @@ TEST_F(Fresh, APriceNeverRises) {
   EXPECT_EQ(feed["changes"][1]["previous_price_minor"], 14000);
 }
 
+// The round reads only the lots some policy can act on by their expiry; a one-day policy goes
+// by the day of receiving: a lot received yesterday, good by its date for five more days, is
+// still found and written off.
+TEST_F(Fresh, TheRoundFindsADailyFreshLotFarFromItsExpiry) {
+  Shop shop{server()};
+  shop.store("md7");
+  const std::string manager = shop.staff("md7", "manager");
+  shop.stock("md7", "DAYFISH", 0, 3000);
+  server().admin("PATCH", "/v1/products/DAYFISH", R"({"category": "daily_fish"})");
+  policy("category:daily_fish",
+         {{"steps", {{{"hours_before", 4}, {"percent_off", 10}}}}, {"one_day", true}});
+  const auto lot = receive("md7", "DAYFISH", 5, 120h, 1500);
+  const auto keep = receive("md7", "DAYFISH", 5, 120h, 1500);  // received today: on sale
+  {
+    pqxx::connection c(database_url());
+    pqxx::work tx(c);
+    tx.exec_params("UPDATE lots SET received_at = now() - interval '1 day' WHERE lot_id = $1",
+                   lot["lot_id"].get<std::string>());
+    tx.commit();
+  }
+  const auto round = run("md7", manager);
+  ASSERT_EQ(round["written_off"].size(), 1u) << round.dump();
+  EXPECT_EQ(round["written_off"][0]["lot_id"], lot["lot_id"]);
+  EXPECT_EQ(round["written_off"][0]["reason"], "one_day");
+  EXPECT_NE(round["written_off"][0]["lot_id"], keep["lot_id"]);
+}
+
 TEST_F(Fresh, DailyFreshIsSoldOnTheDayItArrives) {
   Shop shop{server()};
   shop.store("md5");

@@ -45,6 +45,23 @@ TEST(Pool, AppliesTheStatementTimeout) {
   EXPECT_EQ(kind.get_future().get(), core::ErrorKind::kUnavailable);
 }
 
+// Store-scoped reads are planned once per connection and never JIT-compiled: with a year of
+// history their estimated cost passes jit_above_cost, and compiling took 55 ms per answer.
+TEST(Pool, ConnectionsPlanOnceAndNeverCompile) {
+  TestDatabase db;
+  storage::Pool pool({db.url(), 1});
+  std::promise<std::string> settings;
+  pool.submit(
+      [&](storage::Session& s) {
+        pqxx::read_transaction tx(s.connection());
+        settings.set_value(tx.exec("SELECT current_setting('jit') || ' ' || "
+                                   "current_setting('plan_cache_mode')")[0][0]
+                               .as<std::string>());
+      },
+      [&] { settings.set_value("rejected"); });
+  EXPECT_EQ(settings.get_future().get(), "off force_generic_plan");
+}
+
 TEST(Pool, UnreachableServerIsUnavailableAtOnce) {
   storage::Pool pool({"postgresql://nobody@127.0.0.1:1/none", 1});
   std::promise<core::ErrorKind> kind;

@@ -81,6 +81,22 @@ TEST(Markdown, OneDayGoodsAreSoldOnTheirDayOnly) {
   EXPECT_EQ(fresh::end_of_local_day(at("2026-11-20T16:00:00Z"), 480), at("2026-11-21T16:00:00Z"));
 }
 
+// A lot expiring beyond every step keeps its price: the round need not read it. A one-day
+// policy goes by the day of receiving, whatever the expiry says.
+TEST(Markdown, APolicyActsWithinItsDeepestStep) {
+  EXPECT_EQ(fresh::acts_within(kSteps), std::chrono::hours(kSteps.steps.front().hours_before));
+  EXPECT_EQ(fresh::acts_within(fresh::default_policy()), std::chrono::hours(16));
+  EXPECT_EQ(fresh::acts_within(fresh::MarkdownPolicy{}), std::chrono::hours(0));
+  auto one_day = kSteps;
+  one_day.one_day = true;
+  EXPECT_EQ(fresh::acts_within(one_day), std::nullopt);
+  // Just beyond the deepest step: the regular price, nothing to do.
+  const auto lot = crab();
+  const auto beyond = lot.expires_at - *fresh::acts_within(kSteps) - std::chrono::seconds(1);
+  EXPECT_FALSE(fresh::lot_price(kSteps, lot, beyond).changed);
+  EXPECT_TRUE(fresh::lot_price(kSteps, lot, beyond + std::chrono::seconds(1)).changed);
+}
+
 TEST(Markdown, PoliciesAreValidated) {
   EXPECT_FALSE(fresh::validate(kSteps));
   EXPECT_FALSE(fresh::validate(fresh::default_policy()));

@@ -5,6 +5,7 @@
 // `markdown` job in whichever process claims it, and on demand by a manager.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,9 @@ struct PolicyBook {
   std::map<std::string, fresh::MarkdownPolicy> by_scope;
   std::pair<std::string, const fresh::MarkdownPolicy*> of(const std::string& category,
                                                           catalog::Storage storage) const;
+  // The longest any of them acts before a lot's expiry (fresh::acts_within), nullopt if one
+  // does not go by the expiry alone.
+  std::optional<std::chrono::hours> acts_within() const;
 };
 PolicyBook load_policies(storage::Session& session);
 
@@ -34,9 +38,12 @@ struct MarkdownDecision {
   enum class Action { kNone, kMarkDown, kWriteOff } action = Action::kNone;
 };
 
-// What a round would do now (the preview), from the stored lots and policies.
+// What a round would do now (the preview), from the stored lots and policies. With
+// `only_actions`, lots that no policy can act on yet (expiring beyond every policy's deepest
+// step) are not even read: the round's own plan, at a 100k-SKU store a few hundred lots of
+// its 100k.
 std::vector<MarkdownDecision> plan_markdowns(storage::Session& session, const catalog::Store& store,
-                                             core::Timestamp now);
+                                             core::Timestamp now, bool only_actions = false);
 
 struct MarkdownRound {
   int marked_down = 0;

@@ -35,6 +35,11 @@ struct MarkdownPolicy {
   bool operator==(const MarkdownPolicy&) const = default;
 };
 
+// How long before its expiry a lot under `policy` can first need the policy to act (its
+// deepest step's hours: a lot expiring later keeps its price and stays on sale), or nullopt
+// when that does not depend on the expiry alone (one_day: the day it was received counts).
+std::optional<std::chrono::hours> acts_within(const MarkdownPolicy& policy);
+
 // Empty when the policy is usable, else what is wrong with it, for a 422's detail.
 std::optional<std::string> validate(const MarkdownPolicy& p);
 

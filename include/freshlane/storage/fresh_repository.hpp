@@ -114,7 +114,9 @@ class FreshRepository {
 
   // The store's lots with free units and not recalled, earliest expiry first (expired ones too:
   // the round writes them off).
-  std::vector<PricedLot> lots_to_price(const std::string& store_id);
+  // `expiring_by`: only the lots that expire by then.
+  std::vector<PricedLot> lots_to_price(const std::string& store_id,
+                                       std::optional<core::Timestamp> expiring_by = std::nullopt);
   // Compare-and-set: the lot's price becomes `price` only while it is still `expected` (nullopt:
   // none set) and `price` is lower; the change is logged. False when the lot moved meanwhile.
   bool set_lot_price(const std::string& lot_id, std::optional<catalog::Money> expected,
