@@ -38,26 +38,23 @@ const Query kPutPolicy{"markdown_policy_put", R"sql(
 const Query kDeletePolicy{"markdown_policy_delete",
                           "DELETE FROM markdown_policies WHERE scope = $1 AND scope <> 'default'"};
 
-const Query kLotsToPrice{"markdown_lots", R"sql(
-  SELECT l.lot_id, l.sku, p.name, p.category, p.storage, sp.price_minor, sp.markdown_price_minor,
-         extract(epoch FROM sp.markdown_until)::bigint, extract(epoch FROM sp.markdown_from)::bigint,
-         l.unit_cost_minor, l.price_minor, extract(epoch FROM l.received_at)::bigint,
-         extract(epoch FROM l.expires_at)::bigint, l.quantity_on_hand - l.quantity_reserved
-  FROM lots l JOIN store_products sp ON sp.store_id = l.store_id AND sp.sku = l.sku
-       JOIN products p ON p.sku = l.sku
-  WHERE l.store_id = $1 AND l.recalled_at IS NULL AND l.quantity_on_hand > l.quantity_reserved
-  ORDER BY l.expires_at, l.lot_id)sql"};
-// The same, for the lots expiring by $2 only (lots_store_expiry finds them).
-const Query kLotsToPriceBy{"markdown_lots_by", R"sql(
-  SELECT l.lot_id, l.sku, p.name, p.category, p.storage, sp.price_minor, sp.markdown_price_minor,
-         extract(epoch FROM sp.markdown_until)::bigint, extract(epoch FROM sp.markdown_from)::bigint,
-         l.unit_cost_minor, l.price_minor, extract(epoch FROM l.received_at)::bigint,
-         extract(epoch FROM l.expires_at)::bigint, l.quantity_on_hand - l.quantity_reserved
-  FROM lots l JOIN store_products sp ON sp.store_id = l.store_id AND sp.sku = l.sku
-       JOIN products p ON p.sku = l.sku
-  WHERE l.store_id = $1 AND l.expires_at <= to_timestamp($2) AND l.recalled_at IS NULL
-    AND l.quantity_on_hand > l.quantity_reserved
-  ORDER BY l.expires_at, l.lot_id)sql"};
+// What the markdown round prices: a store's lots with free units, soonest to expire first.
+#define FRESHLANE_LOTS_TO_PRICE(expiring)                                                 \
+  "SELECT l.lot_id, l.sku, p.name, p.category, p.storage, sp.price_minor, "               \
+  "sp.markdown_price_minor, extract(epoch FROM sp.markdown_until)::bigint, "              \
+  "extract(epoch FROM sp.markdown_from)::bigint, l.unit_cost_minor, l.price_minor, "      \
+  "extract(epoch FROM l.received_at)::bigint, extract(epoch FROM l.expires_at)::bigint, " \
+  "l.quantity_on_hand - l.quantity_reserved "                                             \
+  "FROM lots l JOIN store_products sp ON sp.store_id = l.store_id AND sp.sku = l.sku "    \
+  "JOIN products p ON p.sku = l.sku "                                                     \
+  "WHERE l.store_id = $1 " expiring                                                       \
+  "AND l.recalled_at IS NULL "                                                            \
+  "AND l.quantity_on_hand > l.quantity_reserved ORDER BY l.expires_at, l.lot_id"
+const Query kLotsToPrice{"markdown_lots", FRESHLANE_LOTS_TO_PRICE("")};
+// Only those expiring by $2 (lots_store_expiry finds them).
+const Query kLotsToPriceBy{"markdown_lots_by",
+                           FRESHLANE_LOTS_TO_PRICE("AND l.expires_at <= to_timestamp($2) ")};
+#undef FRESHLANE_LOTS_TO_PRICE
 
 // $1 lot, $2 price expected (NULL: none), $3 new price, $4 the price charged before, $5 regular,
 // $6 reason, $7 actor, $8 now.
