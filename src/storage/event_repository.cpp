@@ -27,7 +27,8 @@ const Query kAfterEach{"events_after_each",
 const Query kPrune{"events_prune", R"sql(
   DELETE FROM store_events WHERE (store_id, seq) IN (
     SELECT store_id, seq FROM store_events WHERE at < now() - make_interval(secs => $1)
-    LIMIT 10000))sql"};
+    LIMIT $2))sql"};
+constexpr long long kPruneBatch = 10'000;
 
 // Months of the floor's and the couriers' event logs (migrations/0015_event_partitions.sql).
 const Query kKeepMonths{"events_keep_months", "SELECT freshlane_event_partitions($1)"};
@@ -83,9 +84,11 @@ void EventRepository::prune(std::chrono::seconds keep) {
   // million a sweep: a chain on its busiest day writes more than 10,000 every five seconds).
   for (int batch = 0; batch < 100; ++batch) {
     const auto deleted = single(session_, [&](Tx& tx) {
-      return exec(session_, tx, kPrune, static_cast<double>(keep.count())).affected_rows();
+      return static_cast<long long>(
+          exec(session_, tx, kPrune, static_cast<double>(keep.count()), kPruneBatch)
+              .affected_rows());
     });
-    if (deleted < 10000) break;
+    if (deleted < kPruneBatch) break;
   }
 }
 

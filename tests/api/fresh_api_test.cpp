@@ -34,6 +34,14 @@ class Fresh : public ApiTest {
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json();
   }
+  // `sku` listed at `store` at `price`, in `category` (what the markdown policies are scoped by).
+  static void listed(Shop& shop, const std::string& store, const std::string& sku, int price,
+                     const std::string& category, const std::string& zone = "produce") {
+    shop.stock(store, sku, 0, price, 72, zone);
+    const auto r = server().admin("PATCH", "/v1/products/" + sku,
+                                  nlohmann::json{{"category", category}}.dump());
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
   static void policy(const std::string& scope, const nlohmann::json& body) {
     const auto r = server().admin("PUT", "/v1/markdown-policies/" + scope, body.dump());
     ASSERT_EQ(r.status, 200) << r.body;
@@ -86,8 +94,7 @@ TEST_F(Fresh, ALotNearingExpiryIsMarkedDownAndEveryPlaceSaysTheSamePrice) {
   Shop shop{server()};
   shop.store("md1");
   const std::string manager = shop.staff("md1", "manager");
-  shop.stock("md1", "FISH", 0, 10000, 72, "seafood");
-  server().admin("PATCH", "/v1/products/FISH", R"({"category": "seafood"})");
+  listed(shop, "md1", "FISH", 10000, "seafood", "seafood");
   policy("category:seafood", kSteps);
   const auto fresh_lot = receive("md1", "FISH", 10, 100h, 6000);  // no step reached
   const auto near = receive("md1", "FISH", 2, 20h, 6000);         // the 30% step
@@ -182,8 +189,7 @@ TEST_F(Fresh, APriceNeverRises) {
   Shop shop{server()};
   shop.store("md2");
   const std::string manager = shop.staff("md2", "manager");
-  shop.stock("md2", "CRAB", 0, 20000);
-  server().admin("PATCH", "/v1/products/CRAB", R"({"category": "crab"})");
+  listed(shop, "md2", "CRAB", 20000, "crab");
   policy("category:crab", kSteps);
   const auto lot = receive("md2", "CRAB", 4, 20h, 9000);
   run("md2", manager);
@@ -224,8 +230,7 @@ TEST_F(Fresh, TheRoundFindsADailyFreshLotFarFromItsExpiry) {
   Shop shop{server()};
   shop.store("md7");
   const std::string manager = shop.staff("md7", "manager");
-  shop.stock("md7", "DAYFISH", 0, 3000);
-  server().admin("PATCH", "/v1/products/DAYFISH", R"({"category": "daily_fish"})");
+  listed(shop, "md7", "DAYFISH", 3000, "daily_fish");
   policy("category:daily_fish",
          {{"steps", {{{"hours_before", 4}, {"percent_off", 10}}}}, {"one_day", true}});
   const auto lot = receive("md7", "DAYFISH", 5, 120h, 1500);
@@ -248,8 +253,7 @@ TEST_F(Fresh, DailyFreshIsSoldOnTheDayItArrives) {
   Shop shop{server()};
   shop.store("md5");
   const std::string manager = shop.staff("md5", "manager");
-  shop.stock("md5", "PORK", 0, 3000);
-  server().admin("PATCH", "/v1/products/PORK", R"({"category": "daily_pork"})");
+  listed(shop, "md5", "PORK", 3000, "daily_pork");
   // Good for five days by its date, but sold only on the store's day of receiving (Shanghai).
   const auto lot = receive("md5", "PORK", 6, 120h, 1500);
   const auto now = core::system_now();
@@ -450,8 +454,7 @@ TEST_F(FreshByTheClock, TheStoresRoundWritesOffExpiredLotsAndTheWasteReportAddsU
   shop.store("md3");
   const std::string manager = shop.staff("md3", "manager");
   const std::string picker = shop.staff("md3", "picker");
-  shop.stock("md3", "MILK", 0, 1500);
-  server().admin("PATCH", "/v1/products/MILK", R"({"category": "dairy"})");
+  listed(shop, "md3", "MILK", 1500, "dairy");
   // Dairy is not marked down before its sell-by here: every sale below is at the full price.
   policy("category:dairy", {{"steps", {{{"hours_before", 0}, {"percent_off", 10}}}}});
   const auto expiring = receive("md3", "MILK", 5, 4s, 900);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "freshlane/storage/fresh_repository.hpp"
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/store_repository.hpp"
 #include "storage/sql.hpp"
@@ -183,10 +184,31 @@ TEST_F(CatalogRepositoryTest, SearchIsIndexBackedAt100kProducts) {
       std::string plan;
       for (const auto& row :
            tx.exec("EXPLAIN EXECUTE store_product_search('s1', 1800000000, 0, '', 51, '%帝王蟹%', "
-                   "'%', '%', '%', '帝王蟹')")) {
+                   "'', '', '', '帝王蟹')")) {
         plan += row[0].as<std::string>() + "\n";
       }
       EXPECT_NE(plan.find("products_search_trgm"), std::string::npos) << plan;
     });
+  });
+}
+
+// The markdown round asks only for the lots expiring by its policies' deepest step; unbounded
+// (the preview, or a one-day policy) every lot with free units, soonest first.
+TEST_F(CatalogRepositoryTest, LotsToPriceAreThoseExpiringByTheBound) {
+  with([&](storage::Session& s) {
+    storage::CatalogRepository repo(s);
+    ASSERT_EQ(repo.insert_lot(lot("L-SOON", "MILK", 5, kNow + 10h)), storage::LotInsert::kCreated);
+    ASSERT_EQ(repo.insert_lot(lot("L-LATER", "MILK", 5, kNow + 72h)), storage::LotInsert::kCreated);
+    ASSERT_EQ(repo.insert_lot(lot("L-GONE", "TOFU", 5, kNow - 1h)), storage::LotInsert::kCreated);
+    const auto ids = [](const std::vector<storage::PricedLot>& lots) {
+      std::vector<std::string> out;
+      for (const auto& l : lots) out.push_back(l.lot_id);
+      return out;
+    };
+    storage::FreshRepository fresh(s);
+    EXPECT_EQ(ids(fresh.lots_to_price("s1", kNow + 16h)),
+              (std::vector<std::string>{"L-GONE", "L-SOON"}));
+    EXPECT_EQ(ids(fresh.lots_to_price("s1")),
+              (std::vector<std::string>{"L-GONE", "L-SOON", "L-LATER"}));
   });
 }
