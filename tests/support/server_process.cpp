@@ -9,26 +9,50 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 namespace freshlane::testing {
 
-unsigned short free_port() {
+namespace {
+// The kernel hands out ports for outgoing connections from ip_local_port_range (32768-60999 by
+// default), so a port found free there may be taken by a client socket of a test running
+// beside this one before the server binds it. Test servers listen below that range instead.
+int ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  in >> low;
+  return low;
+}
+
+bool bindable(unsigned short port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+}  // namespace
+
+unsigned short free_port() {
+  static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+  const int low = 10000;
+  const int high = std::max(low + 1000, ephemeral_low()) - 1;
+  std::uniform_int_distribution<int> pick(low, high);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const auto port = static_cast<unsigned short>(pick(random));
+    if (bindable(port)) return port;
+  }
+  throw std::runtime_error("no free port below the ephemeral range");
 }
 
 void die_with_parent(pid_t parent) {
@@ -98,13 +122,29 @@ ServerProcess::ServerProcess(const std::string& database_url,
       {"FRESHLANE_MARKDOWN_INTERVAL_MS", "0"},
   };
   for (auto& [k, v] : env) full[k] = v;
+  // Another test's server (or pgbouncer) may still take the port between the check and the
+  // bind: then the server says so at once, and it starts again on another port.
+  for (int attempt = 1;; ++attempt) {
+    full["FRESHLANE_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
+    if (start(full)) return;
+    if (attempt == 3) throw std::runtime_error("freshlane serve found no port to bind:\n" + log());
+    port_ = free_port();
+  }
+}
+
+bool ServerProcess::start(const std::map<std::string, std::string>& env) {
+  if (!log_path_.empty()) ::unlink(log_path_.c_str());
   log_path_ = temp_log_path();
-  pid_ = spawn({"serve"}, full, log_path_);
+  pid_ = spawn({"serve"}, env, log_path_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!running()) throw std::runtime_error("freshlane serve exited at start:\n" + log());
+    if (!running()) {
+      const std::string output = log();
+      if (output.find("Address already in use") != std::string::npos) return false;
+      throw std::runtime_error("freshlane serve exited at start:\n" + output);
+    }
     try {
-      if (request(port_, "GET", "/healthz").status == 200) return;
+      if (request(port_, "GET", "/healthz").status == 200) return true;
     } catch (const std::exception&) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -11,6 +11,7 @@ namespace freshlane::testing {
 inline constexpr const char* kAdminToken = "test-admin-token-0123456789";
 inline constexpr const char* kQrSecret = "test-qr-secret-0123456789";
 
+// A port nothing listens on, below the range the kernel gives outgoing connections.
 unsigned short free_port();
 
 // Called in a child just forked by `parent` (after any change of user): the child is killed
@@ -56,6 +57,9 @@ class ServerProcess {
   }
 
  private:
+  // Spawns the server and waits for /healthz: false if it could not bind its port.
+  bool start(const std::map<std::string, std::string>& env);
+
   pid_t pid_ = -1;
   unsigned short port_ = 0;
   std::string log_path_;
