@@ -150,6 +150,19 @@ async function shoot(page, name) {
   }
   await page.setViewport(before);
 }
+// A click on a list the page redraws as events arrive: the button found may be replaced before
+// the click lands ("Node is detached"); then it is found again and clicked.
+async function clickLive(page, selector, tries = 5) {
+  for (let i = 1; ; i++) {
+    try {
+      await page.waitForSelector(selector, { timeout: 15000 });
+      return await page.click(selector);
+    } catch (e) {
+      if (i >= tries || !/detached|not clickable/i.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 const textOf = (page, selector) => page.$eval(selector, (el) => el.textContent);
 const waitText = (page, selector, text, timeout = 15000) =>
   page.waitForFunction((s, x) => [...document.querySelectorAll(s)].some((el) => el.textContent.includes(x)), { timeout, polling: 100 }, selector, text);
@@ -232,7 +245,7 @@ try {
       }
       await front(picker);
       await picker.waitForSelector(`[data-task="${task.task}"] button.finish:not([disabled])`);
-      await picker.click(`[data-task="${task.task}"] button.finish`);
+      await clickLive(picker, `[data-task="${task.task}"] button.finish`);
       await picker.waitForSelector('#lane');
       assert.equal((await textOf(picker, '#lane .big')).trim(), 'L1');
       if (lanes++ === 0) await shoot(picker, 'picker-lane');
@@ -249,7 +262,7 @@ try {
   for (const id of [pickup.order_id, delivery.order_id]) {
     await packer.waitForSelector(`#ready [data-order="${id}"] button.pack`, { timeout: 20000 });
     if (id === pickup.order_id) await shoot(packer, 'packer-ready');
-    await packer.click(`#ready [data-order="${id}"] button.pack`);
+    await clickLive(packer, `#ready [data-order="${id}"] button.pack`);
     await packer.waitForFunction((x) => !document.querySelector(`#ready [data-order="${x}"]`), { polling: 100 }, id);
   }
   await packer.waitForSelector(`#counter [data-code-for="${pickup.order_id}"]`, { timeout: 15000 });
