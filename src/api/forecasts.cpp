@@ -86,7 +86,7 @@ http::Response get_forecast(Context& ctx, const http::Request& req, storage::Ses
   const std::vector<storage::SupplyItem> page_items(
       listed.begin(), listed.begin() + std::min<std::ptrdiff_t>(limit, listed.size()));
   const auto sales = repo.daily_sales(store.store_id, skus_of(page_items), date, history_days,
-                                      store.utc_offset_minutes);
+                                      store.utc_offset_minutes, ctx.now());
   nlohmann::json items = nlohmann::json::array();
   double actual = 0, error = 0, naive_error = 0, mase_sum = 0;
   int backtested = 0;
@@ -187,7 +187,7 @@ std::vector<Planned> plan(storage::Session& session, core::Timestamp now,
   storage::FreshRepository repo(session);
   const auto skus = skus_of(items);
   const auto sales = repo.daily_sales(store.store_id, skus, w.today, kDefaultHistoryDays,
-                                      store.utc_offset_minutes);
+                                      store.utc_offset_minutes, now);
   std::map<std::string, std::vector<storage::StockOnHand>> stock;
   for (auto& s : repo.stock_on_hand(store.store_id, skus, now))
     stock[s.sku].push_back(std::move(s));

@@ -135,18 +135,69 @@ const Query kWaste{"waste_report", R"sql(
   FROM wo FULL JOIN sold ON sold.day = wo.day AND sold.category = wo.category
   ORDER BY 1, 2)sql"};
 
-// $1 store, $2 SKUs, $3 the day after the last, $4 days, $5 the store's UTC offset in minutes.
-const Query kDailySales{"daily_sales", R"sql(
-  SELECT l.sku,
-         ((o.handed_over_at AT TIME ZONE 'UTC' + make_interval(mins => $5::integer))::date
-          - $3::date + $4::integer)::integer,
+// A store's local day of a moment, and the first moment of a local day ($4: its UTC offset).
+#define FRESHLANE_LOCAL_DAY(at) \
+  "((" at " AT TIME ZONE 'UTC' + make_interval(mins => $4::integer))::date)"
+#define FRESHLANE_DAY_START(day) \
+  "((" day ")::timestamp AT TIME ZONE 'UTC' - make_interval(mins => $4::integer))"
+// The days that are over: those that ended more than an hour before now ($5), so no hand-over
+// still in flight can land in one.
+#define FRESHLANE_FIRST_OPEN_DAY FRESHLANE_LOCAL_DAY("(to_timestamp($5) - interval '1 hour')")
+
+// $1 store, $2 the day after the last, $3 days, $4 the store's UTC offset in minutes, $5 now.
+// Sums each day of the window that is over and not summed yet into sales_days, once: a day
+// another process sums at the same time waits for it and then adds nothing.
+const Query kSumSalesDays{"sales_days_sum", R"sql(
+  WITH over AS (
+    SELECT d::date AS day
+    FROM generate_series($2::date - $3::integer,
+                         LEAST($2::date, )sql" FRESHLANE_FIRST_OPEN_DAY R"sql() - 1,
+                         interval '1 day') AS d
+    WHERE NOT EXISTS (SELECT 1 FROM sales_days_summed s WHERE s.store_id = $1
+                        AND s.utc_offset_minutes = $4 AND s.day = d::date)),
+  summed AS (
+    INSERT INTO sales_days_summed (store_id, utc_offset_minutes, day)
+    SELECT $1, $4, day FROM over ON CONFLICT DO NOTHING RETURNING day)
+  INSERT INTO sales_days (store_id, utc_offset_minutes, day, sku, units)
+  SELECT $1, $4, )sql" FRESHLANE_LOCAL_DAY("o.handed_over_at") R"sql(, l.sku, sum(l.quantity)
+  FROM orders o JOIN order_lines l ON l.order_id = o.order_id
+  WHERE o.store_id = $1
+    AND o.handed_over_at >= )sql" FRESHLANE_DAY_START("(SELECT min(day) FROM summed)") R"sql(
+    AND o.handed_over_at < )sql" FRESHLANE_DAY_START("(SELECT max(day) + 1 FROM summed)") R"sql(
+    AND )sql" FRESHLANE_LOCAL_DAY("o.handed_over_at") R"sql( IN (SELECT day FROM summed)
+  GROUP BY 3, 4
+  ON CONFLICT DO NOTHING)sql"};
+
+// $1 store, $2 the day after the last, $3 days, $4 the store's UTC offset in minutes, $5 now,
+// $6 SKUs: the days that are over from sales_days, the rest (today, a day ahead) from the orders.
+// sales_days is read one index range a SKU, whatever the planner believes of a table just
+// filled: the LIMIT (a day a row) keeps the subquery from being flattened into a join.
+const Query kDailySales{"daily_sales",
+                        R"sql(
+  SELECT k.sku, (s.day - $2::date + $3::integer)::integer, s.units
+  FROM unnest($6::text[]) AS k(sku) CROSS JOIN LATERAL (
+    SELECT day, units FROM sales_days
+    WHERE store_id = $1 AND utc_offset_minutes = $4 AND sku = k.sku
+      AND day >= $2::date - $3::integer
+      AND day < LEAST($2::date, )sql" FRESHLANE_FIRST_OPEN_DAY R"sql()
+    ORDER BY day LIMIT $3::integer) AS s
+  UNION ALL
+  SELECT l.sku, ()sql" FRESHLANE_LOCAL_DAY(
+                            "o.handed_over_at") R"sql( - $2::date + $3::integer)::integer,
          sum(l.quantity)::bigint
   FROM orders o JOIN order_lines l ON l.order_id = o.order_id
-  WHERE o.store_id = $1 AND l.sku = ANY($2::text[])
-    AND o.handed_over_at >= ($3::date - $4::integer)::timestamp AT TIME ZONE 'UTC'
-                            - make_interval(mins => $5::integer)
-    AND o.handed_over_at < ($3::date)::timestamp AT TIME ZONE 'UTC' - make_interval(mins => $5::integer)
+  WHERE o.store_id = $1 AND l.sku = ANY($6::text[])
+    AND o.handed_over_at >= )sql" FRESHLANE_DAY_START("GREATEST($2::date - "
+                                                      "$3::integer, " FRESHLANE_FIRST_OPEN_DAY
+                                                      ")") R"sql(
+    AND o.handed_over_at < )sql" FRESHLANE_DAY_START("$2::date") R"sql(
   GROUP BY 1, 2)sql"};
+const Query kForgetSalesDays{"sales_days_forget", R"sql(
+  WITH summed AS (DELETE FROM sales_days_summed WHERE store_id = ANY($1::text[]))
+  DELETE FROM sales_days WHERE store_id = ANY($1::text[]))sql"};
+#undef FRESHLANE_FIRST_OPEN_DAY
+#undef FRESHLANE_DAY_START
+#undef FRESHLANE_LOCAL_DAY
 
 const Query kSupplyItems{"supply_items", R"sql(
   SELECT sp.sku, p.name, p.unit, sp.price_minor,
@@ -483,12 +534,13 @@ std::vector<WasteRow> FreshRepository::waste(const std::string& store_id, const 
 
 std::map<std::string, std::vector<double>> FreshRepository::daily_sales(
     const std::string& store_id, const std::vector<std::string>& skus, const std::string& until_day,
-    int days, int utc_offset_minutes) {
-  return single(session_, [&](Tx& tx) {
+    int days, int utc_offset_minutes, core::Timestamp now) {
+  return write(session_, [&](Tx& tx) {
+    exec(session_, tx, kSumSalesDays, store_id, until_day, days, utc_offset_minutes, epoch(now));
     std::map<std::string, std::vector<double>> out;
     for (const auto& sku : skus) out[sku].assign(static_cast<size_t>(days), 0.0);
-    for (const auto& r : exec(session_, tx, kDailySales, store_id, text_array(skus), until_day,
-                              days, utc_offset_minutes)) {
+    for (const auto& r : exec(session_, tx, kDailySales, store_id, until_day, days,
+                              utc_offset_minutes, epoch(now), text_array(skus))) {
       const int day = r[1].as<int>();
       auto& series = out[r[0].as<std::string>()];
       if (day >= 0 && day < days) series[static_cast<size_t>(day)] = r[2].as<double>();
@@ -593,6 +645,7 @@ int FreshRepository::seed_sales_history(const std::string& store_id, int days,
       made.push_back(row[0].as<std::string>());
     }
     exec(session_, tx, kSeedTotals, text_array(made));
+    forget_sales_days({store_id});
     return static_cast<int>(made.size());
   });
 }
@@ -628,8 +681,13 @@ std::vector<std::string> FreshRepository::seed_trips(const std::string& store_id
       made.push_back(row[0].as<std::string>());
     }
     exec(session_, tx, kSeedTotals, text_array(made));
+    forget_sales_days({store_id});
     return made;
   });
+}
+
+void FreshRepository::forget_sales_days(const std::vector<std::string>& store_ids) {
+  write(session_, [&](Tx& tx) { exec(session_, tx, kForgetSalesDays, text_array(store_ids)); });
 }
 
 }  // namespace freshlane::storage

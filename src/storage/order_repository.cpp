@@ -35,19 +35,43 @@ const Query kListOrders{"order_list_customer", "SELECT " FRESHLANE_ORDER_COLUMNS
                                                "ORDER BY created_at DESC, order_id DESC LIMIT $5"};
 // $2 status, $3 fulfillment ('' any); $4 text ('' none): the order id, $5 phone digits
 // ('' none) the phone's end, $6 ids (hand-over codes); $7 after?, $8/$9 position, $10 limit.
-#define FRESHLANE_STORE_ORDERS(direction, before)                                              \
+// `among` narrows the store's orders before they are filtered and sorted.
+#define FRESHLANE_STORE_ORDERS(direction, before, among)                                       \
   "SELECT " FRESHLANE_ORDER_COLUMNS                                                            \
   ", customer_name, customer_phone FROM (SELECT o.*, c.name AS customer_name, "                \
   "c.phone AS customer_phone FROM orders o JOIN customers c ON c.customer_id = o.customer_id " \
-  "WHERE o.store_id = $1) AS orders "                                                          \
+  "WHERE o.store_id = $1 " among                                                               \
+  ") AS orders "                                                                               \
   "WHERE ($2 = '' OR status = $2) AND ($3 = '' OR fulfillment = $3) "                          \
   "AND ($4 = '' OR order_id = $4 OR ($5 <> '' AND customer_phone LIKE '%' || $5) "             \
   "     OR order_id = ANY($6::text[])) "                                                       \
   "AND (NOT $7 OR (created_at, order_id) " before                                              \
   " (to_timestamp($8), $9)) "                                                                  \
   "ORDER BY created_at " direction ", order_id " direction " LIMIT $10"
-const Query kStoreOrdersNewest{"order_list_store", FRESHLANE_STORE_ORDERS("DESC", "<")};
-const Query kStoreOrdersOldest{"order_list_store_oldest", FRESHLANE_STORE_ORDERS("ASC", ">")};
+// A search starts from what it can match (the id, the hand-over codes' orders, the orders of
+// the customers whose phone ends in the digits, found by the end of their number read
+// backwards, at most a page of each in the page's order), not from the store's newest order:
+// a customer's orders among a year's are found without walking the year, or theirs.
+#define FRESHLANE_FOUND(direction, before)                                                      \
+  "AND o.order_id IN (SELECT $4 UNION ALL SELECT unnest($6::text[]) UNION ALL "                 \
+  "  SELECT f.order_id FROM customers fc CROSS JOIN LATERAL ("                                  \
+  "    SELECT order_id FROM orders f WHERE f.store_id = $1 AND f.customer_id = fc.customer_id " \
+  "      AND ($2 = '' OR status = $2) AND ($3 = '' OR fulfillment = $3) "                       \
+  "      AND (NOT $7 OR (created_at, order_id) " before                                         \
+  " (to_timestamp($8), $9)) "                                                                   \
+  "    ORDER BY created_at " direction ", order_id " direction                                  \
+  " LIMIT $10) f "                                                                              \
+  "  WHERE $5 <> '' "                                                                           \
+  "    AND reverse(fc.phone) COLLATE \"C\" >= reverse($5) "                                     \
+  "    AND reverse(fc.phone) COLLATE \"C\" < left(reverse($5), -1) "                            \
+  "                                          || chr(ascii(right(reverse($5), 1)) + 1))"
+const Query kStoreOrdersNewest{"order_list_store", FRESHLANE_STORE_ORDERS("DESC", "<", "")};
+const Query kStoreOrdersOldest{"order_list_store_oldest", FRESHLANE_STORE_ORDERS("ASC", ">", "")};
+const Query kStoreOrdersFoundNewest{
+    "order_find_store", FRESHLANE_STORE_ORDERS("DESC", "<", FRESHLANE_FOUND("DESC", "<"))};
+const Query kStoreOrdersFoundOldest{
+    "order_find_store_oldest", FRESHLANE_STORE_ORDERS("ASC", ">", FRESHLANE_FOUND("ASC", ">"))};
+#undef FRESHLANE_FOUND
 #undef FRESHLANE_STORE_ORDERS
 #undef FRESHLANE_ORDER_COLUMNS
 const Query kAwaitingHandover{"order_awaiting_handover", R"sql(
@@ -592,11 +616,13 @@ OrderPage OrderRepository::list_for_store(const StoreOrderQuery& q) {
         std::all_of(q.text.begin(), q.text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       digits = q.text;
     }
+    const Query& query = q.text.empty()
+                             ? (q.oldest_first ? kStoreOrdersOldest : kStoreOrdersNewest)
+                             : (q.oldest_first ? kStoreOrdersFoundOldest : kStoreOrdersFoundNewest);
     for (const auto& r :
-         exec(session_, tx, q.oldest_first ? kStoreOrdersOldest : kStoreOrdersNewest, q.store_id,
-              q.status, q.fulfillment, q.text, digits, text_array(q.ids), q.after.has_value(),
-              q.after ? q.after->created_epoch : 0LL, q.after ? q.after->order_id : std::string(),
-              q.limit + 1)) {
+         exec(session_, tx, query, q.store_id, q.status, q.fulfillment, q.text, digits,
+              text_array(q.ids), q.after.has_value(), q.after ? q.after->created_epoch : 0LL,
+              q.after ? q.after->order_id : std::string(), q.limit + 1)) {
       page.orders.push_back(read_order(r));
       page.contacts.push_back({r[23].as<std::string>(), r[24].as<std::string>()});
     }

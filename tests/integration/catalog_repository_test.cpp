@@ -6,6 +6,7 @@
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/store_repository.hpp"
 #include "storage/sql.hpp"
+#include "support/migrated_pool.hpp"
 #include "support/test_database.hpp"
 
 using namespace freshlane;
@@ -18,11 +19,7 @@ const core::Timestamp kNow{std::chrono::seconds{1'800'000'000}};
 class CatalogRepositoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::PoolConfig c;
-    c.url = db_.url();
-    c.size = 0;
-    pool_ = std::make_unique<storage::Pool>(c);
-    pool_->run_here([](storage::Session& s) { storage::migrate(s); });
+    pool_ = freshlane::testing::migrated_pool(db_.url());
     with([](storage::Session& s) {
       storage::StoreRepository(s).insert({"s1", "Store 1", {31.25, 121.59}, 3000, 30, "CNY"});
       storage::CatalogRepository repo(s);

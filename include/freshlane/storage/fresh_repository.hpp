@@ -140,10 +140,13 @@ class FreshRepository {
 
   // Units sold per SKU and local day over the `days` days before `until_day` (exclusive), day 0
   // first: lines of orders handed over (delivered, collected, bought in the aisle), less short.
+  // A day that is over (it ended an hour before `now`) is summed from the orders once, into
+  // sales_days, and read from there after; the rest of the window is summed from the orders.
   std::map<std::string, std::vector<double>> daily_sales(const std::string& store_id,
                                                          const std::vector<std::string>& skus,
                                                          const std::string& until_day, int days,
-                                                         int utc_offset_minutes);
+                                                         int utc_offset_minutes,
+                                                         core::Timestamp now);
   // Listed products after `after_sku` (all, or only `only_sku`), by SKU, at most `limit`; the
   // lots' shelf life from those received in the 60 days before `now`.
   std::vector<SupplyItem> supply_items(const std::string& store_id, const std::string& after_sku,
@@ -173,6 +176,9 @@ class FreshRepository {
   std::vector<std::string> seed_trips(const std::string& store_id,
                                       const std::vector<DemoShopper>& shoppers,
                                       const std::vector<DemoTrip>& trips);
+  // Drops the stores' summed days (daily_sales sums them again from the orders): for whoever
+  // writes orders handed over in the past, as the seeds do.
+  void forget_sales_days(const std::vector<std::string>& store_ids);
 
  private:
   Session& session_;

@@ -1,0 +1,139 @@
+// Reads of a store's orders that must not grow with its history: the days of sales a forecast
+// reads, and staff finding a customer's orders by the end of a phone number.
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "freshlane/storage/fresh_repository.hpp"
+#include "freshlane/storage/migrations.hpp"
+#include "freshlane/storage/order_repository.hpp"
+#include "freshlane/storage/store_repository.hpp"
+#include "storage/sql.hpp"
+#include "support/migrated_pool.hpp"
+#include "support/test_database.hpp"
+
+using namespace freshlane;
+using namespace std::chrono_literals;
+using freshlane::testing::TestDatabase;
+
+namespace {
+// 2027-01-15 08:00 UTC; the store keeps Shanghai's clock (UTC+8), where it is 16:00.
+const core::Timestamp kNow{std::chrono::seconds{1'800'000'000}};
+const core::Timestamp kMidnight = kNow - 16h;  // 2027-01-15 00:00 in the store
+constexpr int kOffset = 480;
+
+class OrderReads : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pool_ = freshlane::testing::migrated_pool(db_.url());
+    pool_->run_here([](storage::Session& s) {
+      storage::StoreRepository(s).insert({"s1", "Store 1", {31.25, 121.59}, 3000, 30, "CNY"});
+    });
+    sql("INSERT INTO customers (customer_id, phone, name) VALUES ('cus_1', '+8613900000001', 'a')");
+  }
+  void sql(const std::string& text) {
+    pqxx::connection db(db_.url());
+    pqxx::work tx(db);
+    tx.exec(text);
+    tx.commit();
+  }
+  // An order of `units` TOFU handed over at `at`, as a seed (or a late write) would leave it.
+  void sold(const std::string& id, core::Timestamp at, int units) {
+    const std::string t =
+        "to_timestamp(" +
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count()) +
+        ")";
+    sql("WITH o AS (INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, "
+        "currency, total_minor, created_at, payment_status, payment_expires_at, paid_at, "
+        "handed_over_at) VALUES ('" +
+        id + "', 'cus_1', 's1', 'in_store', 'completed', 'CNY', 0, " + t + ", 'paid', " + t + ", " +
+        t + ", " + t +
+        ") RETURNING order_id) "
+        "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit, "
+        "list_price_minor) SELECT order_id, 0, 'TOFU', 'tofu', " +
+        std::to_string(units) + ", 100, 'each', 100 FROM o");
+  }
+  // TOFU sold on 01-12, 01-13 and 01-14, as the forecast of 01-15 reads them at `now`.
+  std::vector<double> three_days(core::Timestamp now) {
+    std::vector<double> out;
+    pool_->run_here([&](storage::Session& s) {
+      out = storage::FreshRepository(s).daily_sales("s1", {"TOFU"}, "2027-01-15", 3, kOffset,
+                                                    now)["TOFU"];
+    });
+    return out;
+  }
+  long long summed_days() {
+    pqxx::connection db(db_.url());
+    pqxx::work tx(db);
+    return tx.exec1("SELECT count(*) FROM sales_days_summed WHERE store_id = 's1'")[0]
+        .as<long long>();
+  }
+  TestDatabase db_;
+  std::unique_ptr<storage::Pool> pool_;
+};
+}  // namespace
+
+// A day is summed from the orders once, an hour after it ended; until then it is read from the
+// orders, so a hand-over still landing in it counts. A summed day is not read again (an order
+// written into it behind the repository's back is not seen) until its sums are forgotten.
+TEST_F(OrderReads, ADayIsSummedOnceItIsOverAndTheRestIsReadFromTheOrders) {
+  sold("ord_a", kMidnight - 36h, 3);     // 01-13 at noon
+  sold("ord_b", kMidnight - 30min, 5);   // 01-14 at 23:30
+  const auto early = kMidnight + 20min;  // 01-15 at 00:20: 01-14 is not over yet
+  EXPECT_EQ(three_days(early), (std::vector<double>{0, 3, 5}));
+  EXPECT_EQ(summed_days(), 2);          // 01-12 and 01-13
+  sold("ord_c", kMidnight - 10min, 2);  // a hand-over of 23:50 committed late
+  EXPECT_EQ(three_days(early), (std::vector<double>{0, 3, 7}));
+  const auto later = kMidnight + 70min;
+  EXPECT_EQ(three_days(later), (std::vector<double>{0, 3, 7}));
+  EXPECT_EQ(summed_days(), 3);
+  sold("ord_d", kMidnight - 40h, 4);  // into 01-13, already summed
+  EXPECT_EQ(three_days(later), (std::vector<double>{0, 3, 7}));
+  pool_->run_here(
+      [](storage::Session& s) { storage::FreshRepository(s).forget_sales_days({"s1"}); });
+  EXPECT_EQ(summed_days(), 0);
+  EXPECT_EQ(three_days(later), (std::vector<double>{0, 7, 7}));
+  // The same sales cut by another clock (UTC) are summed again, not read from the Shanghai sums.
+  pool_->run_here([&](storage::Session& s) {
+    const auto utc =
+        storage::FreshRepository(s).daily_sales("s1", {"TOFU"}, "2027-01-15", 3, 0, later)["TOFU"];
+    // 01-13 04:00 and 00:00 UTC, 01-14 15:30 and 15:50 UTC.
+    EXPECT_EQ(utc, (std::vector<double>{0, 7, 7}));
+  });
+  EXPECT_EQ(summed_days(), 5);
+}
+
+// Finding a customer's orders by the last digits of their phone starts from the customers whose
+// number ends so (an index of the numbers read backwards), not from the store's newest order.
+TEST_F(OrderReads, APhoneSearchStartsFromTheCustomersNotTheStoresHistory) {
+  sql(R"sql(
+    INSERT INTO customers (customer_id, phone, name)
+    SELECT 'cus_p' || i, '+86137' || lpad(i::text, 8, '0'), 'c' || i FROM generate_series(1, 2000) i;
+    INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency,
+                        total_minor, created_at, payment_status, payment_expires_at)
+    SELECT 'ord_p' || n, 'cus_p' || (1 + n % 2000), 's1', 'pickup', 'completed', 'CNY', 0,
+           to_timestamp(1800000000 - n * 60), 'paid', to_timestamp(1800000000 - n * 60)
+    FROM generate_series(1, 20000) n;
+    ANALYZE customers; ANALYZE orders;)sql");
+  pool_->run_here([&](storage::Session& s) {
+    storage::read(s, [&](storage::Tx& tx) {
+      storage::StoreOrderQuery q;
+      q.store_id = "s1";
+      q.text = "0007";  // only +8613700000007 ends so
+      q.limit = 20;
+      const auto page = storage::OrderRepository(s).list_for_store(q);
+      ASSERT_EQ(page.orders.size(), 10u);
+      for (const auto& o : page.orders) EXPECT_EQ(o.customer_id, "cus_p7") << o.order_id;
+      EXPECT_FALSE(page.next);
+      std::string plan;
+      for (const auto& row : tx.exec("EXPLAIN EXECUTE order_find_store('s1', '', '', '0007', "
+                                     "'0007', '{}', false, 0, '', 21)")) {
+        plan += row[0].as<std::string>() + "\n";
+      }
+      EXPECT_NE(plan.find("customers_by_phone_end"), std::string::npos) << plan;
+      EXPECT_NE(plan.find("orders_by_store_customer"), std::string::npos) << plan;
+      EXPECT_EQ(plan.find("using orders_by_store on"), std::string::npos) << plan;
+    });
+  });
+}
