@@ -6,6 +6,7 @@
 
 #include "freshlane/storage/change_feed.hpp"
 #include "freshlane/storage/event_repository.hpp"
+#include "freshlane/storage/fresh_repository.hpp"
 #include "freshlane/storage/idempotency_repository.hpp"
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/order_repository.hpp"
@@ -64,6 +65,10 @@ void Periodic::stop() {
 }
 
 namespace {
+// Summed sales days kept: a forecast reads at most 365 days of history (forecasts.cpp) before
+// the day it is for, and a day or two ahead of today.
+constexpr int kSalesDaysKept = 400;
+
 std::chrono::milliseconds poll_interval(std::chrono::milliseconds period) {
   return std::clamp(period / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
 }
@@ -121,6 +126,7 @@ void sweep_expired(storage::Session& s, int retention_months) {
          [&] { storage::IdempotencyRepository(s).prune(std::chrono::hours(24)); });
     part("change feed", [&] { storage::ChangeFeed::prune(s, std::chrono::seconds(60)); });
     part("store events", [&] { storage::EventRepository(s).prune(std::chrono::hours(24)); });
+    part("sales days", [&] { storage::FreshRepository(s).prune_sales_days(kSalesDaysKept); });
     part("event log months", [&] {
       if (const int changed = storage::EventRepository(s).keep_months(retention_months)) {
         spdlog::info("event logs: {} monthly partition(s) added or dropped", changed);

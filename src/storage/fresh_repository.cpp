@@ -195,6 +195,14 @@ const Query kDailySales{"daily_sales",
 const Query kForgetSalesDays{"sales_days_forget", R"sql(
   WITH summed AS (DELETE FROM sales_days_summed WHERE store_id = ANY($1::text[]))
   DELETE FROM sales_days WHERE store_id = ANY($1::text[]))sql"};
+// Summed days older than $1 days, a batch of $2 (markers first: a day read again after is summed
+// again from the orders, which keep it, and the rows left of it are the same sums).
+const Query kPruneSalesDays{"sales_days_prune", R"sql(
+  WITH summed AS (DELETE FROM sales_days_summed WHERE day < current_date - $1::integer)
+  DELETE FROM sales_days WHERE (store_id, utc_offset_minutes, sku, day) IN (
+    SELECT store_id, utc_offset_minutes, sku, day FROM sales_days
+    WHERE day < current_date - $1::integer LIMIT $2))sql"};
+constexpr long long kPruneBatch = 10'000;
 #undef FRESHLANE_FIRST_OPEN_DAY
 #undef FRESHLANE_DAY_START
 #undef FRESHLANE_LOCAL_DAY
@@ -684,6 +692,16 @@ std::vector<std::string> FreshRepository::seed_trips(const std::string& store_id
     forget_sales_days({store_id});
     return made;
   });
+}
+
+void FreshRepository::prune_sales_days(int keep_days) {
+  for (int batch = 0; batch < 100; ++batch) {
+    const auto deleted = single(session_, [&](Tx& tx) {
+      return static_cast<long long>(
+          exec(session_, tx, kPruneSalesDays, keep_days, kPruneBatch).affected_rows());
+    });
+    if (deleted < kPruneBatch) break;
+  }
 }
 
 void FreshRepository::forget_sales_days(const std::vector<std::string>& store_ids) {

@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include "freshlane/app/periodic.hpp"
 #include "freshlane/storage/fresh_repository.hpp"
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/order_repository.hpp"
@@ -136,4 +137,25 @@ TEST_F(OrderReads, APhoneSearchStartsFromTheCustomersNotTheStoresHistory) {
       EXPECT_EQ(plan.find("using orders_by_store on"), std::string::npos) << plan;
     });
   });
+}
+
+// The expiry sweep drops summed days older than the 400 kept (more than one batch of them),
+// markers and sums alike, and keeps the rest.
+TEST_F(OrderReads, TheSweepDropsSummedDaysOlderThanAnyForecastReads) {
+  sql(R"sql(
+    INSERT INTO sales_days (store_id, utc_offset_minutes, day, sku, units)
+    SELECT 's1', 480, current_date - 401 - n / 100, 'SKU' || n % 100, 1
+    FROM generate_series(0, 12499) n;
+    INSERT INTO sales_days (store_id, utc_offset_minutes, day, sku, units)
+    VALUES ('s1', 480, current_date - 399, 'TOFU', 7);
+    INSERT INTO sales_days_summed (store_id, utc_offset_minutes, day)
+    VALUES ('s1', 480, current_date - 401), ('s1', 480, current_date - 399);)sql");
+  pool_->run_here([](storage::Session& s) {
+    storage::write(s, [&](storage::Tx&) { app::sweep_expired(s, 13); });
+  });
+  pqxx::connection db(db_.url());
+  pqxx::work tx(db);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM sales_days")[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("SELECT units FROM sales_days WHERE sku = 'TOFU'")[0].as<int>(), 7);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM sales_days_summed")[0].as<int>(), 1);
 }

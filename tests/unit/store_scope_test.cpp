@@ -121,6 +121,7 @@ const std::map<std::string, std::string> kAllowed = {
     {"events_after_each",
      "one poll for many stores: the store ids ($1) are joined on store_id, so it spans shards"},
     {"events_prune", "chain-wide sweep of old store events by age: runs on every shard"},
+    {"sales_days_prune", "chain-wide sweep of summed sales days by age: runs on every shard"},
     {"job_claim_floor",
      "chain-wide claim of due floor jobs (SKIP LOCKED): scans every store's job row"},
     {"job_claim_dispatch",

@@ -179,6 +179,9 @@ class FreshRepository {
   // Drops the stores' summed days (daily_sales sums them again from the orders): for whoever
   // writes orders handed over in the past, as the seeds do.
   void forget_sales_days(const std::vector<std::string>& store_ids);
+  // Drops summed days older than `keep_days` (in batches, each its own statement): no forecast
+  // reads further back than a year.
+  void prune_sales_days(int keep_days);
 
  private:
   Session& session_;
