@@ -144,9 +144,10 @@ const Query kWaste{"waste_report", R"sql(
 // still in flight can land in one.
 #define FRESHLANE_FIRST_OPEN_DAY FRESHLANE_LOCAL_DAY("(to_timestamp($5) - interval '1 hour')")
 
-// $1 store, $2 the day after the last, $3 days, $4 the store's UTC offset in minutes, $5 now.
-// Sums each day of the window that is over and not summed yet into sales_days, once: a day
-// another process sums at the same time waits for it and then adds nothing.
+// $1 store, $2 the day after the last, $3 days, $4 the store's UTC offset in minutes, $5 now,
+// $6 days at most. Sums the first $6 days of the window that are over and not summed yet into
+// sales_days, once: a day another process sums at the same time waits for it and then adds
+// nothing. Answers how many such days it found (fewer than $6: none are left).
 const Query kSumSalesDays{"sales_days_sum", R"sql(
   WITH over AS (
     SELECT d::date AS day
@@ -154,19 +155,25 @@ const Query kSumSalesDays{"sales_days_sum", R"sql(
                          LEAST($2::date, )sql" FRESHLANE_FIRST_OPEN_DAY R"sql() - 1,
                          interval '1 day') AS d
     WHERE NOT EXISTS (SELECT 1 FROM sales_days_summed s WHERE s.store_id = $1
-                        AND s.utc_offset_minutes = $4 AND s.day = d::date)),
+                        AND s.utc_offset_minutes = $4 AND s.day = d::date)
+    ORDER BY 1 LIMIT $6),
   summed AS (
     INSERT INTO sales_days_summed (store_id, utc_offset_minutes, day)
-    SELECT $1, $4, day FROM over ON CONFLICT DO NOTHING RETURNING day)
-  INSERT INTO sales_days (store_id, utc_offset_minutes, day, sku, units)
-  SELECT $1, $4, )sql" FRESHLANE_LOCAL_DAY("o.handed_over_at") R"sql(, l.sku, sum(l.quantity)
-  FROM orders o JOIN order_lines l ON l.order_id = o.order_id
-  WHERE o.store_id = $1
-    AND o.handed_over_at >= )sql" FRESHLANE_DAY_START("(SELECT min(day) FROM summed)") R"sql(
-    AND o.handed_over_at < )sql" FRESHLANE_DAY_START("(SELECT max(day) + 1 FROM summed)") R"sql(
-    AND )sql" FRESHLANE_LOCAL_DAY("o.handed_over_at") R"sql( IN (SELECT day FROM summed)
-  GROUP BY 3, 4
-  ON CONFLICT DO NOTHING)sql"};
+    SELECT $1, $4, day FROM over ON CONFLICT DO NOTHING RETURNING day),
+  sums AS (
+    INSERT INTO sales_days (store_id, utc_offset_minutes, day, sku, units)
+    SELECT $1, $4, )sql" FRESHLANE_LOCAL_DAY("o.handed_over_at") R"sql(, l.sku, sum(l.quantity)
+    FROM orders o JOIN order_lines l ON l.order_id = o.order_id
+    WHERE o.store_id = $1
+      AND o.handed_over_at >= )sql" FRESHLANE_DAY_START("(SELECT min(day) FROM summed)") R"sql(
+      AND o.handed_over_at < )sql" FRESHLANE_DAY_START("(SELECT max(day) + 1 FROM summed)") R"sql(
+      AND )sql" FRESHLANE_LOCAL_DAY("o.handed_over_at") R"sql( IN (SELECT day FROM summed)
+    GROUP BY 3, 4
+    ON CONFLICT DO NOTHING)
+  SELECT count(*)::integer FROM over)sql"};
+// Days summed in one statement (and transaction): a busy store's week is well inside the
+// statement timeout, and a process summing the same days waits for at most a week's sum.
+constexpr int kDaysSummedAtOnce = 7;
 
 // $1 store, $2 the day after the last, $3 days, $4 the store's UTC offset in minutes, $5 now,
 // $6 SKUs: the days that are over from sales_days, the rest (today, a day ahead) from the orders.
@@ -543,8 +550,15 @@ std::vector<WasteRow> FreshRepository::waste(const std::string& store_id, const 
 std::map<std::string, std::vector<double>> FreshRepository::daily_sales(
     const std::string& store_id, const std::vector<std::string>& skus, const std::string& until_day,
     int days, int utc_offset_minutes, core::Timestamp now) {
-  return write(session_, [&](Tx& tx) {
-    exec(session_, tx, kSumSalesDays, store_id, until_day, days, utc_offset_minutes, epoch(now));
+  // A week at a time, each committed: the first forecast after a long gap (or ever) sums up
+  // to a year of days.
+  while (write(session_, [&](Tx& tx) {
+           return exec(session_, tx, kSumSalesDays, store_id, until_day, days, utc_offset_minutes,
+                       epoch(now), kDaysSummedAtOnce)[0][0]
+               .as<int>();
+         }) == kDaysSummedAtOnce) {
+  }
+  return single(session_, [&](Tx& tx) {
     std::map<std::string, std::vector<double>> out;
     for (const auto& sku : skus) out[sku].assign(static_cast<size_t>(days), 0.0);
     for (const auto& r : exec(session_, tx, kDailySales, store_id, until_day, days,

@@ -95,19 +95,38 @@ TEST_F(OrderReads, ADayIsSummedOnceItIsOverAndTheRestIsReadFromTheOrders) {
       [](storage::Session& s) { storage::FreshRepository(s).forget_sales_days({"s1"}); });
   EXPECT_EQ(summed_days(), 0);
   EXPECT_EQ(three_days(later), (std::vector<double>{0, 7, 7}));
-  // The same sales cut by another clock (UTC) are summed again, not read from the Shanghai sums.
+  // The same sales cut by another clock (UTC) are summed again, not read from the Shanghai sums:
+  // a sale at 03:00 on 01-13 in the store was made on 01-12 in UTC.
+  sold("ord_e", kMidnight - 45h, 1);
   pool_->run_here([&](storage::Session& s) {
     const auto utc =
         storage::FreshRepository(s).daily_sales("s1", {"TOFU"}, "2027-01-15", 3, 0, later)["TOFU"];
-    // 01-13 04:00 and 00:00 UTC, 01-14 15:30 and 15:50 UTC.
-    EXPECT_EQ(utc, (std::vector<double>{0, 7, 7}));
+    // 01-12 19:00; 01-13 04:00 and 00:00; 01-14 15:30 and 15:50 (UTC).
+    EXPECT_EQ(utc, (std::vector<double>{1, 7, 7}));
   });
   EXPECT_EQ(summed_days(), 5);
 }
 
+// A window of a month is summed a week at a time (each week its own statement, inside the
+// statement timeout at a busy store), every day of it.
+TEST_F(OrderReads, AMonthIsSummedWholeAWeekAtATime) {
+  for (int d = 1; d <= 30; d += 3) sold("ord_m" + std::to_string(d), kMidnight - d * 24h + 12h, d);
+  std::vector<double> month;
+  pool_->run_here([&](storage::Session& s) {
+    month = storage::FreshRepository(s).daily_sales("s1", {"TOFU"}, "2027-01-15", 30, kOffset,
+                                                    kNow)["TOFU"];
+  });
+  EXPECT_EQ(summed_days(), 30);
+  ASSERT_EQ(month.size(), 30u);
+  for (int d = 1; d <= 30; ++d) EXPECT_EQ(month[30 - d], d % 3 == 1 ? d : 0) << d << " days ago";
+}
+
 // Finding a customer's orders by the last digits of their phone starts from the customers whose
-// number ends so (an index of the numbers read backwards), not from the store's newest order.
+// number ends so (an index of the numbers read backwards), not from the store's newest order,
+// and pages as the same filter over every order would.
 TEST_F(OrderReads, APhoneSearchStartsFromTheCustomersNotTheStoresHistory) {
+  // 2,000 customers with ten orders each; of them only +8613700000007 ends in 0007. A second
+  // customer whose number ends so has five orders here, two of them cancelled, one elsewhere.
   sql(R"sql(
     INSERT INTO customers (customer_id, phone, name)
     SELECT 'cus_p' || i, '+86137' || lpad(i::text, 8, '0'), 'c' || i FROM generate_series(1, 2000) i;
@@ -116,17 +135,61 @@ TEST_F(OrderReads, APhoneSearchStartsFromTheCustomersNotTheStoresHistory) {
     SELECT 'ord_p' || n, 'cus_p' || (1 + n % 2000), 's1', 'pickup', 'completed', 'CNY', 0,
            to_timestamp(1800000000 - n * 60), 'paid', to_timestamp(1800000000 - n * 60)
     FROM generate_series(1, 20000) n;
+    INSERT INTO stores (store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency)
+    SELECT 's2', name, lat, lon, delivery_radius_m, promise_minutes, currency FROM stores
+    WHERE store_id = 's1';
+    INSERT INTO customers (customer_id, phone, name) VALUES ('cus_x', '+8615500000007', 'x');
+    INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency,
+                        total_minor, created_at, payment_status, payment_expires_at)
+    SELECT 'ord_x' || n, 'cus_x', CASE WHEN n = 6 THEN 's2' ELSE 's1' END, 'pickup',
+           CASE WHEN n <= 2 THEN 'cancelled' ELSE 'completed' END, 'CNY', 0,
+           to_timestamp(1800000000 - n * 6000 - 30), 'paid', to_timestamp(1800000000)
+    FROM generate_series(1, 6) n;
     ANALYZE customers; ANALYZE orders;)sql");
+  const auto every = [&](bool oldest, const std::string& status) {
+    pqxx::connection db(db_.url());
+    pqxx::work tx(db);
+    const std::string order = oldest ? " ASC" : " DESC";
+    std::vector<std::string> ids;
+    for (const auto& r :
+         tx.exec("SELECT o.order_id FROM orders o JOIN customers c USING (customer_id) "
+                 "WHERE o.store_id = 's1' AND c.phone LIKE '%0007' AND (" +
+                 tx.quote(status) + " = '' OR o.status = " + tx.quote(status) +
+                 ") ORDER BY o.created_at" + order + ", o.order_id" + order)) {
+      ids.push_back(r[0].as<std::string>());
+    }
+    return ids;
+  };
+  for (const bool oldest : {false, true}) {
+    for (const std::string status : {"", "completed"}) {
+      std::vector<std::string> found;
+      pool_->run_here([&](storage::Session& s) {
+        storage::StoreOrderQuery q;
+        q.store_id = "s1";
+        q.text = "0007";
+        q.status = status;
+        q.oldest_first = oldest;
+        q.limit = 4;
+        for (int pages = 0; pages < 10; ++pages) {
+          const auto page = storage::OrderRepository(s).list_for_store(q);
+          for (const auto& o : page.orders) found.push_back(o.order_id);
+          if (!page.next) break;
+          q.after = storage::parse_order_position(*page.next);
+        }
+      });
+      EXPECT_EQ(found.size(), status.empty() ? 15u : 13u);
+      EXPECT_EQ(found, every(oldest, status))
+          << (oldest ? "oldest first" : "newest first") << ", status '" << status << "'";
+    }
+  }
   pool_->run_here([&](storage::Session& s) {
     storage::read(s, [&](storage::Tx& tx) {
       storage::StoreOrderQuery q;
       q.store_id = "s1";
-      q.text = "0007";  // only +8613700000007 ends so
-      q.limit = 20;
-      const auto page = storage::OrderRepository(s).list_for_store(q);
-      ASSERT_EQ(page.orders.size(), 10u);
-      for (const auto& o : page.orders) EXPECT_EQ(o.customer_id, "cus_p7") << o.order_id;
-      EXPECT_FALSE(page.next);
+      q.text = "0007";
+      storage::OrderRepository(s).list_for_store(q);
+      // The plan every execution gets once PostgreSQL stops planning each one afresh.
+      tx.exec0("SET LOCAL plan_cache_mode = force_generic_plan");
       std::string plan;
       for (const auto& row : tx.exec("EXPLAIN EXECUTE order_find_store('s1', '', '', '0007', "
                                      "'0007', '{}', false, 0, '', 21)")) {
