@@ -31,11 +31,15 @@ std::vector<std::string> session_settings(std::chrono::milliseconds statement_ti
   // per connection, not again for every execution (an order's read took 0.4 ms to plan).
   // No JIT: a store-scoped read's estimated cost grows with a year of history (its generic plan
   // sums every month's partition) past jit_above_cost, and then compiling it took 55 ms of a
-  // 56 ms answer (bench/chain, section 6).
+  // 56 ms answer (bench/chain, section 6). No parallel workers: a generic plan sized for a
+  // busy store's year is a parallel one, and starting its workers took 60-80 ms of a forecast
+  // whose range held nothing; two cores serving many requests gain nothing from them.
   return {"SET statement_timeout = " + std::to_string(ms),
           "SET lock_timeout = " + std::to_string(std::max<long long>(ms / 2, 1)),
           "SET idle_in_transaction_session_timeout = " + std::to_string(ms),
-          "SET plan_cache_mode = force_generic_plan", "SET jit = off"};
+          "SET plan_cache_mode = force_generic_plan",
+          "SET jit = off",
+          "SET max_parallel_workers_per_gather = 0"};
 }
 
 std::int64_t now_ns() {
