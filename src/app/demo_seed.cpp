@@ -460,6 +460,10 @@ ChainSummary seed_chain(storage::Session& session, const storage::ChainSize& siz
     out.orders += step(("orders of the day " + std::to_string(d) + " day(s) ago").c_str(),
                        [&] { return chain.seed_day(size, base, d, now); });
   }
+  // Days a forecast had summed before these orders were written are summed again.
+  std::vector<std::string> stores;
+  for (int n = 1; n <= size.stores; ++n) stores.push_back(storage::ChainRepository::store_id(n));
+  storage::FreshRepository(session).forget_sales_days(stores);
   step("statistics (ANALYZE)", [&] {
     chain.analyze();
     return 0LL;

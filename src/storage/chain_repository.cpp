@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "freshlane/storage/fresh_repository.hpp"
 #include "sql.hpp"
 
 namespace freshlane::storage {
@@ -273,9 +272,6 @@ long long ChainRepository::seed_day(const ChainSize& size, const ChainBase& b, i
     without_triggers(tx);  // history: no live store events (nor their sequence numbers)
     const auto r = exec(session_, tx, kSeedDay, size.stores, text_array(b.sku), days_ago,
                         epoch(now), size.orders_per_day, size.core_skus, size.customers_per_store);
-    std::vector<std::string> stores;
-    for (int n = 1; n <= size.stores; ++n) stores.push_back(store_id(n));
-    FreshRepository(session_).forget_sales_days(stores);
     return r[0][0].as<long long>();
   });
 }

@@ -28,7 +28,6 @@ const Query kPrune{"events_prune", R"sql(
   DELETE FROM store_events WHERE (store_id, seq) IN (
     SELECT store_id, seq FROM store_events WHERE at < now() - make_interval(secs => $1)
     LIMIT $2))sql"};
-constexpr long long kPruneBatch = 10'000;
 
 // Months of the floor's and the couriers' event logs (migrations/0015_event_partitions.sql).
 const Query kKeepMonths{"events_keep_months", "SELECT freshlane_event_partitions($1)"};
@@ -80,16 +79,9 @@ std::vector<StoreEvent> EventRepository::after_each(const std::vector<std::strin
 }
 
 void EventRepository::prune(std::chrono::seconds keep) {
-  // Batches of 10,000, each its own short transaction, until the old ones are gone (at most a
-  // million a sweep: a chain on its busiest day writes more than 10,000 every five seconds).
-  for (int batch = 0; batch < 100; ++batch) {
-    const auto deleted = single(session_, [&](Tx& tx) {
-      return static_cast<long long>(
-          exec(session_, tx, kPrune, static_cast<double>(keep.count()), kPruneBatch)
-              .affected_rows());
-    });
-    if (deleted < kPruneBatch) break;
-  }
+  // At most a million a sweep: a chain on its busiest day writes more than 10,000 every five
+  // seconds.
+  delete_in_batches(session_, kPrune, 100, static_cast<double>(keep.count()));
 }
 
 int EventRepository::keep_months(int months) {

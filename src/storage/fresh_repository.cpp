@@ -209,7 +209,6 @@ const Query kPruneSalesDays{"sales_days_prune", R"sql(
   DELETE FROM sales_days WHERE (store_id, utc_offset_minutes, sku, day) IN (
     SELECT store_id, utc_offset_minutes, sku, day FROM sales_days
     WHERE day < current_date - $1::integer LIMIT $2))sql"};
-constexpr long long kPruneBatch = 10'000;
 #undef FRESHLANE_FIRST_OPEN_DAY
 #undef FRESHLANE_DAY_START
 #undef FRESHLANE_LOCAL_DAY
@@ -551,13 +550,13 @@ std::map<std::string, std::vector<double>> FreshRepository::daily_sales(
     const std::string& store_id, const std::vector<std::string>& skus, const std::string& until_day,
     int days, int utc_offset_minutes, core::Timestamp now) {
   // A week at a time, each committed: the first forecast after a long gap (or ever) sums up
-  // to a year of days.
-  while (write(session_, [&](Tx& tx) {
-           return exec(session_, tx, kSumSalesDays, store_id, until_day, days, utc_offset_minutes,
-                       epoch(now), kDaysSummedAtOnce)[0][0]
-               .as<int>();
-         }) == kDaysSummedAtOnce) {
-  }
+  // to a year of days. A statement that found fewer than a week left none.
+  const auto sum_a_week = [&](Tx& tx) {
+    return exec(session_, tx, kSumSalesDays, store_id, until_day, days, utc_offset_minutes,
+                epoch(now), kDaysSummedAtOnce)[0][0]
+        .as<int>();
+  };
+  while (write(session_, sum_a_week) == kDaysSummedAtOnce) continue;
   return single(session_, [&](Tx& tx) {
     std::map<std::string, std::vector<double>> out;
     for (const auto& sku : skus) out[sku].assign(static_cast<size_t>(days), 0.0);
@@ -709,13 +708,7 @@ std::vector<std::string> FreshRepository::seed_trips(const std::string& store_id
 }
 
 void FreshRepository::prune_sales_days(int keep_days) {
-  for (int batch = 0; batch < 100; ++batch) {
-    const auto deleted = single(session_, [&](Tx& tx) {
-      return static_cast<long long>(
-          exec(session_, tx, kPruneSalesDays, keep_days, kPruneBatch).affected_rows());
-    });
-    if (deleted < kPruneBatch) break;
-  }
+  delete_in_batches(session_, kPruneSalesDays, 100, keep_days);
 }
 
 void FreshRepository::forget_sales_days(const std::vector<std::string>& store_ids) {

@@ -160,4 +160,20 @@ auto single(Session& s, F&& f) {
   return f(static_cast<Tx&>(tx));
 }
 
+// Rows a sweep deletes in one statement: each batch its own short transaction, so a sweep of
+// a busy day's leftovers holds no lock for long.
+inline constexpr long long kDeleteBatch = 10'000;
+
+// Runs the DELETE `q` with `args` and then kDeleteBatch (its LIMIT, the last parameter) until
+// one deletes fewer than that, at most `max_batches` times.
+template <typename... Args>
+void delete_in_batches(Session& s, const Query& q, int max_batches, const Args&... args) {
+  for (int batch = 0; batch < max_batches; ++batch) {
+    const auto deleted = single(s, [&](Tx& tx) {
+      return static_cast<long long>(exec(s, tx, q, args..., kDeleteBatch).affected_rows());
+    });
+    if (deleted < kDeleteBatch) break;
+  }
+}
+
 }  // namespace freshlane::storage

@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 
 #include "freshlane/app/periodic.hpp"
+#include "freshlane/storage/catalog_repository.hpp"
 #include "freshlane/storage/fresh_repository.hpp"
 #include "freshlane/storage/migrations.hpp"
 #include "freshlane/storage/order_repository.hpp"
@@ -119,6 +120,31 @@ TEST_F(OrderReads, AMonthIsSummedWholeAWeekAtATime) {
   EXPECT_EQ(summed_days(), 30);
   ASSERT_EQ(month.size(), 30u);
   for (int d = 1; d <= 30; ++d) EXPECT_EQ(month[30 - d], d % 3 == 1 ? d : 0) << d << " days ago";
+}
+
+// A seed writes orders handed over on days a forecast may have summed already: those days are
+// summed again, with the seeded sales in them.
+TEST_F(OrderReads, ASeedWritingPastDaysHasThemSummedAgain) {
+  const auto fortnight = [&] {
+    double units = 0;
+    pool_->run_here([&](storage::Session& s) {
+      const auto sales =
+          storage::FreshRepository(s).daily_sales("s1", {"TOFU"}, "2027-01-15", 14, kOffset, kNow);
+      for (const double u : sales.at("TOFU")) units += u;
+    });
+    return units;
+  };
+  pool_->run_here([](storage::Session& s) {
+    storage::CatalogRepository repo(s);
+    repo.insert_product(
+        {"TOFU", "嫩豆腐 Silken Tofu", "dairy", catalog::Unit::kEach, catalog::Storage::kChilled});
+    repo.upsert_listing({"s1", "TOFU", 300, std::nullopt, "chilled", "A1-1"});
+  });
+  EXPECT_EQ(fortnight(), 0);
+  EXPECT_EQ(summed_days(), 14);
+  pool_->run_here(
+      [](storage::Session& s) { storage::FreshRepository(s).seed_sales_history("s1", 14, kNow); });
+  EXPECT_GT(fortnight(), 0);
 }
 
 // Finding a customer's orders by the last digits of their phone starts from the customers whose

@@ -108,10 +108,8 @@ int run_freshlane(const std::vector<std::string>& args,
 
 ServerProcess::ServerProcess(const std::string& database_url,
                              std::map<std::string, std::string> env) {
-  port_ = free_port();
   std::map<std::string, std::string> full{
       {"FRESHLANE_DATABASE_URL", database_url},
-      {"FRESHLANE_LISTEN", "127.0.0.1:" + std::to_string(port_)},
       {"FRESHLANE_ADMIN_TOKEN", kAdminToken},
       {"FRESHLANE_QR_SECRET", kQrSecret},
       {"FRESHLANE_PAYMENT_WEBHOOK_SECRET", "test-payment-secret-0123456789"},
@@ -125,10 +123,10 @@ ServerProcess::ServerProcess(const std::string& database_url,
   // Another test's server (or pgbouncer) may still take the port between the check and the
   // bind: then the server says so at once, and it starts again on another port.
   for (int attempt = 1;; ++attempt) {
+    port_ = free_port();
     full["FRESHLANE_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
     if (start(full)) return;
     if (attempt == 3) throw std::runtime_error("freshlane serve found no port to bind:\n" + log());
-    port_ = free_port();
   }
 }
 
