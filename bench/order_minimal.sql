@@ -13,10 +13,10 @@ INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, curren
                     created_at, payment_status, payment_expires_at)
   VALUES ('ordb' || :id, :cust, :store, 'pickup', 'pending_payment', 'CNY', :price, now(),
           'pending', now() + interval '15 minutes');
-INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
-  VALUES ('ordb' || :id, 0, :sku, :name, 1, :price);
-INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity)
-  VALUES ('ordb' || :id, 0, :lot, 1);
+INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, unit_price_minor)
+  VALUES ('ordb' || :id, :store, 0, :sku, :name, 1, :price);
+INSERT INTO order_line_lots (order_id, store_id, line_no, lot_id, quantity)
+  VALUES ('ordb' || :id, :store, 0, :lot, 1);
 INSERT INTO idempotency_keys (customer_id, key, request_hash, status, response_body)
   VALUES (:cust, 'kb' || :id, 'h', 201, :body);
 COMMIT;

@@ -289,9 +289,9 @@ http::Response scan_item(Context& ctx, const http::Request& req, storage::Sessio
         const auto* task = e.task(task_id);
         for (size_t i = 0; i < task->lines.size(); ++i) {
           if (task->lines[i].picked == before[i]) continue;
-          storage::LotRepository(session).record_pick(task->order_id, task->lines[i].line_no,
-                                                      item.lot_id, quantity, task->lines[i].weighed,
-                                                      now);
+          storage::LotRepository(session).record_pick(who.store_id, task->order_id,
+                                                      task->lines[i].line_no, item.lot_id, quantity,
+                                                      task->lines[i].weighed, now);
           break;
         }
       });

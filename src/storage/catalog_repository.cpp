@@ -104,8 +104,8 @@ const Query kInsertLot{"lot_insert", R"sql(
   ON CONFLICT (lot_id) DO NOTHING)sql"};
 
 const Query kInsertTrace{"lot_trace_insert", R"sql(
-  INSERT INTO lot_trace_events (lot_id, position, at, event, place)
-  VALUES ($1, $2, to_timestamp($3), $4, $5))sql"};
+  INSERT INTO lot_trace_events (lot_id, store_id, position, at, event, place)
+  VALUES ($1, $6, $2, to_timestamp($3), $4, $5))sql"};
 
 const Query kFindLot{"lot_find", R"sql(
   SELECT lot_id, store_id, sku, quantity_received, origin, extract(epoch FROM produced_at)::bigint,
@@ -117,7 +117,7 @@ const Query kFindLot{"lot_find", R"sql(
 
 const Query kFindTrace{"lot_trace_find", R"sql(
   SELECT extract(epoch FROM at)::bigint, event, place FROM lot_trace_events
-  WHERE lot_id = $1 ORDER BY position)sql"};
+  WHERE store_id = $2 AND lot_id = $1 ORDER BY position)sql"};
 
 const Query kRating{"rating_of", R"sql(
   SELECT COALESCE(avg(stars), 0)::float8, count(*) FROM product_ratings WHERE sku = $1)sql"};
@@ -332,7 +332,7 @@ LotInsert CatalogRepository::insert_lot(const catalog::Lot& lot) {
     for (size_t i = 0; i < lot.trace.size(); ++i) {
       const auto& e = lot.trace[i];
       exec(session_, tx, kInsertTrace, lot.lot_id, static_cast<int>(i), epoch(e.at), e.event,
-           e.place);
+           e.place, lot.store_id);
     }
     return LotInsert::kCreated;
   });
@@ -359,7 +359,7 @@ std::optional<catalog::Lot> CatalogRepository::find_lot(const std::string& lot_i
     lot.recall_reason = r[0][11].as<std::string>();
     if (!r[0][12].is_null()) lot.unit_cost_minor = r[0][12].as<long long>();
     if (!r[0][13].is_null()) lot.price_minor = r[0][13].as<long long>();
-    for (const auto& row : exec(session_, tx, kFindTrace, lot_id)) {
+    for (const auto& row : exec(session_, tx, kFindTrace, lot_id, lot.store_id)) {
       lot.trace.push_back({from_epoch(row[0]), row[1].as<std::string>(), row[2].as<std::string>()});
     }
     return lot;

@@ -32,7 +32,7 @@ const Query kCancelTrip{"delivery_cancel_trip", R"sql(
   UPDATE trips SET state = 'cancelled', finished_at = to_timestamp($2) WHERE trip_id = $1)sql"};
 const Query kCancelPlannedStops{"delivery_cancel_planned_stops", R"sql(
   UPDATE trip_stops SET state = 'cancelled', done_at = to_timestamp($2)
-  WHERE trip_id = $1 AND state = 'planned' RETURNING order_id)sql"};
+  WHERE store_id = $3 AND trip_id = $1 AND state = 'planned' RETURNING order_id)sql"};
 const Query kInsertEvent{"delivery_event_insert", R"sql(
   INSERT INTO delivery_events (store_id, at, kind, order_id, trip_id, courier_id, detail)
   VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7))sql"};
@@ -56,7 +56,7 @@ const Query kCourier{"delivery_courier",
 const Query kSetPosition{"delivery_set_position", R"sql(
   UPDATE couriers SET lat = $2, lon = $3, position_at = to_timestamp($4) WHERE courier_id = $1
   RETURNING (SELECT s.lat FROM stores s WHERE s.store_id = couriers.store_id),
-            (SELECT s.lon FROM stores s WHERE s.store_id = couriers.store_id))sql"};
+            (SELECT s.lon FROM stores s WHERE s.store_id = couriers.store_id), store_id)sql"};
 const Query kBackAtStore{"delivery_back_at_store", R"sql(
   UPDATE trips SET returns_at = to_timestamp($2)
   WHERE trip_id = $1 AND state = 'done' AND returns_at > to_timestamp($2))sql"};
@@ -90,11 +90,12 @@ const Query kInsertTrip{"delivery_trip_insert", R"sql(
     AND NOT EXISTS (SELECT 1 FROM trips
                     WHERE courier_id = $3 AND state IN ('assigned', 'en_route')))sql"};
 const Query kInsertStop{"delivery_stop_insert", R"sql(
-  INSERT INTO trip_stops (trip_id, seq, order_id, lat, lon, eta, promised_at, state)
-  SELECT $1, $2, $3, o.delivery_lat, o.delivery_lon, to_timestamp($4), o.promised_at, 'planned'
-  FROM orders o WHERE o.order_id = $3 AND o.status = 'packed'
+  INSERT INTO trip_stops (trip_id, store_id, seq, order_id, lat, lon, eta, promised_at, state)
+  SELECT $1, o.store_id, $2, $3, o.delivery_lat, o.delivery_lon, to_timestamp($4), o.promised_at,
+         'planned'
+  FROM orders o WHERE o.store_id = $6 AND o.order_id = $3 AND o.status = 'packed'
     AND (o.redelivery_after IS NULL OR o.redelivery_after <= to_timestamp($5))
-    AND NOT EXISTS (SELECT 1 FROM trip_stops s WHERE s.order_id = $3
+    AND NOT EXISTS (SELECT 1 FROM trip_stops s WHERE s.store_id = $6 AND s.order_id = $3
                     AND s.state IN ('planned', 'picked_up'))
   FOR UPDATE OF o)sql"};  // a redelivery choice meanwhile is seen (then: no row, StaleRound)
 // A store's dispatch desk: its dispatch job's row, locked by the round's transaction, so two
@@ -140,15 +141,15 @@ const Query kSetOrderStatus{"delivery_set_order_status", R"sql(
   UPDATE orders SET status = $2, updated_at = now() WHERE order_id = $1)sql"};
 const Query kSetStop{"delivery_set_stop", R"sql(
   UPDATE trip_stops SET state = $3, done_at = to_timestamp($4), reason = $5
-  WHERE trip_id = $1 AND seq = $2)sql"};
+  WHERE store_id = $6 AND trip_id = $1 AND seq = $2)sql"};
 const Query kTripLeft{"delivery_trip_left", R"sql(
   UPDATE trips SET state = 'en_route', left_at = COALESCE(left_at, to_timestamp($2))
   WHERE trip_id = $1)sql"};
 const Query kRemainingStops{"delivery_remaining_stops", R"sql(
   SELECT seq, lat, lon, state FROM trip_stops
-  WHERE trip_id = $1 AND state IN ('planned', 'picked_up') ORDER BY seq)sql"};
+  WHERE store_id = $2 AND trip_id = $1 AND state IN ('planned', 'picked_up') ORDER BY seq)sql"};
 const Query kSetEta{"delivery_set_eta", R"sql(
-  UPDATE trip_stops SET eta = to_timestamp($3) WHERE trip_id = $1 AND seq = $2)sql"};
+  UPDATE trip_stops SET eta = to_timestamp($3) WHERE store_id = $4 AND trip_id = $1 AND seq = $2)sql"};
 const Query kSetReturn{"delivery_set_return", R"sql(
   UPDATE trips SET returns_at = to_timestamp($2) WHERE trip_id = $1)sql"};
 const Query kTripDone{"delivery_trip_done", R"sql(
@@ -243,7 +244,7 @@ const Query kLockPlannedStop{"delivery_lock_planned_stop", R"sql(
   WHERE s.order_id = $1 AND s.state = 'planned' FOR UPDATE OF s, t)sql"};
 const Query kCancelStop{"delivery_cancel_stop", R"sql(
   UPDATE trip_stops SET state = 'cancelled', done_at = to_timestamp($3)
-  WHERE trip_id = $1 AND seq = $2 AND state = 'planned')sql"};
+  WHERE store_id = $4 AND trip_id = $1 AND seq = $2 AND state = 'planned')sql"};
 // A trip left with no stop to ride to before its bags were taken is called off.
 const Query kCancelEmptyTrip{"delivery_cancel_empty_trip", R"sql(
   UPDATE trips SET state = 'cancelled', finished_at = to_timestamp($2)
@@ -345,9 +346,10 @@ void event(Session& s, Tx& tx, const std::string& store_id, core::Timestamp at, 
 
 // New ETAs for the trip's remaining stops riding from `from` at `now`, and when the courier is
 // then back at the store.
-void reroute(Session& s, Tx& tx, const std::string& trip_id, core::LatLon from, core::LatLon store,
-             core::Timestamp now, const dispatch::Params& p) {
-  const auto rows = exec(s, tx, kRemainingStops, trip_id);
+void reroute(Session& s, Tx& tx, const std::string& store_id, const std::string& trip_id,
+             core::LatLon from, core::LatLon store, core::Timestamp now,
+             const dispatch::Params& p) {
+  const auto rows = exec(s, tx, kRemainingStops, trip_id, store_id);
   if (rows.empty()) return;
   std::vector<core::LatLon> drops;
   std::vector<size_t> order;
@@ -357,7 +359,7 @@ void reroute(Session& s, Tx& tx, const std::string& trip_id, core::LatLon from, 
   }
   const auto times = dispatch::arrivals(from, now, drops, order, p);
   for (size_t i = 0; i < rows.size(); ++i) {
-    exec(s, tx, kSetEta, trip_id, rows[i][0].as<int>(), epoch(times[i]));
+    exec(s, tx, kSetEta, trip_id, rows[i][0].as<int>(), epoch(times[i]), store_id);
   }
   const auto back = times.back() + p.handover_time +
                     dispatch::ride_time(core::distance_m(drops.back(), store), p);
@@ -429,15 +431,15 @@ Status lock_status(Session& s, Tx& tx, const std::string& order_id) {
 // dropped: those orders wait for another trip), else the rest get new ETAs from here.
 void after_stop(Session& s, Tx& tx, const LiveStop& stop, const std::string& courier_id,
                 core::Timestamp now, const dispatch::Params& p) {
-  const auto rest = exec(s, tx, kRemainingStops, stop.trip_id);
+  const auto rest = exec(s, tx, kRemainingStops, stop.trip_id, stop.store_id);
   const bool bags_left = std::any_of(rest.begin(), rest.end(), [](const pqxx::row& r) {
     return r[3].as<std::string>() == "picked_up";
   });
   if (bags_left) {
-    reroute(s, tx, stop.trip_id, stop.at, stop.store_at, now, p);
+    reroute(s, tx, stop.store_id, stop.trip_id, stop.at, stop.store_at, now, p);
     return;
   }
-  for (const auto& r : exec(s, tx, kCancelPlannedStops, stop.trip_id, epoch(now))) {
+  for (const auto& r : exec(s, tx, kCancelPlannedStops, stop.trip_id, epoch(now), stop.store_id)) {
     event(s, tx, stop.store_id, now, "left_at_store", r[0].as<std::string>(), stop.trip_id,
           courier_id);
   }
@@ -470,7 +472,8 @@ StopOutcome move_stop(Session& s, const std::string& order_id, const std::string
       return InvalidTransition{status};
     }
     exec(s, tx, kSetOrderStatus, order_id, std::string(orders::to_string(step.to)));
-    exec(s, tx, kSetStop, stop.trip_id, stop.seq, std::string(step.stop_to), epoch(now), reason);
+    exec(s, tx, kSetStop, stop.trip_id, stop.seq, std::string(step.stop_to), epoch(now), reason,
+         stop.store_id);
     event(s, tx, stop.store_id, now, kind, order_id, stop.trip_id, courier_id, reason.value_or(""));
     then(tx, stop);
     return trip_by_id(s, tx, stop.trip_id);
@@ -543,7 +546,7 @@ ClockOutOutcome DeliveryRepository::clock_out(const std::string& store_id,
     if (!live.empty()) {
       const auto trip_id = live[0][0].as<std::string>();
       exec(session_, tx, kCancelTrip, trip_id, epoch(now));
-      for (const auto& r : exec(session_, tx, kCancelPlannedStops, trip_id, epoch(now))) {
+      for (const auto& r : exec(session_, tx, kCancelPlannedStops, trip_id, epoch(now), store_id)) {
         event(session_, tx, store_id, now, "trip_cancelled", r[0].as<std::string>(), trip_id,
               courier_id);
       }
@@ -571,7 +574,8 @@ bool DeliveryRepository::report_position(const std::string& courier_id, core::La
     const core::LatLon store_at{store.at(0)[0].as<double>(), store.at(0)[1].as<double>()};
     const bool at_store = core::distance_m(at, store_at) <= kAtStoreM;
     if (courier.trip_state == "en_route") {
-      reroute(session_, tx, courier.trip_id, at, store_at, now, p);
+      reroute(session_, tx, store.at(0)[2].as<std::string>(), courier.trip_id, at, store_at, now,
+              p);
     } else if (courier.trip_state == "done" && at_store) {
       exec(session_, tx, kBackAtStore, courier.trip_id, epoch(now));
     }
@@ -602,7 +606,7 @@ Round DeliveryRepository::run_round(const catalog::Store& store, core::Timestamp
       int seq = 0;
       for (const auto& stop : trip.stops) {
         if (exec(session_, tx, kInsertStop, trip_id, ++seq, stop.order_id, epoch(stop.eta),
-                 epoch(now))
+                 epoch(now), store.store_id)
                 .affected_rows() != 1) {
           throw StaleRound("order " + stop.order_id + " is no longer waiting for a courier");
         }
@@ -629,12 +633,13 @@ std::optional<TripRecord> DeliveryRepository::current_trip(const std::string& co
 
 StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::string& courier_id,
                                         core::Timestamp now, const dispatch::Params& p) {
-  return move_stop(
-      session_, order_id, courier_id, {"planned", Status::kOutForDelivery, "picked_up"},
-      std::nullopt, "picked_up", now, [&](Tx& tx, const LiveStop& stop) {
-        exec(session_, tx, kTripLeft, stop.trip_id, epoch(now));
-        reroute(session_, tx, stop.trip_id, stop.store_at, stop.store_at, now + p.pickup_time, p);
-      });
+  return move_stop(session_, order_id, courier_id,
+                   {"planned", Status::kOutForDelivery, "picked_up"}, std::nullopt, "picked_up",
+                   now, [&](Tx& tx, const LiveStop& stop) {
+                     exec(session_, tx, kTripLeft, stop.trip_id, epoch(now));
+                     reroute(session_, tx, stop.store_id, stop.trip_id, stop.store_at,
+                             stop.store_at, now + p.pickup_time, p);
+                   });
 }
 
 std::string_view to_string(CodeKind kind) { return kind == CodeKind::kDoor ? "door" : "counter"; }
@@ -655,7 +660,7 @@ DeliverOutcome DeliveryRepository::deliver(const std::string& order_id, const Co
       return std::visit([](auto&& v) -> DeliverOutcome { return v; }, std::move(handed));
     }
     exec(session_, tx, kSetStop, stop.trip_id, stop.seq, std::string("delivered"), epoch(now),
-         std::optional<std::string>());
+         std::optional<std::string>(), stop.store_id);
     const bool on_time = order->promised_at && now <= *order->promised_at;
     event(session_, tx, stop.store_id, now, "delivered", order_id, stop.trip_id, courier_id,
           on_time ? "on_time" : "late");
@@ -734,7 +739,7 @@ RedeliveryOutcome DeliveryRepository::redeliver(const RedeliveryRequest& req, co
     const auto planned = exec(session_, tx, kLockPlannedStop, req.order_id);
     if (!planned.empty()) {
       const auto trip_id = planned[0][0].as<std::string>();
-      exec(session_, tx, kCancelStop, trip_id, planned[0][1].as<int>(), epoch(now));
+      exec(session_, tx, kCancelStop, trip_id, planned[0][1].as<int>(), epoch(now), set.store_id);
       exec(session_, tx, kCancelEmptyTrip, trip_id, epoch(now));
       event(session_, tx, set.store_id, now, "trip_cancelled", req.order_id, trip_id,
             planned[0][2].as<std::string>(), "redelivery");

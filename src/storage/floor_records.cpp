@@ -63,7 +63,7 @@ const Query kFindTask{"picking_find_task",
 #undef FRESHLANE_TASK_COLUMNS
 const Query kLinesOfTasks{"picking_lines_of_tasks", R"sql(
   SELECT task_id, line_no, sku, quantity, picked, missing, name, shelf, weighed FROM pick_task_lines
-  WHERE task_id = ANY($1::text[]) ORDER BY task_id, line_no)sql"};
+  WHERE store_id = $2 AND task_id = ANY($1::text[]) ORDER BY task_id, line_no)sql"};
 const Query kStartedOrders{"floor_started_orders", R"sql(
   SELECT o.order_id FROM orders o
   WHERE o.store_id = $1 AND o.status = 'picking'
@@ -87,63 +87,71 @@ const Query kInsertTask{"picking_task_insert", R"sql(
   FROM orders o WHERE o.order_id = $2 AND o.store_id = $6 AND o.status = 'paid'
   ON CONFLICT DO NOTHING)sql"};
 const Query kInsertTaskLines{"picking_task_lines_insert", R"sql(
-  INSERT INTO pick_task_lines (task_id, line_no, sku, quantity, name, shelf, weighed)
-  SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::integer[], $5::text[], $6::text[],
+  INSERT INTO pick_task_lines (task_id, store_id, line_no, sku, quantity, name, shelf, weighed)
+  SELECT $1, $8, * FROM unnest($2::integer[], $3::text[], $4::integer[], $5::text[], $6::text[],
                            $7::boolean[]))sql"};
 const Query kTaskAssigned{"picking_task_assigned", R"sql(
   UPDATE pick_tasks t SET state = 'assigned', picker_id = $2, assigned_at = to_timestamp($3)
   FROM orders o
-  WHERE t.task_id = $1 AND t.state = 'open' AND o.order_id = t.order_id
+  WHERE t.store_id = $4 AND t.task_id = $1 AND t.state = 'open'
+    AND o.store_id = $4 AND o.order_id = t.order_id
     AND o.status IN ('paid', 'picking'))sql"};
 const Query kTaskReleased{"picking_task_released", R"sql(
   UPDATE pick_tasks SET state = 'open', picker_id = NULL, assigned_at = NULL
-  WHERE task_id = $1 AND state = 'assigned' AND picker_id = $2 AND finished_at IS NULL)sql"};
+  WHERE store_id = $3 AND task_id = $1 AND state = 'assigned' AND picker_id = $2 AND finished_at IS NULL)sql"};
 const Query kLinesUnpicked{"picking_lines_unpicked", R"sql(
-  UPDATE pick_task_lines SET picked = 0 WHERE task_id = $1)sql"};
+  UPDATE pick_task_lines SET picked = 0 WHERE store_id = $2 AND task_id = $1)sql"};
 const Query kItemPicked{"picking_item_picked", R"sql(
   UPDATE pick_task_lines l SET picked = l.picked + $3 FROM pick_tasks t
-  WHERE l.task_id = $1 AND l.sku = $2 AND l.line_no = $5 AND t.task_id = l.task_id
+  WHERE l.store_id = $6 AND l.task_id = $1 AND l.sku = $2 AND l.line_no = $5
+    AND t.store_id = $6 AND t.task_id = l.task_id
     AND t.state = 'assigned' AND t.picker_id = $4 AND t.finished_at IS NULL)sql"};
 const Query kShortOnTask{"picking_short_on_task", R"sql(
   UPDATE pick_task_lines l SET missing = l.missing + $3 FROM pick_tasks t
-  WHERE l.task_id = $1 AND l.sku = $2 AND l.line_no = $5 AND t.task_id = l.task_id
+  WHERE l.store_id = $6 AND l.task_id = $1 AND l.sku = $2 AND l.line_no = $5
+    AND t.store_id = $6 AND t.task_id = l.task_id
     AND t.state = 'assigned' AND t.picker_id = $4 AND t.finished_at IS NULL
   RETURNING l.line_no, l.weighed)sql"};
 const Query kShortOnOrderLine{"picking_short_on_order_line", R"sql(
   UPDATE order_lines SET quantity = quantity - $3, short_quantity = short_quantity + $3
-  WHERE order_id = $1 AND line_no = $2 AND quantity >= $3
+  WHERE store_id = $4 AND order_id = $1 AND line_no = $2 AND quantity >= $3
   RETURNING unit_price_minor, authorized_minor, unit)sql"};
 const Query kRefundDue{"picking_refund_due", R"sql(
-  UPDATE orders SET refund_minor = refund_minor + $2, updated_at = now() WHERE order_id = $1)sql"};
+  UPDATE orders SET refund_minor = refund_minor + $2, updated_at = now()
+  WHERE store_id = $3 AND order_id = $1)sql"};
 // The lots a line holds, locked in the global lot order (sku, expires_at, lot_id).
 const Query kLockLineLots{"picking_lock_line_lots", R"sql(
   SELECT l.lot_id, oll.quantity, oll.picked FROM order_line_lots oll JOIN lots l ON l.lot_id = oll.lot_id
-  WHERE oll.order_id = $1 AND oll.line_no = $2
+  WHERE oll.store_id = $3 AND oll.order_id = $1 AND oll.line_no = $2 AND l.store_id = $3
   ORDER BY l.sku, l.expires_at, l.lot_id FOR UPDATE OF l)sql"};
 // Units that were never on the shelf: the count is corrected, the reservation shrinks.
 const Query kWriteOffLot{"picking_write_off_lot", R"sql(
   UPDATE lots SET quantity_on_hand = quantity_on_hand - $2, quantity_reserved = quantity_reserved - $2
-  WHERE lot_id = $1 AND quantity_reserved >= $2)sql"};
+  WHERE store_id = $3 AND lot_id = $1 AND quantity_reserved >= $2)sql"};
 const Query kShrinkLineLot{"picking_shrink_line_lot", R"sql(
   UPDATE order_line_lots SET quantity = quantity - $4
-  WHERE order_id = $1 AND line_no = $2 AND lot_id = $3 AND quantity - $4 >= GREATEST(picked, 1))sql"};
+  WHERE store_id = $5 AND order_id = $1 AND line_no = $2 AND lot_id = $3
+    AND quantity - $4 >= GREATEST(picked, 1))sql"};
 const Query kDropLineLot{"picking_drop_line_lot", R"sql(
-  DELETE FROM order_line_lots WHERE order_id = $1 AND line_no = $2 AND lot_id = $3
-    AND quantity = $4 AND picked = 0)sql"};
+  DELETE FROM order_line_lots WHERE store_id = $5 AND order_id = $1 AND line_no = $2
+    AND lot_id = $3 AND quantity = $4 AND picked = 0)sql"};
 // Finished bag: its units leave the shelf for good (lots locked in the global order first).
 const Query kLockTaskLots{"picking_lock_task_lots", R"sql(
   SELECT l.lot_id FROM lots l
-  WHERE l.lot_id IN (SELECT oll.lot_id FROM order_line_lots oll
-                     JOIN pick_task_lines ptl ON ptl.line_no = oll.line_no AND ptl.task_id = $1
-                     WHERE oll.order_id = $2)
+  WHERE l.store_id = $3
+    AND l.lot_id IN (SELECT oll.lot_id FROM order_line_lots oll
+                     JOIN pick_task_lines ptl ON ptl.store_id = $3 AND ptl.line_no = oll.line_no
+                                             AND ptl.task_id = $1
+                     WHERE oll.store_id = $3 AND oll.order_id = $2)
   ORDER BY l.sku, l.expires_at, l.lot_id FOR UPDATE)sql"};
 const Query kConsumeTaskLots{"picking_consume_task_lots", R"sql(
   UPDATE lots l SET quantity_on_hand = l.quantity_on_hand - x.q,
                     quantity_reserved = l.quantity_reserved - x.q
   FROM (SELECT oll.lot_id, sum(oll.quantity)::integer AS q FROM order_line_lots oll
-        JOIN pick_task_lines ptl ON ptl.line_no = oll.line_no AND ptl.task_id = $1
-        WHERE oll.order_id = $2 GROUP BY oll.lot_id) x
-  WHERE l.lot_id = x.lot_id)sql"};
+        JOIN pick_task_lines ptl ON ptl.store_id = $3 AND ptl.line_no = oll.line_no
+                                AND ptl.task_id = $1
+        WHERE oll.store_id = $3 AND oll.order_id = $2 GROUP BY oll.lot_id) x
+  WHERE l.store_id = $3 AND l.lot_id = x.lot_id)sql"};
 // A finished bag's weighed pieces settle their lines: the lots give back the grams the piece
 // did not need, the order line takes the weighed grams, and what it cost less than was
 // authorised is owed back (orders.weight_release_minor; a trigger writes the refund).
@@ -151,56 +159,59 @@ const Query kSettleWeighedLots{"picking_settle_weighed_lots", R"sql(
   WITH rest AS (
     SELECT oll.order_id, oll.line_no, oll.lot_id, oll.quantity - oll.picked AS grams
     FROM order_line_lots oll
-    JOIN pick_task_lines ptl ON ptl.task_id = $1 AND ptl.line_no = oll.line_no AND ptl.weighed
-    WHERE oll.order_id = $2 AND oll.quantity > oll.picked),
+    JOIN pick_task_lines ptl ON ptl.store_id = $3 AND ptl.task_id = $1
+                            AND ptl.line_no = oll.line_no AND ptl.weighed
+    WHERE oll.store_id = $3 AND oll.order_id = $2 AND oll.quantity > oll.picked),
   unreserved AS (
     UPDATE lots l SET quantity_reserved = l.quantity_reserved - r.grams FROM rest r
-    WHERE l.lot_id = r.lot_id RETURNING l.store_id, l.sku),
+    WHERE l.store_id = $3 AND l.lot_id = r.lot_id RETURNING l.store_id, l.sku),
   dropped AS (
     DELETE FROM order_line_lots oll USING rest r
-    WHERE oll.order_id = r.order_id AND oll.line_no = r.line_no AND oll.lot_id = r.lot_id
+    WHERE oll.store_id = $3 AND oll.order_id = r.order_id AND oll.line_no = r.line_no AND oll.lot_id = r.lot_id
       AND oll.picked = 0),
   shrunk AS (
     UPDATE order_line_lots oll SET quantity = oll.picked FROM rest r
-    WHERE oll.order_id = r.order_id AND oll.line_no = r.line_no AND oll.lot_id = r.lot_id
+    WHERE oll.store_id = $3 AND oll.order_id = r.order_id AND oll.line_no = r.line_no AND oll.lot_id = r.lot_id
       AND oll.picked > 0)
   SELECT DISTINCT store_id, sku FROM unreserved)sql"};
 const Query kSettleWeighedLines{"picking_settle_weighed_lines", R"sql(
   UPDATE order_lines ol SET quantity = ptl.picked, weighed = true
   FROM pick_task_lines ptl
-  WHERE ptl.task_id = $1 AND ptl.weighed AND ptl.picked > 0 AND ol.order_id = $2
-    AND ol.line_no = ptl.line_no AND NOT ol.weighed
+  WHERE ptl.store_id = $3 AND ptl.task_id = $1 AND ptl.weighed AND ptl.picked > 0
+    AND ol.store_id = $3 AND ol.order_id = $2 AND ol.line_no = ptl.line_no AND NOT ol.weighed
   RETURNING ol.unit, ol.unit_price_minor, ol.authorized_minor, ptl.picked)sql"};
 const Query kWeightRelease{"picking_weight_release", R"sql(
   UPDATE orders SET weight_release_minor = weight_release_minor + $2, updated_at = now()
-  WHERE order_id = $1)sql"};
+  WHERE store_id = $3 AND order_id = $1)sql"};
 const Query kBagFinished{"picking_bag_finished", R"sql(
   UPDATE pick_tasks SET finished_at = to_timestamp($2), picker_id = NULL
-  WHERE task_id = $1 AND state = 'assigned' AND picker_id = $3 AND finished_at IS NULL)sql"};
+  WHERE store_id = $4 AND task_id = $1 AND state = 'assigned' AND picker_id = $3 AND finished_at IS NULL)sql"};
 const Query kBagWaiting{"picking_bag_waiting", R"sql(
   UPDATE pick_tasks SET state = 'waiting'
-  WHERE task_id = $1 AND state = 'assigned' AND finished_at IS NOT NULL)sql"};
+  WHERE store_id = $2 AND task_id = $1 AND state = 'assigned' AND finished_at IS NOT NULL)sql"};
 const Query kBagLoaded{"picking_bag_loaded", R"sql(
   UPDATE pick_tasks SET state = 'on_lane', lane_id = $2, loaded_at = to_timestamp($3),
                         arrives_at = to_timestamp($4)
-  WHERE task_id = $1 AND state IN ('assigned', 'waiting') AND finished_at IS NOT NULL)sql"};
+  WHERE store_id = $5 AND task_id = $1 AND state IN ('assigned', 'waiting') AND finished_at IS NOT NULL)sql"};
 const Query kBagArrived{"picking_bag_arrived", R"sql(
   UPDATE pick_tasks SET state = 'arrived', loaded_at = coalesce(loaded_at, to_timestamp($2)),
                         arrives_at = coalesce(arrives_at, to_timestamp($2))
-  WHERE task_id = $1 AND finished_at IS NOT NULL AND (state = 'on_lane' OR state = 'assigned'))sql"};
+  WHERE store_id = $3 AND task_id = $1 AND finished_at IS NOT NULL AND (state = 'on_lane' OR state = 'assigned'))sql"};
 const Query kOrderPicking{"picking_order_picking", R"sql(
-  UPDATE orders SET status = 'picking', updated_at = now() WHERE order_id = $1 AND status = 'paid')sql"};
+  UPDATE orders SET status = 'picking', updated_at = now()
+  WHERE store_id = $2 AND order_id = $1 AND status = 'paid')sql"};
 const Query kOrderPacked{"picking_order_packed", R"sql(
   UPDATE orders SET status = CASE WHEN fulfillment = 'pickup' THEN 'ready_for_pickup' ELSE 'packed' END,
                     packed_at = to_timestamp($2), updated_at = now()
-  WHERE order_id = $1 AND status = 'picking')sql"};
+  WHERE store_id = $3 AND order_id = $1 AND status = 'picking')sql"};
 const Query kTasksPacked{"picking_tasks_packed", R"sql(
-  WITH packed AS (UPDATE pick_tasks SET state = 'packed' WHERE order_id = $1 AND state = 'arrived'
-                  RETURNING 1)
+  WITH packed AS (UPDATE pick_tasks SET state = 'packed'
+                  WHERE store_id = $2 AND order_id = $1 AND state = 'arrived' RETURNING 1)
   SELECT (SELECT count(*) FROM packed),
-         (SELECT count(*) FROM pick_tasks WHERE order_id = $1 AND state <> 'cancelled'))sql"};
+         (SELECT count(*) FROM pick_tasks
+          WHERE store_id = $2 AND order_id = $1 AND state <> 'cancelled'))sql"};
 const Query kTaskCancelled{"picking_task_cancelled", R"sql(
-  UPDATE pick_tasks SET state = 'cancelled' WHERE task_id = $1 AND state = 'open')sql"};
+  UPDATE pick_tasks SET state = 'cancelled' WHERE store_id = $2 AND task_id = $1 AND state = 'open')sql"};
 const Query kShiftStart{"picking_shift_start", R"sql(
   INSERT INTO picker_shifts (store_id, staff_id, zone, clocked_in_at, last_seen_at)
   VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($4))
@@ -253,7 +264,8 @@ std::vector<StoredTask> read_tasks(Session& s, Tx& tx, const Query& q, const std
   }
   if (out.empty()) return out;
   size_t i = 0;  // both sorted by task id
-  for (const auto& row : exec(s, tx, kLinesOfTasks, text_array(ids))) {
+  // Both queries read one store's tasks (or one task).
+  for (const auto& row : exec(s, tx, kLinesOfTasks, text_array(ids), out.front().store_id)) {
     const auto id = row[0].as<std::string>();
     while (i < out.size() && out[i].task.task_id != id) ++i;
     if (i == out.size()) break;
@@ -316,35 +328,38 @@ void expect_rows(const pqxx::result& r, std::size_t want, const picking::Event& 
 // The missing units of a short pick come off the line's lots not yet taken from, latest-expiring
 // first (the reservation took the earliest first), and off the shelf count: they were never
 // there.
-void write_off_short(Session& s, Tx& tx, const picking::Event& e, int line_no, int missing) {
-  const auto lots = exec(s, tx, kLockLineLots, e.order_id, line_no);
+void write_off_short(Session& s, Tx& tx, const std::string& store_id, const picking::Event& e,
+                     int line_no, int missing) {
+  const auto lots = exec(s, tx, kLockLineLots, e.order_id, line_no, store_id);
   for (auto row = lots.rbegin(); row != lots.rend() && missing > 0; ++row) {
     const int held = (*row)[1].as<int>();
     const int take = std::min(missing, held - (*row)[2].as<int>());
     if (take <= 0) continue;
     const auto lot_id = (*row)[0].as<std::string>();
-    expect_rows(exec(s, tx, kWriteOffLot, lot_id, take), 1, e, "the lot does not hold the units");
-    expect_rows(take == held ? exec(s, tx, kDropLineLot, e.order_id, line_no, lot_id, take)
-                             : exec(s, tx, kShrinkLineLot, e.order_id, line_no, lot_id, take),
+    expect_rows(exec(s, tx, kWriteOffLot, lot_id, take, store_id), 1, e,
+                "the lot does not hold the units");
+    expect_rows(take == held
+                    ? exec(s, tx, kDropLineLot, e.order_id, line_no, lot_id, take, store_id)
+                    : exec(s, tx, kShrinkLineLot, e.order_id, line_no, lot_id, take, store_id),
                 1, e, "the line does not hold the lot");
     missing -= take;
   }
   if (missing > 0) throw StaleFloor("short pick of " + e.task_id + ": more than the line holds");
 }
 
-void settle_weighed(Session& s, Tx& tx, const picking::Event& e) {
-  for (const auto& r : exec(s, tx, kSettleWeighedLots, e.task_id, e.order_id)) {
+void settle_weighed(Session& s, Tx& tx, const std::string& store_id, const picking::Event& e) {
+  for (const auto& r : exec(s, tx, kSettleWeighedLots, e.task_id, e.order_id, store_id)) {
     s.changed({r[0].as<std::string>(), r[1].as<std::string>()});
   }
   catalog::Money release = 0;
-  for (const auto& r : exec(s, tx, kSettleWeighedLines, e.task_id, e.order_id)) {
+  for (const auto& r : exec(s, tx, kSettleWeighedLines, e.task_id, e.order_id, store_id)) {
     const auto unit = unit_of(r[0]);
     const auto cost = catalog::line_amount(unit, r[3].as<long long>(), r[1].as<long long>());
     // Never more than was authorised (lines placed before weighing existed authorised only
     // their estimate: a heavier piece costs those customers nothing more).
     release += std::max<catalog::Money>(0, r[2].as<long long>() - cost);
   }
-  if (release > 0) exec(s, tx, kWeightRelease, e.order_id, release);
+  if (release > 0) exec(s, tx, kWeightRelease, e.order_id, release, store_id);
 }
 
 void insert_task(Session& s, Tx& tx, const std::string& store_id, const picking::Event& e,
@@ -364,7 +379,8 @@ void insert_task(Session& s, Tx& tx, const std::string& store_id, const picking:
     weighed.push_back(l.weighed ? "true" : "false");
   }
   exec(s, tx, kInsertTaskLines, t->task_id, text_array(line_nos), text_array(skus),
-       text_array(quantities), text_array(names), text_array(shelves), text_array(weighed));
+       text_array(quantities), text_array(names), text_array(shelves), text_array(weighed),
+       store_id);
 }
 
 void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::Event& e,
@@ -375,25 +391,27 @@ void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::
       insert_task(s, tx, store_id, e, floor);
       break;
     case EventKind::kTaskAssigned:
-      expect_rows(exec(s, tx, kTaskAssigned, e.task_id, e.picker_id, at), 1, e,
+      expect_rows(exec(s, tx, kTaskAssigned, e.task_id, e.picker_id, at, store_id), 1, e,
                   "not open, or its order not live");
       break;
     case EventKind::kTaskReleased:
-      expect_rows(exec(s, tx, kTaskReleased, e.task_id, e.picker_id), 1, e,
+      expect_rows(exec(s, tx, kTaskReleased, e.task_id, e.picker_id, store_id), 1, e,
                   "not held by this picker");
-      exec(s, tx, kLinesUnpicked, e.task_id);
-      LotRepository(s).unpick_task(e.task_id);  // the lots it took go back on the shelf too
+      exec(s, tx, kLinesUnpicked, e.task_id, store_id);
+      LotRepository(s).unpick_task(store_id,
+                                   e.task_id);  // the lots it took go back on the shelf too
       break;
     case EventKind::kItemPicked:
-      expect_rows(exec(s, tx, kItemPicked, e.task_id, e.sku, e.quantity, e.picker_id, e.line_no), 1,
-                  e, "not held by this picker, or no such line");
+      expect_rows(
+          exec(s, tx, kItemPicked, e.task_id, e.sku, e.quantity, e.picker_id, e.line_no, store_id),
+          1, e, "not held by this picker, or no such line");
       break;
     case EventKind::kShortReported: {
       const auto line =
-          exec(s, tx, kShortOnTask, e.task_id, e.sku, e.quantity, e.picker_id, e.line_no);
+          exec(s, tx, kShortOnTask, e.task_id, e.sku, e.quantity, e.picker_id, e.line_no, store_id);
       expect_rows(line, 1, e, "not held by this picker, or no such line");
       const int line_no = line[0][0].as<int>();
-      const auto price = exec(s, tx, kShortOnOrderLine, e.order_id, line_no, e.quantity);
+      const auto price = exec(s, tx, kShortOnOrderLine, e.order_id, line_no, e.quantity, store_id);
       expect_rows(price, 1, e, "the order line holds fewer units");
       // A weighed line is short whole: what its payment authorised comes back. Anything else
       // (pieces, or grams counted as pieces on a line picked before weighing existed): the
@@ -402,40 +420,43 @@ void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::
       const auto unit = unit_of(price[0][2]);
       exec(s, tx, kRefundDue, e.order_id,
            weighed ? price[0][1].as<long long>()
-                   : catalog::line_amount(unit, e.quantity, price[0][0].as<long long>()));
-      write_off_short(s, tx, e, line_no, e.quantity);
+                   : catalog::line_amount(unit, e.quantity, price[0][0].as<long long>()),
+           store_id);
+      write_off_short(s, tx, store_id, e, line_no, e.quantity);
       break;
     }
     case EventKind::kBagFinished:
-      expect_rows(exec(s, tx, kBagFinished, e.task_id, at, e.picker_id), 1, e,
+      expect_rows(exec(s, tx, kBagFinished, e.task_id, at, e.picker_id, store_id), 1, e,
                   "not held by this picker, or finished already");
-      exec(s, tx, kLockTaskLots, e.task_id, e.order_id);
-      settle_weighed(s, tx, e);
-      exec(s, tx, kConsumeTaskLots, e.task_id, e.order_id);
+      exec(s, tx, kLockTaskLots, e.task_id, e.order_id, store_id);
+      settle_weighed(s, tx, store_id, e);
+      exec(s, tx, kConsumeTaskLots, e.task_id, e.order_id, store_id);
       break;
     case EventKind::kBagWaiting:
-      expect_rows(exec(s, tx, kBagWaiting, e.task_id), 1, e, "not a finished bag");
+      expect_rows(exec(s, tx, kBagWaiting, e.task_id, store_id), 1, e, "not a finished bag");
       break;
     case EventKind::kBagLoaded:
-      expect_rows(exec(s, tx, kBagLoaded, e.task_id, e.lane_id, at, epoch(e.until.value_or(e.at))),
+      expect_rows(exec(s, tx, kBagLoaded, e.task_id, e.lane_id, at, epoch(e.until.value_or(e.at)),
+                       store_id),
                   1, e, "not a finished bag off the lanes");
       break;
     case EventKind::kBagArrived:
-      expect_rows(exec(s, tx, kBagArrived, e.task_id, at), 1, e, "not on a lane");
+      expect_rows(exec(s, tx, kBagArrived, e.task_id, at, store_id), 1, e, "not on a lane");
       break;
     case EventKind::kOrderPickingStarted:
-      expect_rows(exec(s, tx, kOrderPicking, e.order_id), 1, e, "the order is not paid");
+      expect_rows(exec(s, tx, kOrderPicking, e.order_id, store_id), 1, e, "the order is not paid");
       break;
     case EventKind::kOrderPacked: {
-      expect_rows(exec(s, tx, kOrderPacked, e.order_id, at), 1, e, "the order is not picking");
-      const auto packed = exec(s, tx, kTasksPacked, e.order_id);
+      expect_rows(exec(s, tx, kOrderPacked, e.order_id, at, store_id), 1, e,
+                  "the order is not picking");
+      const auto packed = exec(s, tx, kTasksPacked, e.order_id, store_id);
       if (packed[0][0].as<long>() != packed[0][1].as<long>()) {
         throw StaleFloor("order_packed of " + e.order_id + ": bags not all at packing");
       }
       break;
     }
     case EventKind::kTaskCancelled:
-      expect_rows(exec(s, tx, kTaskCancelled, e.task_id), 1, e, "not open");
+      expect_rows(exec(s, tx, kTaskCancelled, e.task_id, store_id), 1, e, "not open");
       break;
     case EventKind::kPickerClockedIn:
       expect_rows(exec(s, tx, kShiftStart, store_id, e.picker_id, e.zone, at), 1, e,

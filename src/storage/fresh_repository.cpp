@@ -308,9 +308,9 @@ const Query kSeedHistory{"demo_history_seed", R"sql(
     FROM store, new_orders o JOIN store_products sp ON sp.store_id = $1 AND sp.delisted_at IS NULL
          JOIN products p ON p.sku = sp.sku),
   new_lines AS (
-    INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit,
-                             ordered_grams, authorized_minor, weighed, list_price_minor)
-    SELECT order_id, (row_number() OVER (PARTITION BY order_id ORDER BY sku))::integer - 1, sku,
+    INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, unit_price_minor,
+                             unit, ordered_grams, authorized_minor, weighed, list_price_minor)
+    SELECT order_id, $1, (row_number() OVER (PARTITION BY order_id ORDER BY sku))::integer - 1, sku,
            name, CASE WHEN unit = 'each' THEN units ELSE units * 500 END, price_minor, unit,
            CASE WHEN unit = 'each' THEN NULL ELSE units * 500 END,
            CASE WHEN unit = 'each' THEN NULL
@@ -350,9 +350,9 @@ const Query kSeedTrips{"demo_trips_seed", R"sql(
     ON CONFLICT (order_id) DO NOTHING
     RETURNING order_id),
   new_lines AS (
-    INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit,
-                             ordered_grams, authorized_minor, weighed, list_price_minor)
-    SELECT o.order_id, (row_number() OVER (PARTITION BY o.order_id ORDER BY sp.sku))::integer - 1,
+    INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, unit_price_minor,
+                             unit, ordered_grams, authorized_minor, weighed, list_price_minor)
+    SELECT o.order_id, $1, (row_number() OVER (PARTITION BY o.order_id ORDER BY sp.sku))::integer - 1,
            sp.sku, p.name, CASE WHEN p.unit = 'each' THEN 1 ELSE 500 END, sp.price_minor, p.unit,
            CASE WHEN p.unit = 'each' THEN NULL ELSE 500 END,
            CASE WHEN p.unit = 'each' THEN NULL

@@ -33,7 +33,7 @@ const Query kLockLine{"lot_lock_line", R"sql(
   SELECT oll.lot_id, oll.quantity, oll.picked,
          l.recalled_at IS NULL AND l.expires_at > to_timestamp($3)
   FROM order_line_lots oll JOIN lots l ON l.lot_id = oll.lot_id
-  WHERE oll.order_id = $1 AND oll.line_no = $2
+  WHERE oll.store_id = $4 AND oll.order_id = $1 AND oll.line_no = $2
   ORDER BY l.sku, l.expires_at, l.lot_id FOR UPDATE OF oll, l)sql"};
 // The scanned lot: its free units, and whether it may still be sold at $2.
 const Query kLockLot{"lot_lock_scanned", R"sql(
@@ -42,15 +42,18 @@ const Query kLockLot{"lot_lock_scanned", R"sql(
   FROM lots WHERE lot_id = $1 FOR UPDATE)sql"};
 const Query kMarkPicked{"lot_line_picked", R"sql(
   UPDATE order_line_lots SET picked = picked + $4
-  WHERE order_id = $1 AND line_no = $2 AND lot_id = $3 AND picked + $4 <= quantity)sql"};
+  WHERE store_id = $5 AND order_id = $1 AND line_no = $2 AND lot_id = $3
+    AND picked + $4 <= quantity)sql"};
 const Query kLineLotShrink{"lot_line_shrink", R"sql(
   UPDATE order_line_lots SET quantity = quantity - $4
-  WHERE order_id = $1 AND line_no = $2 AND lot_id = $3 AND quantity - $4 >= picked)sql"};
+  WHERE store_id = $5 AND order_id = $1 AND line_no = $2 AND lot_id = $3
+    AND quantity - $4 >= picked)sql"};
 const Query kLineLotDrop{"lot_line_drop", R"sql(
-  DELETE FROM order_line_lots WHERE order_id = $1 AND line_no = $2 AND lot_id = $3
-    AND quantity = $4 AND picked = 0)sql"};
+  DELETE FROM order_line_lots WHERE store_id = $5 AND order_id = $1 AND line_no = $2
+    AND lot_id = $3 AND quantity = $4 AND picked = 0)sql"};
 const Query kLineLotGrow{"lot_line_grow", R"sql(
-  INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity) VALUES ($1, $2, $3, $4)
+  INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity, store_id)
+  VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (order_id, line_no, lot_id)
   DO UPDATE SET quantity = order_line_lots.quantity + EXCLUDED.quantity)sql"};
 const Query kReserve{"lot_reserve_more", R"sql(
@@ -61,8 +64,9 @@ const Query kUnreserve{"lot_reserve_less", R"sql(
   WHERE lot_id = $1 AND quantity_reserved >= $2)sql"};
 const Query kUnpickTask{"lot_unpick_task", R"sql(
   UPDATE order_line_lots oll SET picked = 0 FROM pick_tasks t, pick_task_lines ptl
-  WHERE t.task_id = $1 AND ptl.task_id = t.task_id AND oll.order_id = t.order_id
-    AND oll.line_no = ptl.line_no AND oll.picked > 0)sql"};
+  WHERE t.store_id = $2 AND t.task_id = $1 AND ptl.store_id = $2 AND ptl.task_id = t.task_id
+    AND oll.store_id = $2 AND oll.order_id = t.order_id AND oll.line_no = ptl.line_no
+    AND oll.picked > 0)sql"};
 
 void expect_one(const pqxx::result& r, const char* what) {
   if (r.affected_rows() != 1) throw core::Error(core::ErrorKind::kConflict, what);
@@ -108,8 +112,8 @@ std::map<std::string, LotRepository::LinesLots> LotRepository::line_lots(
   });
 }
 
-void LotRepository::record_pick(const std::string& order_id, int line_no,
-                                const std::optional<std::string>& lot_id, int quantity,
+void LotRepository::record_pick(const std::string& store_id, const std::string& order_id,
+                                int line_no, const std::optional<std::string>& lot_id, int quantity,
                                 bool weighed, core::Timestamp now) {
   write(session_, [&](Tx& tx) {
     struct Held {
@@ -118,7 +122,7 @@ void LotRepository::record_pick(const std::string& order_id, int line_no,
       bool usable;  // neither recalled nor past its expiry
     };
     std::vector<Held> held;
-    for (const auto& r : exec(session_, tx, kLockLine, order_id, line_no, epoch(now))) {
+    for (const auto& r : exec(session_, tx, kLockLine, order_id, line_no, epoch(now), store_id)) {
       held.push_back({r[0].as<std::string>(), r[1].as<int>(), r[2].as<int>(), r[3].as<bool>()});
     }
     // A weighed piece heavier than the grams held: the extra grams are reserved first, on the
@@ -141,7 +145,7 @@ void LotRepository::record_pick(const std::string& order_id, int line_no,
                               " g");
       }
       session_.changed({reserved[0][0].as<std::string>(), reserved[0][1].as<std::string>()});
-      exec(session_, tx, kLineLotGrow, order_id, line_no, onto, extra);
+      exec(session_, tx, kLineLotGrow, order_id, line_no, onto, extra, store_id);
       const auto it =
           std::find_if(held.begin(), held.end(), [&](const Held& h) { return h.lot_id == onto; });
       if (it != held.end()) {
@@ -160,7 +164,7 @@ void LotRepository::record_pick(const std::string& order_id, int line_no,
                             "the planned lot " + h.lot_id +
                                 " is recalled or past its expiry: scan the label of another lot");
         }
-        expect_one(exec(session_, tx, kMarkPicked, order_id, line_no, h.lot_id, take),
+        expect_one(exec(session_, tx, kMarkPicked, order_id, line_no, h.lot_id, take, store_id),
                    "the line's lot changed meanwhile");
         left -= take;
         if (left == 0) break;
@@ -201,10 +205,11 @@ void LotRepository::record_pick(const std::string& order_id, int line_no,
         if (h->lot_id == *lot_id) continue;
         const int m = std::min(to_move, h->quantity - h->picked);
         if (m <= 0) continue;
-        expect_one(m == h->quantity
-                       ? exec(session_, tx, kLineLotDrop, order_id, line_no, h->lot_id, m)
-                       : exec(session_, tx, kLineLotShrink, order_id, line_no, h->lot_id, m),
-                   "the line's lot changed meanwhile");
+        expect_one(
+            m == h->quantity
+                ? exec(session_, tx, kLineLotDrop, order_id, line_no, h->lot_id, m, store_id)
+                : exec(session_, tx, kLineLotShrink, order_id, line_no, h->lot_id, m, store_id),
+            "the line's lot changed meanwhile");
         expect_one(exec(session_, tx, kUnreserve, h->lot_id, m), "the lot holds fewer units");
         to_move -= m;
       }
@@ -212,17 +217,17 @@ void LotRepository::record_pick(const std::string& order_id, int line_no,
         throw core::Error(core::ErrorKind::kExceedsLine, "the line holds no more units to take");
       }
       expect_one(exec(session_, tx, kReserve, *lot_id, move), "the lot has no free units");
-      exec(session_, tx, kLineLotGrow, order_id, line_no, *lot_id, move);
+      exec(session_, tx, kLineLotGrow, order_id, line_no, *lot_id, move, store_id);
       // The lots' free units changed (the SKU's total did not, but a lot's scan shows its own).
       session_.changed({lot[0][3].as<std::string>(), lot[0][4].as<std::string>()});
     }
-    expect_one(exec(session_, tx, kMarkPicked, order_id, line_no, *lot_id, quantity),
+    expect_one(exec(session_, tx, kMarkPicked, order_id, line_no, *lot_id, quantity, store_id),
                "the line's lot changed meanwhile");
   });
 }
 
-void LotRepository::unpick_task(const std::string& task_id) {
-  write(session_, [&](Tx& tx) { exec(session_, tx, kUnpickTask, task_id); });
+void LotRepository::unpick_task(const std::string& store_id, const std::string& task_id) {
+  write(session_, [&](Tx& tx) { exec(session_, tx, kUnpickTask, task_id, store_id); });
 }
 
 }  // namespace freshlane::storage

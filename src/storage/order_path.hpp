@@ -119,17 +119,17 @@ inline const Query kWriteOrder{"order_write", R"sql(
            to_timestamp($8), $9, $10, $11, $12, $13, ordered.units, $29
     FROM placed, ordered WHERE ok),
   new_lines AS (
-    INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit,
-                             ordered_grams, authorized_minor, weighed, list_price_minor)
-    SELECT $1, u.line_no, u.sku, u.name, u.quantity, u.price, u.unit,
+    INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, unit_price_minor,
+                             unit, ordered_grams, authorized_minor, weighed, list_price_minor)
+    SELECT $1, $3, u.line_no, u.sku, u.name, u.quantity, u.price, u.unit,
            CASE WHEN u.unit <> 'each' THEN u.quantity END, u.authorized, u.weighed, u.list_price
     FROM placed, unnest($14::integer[], $15::text[], $16::text[], $17::integer[], $18::bigint[],
                         $31::text[], $32::boolean[], $33::bigint[], $35::bigint[])
                  AS u(line_no, sku, name, quantity, price, unit, weighed, authorized, list_price)
     WHERE ok),
   takes AS (
-    INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity)
-    SELECT $1, u.* FROM placed, unnest($19::integer[], $20::text[], $21::integer[]) AS u
+    INSERT INTO order_line_lots (order_id, store_id, line_no, lot_id, quantity)
+    SELECT $1, $3, u.* FROM placed, unnest($19::integer[], $20::text[], $21::integer[]) AS u
     WHERE ok),
   answer AS (
     INSERT INTO idempotency_keys (customer_id, key, request_hash, status, response_body)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 
 #include "freshlane/catalog/pricing.hpp"
 #include "freshlane/core/crypto.hpp"
@@ -85,20 +86,22 @@ const Query kLinesOf{"order_lines_of", R"sql(
   SELECT order_id, line_no, sku, name, quantity, unit_price_minor, short_quantity, unit,
          ordered_grams, weighed, authorized_minor, COALESCE(list_price_minor, unit_price_minor)
   FROM order_lines
-  WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no)sql"};
+  WHERE store_id = ANY($2::text[]) AND order_id = ANY($1::text[]) ORDER BY order_id, line_no)sql"};
 const Query kLotsOf{"order_line_lots_of", R"sql(
   SELECT order_id, line_no, lot_id, quantity FROM order_line_lots
-  WHERE order_id = ANY($1::text[]) ORDER BY order_id, line_no, lot_id)sql"};
+  WHERE store_id = ANY($2::text[]) AND order_id = ANY($1::text[])
+  ORDER BY order_id, line_no, lot_id)sql"};
 const Query kPickingOf{"order_picking_of", R"sql(
   SELECT order_id, count(*)::integer, count(finished_at)::integer,
          count(*) FILTER (WHERE state = 'on_lane')::integer,
          count(*) FILTER (WHERE state IN ('arrived', 'packed'))::integer,
          extract(epoch FROM max(deadline))::bigint
-  FROM pick_tasks WHERE order_id = ANY($1::text[]) AND state <> 'cancelled'
+  FROM pick_tasks
+  WHERE store_id = ANY($2::text[]) AND order_id = ANY($1::text[]) AND state <> 'cancelled'
   GROUP BY order_id)sql"};
 
 const Query kLockOrder{"order_lock", R"sql(
-  SELECT o.status, o.fulfillment, o.customer_id, o.total_minor, s.promise_minutes
+  SELECT o.status, o.fulfillment, o.customer_id, o.total_minor, s.promise_minutes, o.store_id
   FROM orders o JOIN stores s ON s.store_id = o.store_id
   WHERE o.order_id = $1 FOR UPDATE OF o)sql"};
 const Query kStoreOf{"order_store_of",
@@ -137,10 +140,11 @@ const Query kConsumeLots{"order_consume_lots", R"sql(
 const Query kFindPaymentEvent{"payment_event_find",
                               "SELECT 1 FROM payment_events WHERE event_id = $1"};
 const Query kInsertPaymentEvent{"payment_event_insert", R"sql(
-  INSERT INTO payment_events (event_id, order_id, status, amount_minor) VALUES ($1, $2, $3, $4)
+  INSERT INTO payment_events (event_id, order_id, status, amount_minor, store_id)
+  VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (event_id) DO NOTHING)sql"};
 const Query kMarkRefundDue{"payment_event_refund_due", R"sql(
-  UPDATE payment_events SET refund_due = true WHERE event_id = $1)sql"};
+  UPDATE payment_events SET refund_due = true WHERE store_id = $2 AND event_id = $1)sql"};
 const Query kSetPaid{"order_set_paid", R"sql(
   UPDATE orders SET status = $2, payment_status = 'paid', paid_at = to_timestamp($3),
     -- Bought in the aisle: the goods are the customer's at the till (a sale of that day).
@@ -188,17 +192,21 @@ Order read_order(const pqxx::row& r) {
 // order id under the server's key (core::HandoverCodeKey), so nothing of it is stored.
 const std::string kCodeDerived = "derived";
 
-// Fills lines and their lots for `orders` (two queries for any number of orders).
+// Fills lines, their lots and picking progress for `orders` (three queries for any number of
+// orders), read at the orders' stores.
 void load_lines(Session& s, Tx& tx, std::vector<Order>& orders) {
   if (orders.empty()) return;
   std::vector<std::string> ids;
+  std::set<std::string> stores;
   std::map<std::string, Order*> by_id;
   for (auto& o : orders) {
     ids.push_back(o.order_id);
+    stores.insert(o.store_id);
     by_id[o.order_id] = &o;
   }
   const std::string array = text_array(ids);
-  for (const auto& r : exec(s, tx, kLinesOf, array)) {
+  const std::string store_ids = text_array(std::vector<std::string>(stores.begin(), stores.end()));
+  for (const auto& r : exec(s, tx, kLinesOf, array, store_ids)) {
     orders::Line line;
     line.sku = r[2].as<std::string>();
     line.name = r[3].as<std::string>();
@@ -212,14 +220,14 @@ void load_lines(Session& s, Tx& tx, std::vector<Order>& orders) {
     line.list_price_minor = r[11].as<long long>();
     by_id[r[0].as<std::string>()]->lines.push_back(std::move(line));
   }
-  for (const auto& r : exec(s, tx, kLotsOf, array)) {
+  for (const auto& r : exec(s, tx, kLotsOf, array, store_ids)) {
     auto& lines = by_id[r[0].as<std::string>()]->lines;
     const auto line_no = r[1].as<size_t>();
     if (line_no < lines.size()) {
       lines[line_no].lots.push_back({r[2].as<std::string>(), r[3].as<long long>()});
     }
   }
-  for (const auto& r : exec(s, tx, kPickingOf, array)) {
+  for (const auto& r : exec(s, tx, kPickingOf, array, store_ids)) {
     by_id[r[0].as<std::string>()]->picking = orders::PickingProgress{
         r[1].as<int>(), r[2].as<int>(), r[3].as<int>(), r[4].as<int>(), from_epoch(r[5])};
   }
@@ -684,7 +692,7 @@ std::optional<PaymentOutcome> apply_payment_in(Session& session, Tx& tx, const P
   const bool pays = e.succeeded && orders::can_transition(fulfillment, status, next);
   if (pays && !may_pay) return std::nullopt;
   if (exec(session, tx, kInsertPaymentEvent, e.event_id, e.order_id,
-           e.succeeded ? "succeeded" : "failed", e.amount_minor)
+           e.succeeded ? "succeeded" : "failed", e.amount_minor, r[0][5].as<std::string>())
           .affected_rows() == 0) {
     return PaymentOutcome::kDuplicate;  // the same id for another order
   }
@@ -693,7 +701,7 @@ std::optional<PaymentOutcome> apply_payment_in(Session& session, Tx& tx, const P
     return PaymentOutcome::kApplied;
   }
   if (!pays) {
-    exec(session, tx, kMarkRefundDue, e.event_id);
+    exec(session, tx, kMarkRefundDue, e.event_id, r[0][5].as<std::string>());
     return PaymentOutcome::kRecordedForRefund;
   }
   exec(session, tx, kSetPaid, e.order_id, std::string(orders::to_string(next)), epoch(now),

@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "api/delivery_fixture.hpp"
+#include "support/store_ids.hpp"
 
 namespace freshlane::testing {
 namespace {
@@ -208,6 +209,7 @@ TEST_F(DeliveryApi, PaidPickedPackedDispatchedPickedUpDeliveredAndTracked) {
 }
 
 TEST_F(DeliveryApi, AFailedDeliveryComesBackAndIsDispatchedAgain) {
+  testing::drop_store_id_fillers(database_url());  // every row below names its store itself
   open_store(server(), "dfail");
   Shop shop{server()};
   const Terminal courier{server(), shop.courier_on_shift("dfail")};
@@ -256,6 +258,13 @@ TEST_F(DeliveryApi, AFailedDeliveryComesBackAndIsDispatchedAgain) {
   t = customer.get("/v1/orders/" + order_id + "/tracking").json();
   EXPECT_EQ(t["status"], "delivered");
   EXPECT_TRUE(step(t, "out_for_delivery").is_string());
+
+  // Its lines, their lots, its payment, its pick task's lines and both trips' stops name the
+  // store of their parent rows.
+  for (const auto& child : testing::child_rows(database_url())) {
+    EXPECT_EQ(child.off_their_store, 0) << child.table;
+    if (child.table != "lot_trace_events") EXPECT_GT(child.rows, 0) << child.table;
+  }
 }
 
 TEST_F(DeliveryApi, AServerKilledMidTripLosesNothing) {

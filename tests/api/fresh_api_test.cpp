@@ -328,9 +328,9 @@ void sales_history(const std::string& database_url, const std::string& store,
       "        0, t, 'paid', t, t, t "
       "      FROM days, LATERAL (SELECT (day + time '12:00') AT TIME ZONE 'Asia/Shanghai' AS t) x "
       "      RETURNING order_id, handed_over_at) "
-      "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit, "
-      "                         list_price_minor) "
-      "SELECT order_id, 0, $2, $2, (" +
+      "INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, "
+      "                         unit_price_minor, unit, list_price_minor) "
+      "SELECT order_id, $1, 0, $2, $2, (" +
           pattern +
           ")[extract(isodow FROM handed_over_at AT TIME ZONE 'Asia/Shanghai')::integer], 1000, "
           "'each', 1000 FROM o",

@@ -149,13 +149,15 @@ TEST_F(Recommendations, BuyAgainRanksTheCustomersOwnItemsWhenTheyAreDue) {
           "FROM (SELECT now() - make_interval(days => $3) AS t) x",
           id, customer, d);
       tx.exec_params(
-          "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, "
-          "unit, list_price_minor) VALUES ($1, 0, 'EGGS', 'EGGS', 1, 1000, 'each', 1000)",
+          "INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, "
+          "unit_price_minor, unit, list_price_minor) "
+          "VALUES ($1, 'rc2', 0, 'EGGS', 'EGGS', 1, 1000, 'each', 1000)",
           id);
       if (d == 8) {
         tx.exec_params(
-            "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, "
-            "unit, list_price_minor) VALUES ($1, 1, 'TOFU', 'TOFU', 1, 1000, 'each', 1000)",
+            "INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, "
+            "unit_price_minor, unit, list_price_minor) "
+            "VALUES ($1, 'rc2', 1, 'TOFU', 'TOFU', 1, 1000, 'each', 1000)",
             id);
       }
       ids += std::string(d == 8 ? "" : ",") + "'" + id + "'";

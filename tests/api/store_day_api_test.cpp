@@ -8,10 +8,12 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <thread>
 
 #include "api/delivery_fixture.hpp"
+#include "support/store_ids.hpp"
 
 namespace freshlane::testing {
 namespace {
@@ -953,6 +955,7 @@ TEST_F(StoreDay, ATripStopCarriesTheCustomersNameMaskedPhoneNotesAndBags) {
 TEST(DemoDay, TheDemoShowsWeighedSeafoodAndARefund) {
   TestDatabase db;
   migrate_database(db.url());
+  testing::drop_store_id_fillers(db.url());  // the seed and the day name every row's store
   std::string out;
   ASSERT_EQ(run_freshlane({"seed-demo"},
                           {{"FRESHLANE_DATABASE_URL", db.url()},
@@ -1005,6 +1008,10 @@ TEST(DemoDay, TheDemoShowsWeighedSeafoodAndARefund) {
             order.json()["total_minor"].get<long long>());
   EXPECT_EQ(items[0]["amount_minor"], order.json()["refund_minor"]);
   EXPECT_NE(second.find(items[0]["refund_id"].get<std::string>()), std::string::npos) << second;
+  for (const auto& child : testing::child_rows(db.url())) {
+    EXPECT_EQ(child.off_their_store, 0) << child.table;
+    std::cout << "[ demo ] " << child.table << ": " << child.rows << " rows\n";
+  }
 
   // The staff terminal's URL and four tokens to try it with, made once and then reused.
   const std::string file = "/tmp/freshlane-demo-staff-" + std::to_string(::getpid()) + ".json";

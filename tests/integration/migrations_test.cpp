@@ -215,6 +215,95 @@ TEST(Migrations, WeighedGoodsBecomeGramsWithTheSameStockAndMoney) {
   EXPECT_EQ(row("SELECT sum(total_minor) FROM orders")[0].as<long long>(), 81170 + 119370);
 }
 
+// Migration 0018: the six tables that found their store through a parent carry store_id. Rows
+// written before take their parent's store; a previous release's server, still running during
+// a rolling upgrade, inserts without it and gets its parent's store too; a row that names its
+// store keeps it (the trigger fires only when it is missing).
+TEST(Migrations, EveryChildRowTakesItsParentsStoreAndOldWritersStillWork) {
+  TestDatabase db;
+  migrate_before(db.url(), 18);  // up to 0017
+  // Two stores, so that a row given the wrong store would show.
+  const std::string old_rows = R"sql(
+    INSERT INTO lot_trace_events (lot_id, position, at, event, place)
+      VALUES ('L-m', $N, now(), 'caught', 'Zhoushan'), ('L-n', $N, now(), 'caught', 'Ningbo');
+    INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
+      VALUES ('A', $N, 'TOFU', 'tofu', 2, 500), ('B', $N, 'TOFU', 'tofu', 1, 500);
+    INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity)
+      VALUES ('A', $N, 'L-m', 2), ('B', $N, 'L-n', 1);
+    INSERT INTO payment_events (event_id, order_id, status, amount_minor)
+      VALUES ('pay-A-' || $N, 'A', 'succeeded', 1000), ('pay-B-' || $N, 'B', 'succeeded', 500);
+    INSERT INTO pick_task_lines (task_id, line_no, sku, quantity, name, shelf)
+      VALUES ('T-A', $N, 'TOFU', 2, 'tofu', 'C1'), ('T-B', $N, 'TOFU', 1, 'tofu', 'C1');
+    INSERT INTO trip_stops (trip_id, seq, order_id, lat, lon, eta, promised_at, state)
+      VALUES ('trp-A', $N + 1, 'A', 31.2, 121.5, now(), now(), 'delivered'),
+             ('trp-B', $N + 1, 'B', 31.3, 121.6, now(), now(), 'delivered');
+  )sql";
+  const auto rows_at = [&](int n) {
+    std::string sql = old_rows;
+    for (size_t at; (at = sql.find("$N")) != std::string::npos;)
+      sql.replace(at, 2, std::to_string(n));
+    return sql;
+  };
+  exec(db.url(), R"sql(
+    INSERT INTO stores (store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency)
+      VALUES ('m', 'M', 31.2, 121.5, 3000, 30, 'CNY'), ('n', 'N', 31.3, 121.6, 3000, 30, 'CNY');
+    INSERT INTO products (sku, name, category, unit, storage, search_text)
+      VALUES ('TOFU', 'tofu', 'chilled', 'each', 'chilled', '');
+    INSERT INTO store_products (store_id, sku, price_minor, zone, shelf)
+      VALUES ('m', 'TOFU', 500, 'chilled', 'C1'), ('n', 'TOFU', 500, 'chilled', 'C1');
+    INSERT INTO lots (lot_id, store_id, sku, quantity_received, quantity_on_hand, origin,
+                      produced_at, received_at, expires_at)
+      VALUES ('L-m', 'm', 'TOFU', 10, 10, 'Shanghai', now(), now(), now() + interval '2 days'),
+             ('L-n', 'n', 'TOFU', 10, 10, 'Shanghai', now(), now(), now() + interval '2 days');
+    INSERT INTO customers (customer_id, phone, name) VALUES ('c1', '+8613800000001', 'Li');
+    INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency,
+                        total_minor, created_at, payment_expires_at)
+      VALUES ('A', 'c1', 'm', 'delivery', 'delivered', 'CNY', 1000, now(), now()),
+             ('B', 'c1', 'n', 'delivery', 'delivered', 'CNY', 500, now(), now());
+    INSERT INTO pick_tasks (task_id, order_id, store_id, zone, state, paid_at, deadline)
+      VALUES ('T-A', 'A', 'm', 'chilled', 'packed', now(), now()),
+             ('T-B', 'B', 'n', 'chilled', 'packed', now(), now());
+    INSERT INTO couriers (courier_id, store_id, name) VALUES ('cr-m', 'm', 'Wu'), ('cr-n', 'n', 'Zhao');
+    INSERT INTO trips (trip_id, store_id, courier_id, state, planned_at, departs_at, returns_at,
+                       distance_m)
+      VALUES ('trp-A', 'm', 'cr-m', 'done', now(), now(), now(), 900),
+             ('trp-B', 'n', 'cr-n', 'done', now(), now(), now(), 900);
+  )sql" + rows_at(0));
+  const auto applied = migrate_once(db.url());
+  ASSERT_FALSE(applied.empty());
+  ASSERT_EQ(applied.front(), "0018_child_store_ids.sql");
+
+  // A previous release's server writes as it always did; this release names the store, even
+  // one that is not the parent's (the trigger must not overwrite what was given).
+  exec(db.url(), rows_at(1) + R"sql(
+    INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, unit_price_minor)
+      VALUES ('A', 'n', 2, 'TOFU', 'tofu', 1, 500);
+  )sql");
+  pqxx::connection c(db.url());
+  pqxx::read_transaction tx(c);
+  const auto count = [&](const std::string& sql) { return tx.exec1(sql)[0].as<int>(); };
+  const std::vector<std::pair<std::string, std::string>> children = {
+      {"order_lines", "orders p ON p.order_id = c.order_id"},
+      {"order_line_lots", "orders p ON p.order_id = c.order_id"},
+      {"payment_events", "orders p ON p.order_id = c.order_id"},
+      {"pick_task_lines", "pick_tasks p ON p.task_id = c.task_id"},
+      {"trip_stops", "trips p ON p.trip_id = c.trip_id"},
+      {"lot_trace_events", "lots p ON p.lot_id = c.lot_id"}};
+  for (const auto& [table, parent] : children) {
+    SCOPED_TRACE(table);
+    EXPECT_EQ(count("SELECT count(*) FROM " + table), table == "order_lines" ? 5 : 4);
+    EXPECT_EQ(count("SELECT count(*) FROM " + table + " c JOIN " + parent +
+                    " WHERE c.store_id = p.store_id AND c.store_id IN ('m', 'n')"),
+              4);
+    EXPECT_EQ(count("SELECT count(*) FROM " + table + " WHERE store_id = 'm'"), 2);
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM order_lines WHERE order_id = 'A' AND store_id = 'n'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM information_schema.columns WHERE column_name = 'store_id' "
+                  "AND is_nullable = 'NO' AND table_name IN ('order_lines', 'order_line_lots', "
+                  "'payment_events', 'pick_task_lines', 'trip_stops', 'lot_trace_events')"),
+            6);
+}
+
 // The floor's and the couriers' event logs are partitioned by month: the rows written before
 // keep their ids and land in their months, live inserts still feed the store's events, and a
 // month past the retention goes whole (what the default partition holds from then too).

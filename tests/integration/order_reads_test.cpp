@@ -52,8 +52,8 @@ class OrderReads : public ::testing::Test {
         id + "', 'cus_1', 's1', 'in_store', 'completed', 'CNY', 0, " + t + ", 'paid', " + t + ", " +
         t + ", " + t +
         ") RETURNING order_id) "
-        "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor, unit, "
-        "list_price_minor) SELECT order_id, 0, 'TOFU', 'tofu', " +
+        "INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, "
+        "unit_price_minor, unit, list_price_minor) SELECT order_id, 's1', 0, 'TOFU', 'tofu', " +
         std::to_string(units) + ", 100, 'each', 100 FROM o");
   }
   // TOFU sold on 01-12, 01-13 and 01-14, as the forecast of 01-15 reads them at `now`.

@@ -55,12 +55,12 @@ class LotRepository {
   // 409 lot_unusable when that lot is expired, recalled or has no free units), else (a shelf
   // label) from the lots the line holds, earliest expiry first. A `weighed` piece may weigh
   // more than the line holds: the extra grams are reserved first (422 exceeds_line when the
-  // shelf count has none). In the caller's transaction.
-  void record_pick(const std::string& order_id, int line_no,
+  // shelf count has none). In the caller's transaction; `store_id` is the order's store.
+  void record_pick(const std::string& store_id, const std::string& order_id, int line_no,
                    const std::optional<std::string>& lot_id, int quantity, bool weighed,
                    core::Timestamp now);
   // A released bag is picked again from the start.
-  void unpick_task(const std::string& task_id);
+  void unpick_task(const std::string& store_id, const std::string& task_id);
 
  private:
   Session& session_;
