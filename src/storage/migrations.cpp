@@ -91,13 +91,16 @@ namespace {
 // Applies one migration in its own transaction. Servers may be running (a rolling upgrade):
 // a migration that alters a busy table waits at most 5 s for a lock instead of
 // queueing every request behind it, and one that loses a deadlock or that wait against their
-// transactions is tried again, a few times, after a pause.
+// transactions is tried again, a few times, after a pause. Once it holds its locks it runs to the
+// end: a request's statement timeout would cancel a backfill of a big table (0018's took
+// minutes on a year of a busy chain; docs/scaling.md, section 7).
 void apply_one(pqxx::connection_base& conn, const Migration& m) {
   constexpr int kAttempts = 6;
   for (int attempt = 1;; ++attempt) {
     try {
       pqxx::work tx(conn);
       tx.exec("SET LOCAL lock_timeout = '5s'");
+      tx.exec("SET LOCAL statement_timeout = 0");
       tx.exec(m.sql);
       tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                      m.version, m.name, m.checksum);

@@ -304,6 +304,41 @@ TEST(Migrations, EveryChildRowTakesItsParentsStoreAndOldWritersStillWork) {
             6);
 }
 
+// A migration is not a request: once it holds its locks, its statements run past the pool's
+// statement timeout (a backfill of a big table takes minutes; cut at the timeout, `migrate`
+// could never finish on a real store's database).
+TEST(Migrations, AMigrationRunsPastTheRequestStatementTimeout) {
+  TestDatabase db;
+  migrate_before(db.url(), 18);  // up to 0017
+  exec(db.url(), R"sql(
+    INSERT INTO stores (store_id, name, lat, lon, delivery_radius_m, promise_minutes, currency)
+      VALUES ('m', 'M', 31.2, 121.5, 3000, 30, 'CNY');
+    INSERT INTO customers (customer_id, phone, name) VALUES ('c1', '+8613800000001', 'Li');
+    INSERT INTO orders (order_id, customer_id, store_id, fulfillment, status, currency,
+                        total_minor, created_at, payment_expires_at)
+      SELECT 'o' || i, 'c1', 'm', 'in_store', 'completed', 'CNY', 100, now(), now()
+      FROM generate_series(1, 20000) i;
+    INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_minor)
+      SELECT 'o' || i, l, 'TOFU', 'tofu', 1, 100
+      FROM generate_series(1, 20000) i, generate_series(0, 14) l;
+  )sql");
+  auto config = config_for(db.url());
+  config.statement_timeout = std::chrono::milliseconds(100);
+  storage::Pool pool(config);
+  std::vector<std::string> applied;
+  pool.run_here([&](storage::Session& s) { applied = storage::migrate(s); });
+  ASSERT_FALSE(applied.empty());
+  EXPECT_EQ(applied.front(), "0018_child_store_ids.sql");
+  pqxx::connection c(db.url());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM order_lines WHERE store_id = 'm'")[0].as<int>(), 300000);
+  // ...while a request's statement is still cut at its timeout.
+  pool.run_here([&](storage::Session& s) {
+    pqxx::work w(s.connection());
+    EXPECT_THROW(w.exec("SELECT pg_sleep(0.5)"), pqxx::sql_error);
+  });
+}
+
 // The floor's and the couriers' event logs are partitioned by month: the rows written before
 // keep their ids and land in their months, live inserts still feed the store's events, and a
 // month past the retention goes whole (what the default partition holds from then too).
