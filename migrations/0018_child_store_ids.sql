@@ -25,6 +25,11 @@ BEGIN
   RETURN NEW;
 END $$;
 
+-- All six locked first: a lock that cannot be had (within migrate's 5 s) fails the migration
+-- before any backfill, not after minutes of it.
+LOCK TABLE order_lines, order_line_lots, payment_events, pick_task_lines, trip_stops,
+           lot_trace_events IN ACCESS EXCLUSIVE MODE;
+
 ALTER TABLE order_lines ADD COLUMN store_id text;
 UPDATE order_lines c SET store_id = p.store_id FROM orders p WHERE p.order_id = c.order_id;
 ALTER TABLE order_lines ALTER COLUMN store_id SET NOT NULL;

@@ -21,7 +21,7 @@ inline void drop_store_id_fillers(const std::string& url) {
   pqxx::connection c(url);
   pqxx::work tx(c);
   for (const auto& child : kChildrenOfAStore) {
-    tx.exec(std::string("DROP TRIGGER ") + child[0] + "_store_id ON " + child[0]);
+    tx.exec(std::string("DROP TRIGGER IF EXISTS ") + child[0] + "_store_id ON " + child[0]);
   }
   tx.commit();
 }
