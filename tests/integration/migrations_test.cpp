@@ -8,6 +8,7 @@
 #include "freshlane/storage/event_repository.hpp"
 #include "freshlane/storage/pool.hpp"
 #include "storage/sql.hpp"
+#include "support/store_ids.hpp"
 #include "support/test_database.hpp"
 
 using namespace freshlane;
@@ -282,14 +283,8 @@ TEST(Migrations, EveryChildRowTakesItsParentsStoreAndOldWritersStillWork) {
   pqxx::connection c(db.url());
   pqxx::read_transaction tx(c);
   const auto count = [&](const std::string& sql) { return tx.exec1(sql)[0].as<int>(); };
-  const std::vector<std::pair<std::string, std::string>> children = {
-      {"order_lines", "orders p ON p.order_id = c.order_id"},
-      {"order_line_lots", "orders p ON p.order_id = c.order_id"},
-      {"payment_events", "orders p ON p.order_id = c.order_id"},
-      {"pick_task_lines", "pick_tasks p ON p.task_id = c.task_id"},
-      {"trip_stops", "trips p ON p.trip_id = c.trip_id"},
-      {"lot_trace_events", "lots p ON p.lot_id = c.lot_id"}};
-  for (const auto& [table, parent] : children) {
+  for (const auto& child : freshlane::testing::kChildrenOfAStore) {
+    const std::string table = child[0], parent = child[1];
     SCOPED_TRACE(table);
     EXPECT_EQ(count("SELECT count(*) FROM " + table), table == "order_lines" ? 5 : 4);
     EXPECT_EQ(count("SELECT count(*) FROM " + table + " c JOIN " + parent +
