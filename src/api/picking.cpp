@@ -120,9 +120,9 @@ http::Response clock_out(Context& ctx, const http::Request& req, storage::Sessio
 }
 
 // A task as the picker sees it: each line with the lots it holds and the one to take next.
-http::Response task_answer(storage::Session& session, const picking::PickTask& t,
-                           core::Timestamp now) {
-  auto lots = storage::LotRepository(session).line_lots({t.order_id});
+http::Response task_answer(storage::Session& session, const std::string& store_id,
+                           const picking::PickTask& t, core::Timestamp now) {
+  auto lots = storage::LotRepository(session).line_lots(store_id, {t.order_id});
   return json_response(200, to_json(t, now, lots[t.order_id]));
 }
 
@@ -135,7 +135,8 @@ http::Response next_tasks(Context& ctx, const http::Request& req, storage::Sessi
     nlohmann::json tasks = nlohmann::json::array();
     std::vector<std::string> order_ids;
     for (const auto* t : trip) order_ids.push_back(t->order_id);
-    auto lots = storage::LotRepository(session).line_lots(order_ids);  // one read for the trip
+    auto lots = storage::LotRepository(session).line_lots(who.store_id,
+                                                          order_ids);  // one read for the trip
     for (const auto* t : trip) tasks.push_back(to_json(*t, now, lots[t->order_id]));
     return json_response(200, {{"tasks", std::move(tasks)}});
   });
@@ -162,7 +163,7 @@ http::Response get_task(Context& ctx, const http::Request& req, storage::Session
   const auto now = ctx.now();
   return read_floor(ctx, session, stored->store_id, [&](const Engine& e) {
     const auto* live = e.task(task_id);
-    return task_answer(session, live ? *live : stored->task, now);
+    return task_answer(session, stored->store_id, live ? *live : stored->task, now);
   });
 }
 
@@ -176,7 +177,7 @@ http::Response on_task(Context& ctx, const http::Request& req, storage::Session&
                       [&](Engine& e, core::Timestamp now) -> std::optional<http::Response> {
                         if (!e.task(task_id)) return std::nullopt;
                         act(e, task_id, now);
-                        return task_answer(session, *e.task(task_id), now);
+                        return task_answer(session, who.store_id, *e.task(task_id), now);
                       });
   if (!answer) task_not_here(session, who.store_id, task_id);
   return std::move(*answer);

@@ -149,7 +149,8 @@ const Query kRemainingStops{"delivery_remaining_stops", R"sql(
   SELECT seq, lat, lon, state FROM trip_stops
   WHERE store_id = $2 AND trip_id = $1 AND state IN ('planned', 'picked_up') ORDER BY seq)sql"};
 const Query kSetEta{"delivery_set_eta", R"sql(
-  UPDATE trip_stops SET eta = to_timestamp($3) WHERE store_id = $4 AND trip_id = $1 AND seq = $2)sql"};
+  UPDATE trip_stops SET eta = to_timestamp($3)
+  WHERE store_id = $4 AND trip_id = $1 AND seq = $2)sql"};
 const Query kSetReturn{"delivery_set_return", R"sql(
   UPDATE trips SET returns_at = to_timestamp($2) WHERE trip_id = $1)sql"};
 const Query kTripDone{"delivery_trip_done", R"sql(

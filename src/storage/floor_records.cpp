@@ -98,7 +98,8 @@ const Query kTaskAssigned{"picking_task_assigned", R"sql(
     AND o.status IN ('paid', 'picking'))sql"};
 const Query kTaskReleased{"picking_task_released", R"sql(
   UPDATE pick_tasks SET state = 'open', picker_id = NULL, assigned_at = NULL
-  WHERE store_id = $3 AND task_id = $1 AND state = 'assigned' AND picker_id = $2 AND finished_at IS NULL)sql"};
+  WHERE store_id = $3 AND task_id = $1 AND state = 'assigned' AND picker_id = $2
+    AND finished_at IS NULL)sql"};
 const Query kLinesUnpicked{"picking_lines_unpicked", R"sql(
   UPDATE pick_task_lines SET picked = 0 WHERE store_id = $2 AND task_id = $1)sql"};
 const Query kItemPicked{"picking_item_picked", R"sql(
@@ -164,16 +165,16 @@ const Query kSettleWeighedLots{"picking_settle_weighed_lots", R"sql(
     WHERE oll.store_id = $3 AND oll.order_id = $2 AND oll.quantity > oll.picked),
   unreserved AS (
     UPDATE lots l SET quantity_reserved = l.quantity_reserved - r.grams FROM rest r
-    WHERE l.store_id = $3 AND l.lot_id = r.lot_id RETURNING l.store_id, l.sku),
+    WHERE l.store_id = $3 AND l.lot_id = r.lot_id RETURNING l.sku),
   dropped AS (
     DELETE FROM order_line_lots oll USING rest r
-    WHERE oll.store_id = $3 AND oll.order_id = r.order_id AND oll.line_no = r.line_no AND oll.lot_id = r.lot_id
-      AND oll.picked = 0),
+    WHERE oll.store_id = $3 AND oll.order_id = r.order_id AND oll.line_no = r.line_no
+      AND oll.lot_id = r.lot_id AND oll.picked = 0),
   shrunk AS (
     UPDATE order_line_lots oll SET quantity = oll.picked FROM rest r
-    WHERE oll.store_id = $3 AND oll.order_id = r.order_id AND oll.line_no = r.line_no AND oll.lot_id = r.lot_id
-      AND oll.picked > 0)
-  SELECT DISTINCT store_id, sku FROM unreserved)sql"};
+    WHERE oll.store_id = $3 AND oll.order_id = r.order_id AND oll.line_no = r.line_no
+      AND oll.lot_id = r.lot_id AND oll.picked > 0)
+  SELECT DISTINCT sku FROM unreserved)sql"};
 const Query kSettleWeighedLines{"picking_settle_weighed_lines", R"sql(
   UPDATE order_lines ol SET quantity = ptl.picked, weighed = true
   FROM pick_task_lines ptl
@@ -185,18 +186,21 @@ const Query kWeightRelease{"picking_weight_release", R"sql(
   WHERE store_id = $3 AND order_id = $1)sql"};
 const Query kBagFinished{"picking_bag_finished", R"sql(
   UPDATE pick_tasks SET finished_at = to_timestamp($2), picker_id = NULL
-  WHERE store_id = $4 AND task_id = $1 AND state = 'assigned' AND picker_id = $3 AND finished_at IS NULL)sql"};
+  WHERE store_id = $4 AND task_id = $1 AND state = 'assigned' AND picker_id = $3
+    AND finished_at IS NULL)sql"};
 const Query kBagWaiting{"picking_bag_waiting", R"sql(
   UPDATE pick_tasks SET state = 'waiting'
   WHERE store_id = $2 AND task_id = $1 AND state = 'assigned' AND finished_at IS NOT NULL)sql"};
 const Query kBagLoaded{"picking_bag_loaded", R"sql(
   UPDATE pick_tasks SET state = 'on_lane', lane_id = $2, loaded_at = to_timestamp($3),
                         arrives_at = to_timestamp($4)
-  WHERE store_id = $5 AND task_id = $1 AND state IN ('assigned', 'waiting') AND finished_at IS NOT NULL)sql"};
+  WHERE store_id = $5 AND task_id = $1 AND state IN ('assigned', 'waiting')
+    AND finished_at IS NOT NULL)sql"};
 const Query kBagArrived{"picking_bag_arrived", R"sql(
   UPDATE pick_tasks SET state = 'arrived', loaded_at = coalesce(loaded_at, to_timestamp($2)),
                         arrives_at = coalesce(arrives_at, to_timestamp($2))
-  WHERE store_id = $3 AND task_id = $1 AND finished_at IS NOT NULL AND (state = 'on_lane' OR state = 'assigned'))sql"};
+  WHERE store_id = $3 AND task_id = $1 AND finished_at IS NOT NULL
+    AND (state = 'on_lane' OR state = 'assigned'))sql"};
 const Query kOrderPicking{"picking_order_picking", R"sql(
   UPDATE orders SET status = 'picking', updated_at = now()
   WHERE store_id = $2 AND order_id = $1 AND status = 'paid')sql"};
@@ -211,7 +215,8 @@ const Query kTasksPacked{"picking_tasks_packed", R"sql(
          (SELECT count(*) FROM pick_tasks
           WHERE store_id = $2 AND order_id = $1 AND state <> 'cancelled'))sql"};
 const Query kTaskCancelled{"picking_task_cancelled", R"sql(
-  UPDATE pick_tasks SET state = 'cancelled' WHERE store_id = $2 AND task_id = $1 AND state = 'open')sql"};
+  UPDATE pick_tasks SET state = 'cancelled'
+  WHERE store_id = $2 AND task_id = $1 AND state = 'open')sql"};
 const Query kShiftStart{"picking_shift_start", R"sql(
   INSERT INTO picker_shifts (store_id, staff_id, zone, clocked_in_at, last_seen_at)
   VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($4))
@@ -349,7 +354,7 @@ void write_off_short(Session& s, Tx& tx, const std::string& store_id, const pick
 
 void settle_weighed(Session& s, Tx& tx, const std::string& store_id, const picking::Event& e) {
   for (const auto& r : exec(s, tx, kSettleWeighedLots, e.task_id, e.order_id, store_id)) {
-    s.changed({r[0].as<std::string>(), r[1].as<std::string>()});
+    s.changed({store_id, r[0].as<std::string>()});
   }
   catalog::Money release = 0;
   for (const auto& r : exec(s, tx, kSettleWeighedLines, e.task_id, e.order_id, store_id)) {
@@ -398,8 +403,8 @@ void record_one(Session& s, Tx& tx, const std::string& store_id, const picking::
       expect_rows(exec(s, tx, kTaskReleased, e.task_id, e.picker_id, store_id), 1, e,
                   "not held by this picker");
       exec(s, tx, kLinesUnpicked, e.task_id, store_id);
-      LotRepository(s).unpick_task(store_id,
-                                   e.task_id);  // the lots it took go back on the shelf too
+      // The lots it took go back on the shelf too.
+      LotRepository(s).unpick_task(store_id, e.task_id);
       break;
     case EventKind::kItemPicked:
       expect_rows(

@@ -25,7 +25,7 @@ const Query kLineLotsOfOrders{"lot_line_lots_of_orders", R"sql(
   SELECT oll.order_id, oll.line_no, oll.lot_id, oll.quantity, oll.picked,
          extract(epoch FROM l.expires_at)::bigint
   FROM order_line_lots oll JOIN lots l ON l.lot_id = oll.lot_id
-  WHERE oll.order_id = ANY($1::text[])
+  WHERE oll.store_id = $2 AND oll.order_id = ANY($1::text[]) AND l.store_id = $2
   ORDER BY oll.order_id, oll.line_no, l.expires_at, l.lot_id)sql"};
 
 // The line's lots, locked in the global lot order (sku, expires_at, lot_id) with their rows.
@@ -101,10 +101,10 @@ bool LotRepository::recall(const std::string& lot_id, const std::string& reason)
 }
 
 std::map<std::string, LotRepository::LinesLots> LotRepository::line_lots(
-    const std::vector<std::string>& order_ids) {
+    const std::string& store_id, const std::vector<std::string>& order_ids) {
   return single(session_, [&](Tx& tx) {
     std::map<std::string, LinesLots> out;
-    for (const auto& r : exec(session_, tx, kLineLotsOfOrders, text_array(order_ids))) {
+    for (const auto& r : exec(session_, tx, kLineLotsOfOrders, text_array(order_ids), store_id)) {
       out[r[0].as<std::string>()][r[1].as<int>()].push_back(
           {r[2].as<std::string>(), r[3].as<int>(), r[4].as<int>(), from_epoch(r[5])});
     }

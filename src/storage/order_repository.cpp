@@ -86,7 +86,8 @@ const Query kLinesOf{"order_lines_of", R"sql(
   SELECT order_id, line_no, sku, name, quantity, unit_price_minor, short_quantity, unit,
          ordered_grams, weighed, authorized_minor, COALESCE(list_price_minor, unit_price_minor)
   FROM order_lines
-  WHERE store_id = ANY($2::text[]) AND order_id = ANY($1::text[]) ORDER BY order_id, line_no)sql"};
+  WHERE store_id = ANY($2::text[]) AND order_id = ANY($1::text[])
+  ORDER BY order_id, line_no)sql"};
 const Query kLotsOf{"order_line_lots_of", R"sql(
   SELECT order_id, line_no, lot_id, quantity FROM order_line_lots
   WHERE store_id = ANY($2::text[]) AND order_id = ANY($1::text[])
@@ -686,13 +687,14 @@ std::optional<PaymentOutcome> apply_payment_in(Session& session, Tx& tx, const P
   }
   const Status status = *orders::parse_status(r[0][0].as<std::string>());
   const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
+  const auto store_id = r[0][5].as<std::string>();
   if (r[0][3].as<long long>() != e.amount_minor) return PaymentOutcome::kAmountMismatch;
   const Status next =
       fulfillment == orders::Fulfillment::kInStore ? Status::kCompleted : Status::kPaid;
   const bool pays = e.succeeded && orders::can_transition(fulfillment, status, next);
   if (pays && !may_pay) return std::nullopt;
   if (exec(session, tx, kInsertPaymentEvent, e.event_id, e.order_id,
-           e.succeeded ? "succeeded" : "failed", e.amount_minor, r[0][5].as<std::string>())
+           e.succeeded ? "succeeded" : "failed", e.amount_minor, store_id)
           .affected_rows() == 0) {
     return PaymentOutcome::kDuplicate;  // the same id for another order
   }
@@ -701,7 +703,7 @@ std::optional<PaymentOutcome> apply_payment_in(Session& session, Tx& tx, const P
     return PaymentOutcome::kApplied;
   }
   if (!pays) {
-    exec(session, tx, kMarkRefundDue, e.event_id, r[0][5].as<std::string>());
+    exec(session, tx, kMarkRefundDue, e.event_id, store_id);
     return PaymentOutcome::kRecordedForRefund;
   }
   exec(session, tx, kSetPaid, e.order_id, std::string(orders::to_string(next)), epoch(now),

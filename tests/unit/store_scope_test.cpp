@@ -79,7 +79,8 @@ const std::map<std::string, std::string> kAllowed = {
     {"delivery_live_trip_of_courier", "the courier's live trip by courier_id (courier app)"},
     {"delivery_trip", "one trip by trip_id (after a courier's step, tracking)"},
     {"delivery_stops_of_trips",
-     "stops by trip_id (trip_stops has no store_id); orders and pick tasks joined by order_id"},
+     "stops by trip_id of trips read by store or by courier (a courier's trips); orders and pick "
+     "tasks joined by order_id"},
     {"delivery_lock_live_stop",
      "a courier's step names the order_id; the stop's store comes back from its trip"},
     {"delivery_lock_order", "order row lock by order_id (courier steps, bags returned)"},
@@ -139,7 +140,6 @@ const std::map<std::string, std::string> kAllowed = {
      "a lot's trace: the orders that took it, by lot_id (the manager's store was checked on the "
      "lot)"},
     {"lot_recall", "by lot_id, after the caller checked the lot is of the manager's store"},
-    {"lot_line_lots_of_orders", "orders' lots by order_id through order_line_lots (no store_id)"},
     {"lot_lock_scanned",
      "the scanned lot by lot_id (api/picking.cpp checked it is of the picker's store)"},
     {"lot_reserve_more",
@@ -164,9 +164,13 @@ const std::map<std::string, std::string> kAllowed = {
     {"order_set_cancelled", "by order_id, after order_lock in the same transaction"},
     {"order_expire_due",
      "chain-wide sweep of unpaid orders past their deadline (SKIP LOCKED): runs on every shard"},
-    {"order_lock_held_lots", "orders' lots by lot_id through order_line_lots (no store_id)"},
-    {"order_release_lots", "orders' lots by lot_id through order_line_lots (no store_id)"},
-    {"order_consume_lots", "orders' lots by lot_id through order_line_lots (no store_id)"},
+    {"order_lock_held_lots",
+     "orders' lots by order_id: the expiry sweep's unpaid orders of every store at once, or one "
+     "order after order_lock (cancel)"},
+    {"order_release_lots",
+     "orders' lots by order_id: the expiry sweep's unpaid orders of every store at once, or one "
+     "order after order_lock (cancel)"},
+    {"order_consume_lots", "an order's lots by order_id (payment webhook, after order_lock)"},
     {"order_set_paid", "payment webhook: by order_id, after order_lock in the same transaction"},
     {"order_set_payment_failed",
      "payment webhook: by order_id, after order_lock in the same transaction"},

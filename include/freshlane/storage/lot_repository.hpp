@@ -45,10 +45,11 @@ class LotRepository {
   // false when there is no such lot.
   bool recall(const std::string& lot_id, const std::string& reason);
 
-  // The lots each line holds, earliest expiry first, by line number; of several orders at once
-  // (a picker's trip), by order id.
+  // The lots each line holds, earliest expiry first, by line number; of several orders of the
+  // store at once (a picker's trip), by order id.
   using LinesLots = std::map<int, std::vector<LineLot>>;
-  std::map<std::string, LinesLots> line_lots(const std::vector<std::string>& order_ids);
+  std::map<std::string, LinesLots> line_lots(const std::string& store_id,
+                                             const std::vector<std::string>& order_ids);
 
   // The picker took `quantity` units for the line: from `lot_id` when a lot code was scanned
   // (the line's reservation moves to it from lots not yet taken when it held fewer of it:
