@@ -109,7 +109,7 @@ int DispatchDesks::run_round(storage::Session& s, const catalog::Store& store,
   for (const auto& e : after.etas) {
     if (e.late()) late.emplace_back(e.order_id, e.eta);
   }
-  const auto flagged = storage::DeliveryRepository(s).flag_late(late, now);
+  const auto flagged = storage::DeliveryRepository(s).flag_late(store.store_id, late, now);
   Utilization u{round.on_shift, round.on_trip, static_cast<int>(late.size()), Clock::now()};
   s.after_commit([this, store_id = store.store_id, u, planned, flagged = flagged.size()] {
     if (planned > 0) {

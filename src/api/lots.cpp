@@ -88,7 +88,7 @@ catalog::Lot lot_for_manager(const Context& ctx, const http::Request& req,
 nlohmann::json recipients_of(storage::Session& session, const catalog::Lot& lot) {
   nlohmann::json items = nlohmann::json::array();
   int handed_over = 0;
-  for (const auto& r : storage::LotRepository(session).recipients(lot.lot_id)) {
+  for (const auto& r : storage::LotRepository(session).recipients(lot.store_id, lot.lot_id)) {
     const bool received =
         r.status == "delivered" || r.status == "collected" || r.status == "completed";
     if (received) handed_over += r.quantity;
@@ -121,7 +121,7 @@ http::Response recall_lot(Context& ctx, const http::Request& req, storage::Sessi
   BodyReader body(req.body);
   const auto reason = body.string("reason", Need::kRequired, 1, 500).value_or("");
   body.finish();
-  storage::LotRepository(session).recall(lot.lot_id, reason);
+  storage::LotRepository(session).recall(lot.store_id, lot.lot_id, reason);
   session.changed({lot.store_id, lot.sku});
   spdlog::warn("lot {} of {} recalled in store {}: {}", lot.lot_id, lot.sku, lot.store_id, reason);
   lot = *storage::CatalogRepository(session).find_lot(lot.lot_id);

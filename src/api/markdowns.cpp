@@ -253,8 +253,9 @@ http::Response override_price(Context& ctx, const http::Request& req, storage::S
                                                 std::to_string(charged) +
                                                 " now; a new price must be lower");
   }
-  if (!storage::FreshRepository(session).set_lot_price(lot.lot_id, lot.price_minor, price, listing,
-                                                       reason, staff_lot.actor(), now)) {
+  if (!storage::FreshRepository(session).set_lot_price(lot.store_id, lot.lot_id, lot.price_minor,
+                                                       price, listing, reason, staff_lot.actor(),
+                                                       now)) {
     throw Error(ErrorKind::kConflict, "the lot's price changed meanwhile; look again");
   }
   ctx.metrics.increment(kPriceChanges);
@@ -279,8 +280,9 @@ http::Response write_off_damaged(Context& ctx, const http::Request& req,
     body.error("reason", "must be damaged (expired lots are written off by the store's round)");
   const auto note = body.string("note", Need::kOptional, 1, 500);
   body.finish();
-  const auto w = storage::FreshRepository(session).write_off(
-      lot.lot_id, quantity, sp.listing.price_minor, "damaged", staff_lot.actor(), note, ctx.now());
+  const auto w = storage::FreshRepository(session).write_off(lot.store_id, lot.lot_id, quantity,
+                                                             sp.listing.price_minor, "damaged",
+                                                             staff_lot.actor(), note, ctx.now());
   if (w.quantity == 0) {
     throw Error(ErrorKind::kValidationFailed,
                 "lot " + lot.lot_id + " has fewer free units than that",
@@ -475,11 +477,11 @@ MarkdownRound run_markdowns(storage::Session& session, const catalog::Store& sto
   for (const auto& d : plan_markdowns(session, store, now, true)) {
     if (d.action == MarkdownDecision::Action::kWriteOff) {
       const bool one_day = d.next.sell_by < d.lot.expires_at;
-      auto w = repo.write_off(d.lot.lot_id, std::nullopt, d.lot.listing_price_minor,
+      auto w = repo.write_off(store.store_id, d.lot.lot_id, std::nullopt, d.lot.listing_price_minor,
                               one_day ? "one_day" : "expired", "policy", std::nullopt, now);
       if (w.quantity > 0) round.written_off.push_back(std::move(w));
     } else if (d.action == MarkdownDecision::Action::kMarkDown) {
-      if (repo.set_lot_price(d.lot.lot_id, d.lot.price_minor, d.next.price_minor,
+      if (repo.set_lot_price(store.store_id, d.lot.lot_id, d.lot.price_minor, d.next.price_minor,
                              listing_price_now(d.lot, now), d.next.reason, "policy", now)) {
         ++round.marked_down;
       } else {

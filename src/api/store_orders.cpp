@@ -214,7 +214,7 @@ http::Response exit_check(Context& ctx, const http::Request& req, storage::Sessi
     throw Error(ErrorKind::kInvalidTransition,
                 "order " + order_id + " is " + std::string(orders::to_string(o->status)));
   }
-  if (!repo.check_exit(order_id)) {
+  if (!repo.check_exit(store_id, order_id)) {
     throw Error(ErrorKind::kConflict, "this receipt was checked at the exit before");
   }
   return json_response(200, {{"order_id", order_id},

@@ -32,18 +32,19 @@ const Query kCourierList{"courier_list", R"sql(
 
 // The person's row, locked while their tokens change: (deactivated?).
 const Query kLockStaff{"staff_lock", R"sql(
-  SELECT deactivated_at IS NOT NULL FROM staff WHERE store_id = $1 AND staff_id = $2
+  SELECT deactivated_at IS NOT NULL, job FROM staff WHERE store_id = $1 AND staff_id = $2
   FOR UPDATE)sql"};
 const Query kLockCourier{"courier_lock", R"sql(
   SELECT deactivated_at IS NOT NULL FROM couriers WHERE store_id = $1 AND courier_id = $2
   FOR UPDATE)sql"};
 const Query kDeactivateStaff{"staff_deactivate", R"sql(
-  UPDATE staff SET deactivated_at = COALESCE(deactivated_at, now()) WHERE staff_id = $1)sql"};
+  UPDATE staff SET deactivated_at = COALESCE(deactivated_at, now())
+  WHERE store_id = $2 AND staff_id = $1)sql"};
 const Query kDeactivateCourier{"courier_deactivate", R"sql(
-  UPDATE couriers SET deactivated_at = COALESCE(deactivated_at, now()) WHERE courier_id = $1)sql"};
+  UPDATE couriers SET deactivated_at = COALESCE(deactivated_at, now())
+  WHERE store_id = $2 AND courier_id = $1)sql"};
 const Query kDeleteTokens{"tokens_delete", R"sql(
   DELETE FROM api_tokens WHERE subject_id = $1 AND role = $2 RETURNING token_hash)sql"};
-const Query kStaffJob{"staff_job", "SELECT job FROM staff WHERE staff_id = $1"};
 
 // Shifts of pickers and couriers overlapping [$2, $3), newest first. $4: one person or ''.
 const Query kShifts{"shifts_of_store", R"sql(
@@ -141,7 +142,7 @@ std::optional<std::vector<std::string>> AccountRepository::replace_tokens(
     }
     auto gone = hashes(exec(session_, tx, kDeleteTokens, person_id, staff ? "staff" : "courier"));
     if (staff) {
-      const auto job = exec(session_, tx, kStaffJob, person_id)[0][0].as<std::string>();
+      const auto job = row[0][1].as<std::string>();
       exec(session_, tx, kInsertToken, new_hash, "staff", person_id, store_id, job);
     } else {
       exec(session_, tx, kInsertToken, new_hash, "courier", person_id, store_id, nullptr);
@@ -157,7 +158,7 @@ std::optional<std::vector<std::string>> AccountRepository::deactivate(
     if (exec(session_, tx, staff ? kLockStaff : kLockCourier, store_id, person_id).empty()) {
       return std::nullopt;
     }
-    exec(session_, tx, staff ? kDeactivateStaff : kDeactivateCourier, person_id);
+    exec(session_, tx, staff ? kDeactivateStaff : kDeactivateCourier, person_id, store_id);
     return hashes(exec(session_, tx, kDeleteTokens, person_id, staff ? "staff" : "courier"));
   });
 }

@@ -22,14 +22,16 @@ const Query kShiftStart{"delivery_shift_start", R"sql(
   ON CONFLICT DO NOTHING)sql"};
 const Query kShiftEnd{"delivery_shift_end", R"sql(
   UPDATE courier_shifts SET clocked_out_at = to_timestamp($2)
-  WHERE courier_id = $1 AND clocked_out_at IS NULL)sql"};
+  WHERE store_id = $3 AND courier_id = $1 AND clocked_out_at IS NULL)sql"};
 const Query kOnShift{"delivery_on_shift", R"sql(
   SELECT 1 FROM courier_shifts WHERE courier_id = $1 AND clocked_out_at IS NULL)sql"};
 const Query kLockLiveTrip{"delivery_lock_live_trip", R"sql(
-  SELECT trip_id, state FROM trips WHERE courier_id = $1 AND state IN ('assigned', 'en_route')
+  SELECT trip_id, state FROM trips
+  WHERE store_id = $2 AND courier_id = $1 AND state IN ('assigned', 'en_route')
   FOR UPDATE)sql"};
 const Query kCancelTrip{"delivery_cancel_trip", R"sql(
-  UPDATE trips SET state = 'cancelled', finished_at = to_timestamp($2) WHERE trip_id = $1)sql"};
+  UPDATE trips SET state = 'cancelled', finished_at = to_timestamp($2)
+  WHERE store_id = $3 AND trip_id = $1)sql"};
 const Query kCancelPlannedStops{"delivery_cancel_planned_stops", R"sql(
   UPDATE trip_stops SET state = 'cancelled', done_at = to_timestamp($2)
   WHERE store_id = $3 AND trip_id = $1 AND state = 'planned' RETURNING order_id)sql"};
@@ -59,7 +61,7 @@ const Query kSetPosition{"delivery_set_position", R"sql(
             (SELECT s.lon FROM stores s WHERE s.store_id = couriers.store_id), store_id)sql"};
 const Query kBackAtStore{"delivery_back_at_store", R"sql(
   UPDATE trips SET returns_at = to_timestamp($2)
-  WHERE trip_id = $1 AND state = 'done' AND returns_at > to_timestamp($2))sql"};
+  WHERE store_id = $3 AND trip_id = $1 AND state = 'done' AND returns_at > to_timestamp($2))sql"};
 
 // Every open delivery order of a store, most urgent first, with its live stop (if on a trip)
 // and, riding back after a failed delivery, when its courier is due back. $1 store, $2 now.
@@ -138,13 +140,13 @@ const Query kLockLiveStop{"delivery_lock_live_stop", R"sql(
 const Query kLockOrderStatus{"delivery_lock_order", R"sql(
   SELECT status, fulfillment FROM orders WHERE order_id = $1 FOR UPDATE)sql"};
 const Query kSetOrderStatus{"delivery_set_order_status", R"sql(
-  UPDATE orders SET status = $2, updated_at = now() WHERE order_id = $1)sql"};
+  UPDATE orders SET status = $2, updated_at = now() WHERE store_id = $3 AND order_id = $1)sql"};
 const Query kSetStop{"delivery_set_stop", R"sql(
   UPDATE trip_stops SET state = $3, done_at = to_timestamp($4), reason = $5
   WHERE store_id = $6 AND trip_id = $1 AND seq = $2)sql"};
 const Query kTripLeft{"delivery_trip_left", R"sql(
   UPDATE trips SET state = 'en_route', left_at = COALESCE(left_at, to_timestamp($2))
-  WHERE trip_id = $1)sql"};
+  WHERE store_id = $3 AND trip_id = $1)sql"};
 const Query kRemainingStops{"delivery_remaining_stops", R"sql(
   SELECT seq, lat, lon, state FROM trip_stops
   WHERE store_id = $2 AND trip_id = $1 AND state IN ('planned', 'picked_up') ORDER BY seq)sql"};
@@ -152,10 +154,10 @@ const Query kSetEta{"delivery_set_eta", R"sql(
   UPDATE trip_stops SET eta = to_timestamp($3)
   WHERE store_id = $4 AND trip_id = $1 AND seq = $2)sql"};
 const Query kSetReturn{"delivery_set_return", R"sql(
-  UPDATE trips SET returns_at = to_timestamp($2) WHERE trip_id = $1)sql"};
+  UPDATE trips SET returns_at = to_timestamp($2) WHERE store_id = $3 AND trip_id = $1)sql"};
 const Query kTripDone{"delivery_trip_done", R"sql(
   UPDATE trips SET state = 'done', finished_at = to_timestamp($2), returns_at = to_timestamp($3)
-  WHERE trip_id = $1)sql"};
+  WHERE store_id = $4 AND trip_id = $1)sql"};
 const Query kOrderExists{"delivery_order_exists", "SELECT 1 FROM orders WHERE order_id = $1"};
 
 // Hand-over codes. Every offer for an order locks the order's row first: offers for one order
@@ -180,11 +182,12 @@ const Query kHandedOver{"handover_done", R"sql(
   UPDATE orders SET status = $2, handed_over_at = to_timestamp($3), updated_at = now(),
                     handover_code_scheme = 'derived', handover_code_salt = NULL,
                     handover_code_hash = NULL
-  WHERE order_id = $1)sql"};
+  WHERE store_id = $4 AND order_id = $1)sql"};
 const Query kLockOrderOfCode{"handover_order_of_code", R"sql(
   SELECT store_id, fulfillment FROM orders WHERE order_id = $1 FOR UPDATE)sql"};
 const Query kUnlockCode{"handover_unlock", R"sql(
-  DELETE FROM handover_code_attempts WHERE order_id = $1 RETURNING actor_id, failures)sql"};
+  DELETE FROM handover_code_attempts WHERE store_id = $2 AND order_id = $1
+  RETURNING actor_id, failures)sql"};
 
 const Query kTrackingEvents{"delivery_tracking_events", R"sql(
   SELECT kind, extract(epoch FROM at)::bigint AS at, '' AS detail, event_id, 0 AS source
@@ -249,23 +252,23 @@ const Query kCancelStop{"delivery_cancel_stop", R"sql(
 // A trip left with no stop to ride to before its bags were taken is called off.
 const Query kCancelEmptyTrip{"delivery_cancel_empty_trip", R"sql(
   UPDATE trips SET state = 'cancelled', finished_at = to_timestamp($2)
-  WHERE trip_id = $1 AND state = 'assigned'
-    AND NOT EXISTS (SELECT 1 FROM trip_stops WHERE trip_id = $1
+  WHERE store_id = $3 AND trip_id = $1 AND state = 'assigned'
+    AND NOT EXISTS (SELECT 1 FROM trip_stops WHERE store_id = $3 AND trip_id = $1
                     AND state IN ('planned', 'picked_up')))sql"};
 const Query kSetRedelivery{"delivery_set_redelivery", R"sql(
   UPDATE orders SET redelivery_after = to_timestamp($2),
                     promised_at = to_timestamp($2) + make_interval(mins => $3),
                     late_flagged_at = NULL, updated_at = now()
-  WHERE order_id = $1)sql"};
+  WHERE store_id = $4 AND order_id = $1)sql"};
 
 // Orders seen late for the first time: flagged once (whichever process sees it first), with an
-// event each. $1 order ids, $2 their ETAs ('' for none), $3 now.
+// event each. $1 order ids of the store $4, $2 their ETAs ('' for none), $3 now.
 const Query kFlagLate{"delivery_flag_late", R"sql(
   WITH seen AS (
     SELECT * FROM unnest($1::text[], $2::text[]) AS u(order_id, eta)),
   flagged AS (
     UPDATE orders o SET late_flagged_at = to_timestamp($3) FROM seen
-    WHERE o.order_id = seen.order_id AND o.late_flagged_at IS NULL
+    WHERE o.store_id = $4 AND o.order_id = seen.order_id AND o.late_flagged_at IS NULL
       AND o.status IN ('paid', 'picking', 'packed', 'out_for_delivery', 'returning')
     RETURNING o.order_id, o.store_id, seen.eta)
   INSERT INTO delivery_events (store_id, at, kind, order_id, detail)
@@ -364,7 +367,7 @@ void reroute(Session& s, Tx& tx, const std::string& store_id, const std::string&
   }
   const auto back = times.back() + p.handover_time +
                     dispatch::ride_time(core::distance_m(drops.back(), store), p);
-  exec(s, tx, kSetReturn, trip_id, epoch(back));
+  exec(s, tx, kSetReturn, trip_id, epoch(back), store_id);
 }
 
 struct LiveStop {
@@ -419,7 +422,8 @@ CollectOutcome hand_over(Session& s, Tx& tx, const std::string& order_id, const 
     if (failures >= offer.attempt_limit) return CodeLocked{true};
     return WrongHandoverCode{offer.attempt_limit - failures};
   }
-  exec(s, tx, kHandedOver, order_id, std::string(orders::to_string(to)), epoch(now));
+  exec(s, tx, kHandedOver, order_id, std::string(orders::to_string(to)), epoch(now),
+       r[0][2].as<std::string>());
   return std::move(*OrderRepository(s).find(order_id));  // in this transaction
 }
 
@@ -445,7 +449,7 @@ void after_stop(Session& s, Tx& tx, const LiveStop& stop, const std::string& cou
           courier_id);
   }
   const auto back = now + dispatch::ride_time(core::distance_m(stop.at, stop.store_at), p);
-  exec(s, tx, kTripDone, stop.trip_id, epoch(now), epoch(back));
+  exec(s, tx, kTripDone, stop.trip_id, epoch(now), epoch(back), stop.store_id);
 }
 
 TripRecord trip_by_id(Session& s, Tx& tx, const std::string& trip_id) {
@@ -472,7 +476,7 @@ StopOutcome move_stop(Session& s, const std::string& order_id, const std::string
         !orders::can_transition(orders::Fulfillment::kDelivery, status, step.to)) {
       return InvalidTransition{status};
     }
-    exec(s, tx, kSetOrderStatus, order_id, std::string(orders::to_string(step.to)));
+    exec(s, tx, kSetOrderStatus, order_id, std::string(orders::to_string(step.to)), stop.store_id);
     exec(s, tx, kSetStop, stop.trip_id, stop.seq, std::string(step.stop_to), epoch(now), reason,
          stop.store_id);
     event(s, tx, stop.store_id, now, kind, order_id, stop.trip_id, courier_id, reason.value_or(""));
@@ -536,17 +540,17 @@ bool DeliveryRepository::clock_in(const std::string& store_id, const std::string
 ClockOutOutcome DeliveryRepository::clock_out(const std::string& store_id,
                                               const std::string& courier_id, core::Timestamp now) {
   return write(session_, [&](Tx& tx) {
-    const auto live = exec(session_, tx, kLockLiveTrip, courier_id);
+    const auto live = exec(session_, tx, kLockLiveTrip, courier_id, store_id);
     if (!live.empty() && live[0][1].as<std::string>() == "en_route") {
       return ClockOutOutcome::kTripInProgress;
     }
     if (!exec(session_, tx, kBagsOut, courier_id).empty()) return ClockOutOutcome::kBagsToReturn;
-    if (exec(session_, tx, kShiftEnd, courier_id, epoch(now)).affected_rows() != 1) {
+    if (exec(session_, tx, kShiftEnd, courier_id, epoch(now), store_id).affected_rows() != 1) {
       return ClockOutOutcome::kNotOnShift;
     }
     if (!live.empty()) {
       const auto trip_id = live[0][0].as<std::string>();
-      exec(session_, tx, kCancelTrip, trip_id, epoch(now));
+      exec(session_, tx, kCancelTrip, trip_id, epoch(now), store_id);
       for (const auto& r : exec(session_, tx, kCancelPlannedStops, trip_id, epoch(now), store_id)) {
         event(session_, tx, store_id, now, "trip_cancelled", r[0].as<std::string>(), trip_id,
               courier_id);
@@ -578,7 +582,8 @@ bool DeliveryRepository::report_position(const std::string& courier_id, core::La
       reroute(session_, tx, store.at(0)[2].as<std::string>(), courier.trip_id, at, store_at, now,
               p);
     } else if (courier.trip_state == "done" && at_store) {
-      exec(session_, tx, kBackAtStore, courier.trip_id, epoch(now));
+      exec(session_, tx, kBackAtStore, courier.trip_id, epoch(now),
+           store.at(0)[2].as<std::string>());
     }
     if (at_store) exec(session_, tx, kReturnBags, courier_id, epoch(now));
     return true;
@@ -637,7 +642,7 @@ StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::
   return move_stop(session_, order_id, courier_id,
                    {"planned", Status::kOutForDelivery, "picked_up"}, std::nullopt, "picked_up",
                    now, [&](Tx& tx, const LiveStop& stop) {
-                     exec(session_, tx, kTripLeft, stop.trip_id, epoch(now));
+                     exec(session_, tx, kTripLeft, stop.trip_id, epoch(now), stop.store_id);
                      reroute(session_, tx, stop.store_id, stop.trip_id, stop.store_at,
                              stop.store_at, now + p.pickup_time, p);
                    });
@@ -684,7 +689,7 @@ UnlockOutcome DeliveryRepository::unlock_code(const std::string& order_id, int a
     CodeUnlocked out;
     out.store_id = order[0][0].as<std::string>();
     out.kind = order[0][1].as<std::string>() == "delivery" ? CodeKind::kDoor : CodeKind::kCounter;
-    for (const auto& r : exec(session_, tx, kUnlockCode, order_id)) {
+    for (const auto& r : exec(session_, tx, kUnlockCode, order_id, out.store_id)) {
       if (r[1].as<int>() >= attempt_limit) out.actor_ids.push_back(r[0].as<std::string>());
     }
     std::sort(out.actor_ids.begin(), out.actor_ids.end());
@@ -741,11 +746,11 @@ RedeliveryOutcome DeliveryRepository::redeliver(const RedeliveryRequest& req, co
     if (!planned.empty()) {
       const auto trip_id = planned[0][0].as<std::string>();
       exec(session_, tx, kCancelStop, trip_id, planned[0][1].as<int>(), epoch(now), set.store_id);
-      exec(session_, tx, kCancelEmptyTrip, trip_id, epoch(now));
+      exec(session_, tx, kCancelEmptyTrip, trip_id, epoch(now), set.store_id);
       event(session_, tx, set.store_id, now, "trip_cancelled", req.order_id, trip_id,
             planned[0][2].as<std::string>(), "redelivery");
     }
-    exec(session_, tx, kSetRedelivery, req.order_id, epoch(from), r[0][4].as<int>());
+    exec(session_, tx, kSetRedelivery, req.order_id, epoch(from), r[0][4].as<int>(), set.store_id);
     event(session_, tx, set.store_id, now, "redelivery_requested", req.order_id, "", "",
           core::format_rfc3339(from));
     set.changed = true;
@@ -754,6 +759,7 @@ RedeliveryOutcome DeliveryRepository::redeliver(const RedeliveryRequest& req, co
 }
 
 std::vector<std::string> DeliveryRepository::flag_late(
+    const std::string& store_id,
     const std::vector<std::pair<std::string, std::optional<core::Timestamp>>>& etas,
     core::Timestamp now) {
   if (etas.empty()) return {};
@@ -765,7 +771,7 @@ std::vector<std::string> DeliveryRepository::flag_late(
   return write(session_, [&](Tx& tx) {
     std::vector<std::string> flagged;
     for (const auto& r :
-         exec(session_, tx, kFlagLate, text_array(ids), text_array(times), epoch(now))) {
+         exec(session_, tx, kFlagLate, text_array(ids), text_array(times), epoch(now), store_id)) {
       flagged.push_back(r[0].as<std::string>());
     }
     return flagged;

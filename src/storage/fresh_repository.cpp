@@ -61,7 +61,8 @@ const Query kLotsToPriceBy{"markdown_lots_by",
 const Query kSetLotPrice{"lot_price_set", R"sql(
   WITH changed AS (
     UPDATE lots SET price_minor = $3::bigint
-    WHERE lot_id = $1 AND price_minor IS NOT DISTINCT FROM $2::bigint AND $3::bigint < $4::bigint
+    WHERE store_id = $9 AND lot_id = $1 AND price_minor IS NOT DISTINCT FROM $2::bigint
+      AND $3::bigint < $4::bigint
     RETURNING lot_id, store_id, sku)
   INSERT INTO lot_price_changes (store_id, sku, lot_id, at, old_price_minor, price_minor,
                                  regular_minor, reason, actor)
@@ -79,10 +80,11 @@ const Query kWriteOff{"lot_write_off", R"sql(
            CASE WHEN $2::integer IS NULL THEN l.quantity_on_hand - l.quantity_reserved
                 WHEN $2 <= l.quantity_on_hand - l.quantity_reserved THEN $2
                 ELSE 0 END AS q
-    FROM lots l JOIN products p ON p.sku = l.sku WHERE l.lot_id = $1 FOR UPDATE OF l),
+    FROM lots l JOIN products p ON p.sku = l.sku
+    WHERE l.store_id = $8 AND l.lot_id = $1 FOR UPDATE OF l),
   off AS (
     UPDATE lots l SET quantity_on_hand = l.quantity_on_hand - lot.q FROM lot
-    WHERE l.lot_id = lot.lot_id AND lot.q > 0 RETURNING l.lot_id),
+    WHERE l.store_id = $8 AND l.lot_id = lot.lot_id AND lot.q > 0 RETURNING l.lot_id),
   rec AS (
     INSERT INTO write_offs (store_id, sku, lot_id, at, quantity, cost_minor, retail_minor, reason,
                             actor, note)
@@ -468,21 +470,22 @@ std::vector<PricedLot> FreshRepository::lots_to_price(const std::string& store_i
   });
 }
 
-bool FreshRepository::set_lot_price(const std::string& lot_id,
+bool FreshRepository::set_lot_price(const std::string& store_id, const std::string& lot_id,
                                     std::optional<catalog::Money> expected, catalog::Money price,
                                     catalog::Money regular, const std::string& reason,
                                     const std::string& actor, core::Timestamp now) {
   const catalog::Money before = expected && *expected < regular ? *expected : regular;
   return write(session_, [&](Tx& tx) {
     const auto r = exec(session_, tx, kSetLotPrice, lot_id, expected, price, before, regular,
-                        reason, actor, epoch(now));
+                        reason, actor, epoch(now), store_id);
     if (r.empty()) return false;
     session_.changed({r[0][0].as<std::string>(), r[0][1].as<std::string>()});
     return true;
   });
 }
 
-WriteOff FreshRepository::write_off(const std::string& lot_id, std::optional<std::int64_t> quantity,
+WriteOff FreshRepository::write_off(const std::string& store_id, const std::string& lot_id,
+                                    std::optional<std::int64_t> quantity,
                                     catalog::Money retail_minor, const std::string& reason,
                                     const std::string& actor,
                                     const std::optional<std::string>& note, core::Timestamp now) {
@@ -491,7 +494,7 @@ WriteOff FreshRepository::write_off(const std::string& lot_id, std::optional<std
     w.lot_id = lot_id;
     w.reason = reason;
     const auto r = exec(session_, tx, kWriteOff, lot_id, quantity, retail_minor, reason, actor,
-                        note, epoch(now));
+                        note, epoch(now), store_id);
     if (r.empty()) return w;
     w.sku = r[0][1].as<std::string>();
     w.quantity = r[0][2].as<long long>();

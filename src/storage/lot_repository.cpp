@@ -11,15 +11,15 @@ const Query kRecipients{"lot_recipients", R"sql(
   SELECT o.order_id, o.customer_id, c.name, c.phone, o.status, o.fulfillment,
          sum(oll.quantity)::integer, sum(oll.picked)::integer,
          extract(epoch FROM o.created_at)::bigint, extract(epoch FROM o.handed_over_at)::bigint
-  FROM order_line_lots oll JOIN orders o ON o.order_id = oll.order_id
+  FROM order_line_lots oll JOIN orders o ON o.store_id = $2 AND o.order_id = oll.order_id
   JOIN customers c ON c.customer_id = o.customer_id
-  WHERE oll.lot_id = $1 AND o.status NOT IN ('cancelled', 'expired')
+  WHERE oll.store_id = $2 AND oll.lot_id = $1 AND o.status NOT IN ('cancelled', 'expired')
   GROUP BY o.order_id, c.customer_id ORDER BY o.created_at, o.order_id)sql"};
 
 const Query kRecall{"lot_recall", R"sql(
   UPDATE lots SET recalled_at = COALESCE(recalled_at, now()),
                   recall_reason = COALESCE(recall_reason, $2)
-  WHERE lot_id = $1)sql"};
+  WHERE store_id = $3 AND lot_id = $1)sql"};
 
 const Query kLineLotsOfOrders{"lot_line_lots_of_orders", R"sql(
   SELECT oll.order_id, oll.line_no, oll.lot_id, oll.quantity, oll.picked,
@@ -38,8 +38,8 @@ const Query kLockLine{"lot_lock_line", R"sql(
 // The scanned lot: its free units, and whether it may still be sold at $2.
 const Query kLockLot{"lot_lock_scanned", R"sql(
   SELECT quantity_on_hand - quantity_reserved, expires_at > to_timestamp($2), recalled_at IS NULL,
-         store_id, sku
-  FROM lots WHERE lot_id = $1 FOR UPDATE)sql"};
+         sku
+  FROM lots WHERE store_id = $3 AND lot_id = $1 FOR UPDATE)sql"};
 const Query kMarkPicked{"lot_line_picked", R"sql(
   UPDATE order_line_lots SET picked = picked + $4
   WHERE store_id = $5 AND order_id = $1 AND line_no = $2 AND lot_id = $3
@@ -58,10 +58,11 @@ const Query kLineLotGrow{"lot_line_grow", R"sql(
   DO UPDATE SET quantity = order_line_lots.quantity + EXCLUDED.quantity)sql"};
 const Query kReserve{"lot_reserve_more", R"sql(
   UPDATE lots SET quantity_reserved = quantity_reserved + $2
-  WHERE lot_id = $1 AND quantity_reserved + $2 <= quantity_on_hand RETURNING store_id, sku)sql"};
+  WHERE store_id = $3 AND lot_id = $1 AND quantity_reserved + $2 <= quantity_on_hand
+  RETURNING sku)sql"};
 const Query kUnreserve{"lot_reserve_less", R"sql(
   UPDATE lots SET quantity_reserved = quantity_reserved - $2
-  WHERE lot_id = $1 AND quantity_reserved >= $2)sql"};
+  WHERE store_id = $3 AND lot_id = $1 AND quantity_reserved >= $2)sql"};
 const Query kUnpickTask{"lot_unpick_task", R"sql(
   UPDATE order_line_lots oll SET picked = 0 FROM pick_tasks t, pick_task_lines ptl
   WHERE t.store_id = $2 AND t.task_id = $1 AND ptl.store_id = $2 AND ptl.task_id = t.task_id
@@ -73,10 +74,11 @@ void expect_one(const pqxx::result& r, const char* what) {
 }
 }  // namespace
 
-std::vector<LotRecipient> LotRepository::recipients(const std::string& lot_id) {
+std::vector<LotRecipient> LotRepository::recipients(const std::string& store_id,
+                                                    const std::string& lot_id) {
   return read(session_, [&](Tx& tx) {
     std::vector<LotRecipient> out;
-    for (const auto& r : exec(session_, tx, kRecipients, lot_id)) {
+    for (const auto& r : exec(session_, tx, kRecipients, lot_id, store_id)) {
       LotRecipient x;
       x.order_id = r[0].as<std::string>();
       x.customer_id = r[1].as<std::string>();
@@ -94,9 +96,10 @@ std::vector<LotRecipient> LotRepository::recipients(const std::string& lot_id) {
   });
 }
 
-bool LotRepository::recall(const std::string& lot_id, const std::string& reason) {
+bool LotRepository::recall(const std::string& store_id, const std::string& lot_id,
+                           const std::string& reason) {
   return write(session_, [&](Tx& tx) {
-    return exec(session_, tx, kRecall, lot_id, reason).affected_rows() == 1;
+    return exec(session_, tx, kRecall, lot_id, reason, store_id).affected_rows() == 1;
   });
 }
 
@@ -137,14 +140,14 @@ void LotRepository::record_pick(const std::string& store_id, const std::string& 
           lot_id ? *lot_id : (first_usable == held.end() ? "" : first_usable->lot_id);
       const int extra = quantity - held_free;
       const auto reserved =
-          onto.empty() ? pqxx::result() : exec(session_, tx, kReserve, onto, extra);
+          onto.empty() ? pqxx::result() : exec(session_, tx, kReserve, onto, extra, store_id);
       if (reserved.size() != 1) {
         throw core::Error(core::ErrorKind::kExceedsLine,
                           "the shelf count has no " + std::to_string(extra) +
                               " more grams: weigh a piece of at most " + std::to_string(held_free) +
                               " g");
       }
-      session_.changed({reserved[0][0].as<std::string>(), reserved[0][1].as<std::string>()});
+      session_.changed({store_id, reserved[0][0].as<std::string>()});
       exec(session_, tx, kLineLotGrow, order_id, line_no, onto, extra, store_id);
       const auto it =
           std::find_if(held.begin(), held.end(), [&](const Held& h) { return h.lot_id == onto; });
@@ -171,7 +174,7 @@ void LotRepository::record_pick(const std::string& store_id, const std::string& 
       }
       return;
     }
-    const auto lot = exec(session_, tx, kLockLot, *lot_id, epoch(now));
+    const auto lot = exec(session_, tx, kLockLot, *lot_id, epoch(now), store_id);
     if (lot.empty()) throw core::Error(core::ErrorKind::kUnknownCode, "no lot " + *lot_id);
     // The lot the picker should take instead, for the answer.
     std::string planned;
@@ -210,16 +213,18 @@ void LotRepository::record_pick(const std::string& store_id, const std::string& 
                 ? exec(session_, tx, kLineLotDrop, order_id, line_no, h->lot_id, m, store_id)
                 : exec(session_, tx, kLineLotShrink, order_id, line_no, h->lot_id, m, store_id),
             "the line's lot changed meanwhile");
-        expect_one(exec(session_, tx, kUnreserve, h->lot_id, m), "the lot holds fewer units");
+        expect_one(exec(session_, tx, kUnreserve, h->lot_id, m, store_id),
+                   "the lot holds fewer units");
         to_move -= m;
       }
       if (to_move > 0) {
         throw core::Error(core::ErrorKind::kExceedsLine, "the line holds no more units to take");
       }
-      expect_one(exec(session_, tx, kReserve, *lot_id, move), "the lot has no free units");
+      expect_one(exec(session_, tx, kReserve, *lot_id, move, store_id),
+                 "the lot has no free units");
       exec(session_, tx, kLineLotGrow, order_id, line_no, *lot_id, move, store_id);
       // The lots' free units changed (the SKU's total did not, but a lot's scan shows its own).
-      session_.changed({lot[0][3].as<std::string>(), lot[0][4].as<std::string>()});
+      session_.changed({store_id, lot[0][3].as<std::string>()});
     }
     expect_one(exec(session_, tx, kMarkPicked, order_id, line_no, *lot_id, quantity, store_id),
                "the line's lot changed meanwhile");

@@ -79,9 +79,10 @@ const Query kAwaitingHandover{"order_awaiting_handover", R"sql(
   SELECT order_id FROM orders
   WHERE store_id = $1 AND status IN ('ready_for_pickup', 'packed', 'out_for_delivery'))sql"};
 const Query kExitCheck{"order_exit_check", R"sql(
-  UPDATE orders SET exit_checked_at = now() WHERE order_id = $1 AND exit_checked_at IS NULL)sql"};
+  UPDATE orders SET exit_checked_at = now()
+  WHERE store_id = $2 AND order_id = $1 AND exit_checked_at IS NULL)sql"};
 const Query kNoteCancelledBy{"order_note_cancelled_by", R"sql(
-  UPDATE orders SET cancelled_by = $2, cancel_reason = $3 WHERE order_id = $1)sql"};
+  UPDATE orders SET cancelled_by = $2, cancel_reason = $3 WHERE store_id = $4 AND order_id = $1)sql"};
 const Query kLinesOf{"order_lines_of", R"sql(
   SELECT order_id, line_no, sku, name, quantity, unit_price_minor, short_quantity, unit,
          ordered_grams, weighed, authorized_minor, COALESCE(list_price_minor, unit_price_minor)
@@ -110,33 +111,35 @@ const Query kStoreOf{"order_store_of",
 const Query kSetCancelled{"order_set_cancelled", R"sql(
   UPDATE orders SET status = 'cancelled', updated_at = now(),
     payment_status = CASE WHEN payment_status = 'paid' THEN 'refunded' ELSE payment_status END
-  WHERE order_id = $1)sql"};
+  WHERE store_id = $2 AND order_id = $1)sql"};
 const Query kExpireDue{"order_expire_due", R"sql(
   WITH due AS (
     SELECT order_id FROM orders
     WHERE status = 'pending_payment' AND payment_expires_at <= to_timestamp($1)
     ORDER BY payment_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
   UPDATE orders o SET status = 'expired', updated_at = now() FROM due
-  WHERE o.order_id = due.order_id RETURNING o.order_id)sql"};
+  WHERE o.order_id = due.order_id RETURNING o.order_id, o.store_id)sql"};
 
-// Lots held by orders, locked in the same global order the reservation uses.
+// Lots held by orders ($1) of the stores $2, locked in the same global order the reservation uses.
 const Query kLockLotsOfOrders{"order_lock_held_lots", R"sql(
   SELECT l.lot_id FROM lots l
-  WHERE l.lot_id IN (SELECT lot_id FROM order_line_lots WHERE order_id = ANY($1::text[]))
+  WHERE l.store_id = ANY($2::text[])
+    AND l.lot_id IN (SELECT lot_id FROM order_line_lots
+                     WHERE store_id = ANY($2::text[]) AND order_id = ANY($1::text[]))
   ORDER BY l.sku, l.expires_at, l.lot_id FOR UPDATE)sql"};
 const Query kReleaseLots{"order_release_lots", R"sql(
   UPDATE lots l SET quantity_reserved = l.quantity_reserved - x.q
   FROM (SELECT lot_id, sum(quantity)::integer AS q FROM order_line_lots
-        WHERE order_id = ANY($1::text[]) GROUP BY lot_id) x
-  WHERE l.lot_id = x.lot_id
+        WHERE store_id = ANY($2::text[]) AND order_id = ANY($1::text[]) GROUP BY lot_id) x
+  WHERE l.store_id = ANY($2::text[]) AND l.lot_id = x.lot_id
   RETURNING l.store_id, l.sku)sql"};
 // The customer takes the goods: reserved units leave the shelf for good.
 const Query kConsumeLots{"order_consume_lots", R"sql(
   UPDATE lots l SET quantity_reserved = l.quantity_reserved - x.q,
                     quantity_on_hand = l.quantity_on_hand - x.q
   FROM (SELECT lot_id, sum(quantity)::integer AS q FROM order_line_lots
-        WHERE order_id = ANY($1::text[]) GROUP BY lot_id) x
-  WHERE l.lot_id = x.lot_id)sql"};
+        WHERE store_id = ANY($2::text[]) AND order_id = ANY($1::text[]) GROUP BY lot_id) x
+  WHERE l.store_id = ANY($2::text[]) AND l.lot_id = x.lot_id)sql"};
 
 const Query kFindPaymentEvent{"payment_event_find",
                               "SELECT 1 FROM payment_events WHERE event_id = $1"};
@@ -153,11 +156,12 @@ const Query kSetPaid{"order_set_paid", R"sql(
     promised_at = CASE WHEN fulfillment = 'delivery' THEN to_timestamp($3) + make_interval(mins => $4)
                        ELSE NULL END,
     updated_at = now()
-  WHERE order_id = $1)sql"};
+  WHERE store_id = $5 AND order_id = $1)sql"};
 const Query kLockCustomer{"order_lock_customer",
                           "SELECT 1 FROM customers WHERE customer_id = $1 FOR NO KEY UPDATE"};
 const Query kSetPaymentFailed{"order_set_payment_failed", R"sql(
-  UPDATE orders SET payment_status = 'failed', updated_at = now() WHERE order_id = $1)sql"};
+  UPDATE orders SET payment_status = 'failed', updated_at = now()
+  WHERE store_id = $2 AND order_id = $1)sql"};
 
 Order read_order(const pqxx::row& r) {
   Order o;
@@ -242,14 +246,18 @@ std::optional<Order> find_in(Session& s, Tx& tx, const std::string& id) {
   return std::move(one[0]);
 }
 
-void release_or_consume(Session& s, Tx& tx, const std::vector<std::string>& ids, bool consume) {
+// The lots held by the orders `ids`, of the stores `store_ids` (each order's store among them).
+void release_or_consume(Session& s, Tx& tx, const std::vector<std::string>& ids,
+                        const std::vector<std::string>& store_ids, bool consume) {
   const std::string array = text_array(ids);
-  exec(s, tx, kLockLotsOfOrders, array);
+  const std::string stores = text_array(store_ids);
+  exec(s, tx, kLockLotsOfOrders, array, stores);
   if (consume) {
-    exec(s, tx, kConsumeLots, array);  // on hand and reserved fall together: availability stays
+    // On hand and reserved fall together: availability stays.
+    exec(s, tx, kConsumeLots, array, stores);
     return;
   }
-  for (const auto& r : exec(s, tx, kReleaseLots, array)) {
+  for (const auto& r : exec(s, tx, kReleaseLots, array, stores)) {
     s.changed({r[0].as<std::string>(), r[1].as<std::string>()});
   }
 }
@@ -591,14 +599,16 @@ CancelOutcome cancel_in(Session& session, Tx& tx, const std::string& order_id,
   const Status status = *orders::parse_status(r[0][0].as<std::string>());
   const auto fulfillment = *orders::parse_fulfillment(r[0][1].as<std::string>());
   if (!orders::can_cancel(fulfillment, status)) return InvalidTransition{status};
-  exec(session, tx, kSetCancelled, order_id);  // (its trigger: the customer's row) before lots
+  const auto store_id = r[0][5].as<std::string>();
+  // Its trigger takes the customer's row: before any lot.
+  exec(session, tx, kSetCancelled, order_id, store_id);
   // A paid order: the customer's row too, as a payment and a switch of personalisation take it
   // (order, customer, lots, counts), so its basket leaves the counts in line with them.
   if (status != Status::kPendingPayment) {
     exec(session, tx, kLockCustomer, r[0][2].as<std::string>());
   }
-  if (!by.empty()) exec(session, tx, kNoteCancelledBy, order_id, by, reason);
-  release_or_consume(session, tx, {order_id}, false);
+  if (!by.empty()) exec(session, tx, kNoteCancelledBy, order_id, by, reason, store_id);
+  release_or_consume(session, tx, {order_id}, {store_id}, false);
   // A paid basket that was cancelled teaches nothing: it leaves the recommendations' counts.
   if (status != Status::kPendingPayment) RecoRepository(session).forget_order(order_id);
   return std::move(*find_in(session, tx, order_id));
@@ -646,9 +656,9 @@ OrderPage OrderRepository::list_for_store(const StoreOrderQuery& q) {
   });
 }
 
-bool OrderRepository::check_exit(const std::string& order_id) {
+bool OrderRepository::check_exit(const std::string& store_id, const std::string& order_id) {
   return write(session_, [&](Tx& tx) {
-    return exec(session_, tx, kExitCheck, order_id).affected_rows() == 1;
+    return exec(session_, tx, kExitCheck, order_id, store_id).affected_rows() == 1;
   });
 }
 
@@ -665,10 +675,12 @@ std::vector<std::string> OrderRepository::awaiting_handover(const std::string& s
 int OrderRepository::expire_due(core::Timestamp now, int limit) {
   return write(session_, [&](Tx& tx) {
     std::vector<std::string> ids;
+    std::set<std::string> stores;
     for (const auto& r : exec(session_, tx, kExpireDue, epoch(now), limit)) {
       ids.push_back(r[0].as<std::string>());
+      stores.insert(r[1].as<std::string>());
     }
-    if (!ids.empty()) release_or_consume(session_, tx, ids, false);
+    if (!ids.empty()) release_or_consume(session_, tx, ids, {stores.begin(), stores.end()}, false);
     return static_cast<int>(ids.size());
   });
 }
@@ -699,7 +711,9 @@ std::optional<PaymentOutcome> apply_payment_in(Session& session, Tx& tx, const P
     return PaymentOutcome::kDuplicate;  // the same id for another order
   }
   if (!e.succeeded) {
-    if (status == Status::kPendingPayment) exec(session, tx, kSetPaymentFailed, e.order_id);
+    if (status == Status::kPendingPayment) {
+      exec(session, tx, kSetPaymentFailed, e.order_id, store_id);
+    }
     return PaymentOutcome::kApplied;
   }
   if (!pays) {
@@ -707,8 +721,8 @@ std::optional<PaymentOutcome> apply_payment_in(Session& session, Tx& tx, const P
     return PaymentOutcome::kRecordedForRefund;
   }
   exec(session, tx, kSetPaid, e.order_id, std::string(orders::to_string(next)), epoch(now),
-       r[0][4].as<int>());
-  if (next == Status::kCompleted) release_or_consume(session, tx, {e.order_id}, true);
+       r[0][4].as<int>(), store_id);
+  if (next == Status::kCompleted) release_or_consume(session, tx, {e.order_id}, {store_id}, true);
   // What the basket teaches recommendations counts from this commit on (no nightly retrain).
   RecoRepository(session).learn_paid_order(e.order_id, r[0][2].as<std::string>());
   return PaymentOutcome::kApplied;

@@ -42,13 +42,6 @@ namespace fs = std::filesystem;
 // passed in first).
 const std::map<std::string, std::string> kAllowed = {
     // account_repository.cpp: people and tokens.
-    {"staff_deactivate",
-     "by staff_id, right after staff_lock matched (store_id, staff_id) in the same transaction"},
-    {"courier_deactivate",
-     "by courier_id, right after courier_lock matched (store_id, courier_id) in the same "
-     "transaction"},
-    {"staff_job",
-     "by staff_id, after staff_lock matched (store_id, staff_id) in the same transaction"},
     {"tokens_delete",
      "api_tokens by subject_id: its store_id is NULL for customers and the admin, so it is not "
      "distributable by store_id"},
@@ -65,17 +58,11 @@ const std::map<std::string, std::string> kAllowed = {
     {"store_all",
      "the chain's list of stores, cached by every server (stores would be a reference table)"},
     // delivery_repository.cpp: couriers, trips, hand-over codes.
-    {"delivery_shift_end",
-     "the courier's open shift by courier_id (clock_out has the store in hand but does not pass "
-     "it)"},
     {"delivery_on_shift", "whether a courier is on shift, by courier_id from their token"},
-    {"delivery_lock_live_trip", "the courier's live trip by courier_id (clock_out)"},
-    {"delivery_cancel_trip", "by trip_id of the courier's live trip locked just before"},
     {"delivery_courier",
      "one courier's shift and latest trip by courier_id (courier app, position reports)"},
     {"delivery_set_position",
      "UPDATE couriers by courier_id; the store's position comes through couriers.store_id"},
-    {"delivery_back_at_store", "by trip_id of the courier's own trip, read just before"},
     {"delivery_live_trip_of_courier", "the courier's live trip by courier_id (courier app)"},
     {"delivery_trip", "one trip by trip_id (after a courier's step, tracking)"},
     {"delivery_stops_of_trips",
@@ -84,18 +71,11 @@ const std::map<std::string, std::string> kAllowed = {
     {"delivery_lock_live_stop",
      "a courier's step names the order_id; the stop's store comes back from its trip"},
     {"delivery_lock_order", "order row lock by order_id (courier steps, bags returned)"},
-    {"delivery_set_order_status", "by order_id, after delivery_lock_order in the same transaction"},
-    {"delivery_trip_left", "by trip_id of the stop locked in the same transaction"},
-    {"delivery_set_return", "by trip_id of a trip being re-routed"},
-    {"delivery_trip_done", "by trip_id of the stop locked in the same transaction"},
     {"delivery_order_exists", "by order_id, only to tell 404 from 403"},
     {"handover_lock_order",
      "a hand-over code offered for an order_id (door or counter); its store_id comes back"},
-    {"handover_done", "by order_id, after handover_lock_order in the same transaction"},
     {"handover_order_of_code",
      "a manager's unlock by order_id; returns the store for the caller's check"},
-    {"handover_unlock",
-     "an order's wrong-code counts by order_id, after handover_order_of_code locked it"},
     {"delivery_tracking_events",
      "the customer's tracking page: pick and delivery events by order_id"},
     {"delivery_live_stop_of_order", "the customer's tracking page: the live stop by order_id"},
@@ -108,12 +88,6 @@ const std::map<std::string, std::string> kAllowed = {
     {"delivery_lock_for_redelivery",
      "the customer's redelivery by order_id; the store comes back from the order"},
     {"delivery_lock_planned_stop", "an order's planned stop by order_id (redelivery)"},
-    {"delivery_cancel_empty_trip", "by trip_id of the stop cancelled just before"},
-    {"delivery_set_redelivery",
-     "by order_id, after delivery_lock_for_redelivery in the same transaction"},
-    {"delivery_flag_late",
-     "orders by order_id from one store's dispatch round (in hand there, not passed); events carry "
-     "store_id"},
     // event_repository.cpp, job_repository.cpp: fan-out and sweeps.
     {"events_after_each",
      "one poll for many stores: the store ids ($1) are joined on store_id, so it spans shards"},
@@ -129,22 +103,7 @@ const std::map<std::string, std::string> kAllowed = {
     // floor_records.cpp (a floor's unit of work keys every statement on the store it holds)
     {"picking_find_task", "one task by task_id; its store_id comes back for the caller's check"},
     // fresh_repository.cpp
-    {"lot_price_set",
-     "one lot's markdown by lot_id (callers checked its store); the change row carries store_id"},
-    {"lot_write_off",
-     "one lot's write-off by lot_id (callers checked its store); the write-off row carries "
-     "store_id"},
     {"demo_seed_totals", "demo seeding: totals of the orders it just inserted, by order_id"},
-    // lot_repository.cpp
-    {"lot_recipients",
-     "a lot's trace: the orders that took it, by lot_id (the manager's store was checked on the "
-     "lot)"},
-    {"lot_recall", "by lot_id, after the caller checked the lot is of the manager's store"},
-    {"lot_lock_scanned",
-     "the scanned lot by lot_id (api/picking.cpp checked it is of the picker's store)"},
-    {"lot_reserve_more",
-     "by lot_id of a lot the line holds or the picker scanned (the picker's store)"},
-    {"lot_reserve_less", "by lot_id of a lot the line holds"},
     // order_path.hpp, order_repository.cpp
     {"order_write",
      "placing an order: lots taken by the lot_ids order_read planned in the store; customers and "
@@ -155,25 +114,12 @@ const std::map<std::string, std::string> kAllowed = {
      "found before anything is written"},
     {"order_list_customer",
      "a customer's orders in every store: per customer, spans stores by nature"},
-    {"order_exit_check", "by order_id, after the caller checked the order is of this store"},
-    {"order_note_cancelled_by", "by order_id, after order_lock in the same transaction"},
     {"order_lock",
      "order row lock by order_id (cancel, payment); the store's promise_minutes joined on "
      "store_id"},
     {"order_store_of", "which store an order is of, by order_id (payment webhook, code unlock)"},
-    {"order_set_cancelled", "by order_id, after order_lock in the same transaction"},
     {"order_expire_due",
      "chain-wide sweep of unpaid orders past their deadline (SKIP LOCKED): runs on every shard"},
-    {"order_lock_held_lots",
-     "orders' lots by order_id: the expiry sweep's unpaid orders of every store at once, or one "
-     "order after order_lock (cancel)"},
-    {"order_release_lots",
-     "orders' lots by order_id: the expiry sweep's unpaid orders of every store at once, or one "
-     "order after order_lock (cancel)"},
-    {"order_consume_lots", "an order's lots by order_id (payment webhook, after order_lock)"},
-    {"order_set_paid", "payment webhook: by order_id, after order_lock in the same transaction"},
-    {"order_set_payment_failed",
-     "payment webhook: by order_id, after order_lock in the same transaction"},
     {"picking_order_lines_zones",
      "an order's lines with their zones by order_id; store_products joined on the order's "
      "store_id"},

@@ -177,9 +177,11 @@ class DeliveryRepository {
   // up is called off (and its trip, when left with no stop). The same choice again changes
   // nothing; "as soon as possible" when the order is already due changes nothing either.
   RedeliveryOutcome redeliver(const RedeliveryRequest& request, core::Timestamp now);
-  // Flags orders seen late for the first time (`etas`: order → ETA, none when there is none);
-  // returns the ones this call flagged (another process may have been first for the rest).
+  // Flags orders of `store_id` seen late for the first time (`etas`: order → ETA, none when there
+  // is none); returns the ones this call flagged (another process may have been first for the
+  // rest).
   std::vector<std::string> flag_late(
+      const std::string& store_id,
       const std::vector<std::pair<std::string, std::optional<core::Timestamp>>>& etas,
       core::Timestamp now);
 

@@ -118,17 +118,19 @@ class FreshRepository {
   std::vector<PricedLot> lots_to_price(const std::string& store_id,
                                        std::optional<core::Timestamp> expiring_by = std::nullopt);
   // Compare-and-set: the lot's price becomes `price` only while it is still `expected` (nullopt:
-  // none set) and `price` is lower; the change is logged. False when the lot moved meanwhile.
-  bool set_lot_price(const std::string& lot_id, std::optional<catalog::Money> expected,
-                     catalog::Money price, catalog::Money regular, const std::string& reason,
-                     const std::string& actor, core::Timestamp now);
-  // Writes off up to `quantity` free units of the lot (all of them when nullopt), valued at its
-  // unit cost (else at `retail_minor` per unit as cost too) and at `retail_minor`. Returns what
-  // was written off (quantity 0: none free).
-  WriteOff write_off(const std::string& lot_id, std::optional<std::int64_t> quantity,
-                     catalog::Money retail_minor, const std::string& reason,
-                     const std::string& actor, const std::optional<std::string>& note,
+  // none set) and `price` is lower; the change is logged. False when the lot moved meanwhile (or
+  // is not of `store_id`).
+  bool set_lot_price(const std::string& store_id, const std::string& lot_id,
+                     std::optional<catalog::Money> expected, catalog::Money price,
+                     catalog::Money regular, const std::string& reason, const std::string& actor,
                      core::Timestamp now);
+  // Writes off up to `quantity` free units of the lot of `store_id` (all of them when nullopt),
+  // valued at its unit cost (else at `retail_minor` per unit as cost too) and at `retail_minor`.
+  // Returns what was written off (quantity 0: none free).
+  WriteOff write_off(const std::string& store_id, const std::string& lot_id,
+                     std::optional<std::int64_t> quantity, catalog::Money retail_minor,
+                     const std::string& reason, const std::string& actor,
+                     const std::optional<std::string>& note, core::Timestamp now);
 
   // The labels' feed: price changes after `since`, oldest first.
   std::vector<PriceChange> price_changes(const std::string& store_id, std::int64_t since,

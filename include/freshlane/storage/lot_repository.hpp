@@ -38,12 +38,12 @@ class LotRepository {
  public:
   explicit LotRepository(Session& session) : session_(session) {}
 
-  // Every order with units of the lot, except orders that ended without them (cancelled,
-  // expired), oldest first.
-  std::vector<LotRecipient> recipients(const std::string& lot_id);
+  // Every order with units of the lot (of `store_id`), except orders that ended without them
+  // (cancelled, expired), oldest first.
+  std::vector<LotRecipient> recipients(const std::string& store_id, const std::string& lot_id);
   // Stops the lot's sale from now on (idempotent: the first recall's time and reason stay).
-  // false when there is no such lot.
-  bool recall(const std::string& lot_id, const std::string& reason);
+  // false when `store_id` has no such lot.
+  bool recall(const std::string& store_id, const std::string& lot_id, const std::string& reason);
 
   // The lots each line holds, earliest expiry first, by line number; of several orders of the
   // store at once (a picker's trip), by order id.

@@ -166,8 +166,8 @@ class OrderRepository {
   OrderPage list_for_customer(const std::string& customer_id,
                               const std::optional<OrderPosition>& after, int limit);
   OrderPage list_for_store(const StoreOrderQuery& q);
-  // The receipt's exit check: true the first time only.
-  bool check_exit(const std::string& order_id);
+  // The receipt's exit check of an order of `store_id`: true the first time only.
+  bool check_exit(const std::string& store_id, const std::string& order_id);
   // The store's orders a code may be offered for (ready for pickup, packed, out for delivery).
   std::vector<std::string> awaiting_handover(const std::string& store_id);
   // Only `customer_id`'s own order; releases its stock.
