@@ -25,8 +25,8 @@ Principal courier_of(Context& ctx, const http::Request& req, storage::Session& s
   return who;
 }
 
-http::Response courier_view(Context& ctx, storage::Session& session, const std::string& id) {
-  const auto c = storage::DeliveryRepository(session).courier(id);
+http::Response courier_view(Context& ctx, storage::Session& session, const Principal& who) {
+  const auto c = storage::DeliveryRepository(session).courier(who.store_id, who.id);
   if (!c) throw Error(ErrorKind::kNotOnShift, "you are not on shift");
   return json_response(200, to_json(*c, ctx.now()));
 }
@@ -37,7 +37,7 @@ http::Response clock_in(Context& ctx, const http::Request& req, storage::Session
   require_empty_body(req);
   storage::DeliveryRepository(session).clock_in(store_id, who.id, ctx.now());
   ctx.desks.forget(store_id);  // one more courier: quotes read the store anew
-  return courier_view(ctx, session, who.id);
+  return courier_view(ctx, session, who);
 }
 
 // The courier's own shift, as clocking in answered it; 204 off shift (as the trip is 204 with
@@ -45,7 +45,7 @@ http::Response clock_in(Context& ctx, const http::Request& req, storage::Session
 http::Response get_shift(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
   require_role(who, Role::kCourier);
-  const auto c = storage::DeliveryRepository(session).courier(who.id);
+  const auto c = storage::DeliveryRepository(session).courier(who.store_id, who.id);
   if (!c) return http::Response{204, "", "", {}};
   return json_response(200, to_json(*c, ctx.now()));
 }
@@ -77,17 +77,17 @@ http::Response put_position(Context& ctx, const http::Request& req, storage::Ses
   const core::LatLon at{body.number("lat", Need::kRequired, -90, 90).value_or(0),
                         body.number("lon", Need::kRequired, -180, 180).value_or(0)};
   body.finish();
-  if (!storage::DeliveryRepository(session).report_position(who.id, at, ctx.now(),
+  if (!storage::DeliveryRepository(session).report_position(who.store_id, who.id, at, ctx.now(),
                                                             ctx.desks.params())) {
     throw Error(ErrorKind::kNotOnShift, "clock in before reporting a position");
   }
-  return courier_view(ctx, session, who.id);
+  return courier_view(ctx, session, who);
 }
 
 http::Response get_trip(Context& ctx, const http::Request& req, storage::Session& session) {
   const Principal who = authenticate(req, ctx, session);
   require_role(who, Role::kCourier);
-  const auto trip = storage::DeliveryRepository(session).current_trip(who.id);
+  const auto trip = storage::DeliveryRepository(session).current_trip(who.store_id, who.id);
   if (!trip) return http::Response{204, "", "", {}};
   return json_response(200, to_json(*trip, ctx.now()));
 }
@@ -141,8 +141,8 @@ http::Response pick_up(Context& ctx, const http::Request& req, storage::Session&
   const auto& order_id = req.param("order_id");
   require_empty_body(req);
   const auto now = ctx.now();
-  auto outcome =
-      storage::DeliveryRepository(session).pick_up(order_id, who.id, now, ctx.desks.params());
+  auto outcome = storage::DeliveryRepository(session).pick_up(order_id, who.store_id, who.id, now,
+                                                              ctx.desks.params());
   ctx.desks.forget(who.store_id);
   return trip_answer(order_id, std::move(outcome), now);
 }
@@ -175,8 +175,8 @@ http::Response delivery_failed(Context& ctx, const http::Request& req, storage::
   const std::string reason = body.string("reason", Need::kRequired, 1, 200).value_or("");
   body.finish();
   const auto now = ctx.now();
-  auto outcome =
-      storage::DeliveryRepository(session).fail(order_id, who.id, reason, now, ctx.desks.params());
+  auto outcome = storage::DeliveryRepository(session).fail(order_id, who.store_id, who.id, reason,
+                                                           now, ctx.desks.params());
   ctx.desks.forget(who.store_id);
   return trip_answer(order_id, std::move(outcome), now);
 }
@@ -188,7 +188,8 @@ http::Response return_to_store(Context& ctx, const http::Request& req, storage::
   require_role(who, Role::kCourier);
   const auto& order_id = req.param("order_id");
   require_empty_body(req);
-  auto outcome = storage::DeliveryRepository(session).return_bags(order_id, who.id, ctx.now());
+  auto outcome =
+      storage::DeliveryRepository(session).return_bags(order_id, who.store_id, who.id, ctx.now());
   return answer<storage::BagsReturned>(order_id, std::move(outcome), [&](const auto&) {
     ctx.desks.forget(who.store_id);
     const auto order = storage::OrderRepository(session).find(order_id);

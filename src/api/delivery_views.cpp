@@ -320,7 +320,7 @@ std::string with_handover_code(const Context& ctx, const std::string& order_body
 }
 
 storage::CodeOffer code_offer(const Context& ctx, const Principal& who, std::string code) {
-  return {std::move(code), who.id, &ctx.handover_codes, ctx.handover_code_attempts};
+  return {std::move(code), who.id, &ctx.handover_codes, ctx.handover_code_attempts, who.store_id};
 }
 
 namespace {

@@ -104,8 +104,8 @@ http::Response webhook(Context& ctx, const http::Request& req, storage::Session&
           const auto applied = orders.apply_payment(e, now);
           if (applied == storage::PaymentOutcome::kApplied && e.succeeded) {
             floor.add_tasks(picking::split_order(
-                e.order_id, storage::PickingRepository(session).zoned_lines(e.order_id), now,
-                floor.layout().pick_deadline));
+                e.order_id, storage::PickingRepository(session).zoned_lines(store_id, e.order_id),
+                now, floor.layout().pick_deadline));
           }
           return applied;
         });

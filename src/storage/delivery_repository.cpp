@@ -24,7 +24,8 @@ const Query kShiftEnd{"delivery_shift_end", R"sql(
   UPDATE courier_shifts SET clocked_out_at = to_timestamp($2)
   WHERE store_id = $3 AND courier_id = $1 AND clocked_out_at IS NULL)sql"};
 const Query kOnShift{"delivery_on_shift", R"sql(
-  SELECT 1 FROM courier_shifts WHERE courier_id = $1 AND clocked_out_at IS NULL)sql"};
+  SELECT 1 FROM courier_shifts
+  WHERE store_id = $2 AND courier_id = $1 AND clocked_out_at IS NULL)sql"};
 const Query kLockLiveTrip{"delivery_lock_live_trip", R"sql(
   SELECT trip_id, state FROM trips
   WHERE store_id = $2 AND courier_id = $1 AND state IN ('assigned', 'en_route')
@@ -51,14 +52,15 @@ const Query kInsertEvent{"delivery_event_insert", R"sql(
 const Query kCouriersOfStore{"delivery_couriers_of_store",
                              "SELECT " FRESHLANE_COURIER_COLUMNS
                              "AND cs.store_id = $1 ORDER BY c.courier_id"};
-const Query kCourier{"delivery_courier",
-                     "SELECT " FRESHLANE_COURIER_COLUMNS "AND cs.courier_id = $1"};
+const Query kCourier{"delivery_courier", "SELECT " FRESHLANE_COURIER_COLUMNS
+                                         "AND cs.store_id = $2 AND cs.courier_id = $1"};
 #undef FRESHLANE_COURIER_COLUMNS
 
 const Query kSetPosition{"delivery_set_position", R"sql(
-  UPDATE couriers SET lat = $2, lon = $3, position_at = to_timestamp($4) WHERE courier_id = $1
+  UPDATE couriers SET lat = $2, lon = $3, position_at = to_timestamp($4)
+  WHERE store_id = $5 AND courier_id = $1
   RETURNING (SELECT s.lat FROM stores s WHERE s.store_id = couriers.store_id),
-            (SELECT s.lon FROM stores s WHERE s.store_id = couriers.store_id), store_id)sql"};
+            (SELECT s.lon FROM stores s WHERE s.store_id = couriers.store_id))sql"};
 const Query kBackAtStore{"delivery_back_at_store", R"sql(
   UPDATE trips SET returns_at = to_timestamp($2)
   WHERE store_id = $3 AND trip_id = $1 AND state = 'done' AND returns_at > to_timestamp($2))sql"};
@@ -118,7 +120,8 @@ const Query kLiveTripsOfStore{"delivery_live_trips_of_store",
                               "ORDER BY t.departs_at, t.trip_id"};
 const Query kLiveTripOfCourier{"delivery_live_trip_of_courier",
                                "SELECT " FRESHLANE_TRIP_COLUMNS
-                               "WHERE t.courier_id = $1 AND t.state IN ('assigned', 'en_route')"};
+                               "WHERE t.store_id = $2 AND t.courier_id = $1 "
+                               "AND t.state IN ('assigned', 'en_route')"};
 const Query kTrip{"delivery_trip", "SELECT " FRESHLANE_TRIP_COLUMNS "WHERE t.trip_id = $1"};
 #undef FRESHLANE_TRIP_COLUMNS
 const Query kStopsOfTrips{"delivery_stops_of_trips", R"sql(
@@ -198,22 +201,23 @@ const Query kTrackingEvents{"delivery_tracking_events", R"sql(
   FROM delivery_events WHERE order_id = $1
   ORDER BY at, source, event_id)sql"};
 const Query kLiveStopOfOrder{"delivery_live_stop_of_order", R"sql(
-  SELECT s.trip_id, t.courier_id, t.state, extract(epoch FROM t.departs_at)::bigint
+  SELECT s.trip_id, t.courier_id, t.state, extract(epoch FROM t.departs_at)::bigint, t.store_id
   FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
   WHERE s.order_id = $1 AND s.state IN ('planned', 'picked_up'))sql"};
 
 // The courier is at the store: the bags of every failed delivery they still carry are handed
-// back, and those orders are packed again (planned again from now on). $1 courier, $2 now.
+// back, and those orders are packed again (planned again from now on). $1 courier, $2 now, $3
+// the courier's store.
 const Query kReturnBags{"delivery_return_bags", R"sql(
   WITH back AS (
     UPDATE trip_stops s SET returned_at = to_timestamp($2)
     FROM trips t
-    WHERE t.trip_id = s.trip_id AND t.courier_id = $1 AND s.state = 'failed'
-      AND s.returned_at IS NULL
+    WHERE s.store_id = $3 AND t.store_id = $3 AND t.trip_id = s.trip_id AND t.courier_id = $1
+      AND s.state = 'failed' AND s.returned_at IS NULL
     RETURNING s.order_id, s.trip_id, t.store_id),
   repacked AS (
     UPDATE orders o SET status = 'packed', updated_at = now() FROM back
-    WHERE o.order_id = back.order_id AND o.status = 'returning'
+    WHERE o.store_id = $3 AND o.order_id = back.order_id AND o.status = 'returning'
     RETURNING o.order_id)
   INSERT INTO delivery_events (store_id, at, kind, order_id, trip_id, courier_id)
   SELECT back.store_id, to_timestamp($2), 'returned_to_store', back.order_id, back.trip_id, $1
@@ -221,8 +225,9 @@ const Query kReturnBags{"delivery_return_bags", R"sql(
   RETURNING order_id)sql"};
 // Whether the courier still carries bags of a failed delivery.
 const Query kBagsOut{"delivery_bags_out", R"sql(
-  SELECT 1 FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
-  WHERE t.courier_id = $1 AND s.state = 'failed' AND s.returned_at IS NULL LIMIT 1)sql"};
+  SELECT 1 FROM trip_stops s JOIN trips t ON t.store_id = $2 AND t.trip_id = s.trip_id
+  WHERE s.store_id = $2 AND t.courier_id = $1 AND s.state = 'failed' AND s.returned_at IS NULL
+  LIMIT 1)sql"};
 // The failed stop whose bags are still out, locked.
 const Query kLockBagsOut{"delivery_lock_bags_out", R"sql(
   SELECT t.courier_id FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id
@@ -230,7 +235,9 @@ const Query kLockBagsOut{"delivery_lock_bags_out", R"sql(
 // The courier's latest trip, done: they are back at the store now.
 const Query kBackAtStoreNow{"delivery_back_at_store_now", R"sql(
   UPDATE trips SET returns_at = to_timestamp($2)
-  WHERE trip_id = (SELECT trip_id FROM trips WHERE courier_id = $1 AND state <> 'cancelled'
+  WHERE store_id = $3
+    AND trip_id = (SELECT trip_id FROM trips
+                   WHERE store_id = $3 AND courier_id = $1 AND state <> 'cancelled'
                    ORDER BY planned_at DESC, trip_id DESC LIMIT 1)
     AND state = 'done' AND returns_at > to_timestamp($2))sql"};
 
@@ -294,10 +301,12 @@ CourierOnShift read_courier(const pqxx::row& r) {
   return c;
 }
 
-std::vector<TripRecord> read_trips(Session& s, Tx& tx, const Query& q, const std::string& key) {
+template <typename... Keys>
+std::vector<TripRecord> read_trips(Session& s, Tx& tx, const Query& q, const Keys&... keys) {
   std::vector<TripRecord> trips;
   std::vector<std::string> ids;
-  for (const auto& r : exec(s, tx, q, key)) {
+  const pqxx::result rows = exec(s, tx, q, keys...);
+  for (const auto& r : rows) {
     TripRecord t;
     t.trip_id = r[0].as<std::string>();
     t.store_id = r[1].as<std::string>();
@@ -382,8 +391,9 @@ struct LiveStop {
 // The order's live stop when it is this courier's. Returns the refusal otherwise.
 template <typename Outcome>
 std::optional<Outcome> find_stop(Session& s, Tx& tx, const std::string& order_id,
-                                 const std::string& courier_id, LiveStop& out) {
-  if (exec(s, tx, kOnShift, courier_id).empty()) return Outcome{NotOnShift{}};
+                                 const std::string& store_id, const std::string& courier_id,
+                                 LiveStop& out) {
+  if (exec(s, tx, kOnShift, courier_id, store_id).empty()) return Outcome{NotOnShift{}};
   const auto r = exec(s, tx, kLockLiveStop, order_id);
   if (r.empty()) {
     if (exec(s, tx, kOrderExists, order_id).empty()) return Outcome{OrderNotFound{}};
@@ -465,12 +475,15 @@ struct StopStep {
   Status to;
   const char* stop_to;
 };
-StopOutcome move_stop(Session& s, const std::string& order_id, const std::string& courier_id,
-                      StopStep step, const std::optional<std::string>& reason, const char* kind,
+StopOutcome move_stop(Session& s, const std::string& order_id, const std::string& store_id,
+                      const std::string& courier_id, StopStep step,
+                      const std::optional<std::string>& reason, const char* kind,
                       core::Timestamp now, const std::function<void(Tx&, const LiveStop&)>& then) {
   return write(s, [&](Tx& tx) -> StopOutcome {
     LiveStop stop;
-    if (auto refused = find_stop<StopOutcome>(s, tx, order_id, courier_id, stop)) return *refused;
+    if (auto refused = find_stop<StopOutcome>(s, tx, order_id, store_id, courier_id, stop)) {
+      return *refused;
+    }
     const Status status = lock_status(s, tx, order_id);
     if (stop.state != step.from ||
         !orders::can_transition(orders::Fulfillment::kDelivery, status, step.to)) {
@@ -544,7 +557,9 @@ ClockOutOutcome DeliveryRepository::clock_out(const std::string& store_id,
     if (!live.empty() && live[0][1].as<std::string>() == "en_route") {
       return ClockOutOutcome::kTripInProgress;
     }
-    if (!exec(session_, tx, kBagsOut, courier_id).empty()) return ClockOutOutcome::kBagsToReturn;
+    if (!exec(session_, tx, kBagsOut, courier_id, store_id).empty()) {
+      return ClockOutOutcome::kBagsToReturn;
+    }
     if (exec(session_, tx, kShiftEnd, courier_id, epoch(now), store_id).affected_rows() != 1) {
       return ClockOutOutcome::kNotOnShift;
     }
@@ -561,31 +576,32 @@ ClockOutOutcome DeliveryRepository::clock_out(const std::string& store_id,
   });
 }
 
-std::optional<CourierOnShift> DeliveryRepository::courier(const std::string& courier_id) {
+std::optional<CourierOnShift> DeliveryRepository::courier(const std::string& store_id,
+                                                          const std::string& courier_id) {
   return single(session_, [&](Tx& tx) -> std::optional<CourierOnShift> {
-    const auto r = exec(session_, tx, kCourier, courier_id);
+    const auto r = exec(session_, tx, kCourier, courier_id, store_id);
     if (r.empty()) return std::nullopt;
     return read_courier(r[0]);
   });
 }
 
-bool DeliveryRepository::report_position(const std::string& courier_id, core::LatLon at,
-                                         core::Timestamp now, const dispatch::Params& p) {
+bool DeliveryRepository::report_position(const std::string& store_id, const std::string& courier_id,
+                                         core::LatLon at, core::Timestamp now,
+                                         const dispatch::Params& p) {
   return write(session_, [&](Tx& tx) {
-    const auto c = exec(session_, tx, kCourier, courier_id);
+    const auto c = exec(session_, tx, kCourier, courier_id, store_id);
     if (c.empty()) return false;
     const CourierOnShift courier = read_courier(c[0]);
-    const auto store = exec(session_, tx, kSetPosition, courier_id, at.lat, at.lon, epoch(now));
+    const auto store =
+        exec(session_, tx, kSetPosition, courier_id, at.lat, at.lon, epoch(now), store_id);
     const core::LatLon store_at{store.at(0)[0].as<double>(), store.at(0)[1].as<double>()};
     const bool at_store = core::distance_m(at, store_at) <= kAtStoreM;
     if (courier.trip_state == "en_route") {
-      reroute(session_, tx, store.at(0)[2].as<std::string>(), courier.trip_id, at, store_at, now,
-              p);
+      reroute(session_, tx, store_id, courier.trip_id, at, store_at, now, p);
     } else if (courier.trip_state == "done" && at_store) {
-      exec(session_, tx, kBackAtStore, courier.trip_id, epoch(now),
-           store.at(0)[2].as<std::string>());
+      exec(session_, tx, kBackAtStore, courier.trip_id, epoch(now), store_id);
     }
-    if (at_store) exec(session_, tx, kReturnBags, courier_id, epoch(now));
+    if (at_store) exec(session_, tx, kReturnBags, courier_id, epoch(now), store_id);
     return true;
   });
 }
@@ -629,17 +645,19 @@ std::vector<TripRecord> DeliveryRepository::live_trips(const std::string& store_
               [&](Tx& tx) { return read_trips(session_, tx, kLiveTripsOfStore, store_id); });
 }
 
-std::optional<TripRecord> DeliveryRepository::current_trip(const std::string& courier_id) {
+std::optional<TripRecord> DeliveryRepository::current_trip(const std::string& store_id,
+                                                           const std::string& courier_id) {
   return read(session_, [&](Tx& tx) -> std::optional<TripRecord> {
-    auto trips = read_trips(session_, tx, kLiveTripOfCourier, courier_id);
+    auto trips = read_trips(session_, tx, kLiveTripOfCourier, courier_id, store_id);
     if (trips.empty()) return std::nullopt;
     return std::move(trips[0]);
   });
 }
 
-StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::string& courier_id,
-                                        core::Timestamp now, const dispatch::Params& p) {
-  return move_stop(session_, order_id, courier_id,
+StopOutcome DeliveryRepository::pick_up(const std::string& order_id, const std::string& store_id,
+                                        const std::string& courier_id, core::Timestamp now,
+                                        const dispatch::Params& p) {
+  return move_stop(session_, order_id, store_id, courier_id,
                    {"planned", Status::kOutForDelivery, "picked_up"}, std::nullopt, "picked_up",
                    now, [&](Tx& tx, const LiveStop& stop) {
                      exec(session_, tx, kTripLeft, stop.trip_id, epoch(now), stop.store_id);
@@ -655,7 +673,8 @@ DeliverOutcome DeliveryRepository::deliver(const std::string& order_id, const Co
   const std::string& courier_id = offer.actor_id;
   return write(session_, [&](Tx& tx) -> DeliverOutcome {
     LiveStop stop;
-    if (auto refused = find_stop<DeliverOutcome>(session_, tx, order_id, courier_id, stop)) {
+    if (auto refused = find_stop<DeliverOutcome>(session_, tx, order_id, offer.actor_store_id,
+                                                 courier_id, stop)) {
       return *refused;
     }
     if (stop.state != "picked_up") return InvalidTransition{lock_status(session_, tx, order_id)};
@@ -697,19 +716,20 @@ UnlockOutcome DeliveryRepository::unlock_code(const std::string& order_id, int a
   });
 }
 
-StopOutcome DeliveryRepository::fail(const std::string& order_id, const std::string& courier_id,
-                                     const std::string& reason, core::Timestamp now,
-                                     const dispatch::Params& p) {
-  return move_stop(session_, order_id, courier_id, {"picked_up", Status::kReturning, "failed"},
-                   reason, "delivery_failed", now, [&](Tx& tx, const LiveStop& stop) {
-                     after_stop(session_, tx, stop, courier_id, now, p);
-                   });
+StopOutcome DeliveryRepository::fail(const std::string& order_id, const std::string& store_id,
+                                     const std::string& courier_id, const std::string& reason,
+                                     core::Timestamp now, const dispatch::Params& p) {
+  return move_stop(
+      session_, order_id, store_id, courier_id, {"picked_up", Status::kReturning, "failed"}, reason,
+      "delivery_failed", now,
+      [&](Tx& tx, const LiveStop& stop) { after_stop(session_, tx, stop, courier_id, now, p); });
 }
 
 ReturnOutcome DeliveryRepository::return_bags(const std::string& order_id,
+                                              const std::string& store_id,
                                               const std::string& courier_id, core::Timestamp now) {
   return write(session_, [&](Tx& tx) -> ReturnOutcome {
-    if (exec(session_, tx, kOnShift, courier_id).empty()) return NotOnShift{};
+    if (exec(session_, tx, kOnShift, courier_id, store_id).empty()) return NotOnShift{};
     const auto out = exec(session_, tx, kLockBagsOut, order_id);
     if (out.empty()) {
       const auto status = exec(session_, tx, kLockOrderStatus, order_id);
@@ -718,10 +738,10 @@ ReturnOutcome DeliveryRepository::return_bags(const std::string& order_id,
     }
     if (out[0][0].as<std::string>() != courier_id) return NotYourOrder{};
     BagsReturned returned;
-    for (const auto& r : exec(session_, tx, kReturnBags, courier_id, epoch(now))) {
+    for (const auto& r : exec(session_, tx, kReturnBags, courier_id, epoch(now), store_id)) {
       returned.order_ids.push_back(r[0].as<std::string>());
     }
-    exec(session_, tx, kBackAtStoreNow, courier_id, epoch(now));
+    exec(session_, tx, kBackAtStoreNow, courier_id, epoch(now), store_id);
     return returned;
   });
 }
@@ -794,7 +814,8 @@ TrackingRecord DeliveryRepository::tracking(const std::string& order_id) {
             store::StopOnTrip{order_id, t.live_stop->promised_at, t.live_stop->eta,
                               t.live_stop->state == "picked_up", from_epoch(live[0][3])};
       }
-      const auto c = exec(session_, tx, kCourier, live[0][1].as<std::string>());
+      const auto c =
+          exec(session_, tx, kCourier, live[0][1].as<std::string>(), live[0][4].as<std::string>());
       if (!c.empty()) t.courier = read_courier(c[0]);
     }
     return t;

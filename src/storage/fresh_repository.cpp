@@ -328,8 +328,8 @@ const Query kSeedTotals{"demo_seed_totals", R"sql(
   UPDATE orders o SET total_minor = t.total
   FROM (SELECT order_id, sum()sql" FRESHLANE_AMOUNT("quantity", "unit_price_minor",
                                                     "unit") R"sql()::bigint AS total
-        FROM order_lines WHERE order_id = ANY($1::text[]) GROUP BY order_id) t
-  WHERE o.order_id = t.order_id)sql"};
+        FROM order_lines WHERE store_id = $2 AND order_id = ANY($1::text[]) GROUP BY order_id) t
+  WHERE o.store_id = $2 AND o.order_id = t.order_id)sql"};
 
 // The demo's regular customers and their past baskets (sim/shoppers.hpp), bought in the aisle:
 // $1 store, $2 customer ids, $3 names, $4 phones; $5 order ids, $6 their customers, $7 their
@@ -668,7 +668,7 @@ int FreshRepository::seed_sales_history(const std::string& store_id, int days,
     for (const auto& row : exec(session_, tx, kSeedHistory, store_id, days, epoch(now))) {
       made.push_back(row[0].as<std::string>());
     }
-    exec(session_, tx, kSeedTotals, text_array(made));
+    exec(session_, tx, kSeedTotals, text_array(made), store_id);
     forget_sales_days({store_id});
     return static_cast<int>(made.size());
   });
@@ -704,7 +704,7 @@ std::vector<std::string> FreshRepository::seed_trips(const std::string& store_id
               text_array(ats), text_array(line_orders), text_array(line_skus))) {
       made.push_back(row[0].as<std::string>());
     }
-    exec(session_, tx, kSeedTotals, text_array(made));
+    exec(session_, tx, kSeedTotals, text_array(made), store_id);
     forget_sales_days({store_id});
     return made;
   });

@@ -27,9 +27,8 @@ const Query kZonesInUse{"picking_zones_in_use", R"sql(
 const Query kLinesWithZones{"picking_order_lines_zones", R"sql(
   SELECT ol.line_no, ol.sku, ol.quantity, sp.zone, ol.name, sp.shelf,
          ol.unit <> 'each' AND NOT ol.weighed
-  FROM order_lines ol JOIN orders o ON o.order_id = ol.order_id
-  JOIN store_products sp ON sp.store_id = o.store_id AND sp.sku = ol.sku
-  WHERE ol.order_id = $1 AND ol.quantity > 0 ORDER BY ol.line_no)sql"};
+  FROM order_lines ol JOIN store_products sp ON sp.store_id = $2 AND sp.sku = ol.sku
+  WHERE ol.store_id = $2 AND ol.order_id = $1 AND ol.quantity > 0 ORDER BY ol.line_no)sql"};
 
 }  // namespace
 
@@ -70,10 +69,11 @@ std::optional<StoredTask> PickingRepository::find_task(const std::string& task_i
   return read(session_, [&](Tx& tx) { return read_task(session_, tx, task_id); });
 }
 
-std::vector<picking::ZonedLine> PickingRepository::zoned_lines(const std::string& order_id) {
+std::vector<picking::ZonedLine> PickingRepository::zoned_lines(const std::string& store_id,
+                                                               const std::string& order_id) {
   return single(session_, [&](Tx& tx) {
     std::vector<picking::ZonedLine> lines;
-    for (const auto& row : exec(session_, tx, kLinesWithZones, order_id)) {
+    for (const auto& row : exec(session_, tx, kLinesWithZones, order_id, store_id)) {
       lines.push_back({row[0].as<int>(), row[1].as<std::string>(), row[2].as<int>(),
                        row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<std::string>(),
                        row[6].as<bool>()});

@@ -58,12 +58,6 @@ const std::map<std::string, std::string> kAllowed = {
     {"store_all",
      "the chain's list of stores, cached by every server (stores would be a reference table)"},
     // delivery_repository.cpp: couriers, trips, hand-over codes.
-    {"delivery_on_shift", "whether a courier is on shift, by courier_id from their token"},
-    {"delivery_courier",
-     "one courier's shift and latest trip by courier_id (courier app, position reports)"},
-    {"delivery_set_position",
-     "UPDATE couriers by courier_id; the store's position comes through couriers.store_id"},
-    {"delivery_live_trip_of_courier", "the courier's live trip by courier_id (courier app)"},
     {"delivery_trip", "one trip by trip_id (after a courier's step, tracking)"},
     {"delivery_stops_of_trips",
      "stops by trip_id of trips read by store or by courier (a courier's trips); orders and pick "
@@ -79,12 +73,7 @@ const std::map<std::string, std::string> kAllowed = {
     {"delivery_tracking_events",
      "the customer's tracking page: pick and delivery events by order_id"},
     {"delivery_live_stop_of_order", "the customer's tracking page: the live stop by order_id"},
-    {"delivery_return_bags",
-     "courier back at the store: stops by courier_id, orders by order_id; the events carry "
-     "store_id"},
-    {"delivery_bags_out", "whether a courier still carries failed bags, by courier_id"},
     {"delivery_lock_bags_out", "the failed stop of an order by order_id (bags returned)"},
-    {"delivery_back_at_store_now", "the courier's latest trip by courier_id"},
     {"delivery_lock_for_redelivery",
      "the customer's redelivery by order_id; the store comes back from the order"},
     {"delivery_lock_planned_stop", "an order's planned stop by order_id (redelivery)"},
@@ -102,8 +91,6 @@ const std::map<std::string, std::string> kAllowed = {
      "chain-wide claim of due markdown jobs (SKIP LOCKED): scans every store's job row"},
     // floor_records.cpp (a floor's unit of work keys every statement on the store it holds)
     {"picking_find_task", "one task by task_id; its store_id comes back for the caller's check"},
-    // fresh_repository.cpp
-    {"demo_seed_totals", "demo seeding: totals of the orders it just inserted, by order_id"},
     // order_path.hpp, order_repository.cpp
     {"order_write",
      "placing an order: lots taken by the lot_ids order_read planned in the store; customers and "
@@ -120,9 +107,6 @@ const std::map<std::string, std::string> kAllowed = {
     {"order_store_of", "which store an order is of, by order_id (payment webhook, code unlock)"},
     {"order_expire_due",
      "chain-wide sweep of unpaid orders past their deadline (SKIP LOCKED): runs on every shard"},
-    {"picking_order_lines_zones",
-     "an order's lines with their zones by order_id; store_products joined on the order's "
-     "store_id"},
     // reco_repository.cpp, refund_repository.cpp
     {"reco_count_personalised",
      "orders by order_id for the basket counts (customers who opted in)"},

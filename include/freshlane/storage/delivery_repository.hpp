@@ -82,6 +82,7 @@ struct CodeOffer {
   std::string actor_id;  // the courier or staff member offering it
   const core::HandoverCodeKey* key = nullptr;
   int attempt_limit = 5;
+  std::string actor_store_id;  // the store they work for
 };
 enum class CodeKind { kDoor, kCounter };
 std::string_view to_string(CodeKind kind);  // "door", "counter"
@@ -133,12 +134,13 @@ class DeliveryRepository {
   // Refused while bags are out: on the trip, or of a failed delivery not yet handed back.
   ClockOutOutcome clock_out(const std::string& store_id, const std::string& courier_id,
                             core::Timestamp now);
-  std::optional<CourierOnShift> courier(const std::string& courier_id);
+  // A courier of `store_id` on shift (every courier method takes the courier's store first).
+  std::optional<CourierOnShift> courier(const std::string& store_id, const std::string& courier_id);
   // Stores the position; the live trip's remaining stops get new ETAs from it, and a courier
   // at the store (within 150 m) hands back the bags of failed deliveries they carry and, riding
   // back, is back now. False when not on shift.
-  bool report_position(const std::string& courier_id, core::LatLon at, core::Timestamp now,
-                       const dispatch::Params& p);
+  bool report_position(const std::string& store_id, const std::string& courier_id, core::LatLon at,
+                       core::Timestamp now, const dispatch::Params& p);
 
   DispatchInput dispatch_input(const catalog::Store& store, core::Timestamp now);
   // One dispatch round of the store as one transaction, serialized with every other round of
@@ -149,11 +151,13 @@ class DeliveryRepository {
   Round run_round(const catalog::Store& store, core::Timestamp now, const Planner& plan);
 
   std::vector<TripRecord> live_trips(const std::string& store_id);
-  std::optional<TripRecord> current_trip(const std::string& courier_id);
+  std::optional<TripRecord> current_trip(const std::string& store_id,
+                                         const std::string& courier_id);
 
   // The courier takes the order's bags at the store: packed → out_for_delivery.
-  StopOutcome pick_up(const std::string& order_id, const std::string& courier_id,
-                      core::Timestamp now, const dispatch::Params& p);
+  StopOutcome pick_up(const std::string& order_id, const std::string& store_id,
+                      const std::string& courier_id, core::Timestamp now,
+                      const dispatch::Params& p);
   // At the door with the customer's code (the offer's actor is the courier):
   // out_for_delivery → delivered.
   DeliverOutcome deliver(const std::string& order_id, const CodeOffer& offer, core::Timestamp now,
@@ -165,13 +169,14 @@ class DeliveryRepository {
   // answers who had reached `attempt_limit`.
   UnlockOutcome unlock_code(const std::string& order_id, int attempt_limit);
   // Nobody took the bags: out_for_delivery → returning (the courier carries them back).
-  StopOutcome fail(const std::string& order_id, const std::string& courier_id,
-                   const std::string& reason, core::Timestamp now, const dispatch::Params& p);
+  StopOutcome fail(const std::string& order_id, const std::string& store_id,
+                   const std::string& courier_id, const std::string& reason, core::Timestamp now,
+                   const dispatch::Params& p);
   // The courier who failed to deliver `order_id` is at the store: every failed delivery's bags
   // they carry are handed back (returning → packed, planned again from now on), and a courier
   // riding back is back now.
-  ReturnOutcome return_bags(const std::string& order_id, const std::string& courier_id,
-                            core::Timestamp now);
+  ReturnOutcome return_bags(const std::string& order_id, const std::string& store_id,
+                            const std::string& courier_id, core::Timestamp now);
   // After a failed delivery (bags riding back or packed again, on no trip that took them): not
   // planned before the chosen time, the promise renewed from it. A stop planned and not picked
   // up is called off (and its trip, when left with no stop). The same choice again changes

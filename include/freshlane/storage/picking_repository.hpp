@@ -32,7 +32,8 @@ class PickingRepository {
   std::optional<StoredTask> find_task(const std::string& task_id);
   // An order's lines with the zone and shelf of each SKU in its store, for splitting it into
   // pick tasks once it is paid.
-  std::vector<picking::ZonedLine> zoned_lines(const std::string& order_id);
+  std::vector<picking::ZonedLine> zoned_lines(const std::string& store_id,
+                                              const std::string& order_id);
 
  private:
   Session& session_;
