@@ -86,7 +86,10 @@ http::Response webhook(Context& ctx, const http::Request& req, storage::Session&
   storage::OrderRepository orders(session);
   const auto placed = orders.store_of(e.order_id);
   if (!placed) throw Error(ErrorKind::kNotFound, "no order " + e.order_id);
-  const auto& [store_id, fulfillment] = *placed;
+  // Named, not a structured binding: the floor's lambda below captures the store (clang < 16
+  // cannot capture a structured binding).
+  const std::string& store_id = placed->first;
+  const orders::Fulfillment fulfillment = placed->second;
   storage::PaymentOutcome outcome;
   std::optional<storage::PaymentOutcome> off_floor;
   if (fulfillment == orders::Fulfillment::kInStore) {

@@ -138,8 +138,10 @@ const Query kStopsOfTrips{"delivery_stops_of_trips", R"sql(
 // The order's stop on a live trip, locked with its trip.
 const Query kLockLiveStop{"delivery_lock_live_stop", R"sql(
   SELECT s.trip_id, s.seq, s.state, t.courier_id, t.store_id, s.lat, s.lon, st.lat, st.lon
-  FROM trip_stops s JOIN trips t ON t.trip_id = s.trip_id JOIN stores st ON st.store_id = t.store_id
-  WHERE s.order_id = $1 AND s.state IN ('planned', 'picked_up') FOR UPDATE OF s, t)sql"};
+  FROM trip_stops s JOIN trips t ON t.store_id = $2 AND t.trip_id = s.trip_id
+  JOIN stores st ON st.store_id = t.store_id
+  WHERE s.store_id = $2 AND s.order_id = $1 AND s.state IN ('planned', 'picked_up')
+  FOR UPDATE OF s, t)sql"};
 const Query kLockOrderStatus{"delivery_lock_order", R"sql(
   SELECT status, fulfillment FROM orders WHERE order_id = $1 FOR UPDATE)sql"};
 const Query kSetOrderStatus{"delivery_set_order_status", R"sql(
@@ -394,7 +396,7 @@ std::optional<Outcome> find_stop(Session& s, Tx& tx, const std::string& order_id
                                  const std::string& store_id, const std::string& courier_id,
                                  LiveStop& out) {
   if (exec(s, tx, kOnShift, courier_id, store_id).empty()) return Outcome{NotOnShift{}};
-  const auto r = exec(s, tx, kLockLiveStop, order_id);
+  const auto r = exec(s, tx, kLockLiveStop, order_id, store_id);
   if (r.empty()) {
     if (exec(s, tx, kOrderExists, order_id).empty()) return Outcome{OrderNotFound{}};
     return Outcome{NotYourOrder{}};

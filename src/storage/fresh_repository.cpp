@@ -57,7 +57,7 @@ const Query kLotsToPriceBy{"markdown_lots_by",
 #undef FRESHLANE_LOTS_TO_PRICE
 
 // $1 lot, $2 price expected (NULL: none), $3 new price, $4 the price charged before, $5 regular,
-// $6 reason, $7 actor, $8 now.
+// $6 reason, $7 actor, $8 now, $9 the lot's store.
 const Query kSetLotPrice{"lot_price_set", R"sql(
   WITH changed AS (
     UPDATE lots SET price_minor = $3::bigint
@@ -71,8 +71,8 @@ const Query kSetLotPrice{"lot_price_set", R"sql(
   RETURNING store_id, sku)sql"};
 
 // $1 lot, $2 units (NULL: every free unit; more than are free: nothing), $3 regular price per
-// priced unit, $4 reason, $5 actor, $6 note, $7 now. Returns store, sku, units written off, cost,
-// retail, and the units that were free.
+// priced unit, $4 reason, $5 actor, $6 note, $7 now, $8 the lot's store. Returns store, sku,
+// units written off, cost, retail, and the units that were free.
 const Query kWriteOff{"lot_write_off", R"sql(
   WITH lot AS (
     SELECT l.lot_id, l.store_id, l.sku, p.unit, l.unit_cost_minor,
@@ -322,8 +322,9 @@ const Query kSeedHistory{"demo_history_seed", R"sql(
     RETURNING order_id)
   SELECT order_id FROM new_orders)sql"};
 
-// The orders' totals from their lines ($1: order ids). Apart from the statement that inserts
-// them: a statement's parts see the tables as they were when it began, not each other's rows.
+// The orders' totals from their lines ($1: order ids, $2: their store). Apart from the statement
+// that inserts them: a statement's parts see the tables as they were when it began, not each
+// other's rows.
 const Query kSeedTotals{"demo_seed_totals", R"sql(
   UPDATE orders o SET total_minor = t.total
   FROM (SELECT order_id, sum()sql" FRESHLANE_AMOUNT("quantity", "unit_price_minor",

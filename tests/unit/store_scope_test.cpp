@@ -62,8 +62,6 @@ const std::map<std::string, std::string> kAllowed = {
     {"delivery_stops_of_trips",
      "stops by trip_id of trips read by store or by courier (a courier's trips); orders and pick "
      "tasks joined by order_id"},
-    {"delivery_lock_live_stop",
-     "a courier's step names the order_id; the stop's store comes back from its trip"},
     {"delivery_lock_order", "order row lock by order_id (courier steps, bags returned)"},
     {"delivery_order_exists", "by order_id, only to tell 404 from 403"},
     {"handover_lock_order",

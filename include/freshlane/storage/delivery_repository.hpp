@@ -134,7 +134,8 @@ class DeliveryRepository {
   // Refused while bags are out: on the trip, or of a failed delivery not yet handed back.
   ClockOutOutcome clock_out(const std::string& store_id, const std::string& courier_id,
                             core::Timestamp now);
-  // A courier of `store_id` on shift (every courier method takes the courier's store first).
+  // A courier of `store_id` on shift. Every courier method takes the courier's store, then the
+  // courier (after the order where there is one; deliver: the offer's actor_store_id).
   std::optional<CourierOnShift> courier(const std::string& store_id, const std::string& courier_id);
   // Stores the position; the live trip's remaining stops get new ETAs from it, and a courier
   // at the store (within 150 m) hands back the bags of failed deliveries they carry and, riding
