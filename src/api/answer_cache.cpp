@@ -1,6 +1,20 @@
 #include "freshlane/api/answer_cache.hpp"
 
+#include <algorithm>
+
 namespace freshlane::api {
+
+namespace {
+// Whether `change` drops an answer about `about`: a product's answer when it is that product
+// in that store; a page (an empty SKU) when it is in the page's store and moves pages or is
+// among the SKUs the page shows (sorted).
+bool touches(const catalog::ProductKey& change, const catalog::ProductKey& about,
+             const std::vector<std::string>& shows) {
+  if (!change.store_id.empty() && change.store_id != about.store_id) return false;
+  if (!about.sku.empty()) return change.sku == about.sku;
+  return change.moves_pages || std::binary_search(shows.begin(), shows.end(), change.sku);
+}
+}  // namespace
 
 struct AnswerCache::Flight {
   std::uint64_t epoch;                   // the cache's epoch when the load began
@@ -24,6 +38,15 @@ bool AnswerCache::changed_since(const std::string& store, std::uint64_t epoch) c
   if (everywhere_changed_ > epoch) return true;
   const auto it = store_changed_.find(store);
   return it != store_changed_.end() && it->second > epoch;
+}
+
+bool AnswerCache::stale_since(std::uint64_t epoch, const catalog::ProductKey& about,
+                              const std::vector<std::string>& shows) const {
+  if (epoch < recent_from_) return changed_since(about.store_id, epoch);
+  for (auto it = recent_.rbegin(); it != recent_.rend() && it->epoch > epoch; ++it) {
+    if (touches(it->key, about, shows)) return true;
+  }
+  return false;
 }
 
 AnswerCache::Lookup AnswerCache::lookup(const std::string& key, http::Responder& done,
@@ -60,7 +83,9 @@ AnswerCache::Lookup AnswerCache::lookup(const std::string& key, http::Responder&
 
 void AnswerCache::finish(const std::string& key, const std::shared_ptr<Flight>& load,
                          const http::Response& answer,
-                         const std::optional<catalog::ProductKey>& about, Clock::time_point now) {
+                         const std::optional<catalog::ProductKey>& about, Clock::time_point now,
+                         std::vector<std::string> shows) {
+  std::sort(shows.begin(), shows.end());
   std::vector<http::Responder> waiters;
   {
     std::lock_guard lock(mu_);
@@ -68,15 +93,15 @@ void AnswerCache::finish(const std::string& key, const std::shared_ptr<Flight>& 
     if (const auto it = flights_.find(key); it != flights_.end() && it->second == load) {
       flights_.erase(it);
     }
-    if (answer.status == 200 && about && !changed_since(about->store_id, load->epoch) &&
-        life(*about).count() > 0) {
+    if (answer.status == 200 && about && life(*about).count() > 0 &&
+        !stale_since(load->epoch, *about, shows)) {
       if (entries_.size() >= max_entries_) {
         std::erase_if(entries_, [&](const auto& e) {
           return now - e.second.read_at >= life(e.second.about);
         });
         if (entries_.size() >= max_entries_) entries_.clear();
       }
-      entries_[key] = Entry{answer.body, *about, now};
+      entries_[key] = Entry{answer.body, *about, std::move(shows), now};
     }
   }
   for (auto& done : waiters) done(answer);
@@ -92,23 +117,51 @@ void AnswerCache::invalidate(const std::vector<catalog::ProductKey>& changed) {
     } else {
       store_changed_[c.store_id] = epoch_;
     }
+    recent_.push_back(Change{epoch_, c});
+  }
+  while (recent_.size() > kRecentChanges) {
+    recent_from_ = recent_.front().epoch;
+    recent_.pop_front();
   }
   std::erase_if(entries_, [&](const auto& e) {
-    const auto& about = e.second.about;
-    for (const auto& c : changed) {
-      // An answer about a whole store (a list page: no SKU) goes with any change in it.
-      if ((about.sku.empty() || c.sku == about.sku) &&
-          (c.store_id.empty() || c.store_id == about.store_id)) {
-        return true;
-      }
-    }
-    return false;
+    return std::any_of(changed.begin(), changed.end(), [&](const catalog::ProductKey& c) {
+      return touches(c, e.second.about, e.second.shows);
+    });
+  });
+  std::erase_if(rankings_, [&](const auto& r) {
+    return std::any_of(changed.begin(), changed.end(), [&](const catalog::ProductKey& c) {
+      return touches(c, catalog::ProductKey{r.second.store, ""}, {});
+    });
   });
 }
 
 std::size_t AnswerCache::size() const {
   std::lock_guard lock(mu_);
   return entries_.size();
+}
+
+std::optional<AnswerCache::Ranking> AnswerCache::ranking(const std::string& key,
+                                                         Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  const auto it = rankings_.find(key);
+  if (it == rankings_.end() || now - it->second.read_at >= page_ttl_) return std::nullopt;
+  return it->second.ranking;
+}
+
+std::uint64_t AnswerCache::epoch() const {
+  std::lock_guard lock(mu_);
+  return epoch_;
+}
+
+void AnswerCache::keep_ranking(const std::string& key, const std::string& store,
+                               std::uint64_t since, Ranking ranking, Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  if (page_ttl_.count() <= 0 || stale_since(since, catalog::ProductKey{store, ""}, {})) return;
+  if (rankings_.size() >= max_entries_) {
+    std::erase_if(rankings_, [&](const auto& r) { return now - r.second.read_at >= page_ttl_; });
+    if (rankings_.size() >= max_entries_) rankings_.clear();
+  }
+  rankings_[key] = KeptRanking{std::move(ranking), store, now};
 }
 
 }  // namespace freshlane::api

@@ -163,8 +163,10 @@ http::Response get_store_product(const Context& ctx, const http::Request& req,
   return json_response(200, out);
 }
 
-http::Response list_store_products(const Context& ctx, const http::Request& req,
-                                   storage::Session& session) {
+// A page of the store's listing, or of a search in it: about the whole store, showing its items.
+// `key`: the page's key in the answer cache, whose ranking of it spares a search run again.
+Cacheable list_store_products(const Context& ctx, const http::Request& req,
+                              storage::Session& session, const std::string& key) {
   storage::ListingQuery q;
   q.limit = page_limit(req);
   q.text = req.query("q").value_or("");
@@ -185,17 +187,43 @@ http::Response list_store_products(const Context& ctx, const http::Request& req,
   }
   const catalog::Store store = existing_store(session, req.param("store_id"));
   q.store_id = store.store_id;
-  q.limit += 1;  // one more tells whether there is a next page
   const auto now = ctx.now();
-  auto rows = storage::CatalogRepository(session).list_store_products(q, now);
+  storage::CatalogRepository repo(session);
+  std::vector<catalog::StoreProduct> rows;
   std::optional<std::string> next;
-  if (rows.size() == static_cast<size_t>(q.limit)) {
-    rows.pop_back();
-    next = q.text.empty() ? rows.back().product.sku : std::to_string(q.offset + rows.size());
+  // The page's products as last ranked, while no change moved the store's pages: only their
+  // rows are read. One missing (delisted before the change feed told) ranks them again.
+  bool ranked = false;
+  if (auto known = ctx.answers.ranking(key, AnswerCache::Clock::now())) {
+    auto found = repo.find_store_products(store.store_id, known->skus, now);
+    if (found.size() == known->skus.size()) {
+      for (const auto& sku : known->skus) rows.push_back(std::move(found.at(sku)));
+      next = std::move(known->next);
+      ranked = true;
+    }
+  }
+  if (!ranked) {
+    ctx.metrics.increment("freshlane_catalog_pages_ranked_total");
+    const auto since = ctx.answers.epoch();
+    q.limit += 1;  // one more tells whether there is a next page
+    rows = repo.list_store_products(q, now);
+    if (rows.size() == static_cast<size_t>(q.limit)) {
+      rows.pop_back();
+      next = q.text.empty() ? rows.back().product.sku : std::to_string(q.offset + rows.size());
+    }
+    AnswerCache::Ranking ranking{{}, next};
+    for (const auto& sp : rows) ranking.skus.push_back(sp.product.sku);
+    ctx.answers.keep_ranking(key, store.store_id, since, std::move(ranking),
+                             AnswerCache::Clock::now());
   }
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& sp : rows) items.push_back(to_json(sp, store.currency, now, ctx.qr));
-  return json_response(200, page(std::move(items), next));
+  std::vector<std::string> shows;
+  for (const auto& sp : rows) {
+    items.push_back(to_json(sp, store.currency, now, ctx.qr));
+    shows.push_back(sp.product.sku);
+  }
+  return {json_response(200, page(std::move(items), next)), catalog::ProductKey{store.store_id, ""},
+          std::move(shows)};
 }
 
 // What a customer browses by: the store's categories and how many products each has.
@@ -222,23 +250,22 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
              }));
   router.add("DELETE", "/v1/stores/{store_id}/products/{sku}",
              with_database(ctx, [&ctx](const auto& req, auto& s) { return delist(ctx, req, s); }));
-  // Browsing and search pages, from the answer cache too: a page is about every product of its
-  // store, so any change there (price, listing, stock) drops the store's pages.
+  // Browsing and search pages, from the answer cache too: a page goes with a change that may
+  // move products on its store's pages (a listing, a product's name or category), and with a
+  // change of stock or price of a product it shows.
   router.add(
       "GET", "/v1/stores/{store_id}/products", [&ctx](http::Request&& req, http::Responder done) {
-        catalog::ProductKey about{req.param("store_id"), ""};
+        const std::string store_id = req.param("store_id");
         std::string key = "page";
         for (const std::string& part :
-             {about.store_id, req.query("q").value_or(""), req.query("category").value_or(""),
+             {store_id, req.query("q").value_or(""), req.query("category").value_or(""),
               req.query("cursor").value_or(""), req.query("limit").value_or("")}) {
           key += " " + std::to_string(part.size()) + ":" + part;
         }
         serve_cached(
             ctx, key, std::move(req), std::move(done),
-            [&ctx, about](const auto& req, auto& s) {
-              return Cacheable{list_store_products(ctx, req, s), about};
-            },
-            {}, about.store_id);
+            [&ctx, key](const auto& req, auto& s) { return list_store_products(ctx, req, s, key); },
+            {}, store_id);
       });
   // The most read answer of all: served from the answer cache while fresh.
   router.add("GET", "/v1/stores/{store_id}/products/{sku}",
@@ -250,7 +277,7 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
                serve_cached(
                    ctx, key, std::move(req), std::move(done),
                    [&ctx, about](const auto& req, auto& s) {
-                     return Cacheable{get_store_product(ctx, req, s), about};
+                     return Cacheable{get_store_product(ctx, req, s), about, {}};
                    },
                    {}, about.store_id);
              });

@@ -37,6 +37,7 @@ void run_in_database(Context& ctx, http::Request&& req, http::Responder done, Db
 struct Cacheable {
   http::Response response;
   std::optional<catalog::ProductKey> about;
+  std::vector<std::string> shows;  // a page (about a store, no SKU): the SKUs it shows
 };
 using CachedFunction = std::function<Cacheable(const http::Request&, storage::Session&)>;
 using Refusal = std::function<std::optional<http::Response>()>;

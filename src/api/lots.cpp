@@ -122,7 +122,7 @@ http::Response recall_lot(Context& ctx, const http::Request& req, storage::Sessi
   const auto reason = body.string("reason", Need::kRequired, 1, 500).value_or("");
   body.finish();
   storage::LotRepository(session).recall(lot.store_id, lot.lot_id, reason);
-  session.changed({lot.store_id, lot.sku});
+  session.changed(catalog::ProductKey::in_place(lot.store_id, lot.sku));
   spdlog::warn("lot {} of {} recalled in store {}: {}", lot.lot_id, lot.sku, lot.store_id, reason);
   lot = *storage::CatalogRepository(session).find_lot(lot.lot_id);
   auto out = recipients_of(session, lot);

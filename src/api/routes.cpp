@@ -64,20 +64,23 @@ void serve_cached(Context& ctx, const std::string& key, http::Request&& req, htt
   }
   if (!look.load) return;
   auto finish = [&ctx, key, load = look.load](const http::Response& r,
-                                              const std::optional<catalog::ProductKey>& about) {
-    ctx.answers.finish(key, load, r, about, AnswerCache::Clock::now());
+                                              const std::optional<catalog::ProductKey>& about,
+                                              std::vector<std::string> shows = {}) {
+    ctx.answers.finish(key, load, r, about, AnswerCache::Clock::now(), std::move(shows));
   };
   if (refuse) {
     if (auto refusal = refuse()) return finish(*refusal, std::nullopt);
   }
   ctx.metrics.increment("freshlane_answer_cache_loads_total");
   // A load is an ordinary database job; what its answer is about travels beside it.
-  auto about = std::make_shared<std::optional<catalog::ProductKey>>();
+  auto loaded = std::make_shared<Cacheable>();
   run_in_database(
-      ctx, std::move(req), [finish, about](http::Response r) { finish(r, *about); },
-      [f = std::move(f), about](const http::Request& r, storage::Session& session) {
+      ctx, std::move(req),
+      [finish, loaded](http::Response r) { finish(r, loaded->about, std::move(loaded->shows)); },
+      [f = std::move(f), loaded](const http::Request& r, storage::Session& session) {
         Cacheable out = f(r, session);
-        *about = std::move(out.about);
+        loaded->about = std::move(out.about);
+        loaded->shows = std::move(out.shows);
         return std::move(out.response);
       });
 }

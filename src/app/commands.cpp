@@ -229,6 +229,10 @@ int serve_command(const Config& config) {
                       "Product and scan requests answered from memory.");
   metrics.add_counter("freshlane_answer_cache_loads_total",
                       "Product and scan answers read from the database (misses and refreshes).");
+  metrics.add_counter("freshlane_catalog_pages_ranked_total",
+                      "Catalog pages whose products were found and ordered by a query (a "
+                      "search, or a range of the listing); a page loaded again after a change "
+                      "of stock or price only reads the products it showed.");
   api::Context ctx{pool,
                    metrics,
                    floors,

@@ -336,7 +336,9 @@ LotInsert CatalogRepository::insert_lot(const catalog::Lot& lot) {
     }
     return LotInsert::kCreated;
   });
-  if (outcome == LotInsert::kCreated) session_.changed({lot.store_id, lot.sku});
+  if (outcome == LotInsert::kCreated) {
+    session_.changed(catalog::ProductKey::in_place(lot.store_id, lot.sku));
+  }
   return outcome;
 }
 
@@ -375,7 +377,7 @@ catalog::Rating CatalogRepository::rating(const std::string& sku) {
 
 void CatalogRepository::rate(const std::string& sku, const std::string& rater_id, int stars) {
   write(session_, [&](Tx& tx) { exec(session_, tx, kRate, sku, rater_id, stars); });
-  session_.changed({"", sku});  // a scan shows the rating in every store
+  session_.changed(catalog::ProductKey::in_place("", sku));  // a scan shows it in every store
 }
 
 void relax_durability_for_bulk_load(Session& session) {

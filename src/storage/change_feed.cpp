@@ -10,13 +10,15 @@ const Query kNow{"changes_now", "SELECT pg_current_snapshot()::text"};
 // visible in it, and of those only the ones the previous snapshot did not see are new. One
 // row at least, for the snapshot (its store and SKU null when nothing changed).
 const Query kSince{"changes_since", R"sql(
-  SELECT pg_current_snapshot()::text, c.store_id, c.sku, c.token_hash
+  SELECT pg_current_snapshot()::text, c.store_id, c.sku, c.token_hash, c.moves_pages
   FROM (VALUES (1)) AS one LEFT JOIN (
-    SELECT DISTINCT store_id, sku, NULL::text AS token_hash FROM catalog_changes
+    SELECT store_id, sku, NULL::text AS token_hash, bool_or(moves_pages) AS moves_pages
+    FROM catalog_changes
     WHERE xid >= pg_snapshot_xmin($1::pg_snapshot)
       AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)
+    GROUP BY store_id, sku
     UNION ALL
-    SELECT NULL, NULL, token_hash FROM token_revocations
+    SELECT NULL, NULL, token_hash, NULL FROM token_revocations
     WHERE xid >= pg_snapshot_xmin($1::pg_snapshot)
       AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)) c ON true)sql"};
 const Query kPrune{"changes_prune", R"sql(
@@ -35,7 +37,8 @@ Changes ChangeFeed::poll(Session& session) {
     seen_ = r[0][0].as<std::string>();
     for (const auto& row : r) {
       if (!row[2].is_null()) {
-        out.products.push_back({row[1].as<std::string>(), row[2].as<std::string>()});
+        out.products.push_back(
+            {row[1].as<std::string>(), row[2].as<std::string>(), row[4].as<bool>()});
       } else if (!row[3].is_null()) {
         out.revoked_tokens.push_back(row[3].as<std::string>());
       }

@@ -354,7 +354,7 @@ void write_off_short(Session& s, Tx& tx, const std::string& store_id, const pick
 
 void settle_weighed(Session& s, Tx& tx, const std::string& store_id, const picking::Event& e) {
   for (const auto& r : exec(s, tx, kSettleWeighedLots, e.task_id, e.order_id, store_id)) {
-    s.changed({store_id, r[0].as<std::string>()});
+    s.changed(catalog::ProductKey::in_place(store_id, r[0].as<std::string>()));
   }
   catalog::Money release = 0;
   for (const auto& r : exec(s, tx, kSettleWeighedLines, e.task_id, e.order_id, store_id)) {

@@ -480,7 +480,8 @@ bool FreshRepository::set_lot_price(const std::string& store_id, const std::stri
     const auto r = exec(session_, tx, kSetLotPrice, lot_id, expected, price, before, regular,
                         reason, actor, epoch(now), store_id);
     if (r.empty()) return false;
-    session_.changed({r[0][0].as<std::string>(), r[0][1].as<std::string>()});
+    session_.changed(
+        catalog::ProductKey::in_place(r[0][0].as<std::string>(), r[0][1].as<std::string>()));
     return true;
   });
 }
@@ -501,7 +502,7 @@ WriteOff FreshRepository::write_off(const std::string& store_id, const std::stri
     w.quantity = r[0][2].as<long long>();
     w.cost_minor = r[0][3].as<long long>();
     w.retail_minor = r[0][4].as<long long>();
-    if (w.quantity > 0) session_.changed({r[0][0].as<std::string>(), w.sku});
+    if (w.quantity > 0) session_.changed(catalog::ProductKey::in_place(store_id, w.sku));
     return w;
   });
 }

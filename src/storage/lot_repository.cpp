@@ -147,7 +147,7 @@ void LotRepository::record_pick(const std::string& store_id, const std::string& 
                               " more grams: weigh a piece of at most " + std::to_string(held_free) +
                               " g");
       }
-      session_.changed({store_id, reserved[0][0].as<std::string>()});
+      session_.changed(catalog::ProductKey::in_place(store_id, reserved[0][0].as<std::string>()));
       exec(session_, tx, kLineLotGrow, order_id, line_no, onto, extra, store_id);
       const auto it =
           std::find_if(held.begin(), held.end(), [&](const Held& h) { return h.lot_id == onto; });
@@ -224,7 +224,7 @@ void LotRepository::record_pick(const std::string& store_id, const std::string& 
                  "the lot has no free units");
       exec(session_, tx, kLineLotGrow, order_id, line_no, *lot_id, move, store_id);
       // The lots' free units changed (the SKU's total did not, but a lot's scan shows its own).
-      session_.changed({store_id, lot[0][3].as<std::string>()});
+      session_.changed(catalog::ProductKey::in_place(store_id, lot[0][3].as<std::string>()));
     }
     expect_one(exec(session_, tx, kMarkPicked, order_id, line_no, *lot_id, quantity, store_id),
                "the line's lot changed meanwhile");

@@ -258,7 +258,7 @@ void release_or_consume(Session& s, Tx& tx, const std::vector<std::string>& ids,
     return;
   }
   for (const auto& r : exec(s, tx, kReleaseLots, array, stores)) {
-    s.changed({r[0].as<std::string>(), r[1].as<std::string>()});
+    s.changed(catalog::ProductKey::in_place(r[0].as<std::string>(), r[1].as<std::string>()));
   }
 }
 
@@ -498,7 +498,9 @@ PlaceOutcome OrderRepository::place(const OrderRequest& req, const IdempotencyKe
       const Written written = write_order(session_, req, o, key, *answer);
       if (!written.key_locked) return KeyInUse{};
       if (written.placed) {
-        for (const auto& line : o.lines) session_.changed({o.store_id, line.sku});
+        for (const auto& line : o.lines) {
+          session_.changed(catalog::ProductKey::in_place(o.store_id, line.sku));
+        }
         return Placed{o, std::move(answer)};
       }
       // The customer's limits on unpaid orders: not final, nothing kept. Which one refused, as

@@ -113,6 +113,79 @@ TEST_F(AnswerCacheApi, AChangeMadeElsewhereShowsWithinASecond) {
   }
 }
 
+// A catalog page, changed behind the server's back: a change of stock or price of a product it
+// does not show leaves it cached; one of a product it shows, or a listing added or listed
+// again anywhere in the store, shows within a second (well inside the page's 5 s life).
+TEST_F(AnswerCacheApi, APageGoesWithItsOwnProductsOrAListingButNotWithOtherStock) {
+  shop().store("pg");
+  for (const char* sku : {"PG-A", "PG-C", "PG-E"}) shop().stock("pg", sku, 3);
+  const std::string url = "/v1/stores/pg/products?limit=2";
+  auto page = [&] {
+    std::vector<std::string> out;
+    const auto body = server().get(url).json();
+    for (const auto& item : body["items"]) {
+      out.push_back(item["sku"].get<std::string>() + "=" +
+                    std::to_string(item["available"].get<int>()));
+    }
+    return out;
+  };
+  auto sql = [&](const std::string& statement) {
+    pqxx::connection c(database_url());
+    pqxx::work tx(c);
+    tx.exec(statement);
+    tx.commit();
+  };
+  auto loads = [] {
+    return metric_value(server().get("/metrics").body, "freshlane_answer_cache_loads_total");
+  };
+  auto ranked = [] {
+    return metric_value(server().get("/metrics").body, "freshlane_catalog_pages_ranked_total");
+  };
+  auto shows_within_a_second = [&](const std::vector<std::string>& want) {
+    const auto from = std::chrono::steady_clock::now();
+    while (page() != want) {
+      ASSERT_LT(std::chrono::steady_clock::now() - from, std::chrono::seconds(1))
+          << "the page still shows what changed after a second";
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the setup's changes are heard
+  ASSERT_EQ(page(), (std::vector<std::string>{"PG-A=3", "PG-C=3"})) << server().get(url).body;
+
+  // PG-E is not on the page: its stock and its price leave the page cached (no load).
+  const double before = loads();
+  sql("UPDATE lots SET quantity_on_hand = quantity_on_hand + 1 WHERE sku = 'PG-E'");
+  sql("UPDATE store_products SET price_minor = 1100 WHERE store_id = 'pg' AND sku = 'PG-E'");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the feed has told the server
+  EXPECT_EQ(page(), (std::vector<std::string>{"PG-A=3", "PG-C=3"}));
+  // Nor does an order of it through the server.
+  const std::string customer = shop().customer();
+  ASSERT_EQ(shop().order(customer, Shop::order_body("pg", {{"PG-E", 1}}), "pg-e").status, 201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(page(), (std::vector<std::string>{"PG-A=3", "PG-C=3"}));
+  EXPECT_EQ(loads(), before) << "a change to a product the page does not show dropped it";
+
+  // PG-A is: its stock shows, read without ranking the page's products again.
+  const double rankings = ranked();
+  sql("UPDATE lots SET quantity_on_hand = quantity_on_hand + 1 WHERE sku = 'PG-A'");
+  shows_within_a_second({"PG-A=4", "PG-C=3"});
+  EXPECT_EQ(ranked(), rankings);
+
+  // A listing added between the two, then delisted and listed again: each moves the page.
+  shop().stock("pg", "PG-B", 0);
+  EXPECT_EQ(page(), (std::vector<std::string>{"PG-A=4", "PG-B=0"}));
+  EXPECT_GT(ranked(), rankings);
+  sql("UPDATE store_products SET delisted_at = now() WHERE store_id = 'pg' AND sku = 'PG-B'");
+  shows_within_a_second({"PG-A=4", "PG-C=3"});
+  sql("UPDATE store_products SET delisted_at = NULL WHERE store_id = 'pg' AND sku = 'PG-B'");
+  shows_within_a_second({"PG-A=4", "PG-B=0"});
+  sql("DELETE FROM store_products WHERE store_id = 'pg' AND sku = 'PG-B'");
+  shows_within_a_second({"PG-A=4", "PG-C=3"});
+  sql("INSERT INTO store_products (store_id, sku, price_minor, zone, shelf) "
+      "VALUES ('pg', 'PG-B', 700, 'produce', 'A1')");
+  shows_within_a_second({"PG-A=4", "PG-B=0"});
+}
+
 TEST_F(AnswerCacheApi, UnknownProductsAreNotCached) {
   shop().stock("c1", "NOT-YET", 0);
   ASSERT_EQ(server().get("/v1/stores/c1/products/NOT-YET").status, 200);

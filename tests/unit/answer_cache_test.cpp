@@ -148,6 +148,124 @@ TEST(AnswerCache, AStoresPagesGoWithAnyChangeInThatStore) {
   EXPECT_EQ(cache.size(), 0u);
 }
 
+// Keeps `key` as a page of `store` showing `shows`, as a list or search page is kept.
+void keep_page(AnswerCache& cache, const std::string& key, const std::string& store,
+               std::vector<std::string> shows, Clock::time_point now, Inbox& inbox) {
+  auto done = inbox.responder();
+  auto look = cache.lookup(key, done, now, store);
+  ASSERT_TRUE(look.load);
+  cache.finish(key, look.load, ok(key), catalog::ProductKey{store, ""}, now, std::move(shows));
+}
+// Whether `key` is served from memory; a miss's load ends at once, unkept (a 503).
+bool kept(AnswerCache& cache, const std::string& key, Clock::time_point now, Inbox& inbox) {
+  auto done = inbox.responder();
+  const auto look = cache.lookup(key, done, now);
+  if (look.load && !look.body) {
+    cache.finish(key, look.load, http::Response::json(503, "{}"), std::nullopt, now);
+  }
+  return look.body.has_value();
+}
+
+// An order changes the stock of a few products: a busy store's pages that do not show them
+// stay; a listing added or delisted may move any page of its store, so all of them go.
+TEST(AnswerCache, APageGoesWithAChangeThatMovesPagesElseOnlyWithTheProductsItShows) {
+  AnswerCache cache(500ms, 5000ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  keep_page(cache, "page s1 a", "s1", {"CRAB", "APPLE"}, t0, inbox);
+  keep_page(cache, "page s1 b", "s1", {"BREAD"}, t0, inbox);
+  keep_page(cache, "page s2 a", "s2", {"CRAB"}, t0, inbox);
+
+  cache.invalidate({catalog::ProductKey::in_place("s1", "BREAD")});  // bread sold at s1
+  EXPECT_TRUE(kept(cache, "page s1 a", t0, inbox));
+  EXPECT_FALSE(kept(cache, "page s1 b", t0, inbox));
+  EXPECT_TRUE(kept(cache, "page s2 a", t0, inbox));
+
+  cache.invalidate({catalog::ProductKey::in_place("", "CRAB")});  // crab rated: every store
+  EXPECT_FALSE(kept(cache, "page s1 a", t0, inbox));
+  EXPECT_FALSE(kept(cache, "page s2 a", t0, inbox));
+
+  keep_page(cache, "page s1 a", "s1", {"CRAB", "APPLE"}, t0, inbox);
+  keep_page(cache, "page s2 a", "s2", {"CRAB"}, t0, inbox);
+  cache.invalidate({{"s1", "MANGO"}});  // mango newly listed at s1: it may belong on any page
+  EXPECT_FALSE(kept(cache, "page s1 a", t0, inbox));
+  EXPECT_TRUE(kept(cache, "page s2 a", t0, inbox));
+}
+
+// The same holds for a load in flight: a change to a product its answer does not show leaves it
+// to be kept; one it shows, or one that moves pages, voids it.
+TEST(AnswerCache, APageLoadIsVoidedOnlyByAChangeThatWouldHaveDroppedIt) {
+  AnswerCache cache(500ms, 5000ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  const catalog::ProductKey page{"s1", ""};
+  const std::vector<std::pair<catalog::ProductKey, bool>> cases{
+      {catalog::ProductKey::in_place("s1", "BREAD"), true},
+      {catalog::ProductKey::in_place("s1", "CRAB"), false},
+      {catalog::ProductKey::in_place("", "APPLE"), false},
+      {catalog::ProductKey{"s1", "MANGO"}, false}};
+  for (const auto& [change, keeps] : cases) {
+    auto done = inbox.responder();
+    const auto look = cache.lookup("page", done, t0, "s1");
+    ASSERT_TRUE(look.load);
+    cache.invalidate({change});
+    cache.finish("page", look.load, ok("p"), page, t0, {"CRAB", "APPLE"});
+    EXPECT_EQ(kept(cache, "page", t0, inbox), keeps) << change.store_id << " " << change.sku;
+    cache.invalidate({{"s1", ""}});  // empty again
+  }
+}
+
+// Recent changes are remembered in a bounded list: a load older than all of them is judged by
+// its store, as if every change there had touched it.
+TEST(AnswerCache, ALoadOlderThanTheRememberedChangesIsVoidedByAnyChangeInItsStore) {
+  AnswerCache cache(500ms, 5000ms);
+  const auto t0 = Clock::now();
+  Inbox inbox;
+  auto a = inbox.responder(), b = inbox.responder();
+  const auto s1 = cache.lookup("page s1", a, t0, "s1");
+  const auto s2 = cache.lookup("page s2", b, t0, "s2");
+  for (int i = 0; i < 20'000; ++i) {
+    cache.invalidate({catalog::ProductKey::in_place("s1", "SKU-" + std::to_string(i))});
+  }
+  cache.finish("page s1", s1.load, ok("p"), catalog::ProductKey{"s1", ""}, t0, {"CRAB"});
+  cache.finish("page s2", s2.load, ok("p"), catalog::ProductKey{"s2", ""}, t0, {"CRAB"});
+  EXPECT_FALSE(kept(cache, "page s1", t0, inbox));
+  EXPECT_TRUE(kept(cache, "page s2", t0, inbox));  // nothing changed in s2
+}
+
+// A page's ranking outlives its answer: stock and price changes leave it, a change that moves
+// pages in its store drops it, as does one between the ranking's read and its keeping.
+TEST(AnswerCache, APagesRankingLivesUntilAChangeMovesItsStoresPages) {
+  AnswerCache cache(500ms, 5000ms);
+  const auto t0 = Clock::now();
+  const AnswerCache::Ranking crab_first{{"CRAB", "APPLE"}, "2"};
+  cache.keep_ranking("page s1", "s1", cache.epoch(), crab_first, t0);
+  cache.keep_ranking("page s2", "s2", cache.epoch(), crab_first, t0);
+  cache.invalidate({catalog::ProductKey::in_place("s1", "CRAB")});  // crab sold
+  ASSERT_TRUE(cache.ranking("page s1", t0));
+  EXPECT_EQ(cache.ranking("page s1", t0)->skus, crab_first.skus);
+  EXPECT_EQ(cache.ranking("page s1", t0)->next, "2");
+  EXPECT_FALSE(cache.ranking("page s1", t0 + 5s));  // a page's life at most
+
+  cache.invalidate({{"s1", "MANGO"}});  // listed at s1
+  EXPECT_FALSE(cache.ranking("page s1", t0));
+  EXPECT_TRUE(cache.ranking("page s2", t0));
+
+  const auto since = cache.epoch();                                  // ranked again, while...
+  cache.invalidate({catalog::ProductKey::in_place("s1", "APPLE")});  // ...apple is sold: kept
+  cache.keep_ranking("page s1", "s1", since, crab_first, t0);
+  EXPECT_TRUE(cache.ranking("page s1", t0));
+  const auto again = cache.epoch();   // and again, while...
+  cache.invalidate({{"", "APPLE"}});  // ...apple is renamed everywhere: not kept
+  cache.keep_ranking("page s1", "s1", again, crab_first, t0);
+  EXPECT_FALSE(cache.ranking("page s1", t0));
+  EXPECT_FALSE(cache.ranking("page s2", t0));
+
+  AnswerCache off(0ms, 0ms);
+  off.keep_ranking("page s1", "s1", off.epoch(), crab_first, t0);
+  EXPECT_FALSE(off.ranking("page s1", t0));
+}
+
 TEST(AnswerCache, ALoadThatBeganBeforeAnInvalidationIsNotKeptNorJoined) {
   AnswerCache cache(500ms);
   const auto t0 = Clock::now();

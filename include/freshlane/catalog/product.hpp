@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "freshlane/core/geo.hpp"
@@ -121,6 +122,14 @@ struct StoreProduct {
 struct ProductKey {
   std::string store_id;
   std::string sku;
+  // Whether the change may move the product onto, off or within its store's catalog pages
+  // (listed, delisted, renamed, put in another category): then every page of the store goes.
+  // A change of stock, price, markdown or rating alone (made with `in_place`) drops only the
+  // pages that show the product, so a busy store's orders leave its other pages cached.
+  bool moves_pages = true;
+  static ProductKey in_place(std::string store_id, std::string sku) {
+    return {std::move(store_id), std::move(sku), false};
+  }
   bool operator==(const ProductKey&) const = default;
 };
 
