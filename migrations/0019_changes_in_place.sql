@@ -6,8 +6,9 @@
 -- with the change feed (storage/change_feed.cpp); a busy store's orders then leave most of its
 -- cached list and search pages standing.
 --
--- Rows written before this migration, and by the previous release's triggers during a rolling
--- upgrade, have no flag: they count as moving pages, as every change did until now.
+-- Rows written before this migration have no flag: they count as moving pages, as every change
+-- did until now. Servers of the previous release ignore the flag and drop every page of a store
+-- on any change in it, as before.
 ALTER TABLE catalog_changes ADD COLUMN moves_pages boolean NOT NULL DEFAULT true;
 
 CREATE FUNCTION note_change_in_place() RETURNS trigger LANGUAGE plpgsql AS $$

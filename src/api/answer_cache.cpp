@@ -93,8 +93,13 @@ void AnswerCache::finish(const std::string& key, const std::shared_ptr<Flight>& 
     if (const auto it = flights_.find(key); it != flights_.end() && it->second == load) {
       flights_.erase(it);
     }
-    if (answer.status == 200 && about && life(*about).count() > 0 &&
-        !stale_since(load->epoch, *about, shows)) {
+    // A product's answer shows other products too (often bought with it): any change in its
+    // store voids its load. A page shows only its own products.
+    const auto stale = [&] {
+      return about->sku.empty() ? stale_since(load->epoch, *about, shows)
+                                : changed_since(about->store_id, load->epoch);
+    };
+    if (answer.status == 200 && about && life(*about).count() > 0 && !stale()) {
       if (entries_.size() >= max_entries_) {
         std::erase_if(entries_, [&](const auto& e) {
           return now - e.second.read_at >= life(e.second.about);
@@ -144,7 +149,9 @@ std::optional<AnswerCache::Ranking> AnswerCache::ranking(const std::string& key,
                                                          Clock::time_point now) const {
   std::lock_guard lock(mu_);
   const auto it = rankings_.find(key);
-  if (it == rankings_.end() || now - it->second.read_at >= page_ttl_) return std::nullopt;
+  if (it == rankings_.end() || now - it->second.ranking.read_at >= page_ttl_ / 2) {
+    return std::nullopt;
+  }
   return it->second.ranking;
 }
 
@@ -158,10 +165,12 @@ void AnswerCache::keep_ranking(const std::string& key, const std::string& store,
   std::lock_guard lock(mu_);
   if (page_ttl_.count() <= 0 || stale_since(since, catalog::ProductKey{store, ""}, {})) return;
   if (rankings_.size() >= max_entries_) {
-    std::erase_if(rankings_, [&](const auto& r) { return now - r.second.read_at >= page_ttl_; });
+    std::erase_if(rankings_,
+                  [&](const auto& r) { return now - r.second.ranking.read_at >= page_ttl_ / 2; });
     if (rankings_.size() >= max_entries_) rankings_.clear();
   }
-  rankings_[key] = KeptRanking{std::move(ranking), store, now};
+  ranking.read_at = now;
+  rankings_[key] = KeptRanking{std::move(ranking), store};
 }
 
 }  // namespace freshlane::api

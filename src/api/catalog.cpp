@@ -193,16 +193,16 @@ Cacheable list_store_products(const Context& ctx, const http::Request& req,
   std::optional<std::string> next;
   // The page's products as last ranked, while no change moved the store's pages: only their
   // rows are read. One missing (delisted before the change feed told) ranks them again.
-  bool ranked = false;
+  std::optional<AnswerCache::Clock::time_point> ranked_at;
   if (auto known = ctx.answers.ranking(key, AnswerCache::Clock::now())) {
     auto found = repo.find_store_products(store.store_id, known->skus, now);
     if (found.size() == known->skus.size()) {
       for (const auto& sku : known->skus) rows.push_back(std::move(found.at(sku)));
       next = std::move(known->next);
-      ranked = true;
+      ranked_at = known->read_at;
     }
   }
-  if (!ranked) {
+  if (!ranked_at) {
     ctx.metrics.increment("freshlane_catalog_pages_ranked_total");
     const auto since = ctx.answers.epoch();
     q.limit += 1;  // one more tells whether there is a next page
@@ -223,7 +223,7 @@ Cacheable list_store_products(const Context& ctx, const http::Request& req,
     shows.push_back(sp.product.sku);
   }
   return {json_response(200, page(std::move(items), next)), catalog::ProductKey{store.store_id, ""},
-          std::move(shows)};
+          std::move(shows), ranked_at};
 }
 
 // What a customer browses by: the store's categories and how many products each has.
@@ -277,7 +277,7 @@ void add_catalog_routes(http::Router& router, Context& ctx) {
                serve_cached(
                    ctx, key, std::move(req), std::move(done),
                    [&ctx, about](const auto& req, auto& s) {
-                     return Cacheable{get_store_product(ctx, req, s), about, {}};
+                     return Cacheable{get_store_product(ctx, req, s), about, {}, {}};
                    },
                    {}, about.store_id);
              });

@@ -38,6 +38,9 @@ struct Cacheable {
   http::Response response;
   std::optional<catalog::ProductKey> about;
   std::vector<std::string> shows;  // a page (about a store, no SKU): the SKUs it shows
+  // When what it shows was read, if before the load (a page from a kept ranking): it is kept
+  // as read then, so it never outlives its ranking's life.
+  std::optional<AnswerCache::Clock::time_point> read_at;
 };
 using CachedFunction = std::function<Cacheable(const http::Request&, storage::Session&)>;
 using Refusal = std::function<std::optional<http::Response>()>;

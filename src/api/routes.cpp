@@ -63,10 +63,12 @@ void serve_cached(Context& ctx, const std::string& key, http::Request&& req, htt
     done(http::Response::json(200, std::move(*look.body)));
   }
   if (!look.load) return;
-  auto finish = [&ctx, key, load = look.load](const http::Response& r,
-                                              const std::optional<catalog::ProductKey>& about,
-                                              std::vector<std::string> shows = {}) {
-    ctx.answers.finish(key, load, r, about, AnswerCache::Clock::now(), std::move(shows));
+  auto finish = [&ctx, key, load = look.load](
+                    const http::Response& r, const std::optional<catalog::ProductKey>& about,
+                    std::vector<std::string> shows = {},
+                    std::optional<AnswerCache::Clock::time_point> read_at = std::nullopt) {
+    ctx.answers.finish(key, load, r, about, read_at.value_or(AnswerCache::Clock::now()),
+                       std::move(shows));
   };
   if (refuse) {
     if (auto refusal = refuse()) return finish(*refusal, std::nullopt);
@@ -76,11 +78,14 @@ void serve_cached(Context& ctx, const std::string& key, http::Request&& req, htt
   auto loaded = std::make_shared<Cacheable>();
   run_in_database(
       ctx, std::move(req),
-      [finish, loaded](http::Response r) { finish(r, loaded->about, std::move(loaded->shows)); },
+      [finish, loaded](http::Response r) {
+        finish(r, loaded->about, std::move(loaded->shows), loaded->read_at);
+      },
       [f = std::move(f), loaded](const http::Request& r, storage::Session& session) {
         Cacheable out = f(r, session);
         loaded->about = std::move(out.about);
         loaded->shows = std::move(out.shows);
+        loaded->read_at = out.read_at;
         return std::move(out.response);
       });
 }

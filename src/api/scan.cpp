@@ -49,7 +49,9 @@ Cacheable scan(const Context& ctx, const catalog::DecodedCode& code, storage::Se
                               {"product", std::move(product)},
                               {"rating", to_json(rating)},
                               {"often_with", often_with(session, *sp, now)}}),
-          catalog::ProductKey{store_id, sku}, {}};
+          catalog::ProductKey{store_id, sku},
+          {},
+          {}};
 }
 
 }  // namespace

@@ -223,12 +223,14 @@ int serve_command(const Config& config) {
                            std::chrono::milliseconds(config.answer_cache_ms));
   pool.on_catalog_change(
       [&answers](const std::vector<catalog::ProductKey>& changed) { answers.invalidate(changed); });
-  metrics.add_gauge("freshlane_answer_cache_entries", "Product and scan answers held in memory.",
+  metrics.add_gauge("freshlane_answer_cache_entries",
+                    "Product, scan and catalog page answers held in memory.",
                     [&answers] { return static_cast<double>(answers.size()); });
   metrics.add_counter("freshlane_answer_cache_hits_total",
-                      "Product and scan requests answered from memory.");
+                      "Product, scan and catalog page requests answered from memory.");
   metrics.add_counter("freshlane_answer_cache_loads_total",
-                      "Product and scan answers read from the database (misses and refreshes).");
+                      "Product, scan and catalog page answers read from the database (misses and "
+                      "refreshes).");
   metrics.add_counter("freshlane_catalog_pages_ranked_total",
                       "Catalog pages whose products were found and ordered by a query (a "
                       "search, or a range of the listing); a page loaded again after a change "

@@ -119,7 +119,7 @@ TEST_F(AnswerCacheApi, AChangeMadeElsewhereShowsWithinASecond) {
 TEST_F(AnswerCacheApi, APageGoesWithItsOwnProductsOrAListingButNotWithOtherStock) {
   shop().store("pg");
   for (const char* sku : {"PG-A", "PG-C", "PG-E"}) shop().stock("pg", sku, 3);
-  const std::string url = "/v1/stores/pg/products?limit=2";
+  std::string url = "/v1/stores/pg/products?limit=2";
   auto page = [&] {
     std::vector<std::string> out;
     const auto body = server().get(url).json();
@@ -184,6 +184,14 @@ TEST_F(AnswerCacheApi, APageGoesWithItsOwnProductsOrAListingButNotWithOtherStock
   sql("INSERT INTO store_products (store_id, sku, price_minor, zone, shelf) "
       "VALUES ('pg', 'PG-B', 700, 'produce', 'A1')");
   shows_within_a_second({"PG-A=4", "PG-B=0"});
+
+  // A search's second page counts what came before it: a product of the first page delisted
+  // moves the second, which does not show it.
+  const auto first = server().get("/v1/stores/pg/products?limit=2&q=pg-").json();
+  url = "/v1/stores/pg/products?limit=2&q=pg-&cursor=" + first["next_cursor"].get<std::string>();
+  ASSERT_EQ(page(), (std::vector<std::string>{"PG-C=3", "PG-E=3"})) << first.dump();
+  sql("UPDATE store_products SET delisted_at = now() WHERE store_id = 'pg' AND sku = 'PG-A'");
+  shows_within_a_second({"PG-E=3"});
 }
 
 TEST_F(AnswerCacheApi, UnknownProductsAreNotCached) {

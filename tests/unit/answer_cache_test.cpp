@@ -213,6 +213,13 @@ TEST(AnswerCache, APageLoadIsVoidedOnlyByAChangeThatWouldHaveDroppedIt) {
     EXPECT_EQ(kept(cache, "page", t0, inbox), keeps) << change.store_id << " " << change.sku;
     cache.invalidate({{"s1", ""}});  // empty again
   }
+  // A product's answer shows other products too (often bought with it): any change in its
+  // store voids its load.
+  auto done = inbox.responder();
+  const auto look = cache.lookup("item s1 CRAB", done, t0, "s1");
+  cache.invalidate({catalog::ProductKey::in_place("s1", "BREAD")});
+  cache.finish("item s1 CRAB", look.load, ok("crab"), kCrab, t0);
+  EXPECT_FALSE(kept(cache, "item s1 CRAB", t0, inbox));
 }
 
 // Recent changes are remembered in a bounded list: a load older than all of them is judged by
@@ -245,7 +252,8 @@ TEST(AnswerCache, APagesRankingLivesUntilAChangeMovesItsStoresPages) {
   ASSERT_TRUE(cache.ranking("page s1", t0));
   EXPECT_EQ(cache.ranking("page s1", t0)->skus, crab_first.skus);
   EXPECT_EQ(cache.ranking("page s1", t0)->next, "2");
-  EXPECT_FALSE(cache.ranking("page s1", t0 + 5s));  // a page's life at most
+  EXPECT_EQ(cache.ranking("page s1", t0 + 2s)->read_at, t0);  // a page built on it: as of t0
+  EXPECT_FALSE(cache.ranking("page s1", t0 + 2500ms));        // half a page's life at most
 
   cache.invalidate({{"s1", "MANGO"}});  // listed at s1
   EXPECT_FALSE(cache.ranking("page s1", t0));

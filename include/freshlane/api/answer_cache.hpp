@@ -15,7 +15,8 @@
 //   answer about a whole store) lives `page_ttl`: at a 100k-SKU store a search page costs a
 //   hundred times a product answer;
 // - an answer read before a change that would have dropped it is never stored after it (a
-//   change in another store, or of a product a page does not show, neither drops nor voids it).
+//   change in another store neither drops nor voids it; a product's answer, which shows others
+//   too, is voided by any change in its store, a page only by one that would have dropped it).
 // A page's ranking (the products it shows, in order, and its next cursor) is kept beside it and
 // lives on through changes of stock and price, until a change moves its store's pages or its
 // page life ends: reloading a page after an order then reads its 50 products, not the search
@@ -80,8 +81,11 @@ class AnswerCache {
   struct Ranking {
     std::vector<std::string> skus;
     std::optional<std::string> next;
+    Clock::time_point read_at{};  // when it was read (set by keep_ranking)
   };
-  // The ranking kept for the page `key`, while no change moved its store's pages.
+  // The ranking kept for the page `key`, while no change moved its store's pages and for half
+  // a page's life: a page built from it is kept as read at the ranking's time (pass read_at to
+  // finish as `now`), so what it lists is never older than a page's life.
   std::optional<Ranking> ranking(const std::string& key, Clock::time_point now) const;
   // Where changes stand: read before a page's products are ranked, passed to keep_ranking.
   std::uint64_t epoch() const;
@@ -122,7 +126,6 @@ class AnswerCache {
   struct KeptRanking {
     Ranking ranking;
     std::string store;
-    Clock::time_point read_at;
   };
   std::unordered_map<std::string, KeptRanking> rankings_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
