@@ -133,9 +133,10 @@ void AnswerCache::invalidate(const std::vector<catalog::ProductKey>& changed) {
       return touches(c, e.second.about, e.second.shows);
     });
   });
+  // A ranking goes only with a change that moves its store's pages.
   std::erase_if(rankings_, [&](const auto& r) {
     return std::any_of(changed.begin(), changed.end(), [&](const catalog::ProductKey& c) {
-      return touches(c, catalog::ProductKey{r.second.store, ""}, {});
+      return c.moves_pages && (c.store_id.empty() || c.store_id == r.second.store);
     });
   });
 }

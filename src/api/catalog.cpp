@@ -202,25 +202,26 @@ Cacheable list_store_products(const Context& ctx, const http::Request& req,
       ranked_at = known->read_at;
     }
   }
+  std::optional<std::uint64_t> ranking_since;  // set: ranked here, kept below
   if (!ranked_at) {
     ctx.metrics.increment("freshlane_catalog_pages_ranked_total");
-    const auto since = ctx.answers.epoch();
+    ranking_since = ctx.answers.epoch();
     q.limit += 1;  // one more tells whether there is a next page
     rows = repo.list_store_products(q, now);
     if (rows.size() == static_cast<size_t>(q.limit)) {
       rows.pop_back();
       next = q.text.empty() ? rows.back().product.sku : std::to_string(q.offset + rows.size());
     }
-    AnswerCache::Ranking ranking{{}, next};
-    for (const auto& sp : rows) ranking.skus.push_back(sp.product.sku);
-    ctx.answers.keep_ranking(key, store.store_id, since, std::move(ranking),
-                             AnswerCache::Clock::now());
   }
   nlohmann::json items = nlohmann::json::array();
   std::vector<std::string> shows;
   for (const auto& sp : rows) {
     items.push_back(to_json(sp, store.currency, now, ctx.qr));
     shows.push_back(sp.product.sku);
+  }
+  if (ranking_since) {
+    ctx.answers.keep_ranking(key, store.store_id, *ranking_since, {shows, next},
+                             AnswerCache::Clock::now());
   }
   return {json_response(200, page(std::move(items), next)), catalog::ProductKey{store.store_id, ""},
           std::move(shows), ranked_at};

@@ -68,7 +68,7 @@ const Query kSetLotPrice{"lot_price_set", R"sql(
                                  regular_minor, reason, actor)
   SELECT store_id, sku, lot_id, to_timestamp($8), $4::bigint, $3::bigint, $5::bigint, $6,
          $7 FROM changed
-  RETURNING store_id, sku)sql"};
+  RETURNING sku)sql"};
 
 // $1 lot, $2 units (NULL: every free unit; more than are free: nothing), $3 regular price per
 // priced unit, $4 reason, $5 actor, $6 note, $7 now, $8 the lot's store. Returns store, sku,
@@ -480,8 +480,7 @@ bool FreshRepository::set_lot_price(const std::string& store_id, const std::stri
     const auto r = exec(session_, tx, kSetLotPrice, lot_id, expected, price, before, regular,
                         reason, actor, epoch(now), store_id);
     if (r.empty()) return false;
-    session_.changed(
-        catalog::ProductKey::in_place(r[0][0].as<std::string>(), r[0][1].as<std::string>()));
+    session_.changed(catalog::ProductKey::in_place(store_id, r[0][0].as<std::string>()));
     return true;
   });
 }
