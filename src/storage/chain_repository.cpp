@@ -80,7 +80,7 @@ const Query kSeedLots{"chain_seed_lots", R"sql(
                              * CASE p.unit WHEN 'kg' THEN 1000 WHEN '500g' THEN 500 ELSE 1 END
                              AS units) q
   WHERE sp.store_id LIKE 'ch-%'
-  ON CONFLICT (lot_id) DO NOTHING)sql"};
+  ON CONFLICT (lot_id, store_id) DO NOTHING)sql"};
 
 // $1 stores, $2 customers a store.
 const Query kSeedCustomers{"chain_seed_customers", R"sql(
@@ -148,7 +148,7 @@ const Query kSeedDay{
     "  FROM plan p JOIN (SELECT order_id, sum(amount) AS total, "
     "                           sum(CASE WHEN unit = 'each' THEN quantity ELSE 1 END) AS units "
     "                    FROM priced GROUP BY order_id) t ON t.order_id = p.order_id "
-    "  ON CONFLICT (order_id) DO NOTHING "
+    "  ON CONFLICT (order_id, store_id) DO NOTHING "
     "  RETURNING order_id, store_id, fulfillment, created_at, total_minor),"
     "new_lines AS ("
     "  INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, "

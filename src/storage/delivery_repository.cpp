@@ -179,7 +179,7 @@ const Query kCodeFailed{"handover_code_failed", R"sql(
   INSERT INTO handover_code_attempts AS a
     (order_id, actor_id, store_id, kind, failures, last_failed_at)
   VALUES ($1, $2, $3, $4, 1, to_timestamp($5))
-  ON CONFLICT (order_id, actor_id) DO UPDATE
+  ON CONFLICT (order_id, actor_id, store_id) DO UPDATE
     SET failures = a.failures + 1, last_failed_at = excluded.last_failed_at
   RETURNING failures)sql"};
 // Handed over: whatever was kept to check a code from before migration 0007 goes too.

@@ -220,7 +220,7 @@ const Query kTaskCancelled{"picking_task_cancelled", R"sql(
 const Query kShiftStart{"picking_shift_start", R"sql(
   INSERT INTO picker_shifts (store_id, staff_id, zone, clocked_in_at, last_seen_at)
   VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($4))
-  ON CONFLICT (staff_id) WHERE clocked_out_at IS NULL DO NOTHING)sql"};
+  ON CONFLICT (staff_id, store_id) WHERE clocked_out_at IS NULL DO NOTHING)sql"};
 const Query kShiftEnd{"picking_shift_end", R"sql(
   UPDATE picker_shifts SET clocked_out_at = to_timestamp($3), ended_by = $4
   WHERE store_id = $1 AND staff_id = $2 AND clocked_out_at IS NULL)sql"};

@@ -294,7 +294,7 @@ const Query kSeedHistory{"demo_history_seed", R"sql(
     SELECT 'ord_hist_' || $1 || '_' || to_char(day, 'YYYYMMDD'), 'cus_demo_aisle', $1,
            'in_store', 'completed', s.currency, 0, at, 'paid', at, at, at
     FROM days CROSS JOIN stores s WHERE s.store_id = $1
-    ON CONFLICT (order_id) DO NOTHING
+    ON CONFLICT (order_id, store_id) DO NOTHING
     RETURNING order_id, handed_over_at),
   wanted AS (
     SELECT o.order_id, sp.sku, p.name, p.unit, sp.price_minor,
@@ -350,7 +350,7 @@ const Query kSeedTrips{"demo_trips_seed", R"sql(
     FROM unnest($5::text[], $6::text[], $7::bigint[]) AS t(order_id, customer_id, at)
     CROSS JOIN stores s
     WHERE s.store_id = $1
-    ON CONFLICT (order_id) DO NOTHING
+    ON CONFLICT (order_id, store_id) DO NOTHING
     RETURNING order_id),
   new_lines AS (
     INSERT INTO order_lines (order_id, store_id, line_no, sku, name, quantity, unit_price_minor,

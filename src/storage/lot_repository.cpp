@@ -14,7 +14,7 @@ const Query kRecipients{"lot_recipients", R"sql(
   FROM order_line_lots oll JOIN orders o ON o.store_id = $2 AND o.order_id = oll.order_id
   JOIN customers c ON c.customer_id = o.customer_id
   WHERE oll.store_id = $2 AND oll.lot_id = $1 AND o.status NOT IN ('cancelled', 'expired')
-  GROUP BY o.order_id, c.customer_id ORDER BY o.created_at, o.order_id)sql"};
+  GROUP BY o.order_id, o.store_id, c.customer_id ORDER BY o.created_at, o.order_id)sql"};
 
 const Query kRecall{"lot_recall", R"sql(
   UPDATE lots SET recalled_at = COALESCE(recalled_at, now()),
@@ -54,7 +54,7 @@ const Query kLineLotDrop{"lot_line_drop", R"sql(
 const Query kLineLotGrow{"lot_line_grow", R"sql(
   INSERT INTO order_line_lots (order_id, line_no, lot_id, quantity, store_id)
   VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT (order_id, line_no, lot_id)
+  ON CONFLICT (order_id, line_no, lot_id, store_id)
   DO UPDATE SET quantity = order_line_lots.quantity + EXCLUDED.quantity)sql"};
 const Query kReserve{"lot_reserve_more", R"sql(
   UPDATE lots SET quantity_reserved = quantity_reserved + $2
