@@ -29,7 +29,7 @@ bench_prepare() {
   bash scripts/install-deps --bench
   say "building Release freshlane in $build_dir ..."
   FRESHLANE_BUILD_DIR=$build_dir FRESHLANE_BUILD_TYPE=Release FRESHLANE_BUILD_TESTS=ON \
-    bash scripts/build freshlane hold_connections >/dev/null
+    bash scripts/build freshlane hold_connections paired_reads >/dev/null
   mkdir -p "$work/pg"
   chmod 755 "$work/pg"
   local admin_url
