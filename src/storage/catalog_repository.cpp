@@ -101,7 +101,7 @@ const Query kInsertLot{"lot_insert", R"sql(
   INSERT INTO lots (lot_id, store_id, sku, quantity_received, quantity_on_hand, origin,
                     produced_at, received_at, expires_at, unit_cost_minor)
   VALUES ($1, $2, $3, $4, $4, $5, to_timestamp($6), to_timestamp($7), to_timestamp($8), $9)
-  ON CONFLICT (lot_id, store_id) DO NOTHING)sql"};
+  ON CONFLICT DO NOTHING)sql"};
 
 const Query kInsertTrace{"lot_trace_insert", R"sql(
   INSERT INTO lot_trace_events (lot_id, store_id, position, at, event, place)

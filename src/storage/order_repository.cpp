@@ -146,7 +146,7 @@ const Query kFindPaymentEvent{"payment_event_find",
 const Query kInsertPaymentEvent{"payment_event_insert", R"sql(
   INSERT INTO payment_events (event_id, order_id, status, amount_minor, store_id)
   VALUES ($1, $2, $3, $4, $5)
-  ON CONFLICT (event_id, store_id) DO NOTHING)sql"};
+  ON CONFLICT DO NOTHING)sql"};
 const Query kMarkRefundDue{"payment_event_refund_due", R"sql(
   UPDATE payment_events SET refund_due = true WHERE store_id = $2 AND event_id = $1)sql"};
 const Query kSetPaid{"order_set_paid", R"sql(
