@@ -83,6 +83,13 @@ TEST_F(CatalogRepositoryTest, LotsNeedAListingAndKeepTheirTrace) {
     EXPECT_EQ(repo.insert_lot(lot("L9", "EEL", 3, kNow + 5h)), storage::LotInsert::kNotListed);
     ASSERT_EQ(repo.insert_lot(lot("L1", "CRAB", 3, kNow + 5h)), storage::LotInsert::kCreated);
     EXPECT_EQ(repo.insert_lot(lot("L1", "CRAB", 3, kNow + 5h)), storage::LotInsert::kDuplicateId);
+    // A label names one lot in the chain: the same id at another store is a duplicate too, not
+    // an error (migration 0020 keeps the id unique alone for the previous release).
+    storage::StoreRepository(s).insert({"s2", "Store 2", {31.26, 121.6}, 3000, 30, "CNY"});
+    repo.upsert_listing({"s2", "CRAB", 1000, std::nullopt, "chilled", "A1-1"});
+    auto elsewhere = lot("L1", "CRAB", 4, kNow + 5h);
+    elsewhere.store_id = "s2";
+    EXPECT_EQ(repo.insert_lot(elsewhere), storage::LotInsert::kDuplicateId);
     const auto found = repo.find_lot("L1");
     ASSERT_TRUE(found);
     EXPECT_EQ(found->quantity_received, 3);
